@@ -1,0 +1,66 @@
+"""Settings from environment variables (prefix ``SOSENKI_``) with working local defaults.
+
+The defaults match the local stack that ``deploy/local`` starts, so a service runs on a developer
+machine with no configuration at all.
+"""
+
+from __future__ import annotations
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+#: HTTP port of each service in the local stack (and in docker-compose).
+DEFAULT_PORTS: dict[str, int] = {
+    "ledger": 8001,
+    "splits": 8002,
+    "recurring": 8003,
+    "bot-gateway": 8004,
+    "reporting": 8005,
+}
+
+LOCAL_PG_PORT = 54329
+LOCAL_KAFKA_BOOTSTRAP = "127.0.0.1:9092"
+
+
+def default_database_url(service_name: str) -> str:
+    db = service_name.replace("-", "_")
+    return f"postgresql+asyncpg://sosenki:sosenki@127.0.0.1:{LOCAL_PG_PORT}/{db}"
+
+
+class ServiceSettings(BaseSettings):
+    """Everything a service reads from its environment. Subclass per service to add more."""
+
+    model_config = SettingsConfigDict(env_prefix="SOSENKI_", extra="ignore")
+
+    service_name: str = "service"
+    database_url: str = ""
+    kafka_bootstrap_servers: str = LOCAL_KAFKA_BOOTSTRAP
+    topic_prefix: str = ""
+    consumer_group: str = ""
+    http_host: str = "127.0.0.1"
+    http_port: int = 0
+    log_level: str = "INFO"
+    log_json: bool = True
+    # Authentication: Ed25519 public key (PEM text or a file) to verify bearer tokens.
+    auth_public_key: str = ""
+    auth_public_key_file: str = ".local/keys/jwt-ed25519.pub.pem"
+    auth_issuer: str = "sosenki"
+    # A token this service presents when it calls another service's REST API.
+    service_token: str = ""
+    # Outbox relay and consumers.
+    relay_batch_size: int = 200
+    relay_poll_interval_seconds: float = 0.2
+    consumer_max_attempts: int = 5
+    max_request_body_bytes: int = 1024 * 1024
+    # OpenTelemetry: export spans to this OTLP/HTTP endpoint when set.
+    otlp_endpoint: str = ""
+
+    def model_post_init(self, __context: object) -> None:
+        if not self.database_url:
+            self.database_url = default_database_url(self.service_name)
+        if not self.http_port:
+            self.http_port = DEFAULT_PORTS.get(self.service_name, 8000)
+        if not self.consumer_group:
+            self.consumer_group = f"{self.service_name}"
+
+    def topic(self, name: str) -> str:
+        return f"{self.topic_prefix}{name}" if self.topic_prefix else name
