@@ -1,0 +1,9 @@
+"""Settings of the splits service (environment variables prefixed ``SOSENKI_``)."""
+
+from __future__ import annotations
+
+from sosenki_platform.settings import ServiceSettings
+
+
+class Settings(ServiceSettings):
+    service_name: str = "splits"
