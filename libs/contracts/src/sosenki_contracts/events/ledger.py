@@ -1,0 +1,128 @@
+"""Events published by the ledger service on ``ledger.events.v1`` (community treasury).
+
+Tolerant readers: unknown fields are ignored and nullable fields default to None, so adding an
+optional field is not a breaking change. Removing or changing a field is: register the new shape
+under ``version=2`` (and keep the old model for the history on the topic).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict
+
+from sosenki_contracts.money import Amount, CurrencyCode, DecimalString
+from sosenki_contracts.registry import event
+
+_CONFIG = ConfigDict(extra="ignore", frozen=True)
+
+
+@event("ledger.community_created", version=1)
+class CommunityCreated(BaseModel):
+    model_config = _CONFIG
+
+    community_id: int
+    name: str
+    base_currency: CurrencyCode
+    timezone: str
+
+
+@event("ledger.owner_added", version=1)
+class OwnerAdded(BaseModel):
+    model_config = _CONFIG
+
+    community_id: int
+    owner_id: int
+    user_id: int
+    display_name: str
+    username: str | None = None
+    ownership_share: DecimalString
+
+
+@event("ledger.period_created", version=1)
+class PeriodCreated(BaseModel):
+    model_config = _CONFIG
+
+    community_id: int
+    period_id: int
+    name: str
+    start_date: date
+    end_date: date
+    description: str | None = None
+    status: str
+
+
+@event("ledger.period_closed", version=1)
+class PeriodClosed(BaseModel):
+    model_config = _CONFIG
+
+    community_id: int
+    period_id: int
+    closed_at: AwareDatetime
+
+
+@event("ledger.contribution_recorded", version=1)
+class ContributionRecorded(BaseModel):
+    model_config = _CONFIG
+
+    community_id: int
+    period_id: int
+    contribution_id: int
+    owner_id: int
+    amount: Amount
+    currency: CurrencyCode
+    date: AwareDatetime
+    comment: str | None = None
+
+
+class ExpenseAllocation(BaseModel):
+    """One owner's share of an expense; the shares sum exactly to the expense amount."""
+
+    model_config = _CONFIG
+
+    owner_id: int
+    amount: Amount
+
+
+@event("ledger.expense_recorded", version=1)
+class ExpenseRecorded(BaseModel):
+    """An expense and its allocation to owners (no allocations for the strategy NONE)."""
+
+    model_config = _CONFIG
+
+    community_id: int
+    period_id: int
+    expense_id: int
+    paid_by_owner_id: int | None  # explicit null: paid from the fund
+    amount: Amount
+    currency: CurrencyCode
+    payment_type: str
+    vendor: str | None = None
+    description: str | None = None
+    date: AwareDatetime
+    allocation_strategy: str
+    allocations: list[ExpenseAllocation]
+
+
+@event("ledger.command_rejected", version=1)
+class CommandRejected(BaseModel):
+    """A command on ``ledger.commands.v1`` was refused; ``detail`` is the HTTP-style message."""
+
+    model_config = _CONFIG
+
+    command_id: str
+    command_type: str
+    status_code: int
+    detail: str
+
+
+__all__ = [
+    "CommandRejected",
+    "CommunityCreated",
+    "ContributionRecorded",
+    "ExpenseAllocation",
+    "ExpenseRecorded",
+    "OwnerAdded",
+    "PeriodClosed",
+    "PeriodCreated",
+]
