@@ -1,0 +1,374 @@
+"""A local single-node Apache Kafka (KRaft) broker for the SOSenki stack, without Docker.
+
+The broker's jars come from Maven Central (``deploy/local/kafka/pom.xml``, fetched once with
+``mvn dependency:copy-dependencies`` into ``.local/kafka/libs``) and it runs as
+``java -cp '.local/kafka/libs/*' kafka.Kafka .local/kafka/config/server.properties``.
+
+* broker 127.0.0.1:9092, controller 127.0.0.1:9093, data in ``.local/kafka/data``
+* topic auto-creation is off: ``stack.py`` creates the topics with ``ensure_topics``
+* logs: ``.local/logs/kafka.log`` (Log4j2) and ``.local/logs/kafka.out`` (JVM stdout/stderr)
+
+If ``SOSENKI_KAFKA_BOOTSTRAP_SERVERS`` is set no broker is started; that cluster is used instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import logging
+import os
+import shutil
+import subprocess
+import time
+import uuid
+from pathlib import Path
+
+from deploy.local import processes
+from deploy.local.processes import LOCAL_DIR, LOG_DIR, REPO_ROOT, ComponentStatus
+
+NAME = "kafka"
+HOST = "127.0.0.1"
+PORT = 9092
+CONTROLLER_PORT = 9093
+BOOTSTRAP_ENV = "SOSENKI_KAFKA_BOOTSTRAP_SERVERS"
+
+SOURCE_DIR = Path(__file__).resolve().parent / "kafka"
+POM = SOURCE_DIR / "pom.xml"
+LOG4J_CONFIG = SOURCE_DIR / "log4j2.yaml"
+
+KAFKA_DIR = LOCAL_DIR / "kafka"
+LIBS_DIR = KAFKA_DIR / "libs"
+CONFIG_DIR = KAFKA_DIR / "config"
+CONFIG_FILE = CONFIG_DIR / "server.properties"
+DATA_DIR = KAFKA_DIR / "data"
+CLUSTER_ID_FILE = KAFKA_DIR / "cluster.id"
+LIBS_STAMP = LIBS_DIR / ".complete"
+OUT_FILE = LOG_DIR / "kafka.out"
+LOG_FILE = LOG_DIR / "kafka.log"
+
+HEAP = ["-Xms256m", "-Xmx512m"]
+READY_TIMEOUT = 120.0
+STOP_TIMEOUT = 30.0
+
+
+class KafkaError(RuntimeError):
+    pass
+
+
+def external_bootstrap() -> str | None:
+    value = os.environ.get(BOOTSTRAP_ENV, "").strip()
+    return value or None
+
+
+def bootstrap_servers() -> str:
+    return external_bootstrap() or f"{HOST}:{PORT}"
+
+
+def _markers() -> list[str]:
+    return ["kafka.Kafka", str(CONFIG_FILE)]
+
+
+# ------------------------------------------------------------------------------------- jars
+
+
+def _pom_digest() -> str:
+    return hashlib.sha256(POM.read_bytes()).hexdigest()
+
+
+def jars_present() -> bool:
+    try:
+        return LIBS_STAMP.read_text().strip() == _pom_digest()
+    except FileNotFoundError:
+        return False
+
+
+def ensure_jars() -> bool:
+    """Download the broker's jars unless already present (for this pom). True if downloaded."""
+    if jars_present():
+        return False
+    mvn = shutil.which("mvn")
+    if mvn is None:
+        raise KafkaError("Maven (`mvn`) is needed once to fetch Kafka's jars; install maven")
+    tmp = KAFKA_DIR / "libs.tmp"
+    shutil.rmtree(tmp, ignore_errors=True)
+    KAFKA_DIR.mkdir(parents=True, exist_ok=True)
+    result = subprocess.run(
+        [
+            mvn,
+            "-q",
+            "-B",
+            "-f",
+            str(POM),
+            "dependency:copy-dependencies",
+            "-DincludeScope=runtime",
+            f"-DoutputDirectory={tmp}",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=str(SOURCE_DIR),
+        timeout=900,
+    )
+    if result.returncode != 0 or not any(tmp.glob("kafka_2.13-*.jar")):
+        raise KafkaError(
+            f"fetching Kafka jars with Maven failed (exit {result.returncode}):\n"
+            f"{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
+        )
+    (tmp / LIBS_STAMP.name).write_text(_pom_digest() + "\n")
+    shutil.rmtree(LIBS_DIR, ignore_errors=True)
+    tmp.rename(LIBS_DIR)
+    return True
+
+
+def _java() -> str:
+    java_home = os.environ.get("JAVA_HOME")
+    if java_home and (Path(java_home) / "bin" / "java").exists():
+        return str(Path(java_home) / "bin" / "java")
+    java = shutil.which("java")
+    if java is None:
+        raise KafkaError("Java 17+ is needed to run Kafka 4 (`apt-get install openjdk-17-jre`)")
+    return java
+
+
+def _classpath() -> str:
+    return str(LIBS_DIR / "*")
+
+
+def _jvm_props() -> list[str]:
+    return [
+        f"-Dkafka.logs.dir={LOG_DIR}",
+        f"-Dlog4j2.configurationFile={LOG4J_CONFIG}",
+        "-Djava.awt.headless=true",
+    ]
+
+
+# ----------------------------------------------------------------------------- config, storage
+
+
+def server_properties() -> str:
+    return f"""\
+# Written by deploy/local/kafka.py on every start; edits are overwritten.
+process.roles=broker,controller
+node.id=1
+listeners=PLAINTEXT://{HOST}:{PORT},CONTROLLER://{HOST}:{CONTROLLER_PORT}
+advertised.listeners=PLAINTEXT://{HOST}:{PORT}
+controller.listener.names=CONTROLLER
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+inter.broker.listener.name=PLAINTEXT
+controller.quorum.bootstrap.servers={HOST}:{CONTROLLER_PORT}
+log.dirs={DATA_DIR}
+num.partitions=6
+default.replication.factor=1
+min.insync.replicas=1
+offsets.topic.replication.factor=1
+offsets.topic.num.partitions=10
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+share.coordinator.state.topic.replication.factor=1
+share.coordinator.state.topic.min.isr=1
+group.initial.rebalance.delay.ms=0
+auto.create.topics.enable=false
+delete.topic.enable=true
+log.retention.hours=168
+"""
+
+
+def _write_config() -> None:
+    CONFIG_DIR.mkdir(parents=True, exist_ok=True)
+    text = server_properties()
+    if not CONFIG_FILE.exists() or CONFIG_FILE.read_text() != text:
+        CONFIG_FILE.write_text(text)
+
+
+def _cluster_id() -> str:
+    try:
+        existing = CLUSTER_ID_FILE.read_text().strip()
+    except FileNotFoundError:
+        existing = ""
+    if existing:
+        return existing
+    while True:  # Kafka's Uuid.randomUuid(): URL-safe base64, never starting with '-'
+        cid = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        if not cid.startswith("-"):
+            break
+    KAFKA_DIR.mkdir(parents=True, exist_ok=True)
+    CLUSTER_ID_FILE.write_text(cid + "\n")
+    return cid
+
+
+def _format_storage() -> bool:
+    """Format the KRaft log directory once. True if it was formatted now."""
+    if (DATA_DIR / "meta.properties").exists():
+        return False
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    result = subprocess.run(
+        [
+            _java(),
+            *HEAP,
+            *_jvm_props(),
+            "-cp",
+            _classpath(),
+            "kafka.tools.StorageTool",
+            "format",
+            "-t",
+            _cluster_id(),
+            "-c",
+            str(CONFIG_FILE),
+            "--standalone",
+            "--ignore-formatted",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=str(REPO_ROOT),
+        timeout=180,
+    )
+    if result.returncode != 0:
+        raise KafkaError(
+            f"formatting Kafka storage failed (exit {result.returncode}):\n"
+            f"{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
+        )
+    return True
+
+
+# ---------------------------------------------------------------------------- broker process
+
+
+async def _answers(bootstrap: str, timeout_ms: int) -> list[str]:
+    from aiokafka.admin import AIOKafkaAdminClient
+
+    admin = AIOKafkaAdminClient(
+        bootstrap_servers=bootstrap,
+        client_id="sosenki-stack",
+        request_timeout_ms=timeout_ms,
+    )
+    try:
+        await admin.start()
+        topics: list[str] = await admin.list_topics()
+        return topics
+    finally:
+        await admin.close()
+
+
+def broker_answers(bootstrap: str | None = None, timeout_ms: int = 3000) -> bool:
+    """True if a broker at ``bootstrap`` answers a metadata request."""
+    quiet = logging.getLogger("aiokafka")
+    level = quiet.level
+    quiet.setLevel(logging.CRITICAL)
+    try:
+        asyncio.run(
+            asyncio.wait_for(
+                _answers(bootstrap or bootstrap_servers(), timeout_ms), timeout_ms / 1000 + 2
+            )
+        )
+        return True
+    except Exception:
+        return False
+    finally:
+        quiet.setLevel(level)
+
+
+def broker_pid() -> int | None:
+    return processes.running_pid(NAME, _markers())
+
+
+def _failure(message: str) -> KafkaError:
+    return KafkaError(
+        f"{message}\n--- last lines of {OUT_FILE} ---\n{processes.tail(OUT_FILE, 25)}\n"
+        f"--- last lines of {LOG_FILE} ---\n{processes.tail(LOG_FILE, 25)}\n"
+        f"(full logs: {OUT_FILE}, {LOG_FILE})"
+    )
+
+
+def _wait_ready(pid: int, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not processes.is_alive(pid):
+            processes.remove_pid(NAME)
+            raise _failure(f"the Kafka broker (pid {pid}) exited during start-up")
+        if processes.port_open(HOST, PORT) and broker_answers(timeout_ms=2000):
+            return
+        time.sleep(0.3)
+    raise _failure(
+        f"the Kafka broker (pid {pid}) did not answer on {HOST}:{PORT} in {timeout:.0f}s"
+    )
+
+
+def start() -> str:
+    """Start (or reuse) the broker; wait until it answers. Returns a one-line summary."""
+    external = external_bootstrap()
+    if external is not None:
+        if not broker_answers(external, timeout_ms=10_000):
+            raise KafkaError(f"{BOOTSTRAP_ENV}={external} does not answer")
+        return f"kafka: external cluster {external}"
+
+    pid = broker_pid()
+    if pid is not None:
+        _wait_ready(pid, READY_TIMEOUT)
+        return f"kafka: already running, pid {pid}, {HOST}:{PORT}"
+    if processes.port_open(HOST, PORT) or processes.port_open(HOST, CONTROLLER_PORT):
+        raise KafkaError(
+            f"something else already listens on {HOST}:{PORT} or :{CONTROLLER_PORT}; stop it, or "
+            f"set {BOOTSTRAP_ENV} to use an existing cluster"
+        )
+    t0 = time.monotonic()
+    downloaded = ensure_jars()
+    _write_config()
+    formatted = _format_storage()
+    pid = processes.start_detached(
+        NAME,
+        [
+            _java(),
+            *HEAP,
+            "-XX:+UseG1GC",
+            "-XX:MaxGCPauseMillis=20",
+            *_jvm_props(),
+            "-cp",
+            _classpath(),
+            "kafka.Kafka",
+            str(CONFIG_FILE),
+        ],
+        OUT_FILE,
+        cwd=REPO_ROOT,
+    )
+    _wait_ready(pid, READY_TIMEOUT)
+    notes = [
+        n for n, flag in (("jars downloaded", downloaded), ("storage formatted", formatted)) if flag
+    ]
+    extra = f" ({', '.join(notes)})" if notes else ""
+    return f"kafka: started, pid {pid}, {HOST}:{PORT} in {time.monotonic() - t0:.1f}s{extra}"
+
+
+def stop(timeout: float = STOP_TIMEOUT) -> bool:
+    """Stop our broker (SIGTERM = controlled shutdown, SIGKILL after ``timeout``).
+
+    With ``SOSENKI_KAFKA_BOOTSTRAP_SERVERS`` set the stack does not own a broker: nothing stops.
+    """
+    if external_bootstrap() is not None:
+        return False
+    return processes.stop(NAME, _markers(), timeout=timeout)
+
+
+def status() -> ComponentStatus:
+    external = external_bootstrap()
+    if external is not None:
+        return ComponentStatus(NAME, "external", None, external, "")
+    pid = broker_pid()
+    return ComponentStatus(
+        NAME, "running" if pid is not None else "stopped", pid, f"{HOST}:{PORT}", str(DATA_DIR)
+    )
+
+
+def remove_data() -> None:
+    """Delete the broker's data, config and cluster id, keeping the downloaded jars.
+
+    Nothing to do when an external cluster is used.
+    """
+    if external_bootstrap() is not None:
+        return
+    if broker_pid() is not None:
+        raise KafkaError("refusing to delete the data of a running broker; stop it first")
+    shutil.rmtree(DATA_DIR, ignore_errors=True)
+    shutil.rmtree(CONFIG_DIR, ignore_errors=True)
+    CLUSTER_ID_FILE.unlink(missing_ok=True)
