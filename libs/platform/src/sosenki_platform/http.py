@@ -1,0 +1,164 @@
+"""The HTTP edge every service shares: one error format, a body-size limit, request metrics,
+health checks and ``/metrics``.
+
+Every error leaves as JSON ``{"detail": "..."}`` with its status; validation errors (FastAPI's
+422) become 400 with a readable message; nothing ever shows a traceback.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from sosenki_platform.errors import ServiceError
+from sosenki_platform.logging import get_logger
+from sosenki_platform.metrics import HTTP_DURATION, HTTP_REQUESTS
+
+log = get_logger(__name__)
+
+ReadinessCheck = Callable[[], Awaitable[None]]
+
+
+def _location(loc: tuple[Any, ...] | list[Any]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    return ".".join(parts) or "body"
+
+
+def validation_detail(exc: RequestValidationError) -> str:
+    messages = []
+    for error in exc.errors():
+        msg = str(error.get("msg", "invalid"))
+        msg = msg.removeprefix("Value error, ")
+        if error.get("type") == "json_invalid":
+            messages.append("Request body is not valid JSON")
+            continue
+        if error.get("type") == "missing":
+            msg = "field required"
+        messages.append(f"{_location(error.get('loc', ()))}: {msg}")
+    return "; ".join(messages) or "Invalid request"
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    async def on_service_error(_: Request, exc: Exception) -> Response:
+        assert isinstance(exc, ServiceError)
+        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code)
+
+    async def on_validation_error(_: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RequestValidationError)
+        return JSONResponse({"detail": validation_detail(exc)}, status_code=400)
+
+    async def on_http_error(_: Request, exc: Exception) -> Response:
+        assert isinstance(exc, StarletteHTTPException)
+        return JSONResponse(
+            {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
+        )
+
+    async def on_unexpected(request: Request, exc: Exception) -> Response:
+        log.error("unhandled_error", path=request.url.path, error=repr(exc), exc_info=exc)
+        return JSONResponse({"detail": "Internal error"}, status_code=500)
+
+    app.add_exception_handler(ServiceError, on_service_error)
+    app.add_exception_handler(RequestValidationError, on_validation_error)
+    app.add_exception_handler(StarletteHTTPException, on_http_error)
+    app.add_exception_handler(Exception, on_unexpected)
+
+
+class BodySizeLimit:
+    """Refuse bodies over ``max_bytes`` with 413, whether or not Content-Length is declared."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        too_large = JSONResponse(
+            {"detail": f"Request body is larger than {self.max_bytes} bytes"}, status_code=413
+        )
+        for name, value in scope.get("headers", []):
+            if name == b"content-length" and value.isdigit() and int(value) > self.max_bytes:
+                await too_large(scope, receive, send)
+                return
+        received = 0
+        response_started = False
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise _BodyTooLarge
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal response_started
+            if message["type"] == "http.response.start":
+                response_started = True
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, tracking_send)
+        except _BodyTooLarge:
+            if not response_started:
+                await too_large(scope, receive, send)
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+def install_request_metrics(app: FastAPI, service_name: str) -> None:
+    @app.middleware("http")
+    async def measure(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        start = time.perf_counter()
+        status = 500
+        try:
+            response = await call_next(request)
+            status = response.status_code
+            return response
+        finally:
+            route = request.scope.get("route")
+            path = getattr(route, "path", "unmatched")
+            HTTP_REQUESTS.labels(service_name, request.method, path, str(status)).inc()
+            HTTP_DURATION.labels(service_name, request.method, path).observe(
+                time.perf_counter() - start
+            )
+
+
+def operations_router(checks: dict[str, ReadinessCheck]) -> APIRouter:
+    router = APIRouter(tags=["operations"])
+
+    @router.get("/health/live")
+    async def live() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @router.get("/health/ready")
+    async def ready() -> Response:
+        results: dict[str, str] = {}
+        ok = True
+        for name, check in checks.items():
+            try:
+                await check()
+                results[name] = "ok"
+            except Exception as exc:
+                ok = False
+                results[name] = f"unavailable: {exc}"
+        body = {"status": "ok" if ok else "unavailable", "checks": results}
+        return JSONResponse(body, status_code=200 if ok else 503)
+
+    @router.get("/metrics", include_in_schema=False)
+    async def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    return router

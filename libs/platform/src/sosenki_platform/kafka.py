@@ -1,0 +1,78 @@
+"""FastStream wiring: a broker with tracing and metrics middlewares, and subscribers that hand
+each record to an :class:`EventConsumer` or :class:`CommandConsumer`.
+
+Offsets are committed only after the consumer has applied or dead-lettered a record
+(``NACK_ON_ERROR``): if even the dead-letter topic is unreachable the record is read again.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiokafka import TopicPartition
+from faststream import AckPolicy
+from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
+from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
+from faststream.kafka.prometheus import KafkaPrometheusMiddleware
+from opentelemetry.sdk.trace import TracerProvider
+from prometheus_client import REGISTRY
+
+from sosenki_platform.consumer import CommandConsumer, Delivery, EventConsumer
+from sosenki_platform.metrics import CONSUMER_LAG
+
+
+def create_broker(
+    bootstrap_servers: str, service_name: str, tracer_provider: TracerProvider | None
+) -> KafkaBroker:
+    return KafkaBroker(
+        bootstrap_servers,
+        client_id=service_name,
+        graceful_timeout=15.0,
+        middlewares=[
+            KafkaTelemetryMiddleware(tracer_provider=tracer_provider),
+            KafkaPrometheusMiddleware(registry=REGISTRY, app_name=service_name),
+        ],
+    )
+
+
+def _raw_body(message: Any) -> Any:
+    # Hand the bytes over untouched: the consumer decodes (and dead-letters what it cannot).
+    return message.body
+
+
+def subscribe(
+    broker: KafkaBroker,
+    consumer: EventConsumer | CommandConsumer,
+    topics: list[str],
+    group_id: str,
+    service_name: str,
+) -> None:
+    async def handle(body: bytes, message: KafkaMessage) -> None:
+        record = message.raw_message
+        assert not isinstance(record, tuple)
+        await consumer.handle(
+            Delivery(
+                topic=record.topic,
+                partition=record.partition,
+                offset=record.offset,
+                key=record.key,
+                value=record.value,
+                headers=list(record.headers or ()),
+            )
+        )
+        _record_lag(message, record.topic, record.partition, record.offset, service_name)
+
+    broker.subscriber(
+        *topics,
+        group_id=group_id,
+        auto_offset_reset="earliest",
+        ack_policy=AckPolicy.NACK_ON_ERROR,
+        decoder=_raw_body,
+    )(handle)
+
+
+def _record_lag(message: Any, topic: str, partition: int, offset: int, service: str) -> None:
+    highwater = message.consumer.highwater(TopicPartition(topic, partition))
+    if highwater is not None:
+        CONSUMER_LAG.labels(service, topic, str(partition)).set(max(highwater - offset - 1, 0))

@@ -1,0 +1,28 @@
+"""Prometheus metrics shared by every service (names match deploy/grafana dashboards)."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge, Histogram
+
+HTTP_REQUESTS = Counter(
+    "http_requests_total", "HTTP requests", ["service", "method", "route", "status"]
+)
+HTTP_DURATION = Histogram(
+    "http_request_duration_seconds", "HTTP request latency", ["service", "method", "route"]
+)
+OUTBOX_PENDING = Gauge("outbox_pending_events", "Events waiting in the outbox", ["service"])
+OUTBOX_PUBLISHED = Counter("outbox_published_total", "Events published by the relay", ["service"])
+OUTBOX_FAILURES = Counter("outbox_publish_failures_total", "Failed relay batches", ["service"])
+CONSUMER_EVENTS = Counter(
+    "consumer_events_total",
+    "Messages handled by consumers, by outcome (applied, duplicate, dead_lettered)",
+    ["service", "topic", "outcome"],
+)
+CONSUMER_LAG = Gauge(
+    "consumer_lag", "Messages not yet consumed", ["service", "topic", "partition"]
+)
+CONSUMER_LAST_APPLIED = Gauge(
+    "consumer_last_applied_timestamp_seconds",
+    "When the last event of a topic was applied (unix time)",
+    ["service", "topic"],
+)

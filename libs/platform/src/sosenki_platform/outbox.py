@@ -1,0 +1,200 @@
+"""The transactional outbox and its relay.
+
+``append`` writes an event in the caller's transaction, so the change and its event commit or roll
+back together. The relay publishes committed rows in id order with an idempotent producer
+(``acks=all``), keyed by aggregate id so one aggregate's events stay in order on one partition.
+While Kafka is down the rows stay where they are and the relay retries with backoff; a row is marked
+published only after the broker acknowledged it (at least once; consumers dedupe by ``event_id``).
+
+Only one relay per database publishes at a time (a PostgreSQL advisory lock), because two relays
+splitting a batch could reorder one aggregate's events.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiokafka import AIOKafkaProducer
+from opentelemetry import trace
+from sosenki_contracts.envelope import EventEnvelope
+from sqlalchemy import func, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from sosenki_platform.db import Database
+from sosenki_platform.logging import get_logger
+from sosenki_platform.metrics import OUTBOX_FAILURES, OUTBOX_PENDING, OUTBOX_PUBLISHED
+from sosenki_platform.tables import PlatformTables
+from sosenki_platform.telemetry import context_from_headers, current_traceparent, tracer
+
+log = get_logger(__name__)
+
+_RELAY_LOCK_ID = 0x0_7B0_C5
+
+
+class Outbox:
+    def __init__(self, tables: PlatformTables, topic_for: Callable[[str], str]) -> None:
+        self._table = tables.outbox
+        self._topic_for = topic_for
+
+    async def append(self, session: AsyncSession, topic: str, event: EventEnvelope) -> None:
+        """Record ``event`` for publication on ``topic`` in the session's transaction."""
+        await session.execute(
+            self._table.insert().values(
+                event_id=event.event_id,
+                topic=self._topic_for(topic),
+                key=event.aggregate_id,
+                event_type=event.event_type,
+                envelope=json.loads(event.model_dump_json()),
+                traceparent=current_traceparent(),
+            )
+        )
+
+
+ProducerFactory = Callable[[], Awaitable[Any]]
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        db: Database,
+        tables: PlatformTables,
+        bootstrap_servers: str,
+        service_name: str,
+        *,
+        batch_size: int = 200,
+        poll_interval: float = 0.2,
+        max_backoff: float = 5.0,
+    ) -> None:
+        self._db = db
+        self._table = tables.outbox
+        self._bootstrap = bootstrap_servers
+        self._service = service_name
+        self._batch_size = batch_size
+        self._poll_interval = poll_interval
+        self._max_backoff = max_backoff
+        self._producer: AIOKafkaProducer | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
+        self._wakeup = asyncio.Event()
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name=f"{self._service}-outbox-relay")
+
+    def notify(self) -> None:
+        """Publish soon: something was just committed."""
+        self._wakeup.set()
+
+    async def stop(self, flush_timeout: float = 5.0) -> None:
+        """Publish what is pending (within ``flush_timeout``), then stop."""
+        if self._task is None:
+            return
+        try:
+            await asyncio.wait_for(self._drain(), timeout=flush_timeout)
+        except Exception as exc:  # Kafka down at shutdown: the rows wait for the next start.
+            log.warning("outbox_flush_incomplete", error=str(exc))
+        self._stopping.set()
+        self._wakeup.set()
+        await self._task
+        await self._close_producer()
+
+    async def _drain(self) -> None:
+        while await self.publish_batch() > 0:
+            pass
+
+    async def _run(self) -> None:
+        backoff = self._poll_interval
+        while not self._stopping.is_set():
+            try:
+                published = await self.publish_batch()
+                backoff = self._poll_interval
+                if published:
+                    continue
+            except Exception as exc:
+                OUTBOX_FAILURES.labels(self._service).inc()
+                log.warning("outbox_publish_failed", error=repr(exc), retry_in=backoff)
+                await self._close_producer()
+                backoff = min(backoff * 2, self._max_backoff)
+            try:
+                await asyncio.wait_for(self._wakeup.wait(), timeout=backoff)
+            except TimeoutError:
+                pass
+            self._wakeup.clear()
+
+    async def _get_producer(self) -> AIOKafkaProducer:
+        if self._producer is None:
+            producer = AIOKafkaProducer(
+                bootstrap_servers=self._bootstrap,
+                enable_idempotence=True,
+                acks="all",
+                request_timeout_ms=10000,
+                client_id=f"{self._service}-outbox-relay",
+            )
+            try:
+                await producer.start()
+            except Exception:
+                await producer.stop()
+                raise
+            self._producer = producer
+        return self._producer
+
+    async def _close_producer(self) -> None:
+        if self._producer is not None:
+            producer, self._producer = self._producer, None
+            try:
+                await producer.stop()
+            except Exception as exc:
+                log.debug("producer_stop_failed", error=repr(exc))
+
+    async def publish_batch(self) -> int:
+        """Publish up to one batch of pending rows; returns how many were published."""
+        t = self._table
+        async with self._db.transaction() as session:
+            locked = await session.scalar(
+                text("SELECT pg_try_advisory_xact_lock(:id)"), {"id": _RELAY_LOCK_ID}
+            )
+            if not locked:
+                return 0
+            rows = (
+                await session.execute(
+                    select(t.c.id, t.c.topic, t.c.key, t.c.envelope, t.c.traceparent)
+                    .where(t.c.published_at.is_(None))
+                    .order_by(t.c.id)
+                    .limit(self._batch_size)
+                )
+            ).all()
+            if not rows:
+                OUTBOX_PENDING.labels(self._service).set(0)
+                return 0
+            producer = await self._get_producer()
+            futures = []
+            for row in rows:
+                headers = [("content-type", b"application/json")]
+                if row.traceparent:
+                    headers.append(("traceparent", row.traceparent.encode()))
+                parent = context_from_headers({"traceparent": row.traceparent or ""})
+                with tracer().start_as_current_span(
+                    f"{row.topic} publish", context=parent, kind=trace.SpanKind.PRODUCER
+                ):
+                    futures.append(
+                        await producer.send(
+                            row.topic,
+                            value=json.dumps(row.envelope, separators=(",", ":")).encode(),
+                            key=row.key.encode(),
+                            headers=headers,
+                        )
+                    )
+            await asyncio.gather(*futures)
+            await session.execute(
+                t.update()
+                .where(t.c.id.in_([r.id for r in rows]))
+                .values(published_at=func.now())
+            )
+            pending = await session.scalar(
+                select(func.count()).select_from(t).where(t.c.published_at.is_(None))
+            )
+            OUTBOX_PENDING.labels(self._service).set(pending or 0)
+        OUTBOX_PUBLISHED.labels(self._service).inc(len(rows))
+        return len(rows)

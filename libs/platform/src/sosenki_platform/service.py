@@ -1,0 +1,237 @@
+"""Assembles a service from the shared parts: one call gives a FastAPI app whose lifespan migrates
+the database, starts the Kafka broker with the service's consumers, runs the outbox relay, and
+shuts all of it down gracefully (in-flight messages finish, the relay flushes)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
+from sosenki_contracts.envelope import Actor, CommandEnvelope, EventEnvelope
+from sqlalchemy import MetaData
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from sosenki_platform.auth.tokens import TokenVerifier
+from sosenki_platform.consumer import CommandConsumer, EventConsumer, RejectionHandler
+from sosenki_platform.db import Database
+from sosenki_platform.dead_letters import DeadLetters
+from sosenki_platform.errors import ServiceError
+from sosenki_platform.http import (
+    BodySizeLimit,
+    install_error_handlers,
+    install_request_metrics,
+    operations_router,
+)
+from sosenki_platform.inbox import Inbox
+from sosenki_platform.kafka import create_broker, subscribe
+from sosenki_platform.logging import configure_logging, get_logger
+from sosenki_platform.migrations import upgrade_async
+from sosenki_platform.outbox import Outbox, OutboxRelay
+from sosenki_platform.settings import ServiceSettings
+from sosenki_platform.tables import PlatformTables
+from sosenki_platform.telemetry import setup_tracing, shutdown_tracing
+from sosenki_platform.topic_admin import ensure_topics
+
+log = get_logger(__name__)
+
+
+@dataclass
+class Runtime:
+    """What a running service holds: its settings, database, outbox, inbox and consumers."""
+
+    settings: ServiceSettings
+    tables: PlatformTables
+    migrations_dir: Path
+    db: Database = field(init=False)
+    outbox: Outbox = field(init=False)
+    relay: OutboxRelay = field(init=False)
+    inbox: Inbox = field(init=False)
+    dead_letters: DeadLetters = field(init=False)
+    event_consumers: list[tuple[EventConsumer, list[str]]] = field(default_factory=list)
+    command_consumers: list[tuple[CommandConsumer, list[str]]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        s = self.settings
+        self.db = Database(s.database_url)
+        self.outbox = Outbox(self.tables, s.topic)
+        self.relay = OutboxRelay(
+            self.db,
+            self.tables,
+            s.kafka_bootstrap_servers,
+            s.service_name,
+            batch_size=s.relay_batch_size,
+            poll_interval=s.relay_poll_interval_seconds,
+        )
+        self.inbox = Inbox(self.tables)
+        self.dead_letters = DeadLetters(s.kafka_bootstrap_servers, s.consumer_group)
+
+    @asynccontextmanager
+    async def unit_of_work(self) -> AsyncIterator[AsyncSession]:
+        """A write transaction; the relay is nudged once it has committed."""
+        async with self.db.transaction() as session:
+            yield session
+        self.relay.notify()
+
+    def event(
+        self,
+        event_type: str,
+        aggregate_id: str | int,
+        payload: dict[str, Any],
+        *,
+        actor: Actor,
+        correlation_id: str | None = None,
+        causation_id: str | None = None,
+        version: int = 1,
+    ) -> EventEnvelope:
+        return EventEnvelope(
+            event_type=event_type,
+            event_version=version,
+            producer=self.settings.service_name,
+            aggregate_id=str(aggregate_id),
+            correlation_id=correlation_id,
+            causation_id=causation_id,
+            actor=actor,
+            payload=payload,
+        )
+
+    def consume_events(self, topics: Sequence[str]) -> EventConsumer:
+        consumer = EventConsumer(
+            self.db,
+            self.inbox,
+            self.dead_letters,
+            self.settings.service_name,
+            max_attempts=self.settings.consumer_max_attempts,
+        )
+        self.event_consumers.append((consumer, [self.settings.topic(t) for t in topics]))
+        return consumer
+
+    def consume_commands(self, topic: str, on_rejected: RejectionHandler) -> CommandConsumer:
+        consumer = CommandConsumer(
+            self.db,
+            self.inbox,
+            self.dead_letters,
+            self.settings.service_name,
+            on_rejected=on_rejected,
+            max_attempts=self.settings.consumer_max_attempts,
+        )
+        self.command_consumers.append((consumer, [self.settings.topic(topic)]))
+        return consumer
+
+    def rejection_publisher(self, events_topic: str, rejected_type: str) -> RejectionHandler:
+        """A rejection handler that appends ``<context>.command_rejected`` to the outbox."""
+
+        async def on_rejected(
+            session: AsyncSession, command: CommandEnvelope, error: ServiceError
+        ) -> None:
+            event = self.event(
+                rejected_type,
+                command.command_id,
+                {
+                    "command_id": command.command_id,
+                    "command_type": command.command_type,
+                    "status_code": error.status_code,
+                    "detail": error.detail,
+                },
+                actor=command.actor,
+                correlation_id=command.correlation_id,
+                causation_id=command.command_id,
+            )
+            await self.outbox.append(session, events_topic, event)
+
+        return on_rejected
+
+
+def create_service_app(
+    runtime: Runtime,
+    *,
+    title: str,
+    routers: Sequence[APIRouter],
+    description: str = "",
+    on_startup: Sequence[Callable[[], Awaitable[None]]] = (),
+) -> FastAPI:
+    settings = runtime.settings
+    configure_logging(settings.service_name, settings.log_level, settings.log_json)
+    provider = setup_tracing(settings.service_name, settings.otlp_endpoint)
+    broker = create_broker(settings.kafka_bootstrap_servers, settings.service_name, provider)
+    group = settings.consumer_group
+    for consumer, topics in [*runtime.event_consumers, *runtime.command_consumers]:
+        subscribe(broker, consumer, topics, group, settings.service_name)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await upgrade_async(runtime.migrations_dir, settings.database_url)
+        await _with_retries(
+            lambda: ensure_topics(settings.kafka_bootstrap_servers, prefix=settings.topic_prefix),
+            "kafka topics",
+        )
+        await broker.start()
+        runtime.relay.start()
+        for hook in on_startup:
+            await hook()
+        log.info("service_started", port=settings.http_port)
+        try:
+            yield
+        finally:
+            log.info("service_stopping")
+            await broker.stop()  # waits for in-flight handlers (graceful_timeout)
+            await runtime.relay.stop()
+            await runtime.dead_letters.close()
+            await runtime.db.dispose()
+            shutdown_tracing()
+
+    app = FastAPI(title=title, description=description, version="0.1.0", lifespan=lifespan)
+    app.state.runtime = runtime
+    app.state.token_verifier = _LazyVerifier(settings)
+    install_error_handlers(app)
+    install_request_metrics(app, settings.service_name)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_body_bytes)
+
+    async def kafka_ready() -> None:
+        if not await broker.ping(timeout=2.0):
+            raise RuntimeError("Kafka broker is not reachable")
+
+    app.include_router(operations_router({"database": runtime.db.ping, "kafka": kafka_ready}))
+    for router in routers:
+        app.include_router(router)
+    FastAPIInstrumentor.instrument_app(
+        app, tracer_provider=provider, excluded_urls="health/live,health/ready,metrics"
+    )
+    SQLAlchemyInstrumentor().instrument(engine=runtime.db.engine.sync_engine, tracer_provider=provider)
+    return app
+
+
+class _LazyVerifier:
+    """Reads the public key on first use, so a service starts before the key is configured."""
+
+    def __init__(self, settings: ServiceSettings) -> None:
+        self._settings = settings
+        self._verifier: TokenVerifier | None = None
+
+    def verify(self, token: str) -> Any:
+        if self._verifier is None:
+            s = self._settings
+            self._verifier = TokenVerifier.from_settings(
+                s.auth_public_key, s.auth_public_key_file, s.auth_issuer
+            )
+        return self._verifier.verify(token)
+
+
+async def _with_retries(
+    action: Callable[[], Awaitable[Any]], what: str, attempts: int = 30, delay: float = 1.0
+) -> None:
+    for attempt in range(1, attempts + 1):
+        try:
+            await action()
+            return
+        except Exception as exc:
+            if attempt == attempts:
+                raise
+            log.warning("startup_retry", what=what, attempt=attempt, error=repr(exc))
+            await asyncio.sleep(delay)

@@ -1,0 +1,215 @@
+"""The outbox, the inbox and dead letters against a real PostgreSQL and a real Kafka broker."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from sosenki_contracts.envelope import EventEnvelope
+from sosenki_platform.consumer import Delivery, EventConsumer
+from sosenki_platform.db import Database
+from sosenki_platform.dead_letters import DeadLetters
+from sosenki_platform.inbox import Inbox
+from sosenki_platform.kafka import create_broker, subscribe
+from sosenki_platform.outbox import Outbox, OutboxRelay
+from sosenki_platform.tables import add_platform_tables
+from sosenki_platform.testing import eventually, free_port
+from sosenki_platform.topic_admin import ensure_topics
+from sqlalchemy import Column, Integer, MetaData, Table, Text, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+pytestmark = pytest.mark.integration
+
+metadata = MetaData()
+tables = add_platform_tables(metadata)
+# What the test consumer "applies": one row per applied event.
+applied = Table(
+    "applied", metadata, Column("id", Integer, primary_key=True), Column("note", Text)
+)
+
+
+@pytest.fixture
+async def db(new_database: Any) -> AsyncIterator[Database]:
+    database = Database(await new_database("platform"))
+    async with database.engine.begin() as conn:
+        await conn.run_sync(metadata.create_all)
+    yield database
+    await database.dispose()
+
+
+@pytest.fixture
+async def topic(infrastructure: Any) -> str:
+    name = f"test.{uuid.uuid4().hex[:8]}.events.v1"
+    await ensure_topics(
+        infrastructure.kafka_bootstrap_servers, [name, name + ".dlq"], partitions=3
+    )
+    return name
+
+
+def _event(key: str, n: int, event_type: str = "ledger.period_closed") -> EventEnvelope:
+    return EventEnvelope(
+        event_type=event_type,
+        producer="test",
+        aggregate_id=key,
+        payload={"community_id": 1, "period_id": n, "closed_at": "2025-12-01T10:30:00Z"},
+    )
+
+
+async def _read_all(bootstrap: str, topic: str, expected: int, timeout: float = 20.0) -> list[Any]:
+    consumer = AIOKafkaConsumer(
+        topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", enable_auto_commit=False
+    )
+    await consumer.start()
+    records: list[Any] = []
+    try:
+        async with asyncio.timeout(timeout):
+            while len(records) < expected:
+                batch = await consumer.getmany(timeout_ms=500)
+                for part in batch.values():
+                    records.extend(part)
+        # Anything beyond what we expect would be a duplicate: give it a moment to show up.
+        extra = await consumer.getmany(timeout_ms=1000)
+        for part in extra.values():
+            records.extend(part)
+    finally:
+        await consumer.stop()
+    return records
+
+
+async def _append(db: Database, topic: str, events: list[EventEnvelope]) -> None:
+    outbox = Outbox(tables, lambda t: t)
+    async with db.transaction() as session:
+        for event in events:
+            await outbox.append(session, topic, event)
+
+
+async def test_relay_publishes_each_event_once_in_order_per_aggregate(
+    db: Database, topic: str, infrastructure: Any
+) -> None:
+    events = [_event(f"period-{n % 3}", n) for n in range(30)]
+    await _append(db, topic, events)
+    relay = OutboxRelay(db, tables, infrastructure.kafka_bootstrap_servers, "test")
+    while await relay.publish_batch():
+        pass
+    await relay.stop()
+
+    records = await _read_all(infrastructure.kafka_bootstrap_servers, topic, len(events))
+    ids = [json.loads(r.value)["event_id"] for r in records]
+    assert sorted(ids) == sorted(str(e.event_id) for e in events)  # each once
+    for key in ("period-0", "period-1", "period-2"):
+        sent = [str(e.event_id) for e in events if e.aggregate_id == key]
+        got = [json.loads(r.value)["event_id"] for r in records if r.key == key.encode()]
+        assert got == sent, f"events of {key} out of order"
+    async with db.session() as session:
+        pending = await session.scalar(
+            select(func.count()).select_from(tables.outbox).where(
+                tables.outbox.c.published_at.is_(None)
+            )
+        )
+    assert pending == 0
+
+
+async def test_relay_keeps_events_while_kafka_is_unreachable(
+    db: Database, topic: str, infrastructure: Any
+) -> None:
+    await _append(db, topic, [_event("p", n) for n in range(5)])
+    unreachable = OutboxRelay(db, tables, f"127.0.0.1:{free_port()}", "test", max_backoff=0.2)
+    unreachable.start()
+    await asyncio.sleep(1.5)
+    await unreachable.stop(flush_timeout=1.0)
+    async with db.session() as session:
+        pending = await session.scalar(
+            select(func.count()).select_from(tables.outbox).where(
+                tables.outbox.c.published_at.is_(None)
+            )
+        )
+    assert pending == 5, "rows must stay in the outbox while Kafka is down"
+
+    relay = OutboxRelay(db, tables, infrastructure.kafka_bootstrap_servers, "test")
+    relay.start()
+    records = await _read_all(infrastructure.kafka_bootstrap_servers, topic, 5)
+    await relay.stop()
+    assert len(records) == 5
+
+
+def _consumer(db: Database, infrastructure: Any, *, fail: bool = False) -> EventConsumer:
+    consumer = EventConsumer(
+        db,
+        Inbox(tables),
+        DeadLetters(infrastructure.kafka_bootstrap_servers, "test-group"),
+        "test",
+        max_attempts=3,
+        retry_backoff=0.01,
+    )
+
+    @consumer.on("ledger.period_closed")
+    async def apply(session: AsyncSession, event: EventEnvelope) -> None:
+        if fail or event.payload.get("period_id") == 666:
+            raise RuntimeError("projection bug")
+        await session.execute(applied.insert().values(note=str(event.event_id)))
+
+    return consumer
+
+
+async def _applied_count(db: Database) -> int:
+    async with db.session() as session:
+        return int(await session.scalar(select(func.count()).select_from(applied)) or 0)
+
+
+async def test_the_same_event_delivered_twice_is_applied_once(
+    db: Database, infrastructure: Any
+) -> None:
+    consumer = _consumer(db, infrastructure)
+    raw = _event("p", 1).to_json_bytes()
+    first = await consumer.handle(Delivery("t", 0, 10, b"p", raw))
+    second = await consumer.handle(Delivery("t", 0, 11, b"p", raw))
+    assert (first, second) == ("applied", "duplicate")
+    assert await _applied_count(db) == 1
+
+
+async def test_poison_messages_go_to_the_dead_letter_topic_and_the_consumer_goes_on(
+    db: Database, topic: str, infrastructure: Any
+) -> None:
+    bootstrap = infrastructure.kafka_bootstrap_servers
+    broker = create_broker(bootstrap, "test", None)
+    subscribe(broker, _consumer(db, infrastructure), [topic], f"g-{uuid.uuid4().hex}", "test")
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
+    await producer.start()
+    good = _event("p", 1)
+    unknown = EventEnvelope(event_type="ledger.no_such_event", producer="x", aggregate_id="p")
+    failing = _event("p", 666)
+    try:
+        for value in (
+            b"\x00\xffnot json at all",
+            unknown.to_json_bytes(),
+            failing.to_json_bytes(),
+            good.to_json_bytes(),
+        ):
+            await producer.send_and_wait(topic, value, key=b"p")  # one key: one partition, in order
+    finally:
+        await producer.stop()
+
+    await broker.start()
+    try:
+        await eventually(lambda: _is_one(_applied_count(db)), what="the good event applied")
+        dead = await _read_all(bootstrap, topic + ".dlq", 3)
+    finally:
+        await broker.stop()
+
+    reasons = [dict(r.headers)["x-dlq-reason"].decode() for r in dead]
+    assert reasons == ["undecodable", "unknown_type", "failed"]
+    headers = dict(dead[2].headers)
+    assert headers["x-dlq-source-topic"].decode() == topic
+    assert headers["x-dlq-attempts"].decode() == "3"
+    assert "projection bug" in headers["x-dlq-error"].decode()
+    assert int(headers["x-dlq-source-offset"].decode()) == 2
+    assert dead[0].value == b"\x00\xffnot json at all"
+
+
+async def _is_one(count: Any) -> bool:
+    return bool(await count == 1)

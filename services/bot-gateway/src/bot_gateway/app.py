@@ -1,0 +1,23 @@
+"""The bot-gateway service."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from sosenki_platform.service import Runtime, create_service_app
+
+from bot_gateway.adapters.tables import platform
+from bot_gateway.settings import Settings
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    runtime = Runtime(settings or Settings(), platform, MIGRATIONS)
+    return create_service_app(
+        runtime,
+        title="SOSenki bot-gateway",
+        description="Telegram bot gateway: updates to commands, events to messages.",
+        routers=[],
+    )

@@ -1,0 +1,4 @@
+from bot_gateway.adapters.tables import metadata
+from sosenki_platform.migrations import run_env
+
+run_env(metadata)

@@ -1,0 +1,233 @@
+"""Reads and writes of the ledger's rows, in the caller's transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Row, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ledger.adapters import tables as t
+from ledger.domain.periods import Period, PeriodStatus
+
+
+def _period(row: Row[Any]) -> Period:
+    return Period(
+        id=row.id,
+        community_id=row.community_id,
+        name=row.name,
+        start_date=row.start_date,
+        end_date=row.end_date,
+        description=row.description,
+        status=PeriodStatus(row.status),
+        closed_at=row.closed_at,
+        carried_forward=row.carried_forward,
+    )
+
+
+class LedgerRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    # Communities and people
+    async def add_community(
+        self, name: str, base_currency: str, timezone: str, created_by: str
+    ) -> Row[Any]:
+        return (
+            await self.session.execute(
+                t.communities.insert()
+                .values(
+                    name=name, base_currency=base_currency, timezone=timezone, created_by=created_by
+                )
+                .returning(*t.communities.c)
+            )
+        ).one()
+
+    async def get_community(self, community_id: int) -> Row[Any] | None:
+        return (
+            await self.session.execute(
+                select(t.communities).where(t.communities.c.id == community_id)
+            )
+        ).one_or_none()
+
+    async def add_treasurer(self, community_id: int, user_id: int) -> None:
+        await self.session.execute(
+            t.treasurers.insert().values(community_id=community_id, user_id=user_id)
+        )
+
+    async def is_treasurer(self, community_id: int, user_id: int) -> bool:
+        found = await self.session.scalar(
+            select(func.count())
+            .select_from(t.treasurers)
+            .where(t.treasurers.c.community_id == community_id, t.treasurers.c.user_id == user_id)
+        )
+        return bool(found)
+
+    async def get_owner(self, community_id: int, user_id: int) -> Row[Any] | None:
+        return (
+            await self.session.execute(
+                select(t.owners).where(
+                    t.owners.c.community_id == community_id, t.owners.c.user_id == user_id
+                )
+            )
+        ).one_or_none()
+
+    async def add_owner(
+        self,
+        community_id: int,
+        user_id: int,
+        display_name: str,
+        username: str | None,
+        ownership_share: Decimal,
+    ) -> Row[Any]:
+        return (
+            await self.session.execute(
+                t.owners.insert()
+                .values(
+                    community_id=community_id,
+                    user_id=user_id,
+                    display_name=display_name,
+                    username=username,
+                    ownership_share=ownership_share,
+                )
+                .returning(*t.owners.c)
+            )
+        ).one()
+
+    async def list_owners(self, community_id: int, active_only: bool = False) -> Sequence[Row[Any]]:
+        query = select(t.owners).where(t.owners.c.community_id == community_id)
+        if active_only:
+            query = query.where(t.owners.c.active.is_(True))
+        return (await self.session.execute(query.order_by(t.owners.c.user_id))).all()
+
+    # Periods
+    async def add_period(
+        self,
+        community_id: int,
+        name: str,
+        start_date: date,
+        end_date: date,
+        description: str | None,
+    ) -> Period:
+        row = (
+            await self.session.execute(
+                t.periods.insert()
+                .values(
+                    community_id=community_id,
+                    name=name,
+                    start_date=start_date,
+                    end_date=end_date,
+                    description=description,
+                )
+                .returning(*t.periods.c)
+            )
+        ).one()
+        return _period(row)
+
+    async def get_period(self, period_id: int, *, for_update: bool = False) -> Period | None:
+        query = select(t.periods).where(t.periods.c.id == period_id)
+        if for_update:
+            query = query.with_for_update()
+        row = (await self.session.execute(query)).one_or_none()
+        return _period(row) if row else None
+
+    async def list_periods(
+        self,
+        community_ids: Sequence[int] | None,
+        status: PeriodStatus | None,
+        limit: int,
+        offset: int,
+    ) -> tuple[list[Period], int]:
+        query = select(t.periods)
+        if community_ids is not None:
+            query = query.where(t.periods.c.community_id.in_(community_ids))
+        if status is not None:
+            query = query.where(t.periods.c.status == status.value)
+        total = await self.session.scalar(select(func.count()).select_from(query.subquery()))
+        rows = (
+            await self.session.execute(query.order_by(t.periods.c.id).limit(limit).offset(offset))
+        ).all()
+        return [_period(r) for r in rows], int(total or 0)
+
+    async def save_period_state(self, period: Period) -> None:
+        await self.session.execute(
+            t.periods.update()
+            .where(t.periods.c.id == period.id)
+            .values(status=period.status.value, closed_at=period.closed_at)
+        )
+
+    # Money
+    async def add_contribution(
+        self,
+        period: Period,
+        owner_id: int,
+        amount: Decimal,
+        currency: str,
+        when: datetime,
+        comment: str | None,
+        created_by: str,
+    ) -> Row[Any]:
+        return (
+            await self.session.execute(
+                t.contributions.insert()
+                .values(
+                    period_id=period.id,
+                    community_id=period.community_id,
+                    owner_id=owner_id,
+                    amount=amount,
+                    currency=currency,
+                    date=when,
+                    comment=comment,
+                    created_by=created_by,
+                )
+                .returning(*t.contributions.c)
+            )
+        ).one()
+
+    async def list_contributions(self, period_id: int, owner_id: int | None) -> Sequence[Row[Any]]:
+        query = select(t.contributions).where(t.contributions.c.period_id == period_id)
+        if owner_id is not None:
+            query = query.where(t.contributions.c.owner_id == owner_id)
+        return (await self.session.execute(query.order_by(t.contributions.c.id))).all()
+
+    async def add_expense(self, period: Period, values: dict[str, Any]) -> Row[Any]:
+        return (
+            await self.session.execute(
+                t.expenses.insert()
+                .values(period_id=period.id, community_id=period.community_id, **values)
+                .returning(*t.expenses.c)
+            )
+        ).one()
+
+    async def add_allocations(self, expense_id: int, lines: dict[int, Decimal]) -> None:
+        if lines:
+            await self.session.execute(
+                t.expense_allocations.insert(),
+                [{"expense_id": expense_id, "owner_id": o, "amount": a} for o, a in lines.items()],
+            )
+
+    async def list_expenses(self, period_id: int) -> Sequence[Row[Any]]:
+        return (
+            await self.session.execute(
+                select(t.expenses)
+                .where(t.expenses.c.period_id == period_id)
+                .order_by(t.expenses.c.id)
+            )
+        ).all()
+
+    async def allocations_of(self, expense_ids: Sequence[int]) -> dict[int, dict[int, Decimal]]:
+        result: dict[int, dict[int, Decimal]] = {e: {} for e in expense_ids}
+        if expense_ids:
+            rows = (
+                await self.session.execute(
+                    select(t.expense_allocations)
+                    .where(t.expense_allocations.c.expense_id.in_(expense_ids))
+                    .order_by(t.expense_allocations.c.owner_id)
+                )
+            ).all()
+            for r in rows:
+                result[r.expense_id][r.owner_id] = r.amount
+        return result

@@ -1,0 +1,135 @@
+"""The ledger's tables (its own database). Money is NUMERIC quantized to the currency's minor
+units; posted rows are never updated apart from state columns (status, closed_at)."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    MetaData,
+    Numeric,
+    PrimaryKeyConstraint,
+    Table,
+    Text,
+    func,
+)
+
+from sosenki_platform.tables import add_platform_tables
+
+metadata = MetaData()
+platform = add_platform_tables(metadata)
+
+MONEY = Numeric(20, 4)
+
+communities = Table(
+    "communities",
+    metadata,
+    Column("id", BigInteger, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("base_currency", Text, nullable=False),
+    Column("timezone", Text, nullable=False),
+    Column("created_by", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+treasurers = Table(
+    "treasurers",
+    metadata,
+    Column("community_id", BigInteger, ForeignKey("communities.id"), nullable=False),
+    Column("user_id", BigInteger, nullable=False),
+    PrimaryKeyConstraint("community_id", "user_id"),
+)
+
+owners = Table(
+    "owners",
+    metadata,
+    Column("community_id", BigInteger, ForeignKey("communities.id"), nullable=False),
+    Column("user_id", BigInteger, nullable=False),
+    Column("display_name", Text, nullable=False),
+    Column("username", Text, nullable=True),
+    Column("ownership_share", Numeric(12, 6), nullable=False),
+    Column("active", Boolean, nullable=False, server_default="true"),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    PrimaryKeyConstraint("community_id", "user_id"),
+    CheckConstraint("ownership_share > 0", name="ownership_share_positive"),
+)
+
+periods = Table(
+    "periods",
+    metadata,
+    Column("id", BigInteger, primary_key=True),
+    Column("community_id", BigInteger, ForeignKey("communities.id"), nullable=False),
+    Column("name", Text, nullable=False),
+    Column("start_date", Date, nullable=False),
+    Column("end_date", Date, nullable=False),
+    Column("description", Text, nullable=True),
+    Column("status", Text, nullable=False, server_default="OPEN"),
+    Column("closed_at", DateTime(timezone=True), nullable=True),
+    Column("carried_forward", Boolean, nullable=False, server_default="false"),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    CheckConstraint("end_date >= start_date", name="period_dates_ordered"),
+    Index("ix_periods_community", "community_id", "id"),
+)
+
+contributions = Table(
+    "contributions",
+    metadata,
+    Column("id", BigInteger, primary_key=True),
+    Column("period_id", BigInteger, ForeignKey("periods.id"), nullable=False),
+    Column("community_id", BigInteger, nullable=False),
+    Column("owner_id", BigInteger, nullable=False),
+    Column("amount", MONEY, nullable=False),
+    Column("currency", Text, nullable=False),
+    Column("date", DateTime(timezone=True), nullable=False),
+    Column("comment", Text, nullable=True),
+    Column("created_by", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Index("ix_contributions_period_owner", "period_id", "owner_id"),
+)
+
+expenses = Table(
+    "expenses",
+    metadata,
+    Column("id", BigInteger, primary_key=True),
+    Column("period_id", BigInteger, ForeignKey("periods.id"), nullable=False),
+    Column("community_id", BigInteger, nullable=False),
+    Column("paid_by_owner_id", BigInteger, nullable=True),
+    Column("amount", MONEY, nullable=False),
+    Column("currency", Text, nullable=False),
+    Column("payment_type", Text, nullable=False),
+    Column("vendor", Text, nullable=True),
+    Column("description", Text, nullable=True),
+    Column("date", DateTime(timezone=True), nullable=False),
+    Column("allocation_strategy", Text, nullable=False),
+    Column("created_by", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Index("ix_expenses_period", "period_id"),
+)
+
+expense_allocations = Table(
+    "expense_allocations",
+    metadata,
+    Column("expense_id", BigInteger, ForeignKey("expenses.id"), nullable=False),
+    Column("owner_id", BigInteger, nullable=False),
+    Column("amount", MONEY, nullable=False),
+    PrimaryKeyConstraint("expense_id", "owner_id"),
+)
+
+__all__ = [
+    "communities",
+    "contributions",
+    "expense_allocations",
+    "expenses",
+    "metadata",
+    "owners",
+    "periods",
+    "platform",
+    "treasurers",
+]
+

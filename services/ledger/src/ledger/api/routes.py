@@ -1,0 +1,222 @@
+"""The ledger's REST API under ``/api/payments``: thin translators into :class:`Treasury` calls."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from decimal import Decimal
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from sosenki_contracts.money import format_amount
+from sosenki_platform.auth.dependency import CurrentPrincipal
+from sosenki_platform.errors import BadRequest
+from sosenki_platform.service import Runtime
+
+from ledger.access import Caller
+from ledger.api import schemas as s
+from ledger.domain.periods import Period
+from ledger.treasury import Treasury
+
+router = APIRouter(prefix="/api/payments", tags=["ledger"])
+
+
+def _runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+async def _write(request: Request, principal: CurrentPrincipal) -> AsyncIterator[Treasury]:
+    runtime = _runtime(request)
+    async with runtime.unit_of_work() as session:
+        yield Treasury(
+            runtime,
+            session,
+            Caller.from_principal(principal),
+            correlation_id=request.headers.get("x-correlation-id"),
+        )
+
+
+async def _read(request: Request, principal: CurrentPrincipal) -> AsyncIterator[Treasury]:
+    runtime = _runtime(request)
+    async with runtime.db.session() as session:
+        yield Treasury(runtime, session, Caller.from_principal(principal))
+
+
+Writer = Annotated[Treasury, Depends(_write)]
+Reader = Annotated[Treasury, Depends(_read)]
+
+
+def _period_out(p: Period) -> s.PeriodOut:
+    return s.PeriodOut(
+        id=p.id,
+        community_id=p.community_id,
+        name=p.name,
+        start_date=p.start_date,
+        end_date=p.end_date,
+        status=p.status.value,
+        description=p.description,
+        closed_at=p.closed_at,
+    )
+
+
+def _owner_out(row: Any) -> s.OwnerOut:
+    return s.OwnerOut(
+        owner_id=row.user_id,
+        user_id=row.user_id,
+        display_name=row.display_name,
+        username=row.username,
+        ownership_share=format(Decimal(row.ownership_share).normalize(), "f"),
+        active=row.active,
+    )
+
+
+def _contribution_out(row: Any) -> s.ContributionOut:
+    return s.ContributionOut(
+        id=row.id,
+        service_period_id=row.period_id,
+        user_id=row.owner_id,
+        amount=format_amount(row.amount, row.currency),
+        currency=row.currency,
+        date=row.date,
+        comment=row.comment,
+    )
+
+
+def _expense_out(row: Any, lines: dict[int, Decimal]) -> s.ExpenseOut:
+    return s.ExpenseOut(
+        id=row.id,
+        service_period_id=row.period_id,
+        paid_by_user_id=row.paid_by_owner_id,
+        amount=format_amount(row.amount, row.currency),
+        currency=row.currency,
+        payment_type=row.payment_type,
+        date=row.date,
+        vendor=row.vendor,
+        description=row.description,
+        allocation_strategy=row.allocation_strategy,
+        allocations=[
+            s.AllocationLineOut(owner_id=o, amount=format_amount(a, row.currency))
+            for o, a in lines.items()
+        ],
+    )
+
+
+# Communities and owners
+@router.post("/communities", status_code=201, response_model=s.CommunityOut)
+async def create_community(body: s.CommunityIn, treasury: Writer) -> Any:
+    row = await treasury.create_community(body.name, body.base_currency, body.timezone)
+    return s.CommunityOut(
+        id=row.id, name=row.name, base_currency=row.base_currency, timezone=row.timezone
+    )
+
+
+@router.get("/communities/{community_id}", response_model=s.CommunityOut)
+async def get_community(community_id: int, treasury: Reader) -> Any:
+    row = await treasury.require_reader(community_id)
+    return s.CommunityOut(
+        id=row.id, name=row.name, base_currency=row.base_currency, timezone=row.timezone
+    )
+
+
+@router.post("/communities/{community_id}/owners", status_code=201, response_model=s.OwnerOut)
+async def add_owner(community_id: int, body: s.OwnerIn, treasury: Writer) -> Any:
+    row = await treasury.add_owner(
+        community_id, body.user_id, body.display_name, body.username, body.ownership_share
+    )
+    return _owner_out(row)
+
+
+@router.get("/communities/{community_id}/owners", response_model=list[s.OwnerOut])
+async def list_owners(community_id: int, treasury: Reader) -> Any:
+    await treasury.require_reader(community_id)
+    return [_owner_out(r) for r in await treasury.repo.list_owners(community_id)]
+
+
+# Periods
+@router.post("/periods", status_code=201, response_model=s.PeriodOut)
+async def create_period(
+    body: s.PeriodIn, treasury: Writer, principal: CurrentPrincipal
+) -> Any:
+    community_id = body.community_id
+    if community_id is None:
+        if len(principal.communities) != 1:
+            raise BadRequest("community_id is required")
+        (community_id,) = principal.communities
+    period = await treasury.create_period(
+        community_id, body.name, body.start_date, body.end_date, body.description
+    )
+    return _period_out(period)
+
+
+@router.get("/periods", response_model=s.PeriodList)
+async def list_periods(
+    treasury: Reader,
+    status: str | None = None,
+    community_id: int | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> Any:
+    if community_id is not None:
+        await treasury.require_reader(community_id)
+        scope: list[int] | None = [community_id]
+    else:
+        scope = await treasury.visible_community_ids()
+    periods, total = await treasury.repo.list_periods(
+        scope, treasury.status_filter(status), limit, offset
+    )
+    return s.PeriodList(
+        periods=[_period_out(p) for p in periods], total=total, limit=limit, offset=offset
+    )
+
+
+@router.get("/periods/{period_id}", response_model=s.PeriodOut)
+async def get_period(period_id: int, treasury: Reader) -> Any:
+    return _period_out(await treasury.period(period_id))
+
+
+@router.post("/periods/{period_id}/close", response_model=s.PeriodClosedOut)
+async def close_period(period_id: int, treasury: Writer) -> Any:
+    period = await treasury.close_period(period_id)
+    return s.PeriodClosedOut(id=period.id, status=period.status.value, closed_at=period.closed_at)
+
+
+# Contributions and expenses
+@router.post(
+    "/periods/{period_id}/contributions", status_code=201, response_model=s.ContributionOut
+)
+async def record_contribution(period_id: int, body: s.ContributionIn, treasury: Writer) -> Any:
+    row = await treasury.record_contribution(period_id, body.user_id, body.amount, body.comment)
+    return _contribution_out(row)
+
+
+@router.get("/periods/{period_id}/contributions", response_model=list[s.ContributionOut])
+async def list_contributions(
+    period_id: int, treasury: Reader, owner_id: int | None = None
+) -> Any:
+    await treasury.period(period_id)
+    return [
+        _contribution_out(r) for r in await treasury.repo.list_contributions(period_id, owner_id)
+    ]
+
+
+@router.post("/periods/{period_id}/expenses", status_code=201, response_model=s.ExpenseOut)
+async def record_expense(period_id: int, body: s.ExpenseIn, treasury: Writer) -> Any:
+    row, lines = await treasury.record_expense(
+        period_id,
+        paid_by_owner_id=body.paid_by_user_id,
+        amount=body.amount,
+        payment_type=body.payment_type,
+        vendor=body.vendor,
+        description=body.description,
+        strategy=body.allocation_strategy,
+        owner_subset=body.owner_ids,
+    )
+    return _expense_out(row, lines)
+
+
+@router.get("/periods/{period_id}/expenses", response_model=list[s.ExpenseOut])
+async def list_expenses(period_id: int, treasury: Reader) -> Any:
+    await treasury.period(period_id)
+    rows = await treasury.repo.list_expenses(period_id)
+    allocations = await treasury.repo.allocations_of([r.id for r in rows])
+    return [_expense_out(r, allocations[r.id]) for r in rows]

@@ -1,0 +1,126 @@
+"""Request and response bodies of the ledger's REST API (shapes from the seed document)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+from sosenki_contracts.money import Amount, CurrencyCode
+
+from ledger.domain.allocation import AllocationStrategy
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class CommunityIn(Body):
+    name: str = Field(min_length=1, max_length=200)
+    base_currency: CurrencyCode = "RUB"
+    timezone: str = "Europe/Moscow"
+
+
+class CommunityOut(BaseModel):
+    id: int
+    name: str
+    base_currency: str
+    timezone: str
+
+
+class OwnerIn(Body):
+    user_id: int = Field(gt=0)
+    display_name: str = Field(min_length=1, max_length=200)
+    username: str | None = Field(default=None, max_length=64)
+    ownership_share: Amount
+
+
+class OwnerOut(BaseModel):
+    owner_id: int
+    user_id: int
+    display_name: str
+    username: str | None
+    ownership_share: str
+    active: bool
+
+
+class PeriodIn(Body):
+    community_id: int | None = Field(
+        default=None, description="Required unless the token is scoped to exactly one community"
+    )
+    name: str = Field(min_length=1, max_length=200)
+    start_date: date
+    end_date: date
+    description: str | None = Field(default=None, max_length=2000)
+
+
+class PeriodOut(BaseModel):
+    id: int
+    community_id: int
+    name: str
+    start_date: date
+    end_date: date
+    status: str
+    description: str | None
+    closed_at: datetime | None
+
+
+class PeriodList(BaseModel):
+    periods: list[PeriodOut]
+    total: int
+    limit: int
+    offset: int
+
+
+class PeriodClosedOut(BaseModel):
+    id: int
+    status: str
+    closed_at: datetime | None
+
+
+class ContributionIn(Body):
+    user_id: int
+    amount: Amount
+    comment: str | None = Field(default=None, max_length=2000)
+
+
+class ContributionOut(BaseModel):
+    id: int
+    service_period_id: int
+    user_id: int
+    amount: str
+    currency: str
+    date: datetime
+    comment: str | None
+
+
+class ExpenseIn(Body):
+    paid_by_user_id: int | None = None
+    amount: Amount
+    payment_type: str = Field(min_length=1, max_length=100)
+    vendor: str | None = Field(default=None, max_length=200)
+    description: str | None = Field(default=None, max_length=2000)
+    allocation_strategy: AllocationStrategy = AllocationStrategy.PROPORTIONAL
+    owner_ids: list[int] | None = Field(
+        default=None, description="Allocate among these owners only (default: all active owners)"
+    )
+
+
+class AllocationLineOut(BaseModel):
+    owner_id: int
+    amount: str
+
+
+class ExpenseOut(BaseModel):
+    id: int
+    service_period_id: int
+    paid_by_user_id: int | None
+    amount: str
+    currency: str
+    payment_type: str
+    date: datetime
+    vendor: str | None
+    description: str | None
+    allocation_strategy: str
+    allocations: list[AllocationLineOut]
+
+

@@ -1,0 +1,26 @@
+"""The ledger service: the community treasury."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from sosenki_platform.service import Runtime, create_service_app
+
+from ledger.adapters.tables import platform
+from ledger.api.routes import router
+from ledger.commands import register_commands
+from ledger.settings import Settings
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    runtime = Runtime(settings or Settings(), platform, MIGRATIONS)
+    register_commands(runtime)
+    return create_service_app(
+        runtime,
+        title="SOSenki ledger",
+        description="Community treasury: periods, contributions, expenses, balances.",
+        routers=[router],
+    )

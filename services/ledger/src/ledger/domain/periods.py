@@ -1,0 +1,47 @@
+"""Service periods: a community's accounting months (or quarters), OPEN until the treasurer
+closes them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from enum import StrEnum
+
+from sosenki_platform.errors import BadRequest, Conflict
+
+
+class PeriodStatus(StrEnum):
+    OPEN = "OPEN"
+    CLOSED = "CLOSED"
+
+
+@dataclass(frozen=True)
+class Period:
+    id: int
+    community_id: int
+    name: str
+    start_date: date
+    end_date: date
+    description: str | None
+    status: PeriodStatus
+    closed_at: datetime | None
+    carried_forward: bool = False
+
+
+def validate_new_period(name: str, start_date: date, end_date: date) -> None:
+    if not name.strip():
+        raise BadRequest("Period name must not be empty")
+    if end_date < start_date:
+        raise BadRequest("Period end_date must not be before start_date")
+
+
+def ensure_open_for(period: Period, what: str) -> None:
+    """Money is recorded only into an OPEN period; ``what`` is e.g. "contributions"."""
+    if period.status is not PeriodStatus.OPEN:
+        raise BadRequest(f"Period {period.id} is not open for {what}")
+
+
+def close(period: Period, now: datetime) -> Period:
+    if period.status is PeriodStatus.CLOSED:
+        raise Conflict(f"Period {period.id} is already closed")
+    return replace(period, status=PeriodStatus.CLOSED, closed_at=now)

@@ -1,0 +1,307 @@
+"""What a treasurer does: the ledger's use cases, called alike by REST routes and by commands.
+
+Each method runs inside the caller's unit of work: it checks permissions, applies the domain
+rules, writes the rows and appends the resulting events to the outbox, all in one transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sosenki_contracts import topics
+from sosenki_contracts.money import check_scale, format_amount, minor_units
+from sosenki_platform.errors import BadRequest, Conflict, Forbidden, NotFound
+from sosenki_platform.service import Runtime
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ledger.access import Caller
+from ledger.adapters.repository import LedgerRepository
+from ledger.domain import periods as period_rules
+from ledger.domain.allocation import AllocationStrategy, allocate_expense
+from ledger.domain.periods import Period, PeriodStatus
+
+
+class Treasury:
+    def __init__(
+        self,
+        runtime: Runtime,
+        session: AsyncSession,
+        caller: Caller,
+        correlation_id: str | None = None,
+        causation_id: str | None = None,
+    ) -> None:
+        self.runtime = runtime
+        self.repo = LedgerRepository(session)
+        self.session = session
+        self.caller = caller
+        self.correlation_id = correlation_id
+        self.causation_id = causation_id
+
+    async def _publish(self, event_type: str, aggregate_id: int | str, payload: dict[str, Any]) -> None:
+        event = self.runtime.event(
+            event_type,
+            aggregate_id,
+            payload,
+            actor=self.caller.actor,
+            correlation_id=self.correlation_id,
+            causation_id=self.causation_id,
+        )
+        await self.runtime.outbox.append(self.session, topics.LEDGER_EVENTS, event)
+
+    # Access
+    async def _community(self, community_id: int) -> Any:
+        community = await self.repo.get_community(community_id)
+        if community is None or not self.caller.in_scope(community_id):
+            raise NotFound("Community not found")
+        return community
+
+    async def require_reader(self, community_id: int) -> Any:
+        community = await self._community(community_id)
+        if self.caller.privileged:
+            return community
+        uid = self.caller.user_id
+        if uid is not None and (
+            await self.repo.is_treasurer(community_id, uid)
+            or await self.repo.get_owner(community_id, uid) is not None
+        ):
+            return community
+        raise NotFound("Community not found")
+
+    async def require_treasurer(self, community_id: int) -> Any:
+        community = await self.require_reader(community_id)
+        uid = self.caller.user_id
+        if self.caller.privileged or (uid is not None and await self.repo.is_treasurer(community_id, uid)):
+            return community
+        raise Forbidden(f"Only a treasurer of community {community_id} may do this")
+
+    async def period(self, period_id: int, *, for_update: bool = False) -> Period:
+        period = await self.repo.get_period(period_id, for_update=for_update)
+        if period is None or not self.caller.in_scope(period.community_id):
+            raise NotFound("Period not found")
+        try:
+            await self.require_reader(period.community_id)
+        except NotFound:
+            raise NotFound("Period not found") from None
+        return period
+
+    # Communities and owners
+    async def create_community(self, name: str, base_currency: str, timezone: str) -> Any:
+        if not name.strip():
+            raise BadRequest("Community name must not be empty")
+        row = await self.repo.add_community(name.strip(), base_currency, timezone, self.caller.actor.id)
+        if self.caller.user_id is not None:
+            await self.repo.add_treasurer(row.id, self.caller.user_id)
+        await self._publish(
+            "ledger.community_created",
+            row.id,
+            {"community_id": row.id, "name": row.name, "base_currency": base_currency, "timezone": timezone},
+        )
+        return row
+
+    async def add_owner(
+        self,
+        community_id: int,
+        user_id: int,
+        display_name: str,
+        username: str | None,
+        ownership_share: Decimal,
+    ) -> Any:
+        await self.require_treasurer(community_id)
+        if ownership_share <= 0:
+            raise BadRequest("Ownership share must be positive")
+        if await self.repo.get_owner(community_id, user_id) is not None:
+            raise Conflict(f"User {user_id} is already an owner in community {community_id}")
+        row = await self.repo.add_owner(community_id, user_id, display_name, username, ownership_share)
+        await self._publish(
+            "ledger.owner_added",
+            community_id,
+            {
+                "community_id": community_id,
+                "owner_id": user_id,
+                "user_id": user_id,
+                "display_name": display_name,
+                "username": username,
+                "ownership_share": str(ownership_share),
+            },
+        )
+        return row
+
+    # Periods
+    async def create_period(
+        self,
+        community_id: int,
+        name: str,
+        start_date: date,
+        end_date: date,
+        description: str | None,
+    ) -> Period:
+        await self.require_treasurer(community_id)
+        period_rules.validate_new_period(name, start_date, end_date)
+        period = await self.repo.add_period(community_id, name.strip(), start_date, end_date, description)
+        await self._publish(
+            "ledger.period_created",
+            period.id,
+            {
+                "community_id": community_id,
+                "period_id": period.id,
+                "name": period.name,
+                "start_date": period.start_date.isoformat(),
+                "end_date": period.end_date.isoformat(),
+                "description": period.description,
+                "status": period.status.value,
+            },
+        )
+        return period
+
+    async def close_period(self, period_id: int) -> Period:
+        # The row lock orders a close after any contribution already writing into the period.
+        period = await self.period(period_id, for_update=True)
+        await self.require_treasurer(period.community_id)
+        closed = period_rules.close(period, datetime.now(UTC))
+        await self.repo.save_period_state(closed)
+        await self._publish(
+            "ledger.period_closed",
+            period.id,
+            {
+                "community_id": period.community_id,
+                "period_id": period.id,
+                "closed_at": closed.closed_at.isoformat() if closed.closed_at else None,
+            },
+        )
+        return closed
+
+    # Money
+    async def _open_period_for(self, period_id: int, what: str) -> tuple[Period, str]:
+        # The period row lock serialises this write with a concurrent close: it never lands in a
+        # period that closed meanwhile.
+        period = await self.period(period_id, for_update=True)
+        community = await self.require_treasurer(period.community_id)
+        period_rules.ensure_open_for(period, what)
+        return period, str(community.base_currency)
+
+    async def _require_owner(self, community_id: int, user_id: int) -> Any:
+        owner = await self.repo.get_owner(community_id, user_id)
+        if owner is None:
+            raise NotFound(f"Owner {user_id} not found in community {community_id}")
+        return owner
+
+    def _check_amount(self, amount: Decimal, currency: str, what: str) -> None:
+        if amount <= 0:
+            raise BadRequest(f"{what} amount must be positive")
+        try:
+            check_scale(amount, currency)
+        except ValueError as exc:
+            raise BadRequest(str(exc)) from None
+
+    async def record_contribution(
+        self, period_id: int, owner_id: int, amount: Decimal, comment: str | None
+    ) -> Any:
+        period, currency = await self._open_period_for(period_id, "contributions")
+        self._check_amount(amount, currency, "Contribution")
+        await self._require_owner(period.community_id, owner_id)
+        row = await self.repo.add_contribution(
+            period, owner_id, amount, currency, datetime.now(UTC), comment, self.caller.actor.id
+        )
+        await self._publish(
+            "ledger.contribution_recorded",
+            period.id,
+            {
+                "community_id": period.community_id,
+                "period_id": period.id,
+                "contribution_id": row.id,
+                "owner_id": owner_id,
+                "amount": format_amount(amount, currency),
+                "currency": currency,
+                "date": row.date.isoformat(),
+                "comment": comment,
+            },
+        )
+        return row
+
+    async def record_expense(
+        self,
+        period_id: int,
+        *,
+        paid_by_owner_id: int | None,
+        amount: Decimal,
+        payment_type: str,
+        vendor: str | None,
+        description: str | None,
+        strategy: AllocationStrategy,
+        owner_subset: list[int] | None,
+    ) -> tuple[Any, dict[int, Decimal]]:
+        period, currency = await self._open_period_for(period_id, "expenses")
+        self._check_amount(amount, currency, "Expense")
+        if not payment_type.strip():
+            raise BadRequest("payment_type must not be empty")
+        if paid_by_owner_id is not None:
+            await self._require_owner(period.community_id, paid_by_owner_id)
+        active = {
+            o.user_id: Decimal(o.ownership_share)
+            for o in await self.repo.list_owners(period.community_id, active_only=True)
+        }
+        if owner_subset is not None:
+            unknown = sorted(set(owner_subset) - set(active))
+            if unknown:
+                raise BadRequest(f"Not active owners of this community: {unknown}")
+            if len(set(owner_subset)) != len(owner_subset):
+                raise BadRequest("owner_ids must not repeat")
+            active = {o: active[o] for o in owner_subset}
+        if strategy is AllocationStrategy.USAGE_BASED:
+            raise BadRequest("USAGE_BASED allocation needs meter readings, which are not recorded yet")
+        lines = allocate_expense(
+            amount, strategy, shares=active, minor_units=minor_units(currency)
+        )
+        row = await self.repo.add_expense(
+            period,
+            {
+                "paid_by_owner_id": paid_by_owner_id,
+                "amount": amount,
+                "currency": currency,
+                "payment_type": payment_type.strip(),
+                "vendor": vendor,
+                "description": description,
+                "date": datetime.now(UTC),
+                "allocation_strategy": strategy.value,
+                "created_by": self.caller.actor.id,
+            },
+        )
+        await self.repo.add_allocations(row.id, lines)
+        await self._publish(
+            "ledger.expense_recorded",
+            period.id,
+            {
+                "community_id": period.community_id,
+                "period_id": period.id,
+                "expense_id": row.id,
+                "paid_by_owner_id": paid_by_owner_id,
+                "amount": format_amount(amount, currency),
+                "currency": currency,
+                "payment_type": row.payment_type,
+                "vendor": vendor,
+                "description": description,
+                "date": row.date.isoformat(),
+                "allocation_strategy": strategy.value,
+                "allocations": [
+                    {"owner_id": o, "amount": format_amount(a, currency)} for o, a in lines.items()
+                ],
+            },
+        )
+        return row, lines
+
+    async def visible_community_ids(self) -> list[int] | None:
+        """None for privileged callers (every community)."""
+        if self.caller.privileged:
+            return None
+        return sorted(self.caller.scopes or ())
+
+    @staticmethod
+    def status_filter(status: str | None) -> PeriodStatus | None:
+        if status is None:
+            return None
+        try:
+            return PeriodStatus(status.upper())
+        except ValueError:
+            raise BadRequest("status must be OPEN or CLOSED") from None

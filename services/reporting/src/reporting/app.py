@@ -1,0 +1,26 @@
+"""The reporting service: read models built from every event topic."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from sosenki_platform.service import Runtime, create_service_app
+
+from reporting.adapters.tables import platform
+from reporting.api.routes import router
+from reporting.projections.ledger import register_ledger_projections
+from reporting.settings import Settings
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    runtime = Runtime(settings or Settings(), platform, MIGRATIONS)
+    register_ledger_projections(runtime)
+    return create_service_app(
+        runtime,
+        title="SOSenki reporting",
+        description="Balance sheets, owner balances and settle-up plans, built from events.",
+        routers=[router],
+    )

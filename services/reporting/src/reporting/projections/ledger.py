@@ -1,0 +1,130 @@
+"""Projections of ``ledger.events.v1``: periods and running owner balances."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sosenki_contracts import topics
+from sosenki_contracts.envelope import EventEnvelope
+from sosenki_contracts.events.ledger import (
+    CommunityCreated,
+    ContributionRecorded,
+    ExpenseRecorded,
+    OwnerAdded,
+    PeriodClosed,
+    PeriodCreated,
+)
+from sosenki_platform.service import Runtime
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from reporting.adapters import tables as t
+
+
+async def _add_to_balance(
+    session: AsyncSession,
+    *,
+    period_id: int,
+    community_id: int,
+    owner_id: int,
+    currency: str,
+    column: str,
+    amount: Decimal,
+) -> None:
+    """Add ``amount`` to one running total (creating the owner's row for the period if needed)."""
+    stmt = insert(t.owner_balances).values(
+        period_id=period_id,
+        owner_id=owner_id,
+        community_id=community_id,
+        currency=currency,
+        **{column: amount},
+    )
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["period_id", "owner_id"],
+        set_={column: t.owner_balances.c[column] + stmt.excluded[column]},
+    )
+    await session.execute(stmt)
+
+
+def register_ledger_projections(runtime: Runtime) -> None:
+    consumer = runtime.consume_events([topics.LEDGER_EVENTS])
+
+    @consumer.on("ledger.community_created")
+    async def community_created(session: AsyncSession, event: EventEnvelope) -> None:
+        e = CommunityCreated.model_validate(event.payload)
+        await session.execute(
+            insert(t.communities)
+            .values(community_id=e.community_id, name=e.name, base_currency=e.base_currency)
+            .on_conflict_do_nothing()
+        )
+
+    @consumer.on("ledger.owner_added")
+    async def owner_added(session: AsyncSession, event: EventEnvelope) -> None:
+        e = OwnerAdded.model_validate(event.payload)
+        await session.execute(
+            insert(t.owners)
+            .values(
+                community_id=e.community_id,
+                owner_id=e.owner_id,
+                display_name=e.display_name,
+                username=e.username,
+            )
+            .on_conflict_do_nothing()
+        )
+
+    @consumer.on("ledger.period_created")
+    async def period_created(session: AsyncSession, event: EventEnvelope) -> None:
+        e = PeriodCreated.model_validate(event.payload)
+        await session.execute(
+            insert(t.periods)
+            .values(
+                period_id=e.period_id,
+                community_id=e.community_id,
+                name=e.name,
+                start_date=e.start_date,
+                end_date=e.end_date,
+                description=e.description,
+                status=e.status,
+            )
+            .on_conflict_do_nothing()
+        )
+
+    @consumer.on("ledger.period_closed")
+    async def period_closed(session: AsyncSession, event: EventEnvelope) -> None:
+        e = PeriodClosed.model_validate(event.payload)
+        await session.execute(
+            t.periods.update()
+            .where(t.periods.c.period_id == e.period_id)
+            .values(status="CLOSED", closed_at=e.closed_at)
+        )
+
+    @consumer.on("ledger.contribution_recorded")
+    async def contribution_recorded(session: AsyncSession, event: EventEnvelope) -> None:
+        e = ContributionRecorded.model_validate(event.payload)
+        await _add_to_balance(
+            session,
+            period_id=e.period_id,
+            community_id=e.community_id,
+            owner_id=e.owner_id,
+            currency=e.currency,
+            column="total_contributions",
+            amount=e.amount,
+        )
+
+    @consumer.on("ledger.expense_recorded")
+    async def expense_recorded(session: AsyncSession, event: EventEnvelope) -> None:
+        e = ExpenseRecorded.model_validate(event.payload)
+        common = {"period_id": e.period_id, "community_id": e.community_id, "currency": e.currency}
+        for line in e.allocations:
+            await _add_to_balance(
+                session, owner_id=line.owner_id, column="total_expenses", amount=line.amount, **common
+            )
+        if e.paid_by_owner_id is not None:
+            await _add_to_balance(
+                session,
+                owner_id=e.paid_by_owner_id,
+                column="total_paid_expenses",
+                amount=e.amount,
+                **common,
+            )
+

@@ -1,0 +1,58 @@
+"""The first flow across real processes: a period created on the ledger reaches reporting
+through the outbox and Kafka."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from sosenki_platform.testing import eventually
+
+pytestmark = pytest.mark.e2e
+
+SERVICES = ["ledger", "splits", "recurring", "bot_gateway", "reporting"]
+
+
+async def test_every_service_starts_and_serves_health_metrics_and_openapi(start_service) -> None:
+    for module in SERVICES:
+        service = await start_service(module)
+        async with httpx.AsyncClient(base_url=service.url) as client:
+            assert (await client.get("/health/live")).json() == {"status": "ok"}
+            ready = (await client.get("/health/ready")).json()
+            assert ready["checks"] == {"database": "ok", "kafka": "ok"}, module
+            metrics = await client.get("/metrics")
+            assert metrics.status_code == 200
+            assert "http_requests_total" in metrics.text
+            openapi = (await client.get("/openapi.json")).json()
+            assert openapi["info"]["title"].startswith("SOSenki"), module
+
+
+async def test_a_period_created_on_the_ledger_appears_in_reporting(start_service, make_token) -> None:
+    ledger = await start_service("ledger")
+    reporting = await start_service("reporting")
+    treasurer = {"Authorization": f"Bearer {make_token(501)}"}
+
+    async with httpx.AsyncClient(base_url=ledger.url, headers=treasurer) as api:
+        community = (await api.post("/api/payments/communities", json={"name": "Pines"})).json()
+        scoped = {"Authorization": f"Bearer {make_token(501, communities=[community['id']])}"}
+        created = await api.post(
+            "/api/payments/periods",
+            headers=scoped,
+            json={
+                "name": "November 2025",
+                "start_date": "2025-11-01",
+                "end_date": "2025-11-30",
+                "description": "Monthly operational period",
+            },
+        )
+    assert created.status_code == 201, created.text
+    period = created.json()
+    assert period["status"] == "OPEN" and period["closed_at"] is None
+
+    async with httpx.AsyncClient(base_url=reporting.url, headers=scoped) as api:
+
+        async def projected() -> dict[str, object] | None:
+            response = await api.get(f"/api/payments/periods/{period['id']}")
+            return response.json() if response.status_code == 200 else None
+
+        seen = await eventually(projected, what="the period in reporting")
+    assert seen == period
