@@ -71,7 +71,9 @@ def infrastructure() -> Iterator[Infrastructure]:
 
         with (
             KafkaContainer("apache/kafka:4.1.1").with_kraft() as kafka_container,
-            PostgresContainer("postgres:18", username="sosenki", password="sosenki") as pg_container,
+            PostgresContainer(
+                "postgres:18", username="sosenki", password="sosenki"
+            ) as pg_container,
         ):
             host = pg_container.get_container_host_ip()
             port = pg_container.get_exposed_port(5432)

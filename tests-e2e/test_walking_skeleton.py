@@ -26,7 +26,9 @@ async def test_every_service_starts_and_serves_health_metrics_and_openapi(start_
             assert openapi["info"]["title"].startswith("SOSenki"), module
 
 
-async def test_a_period_created_on_the_ledger_appears_in_reporting(start_service, make_token) -> None:
+async def test_a_period_created_on_the_ledger_appears_in_reporting(
+    start_service, make_token
+) -> None:
     ledger = await start_service("ledger")
     reporting = await start_service("reporting")
     treasurer = {"Authorization": f"Bearer {make_token(501)}"}

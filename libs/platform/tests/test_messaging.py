@@ -28,9 +28,7 @@ pytestmark = pytest.mark.integration
 metadata = MetaData()
 tables = add_platform_tables(metadata)
 # What the test consumer "applies": one row per applied event.
-applied = Table(
-    "applied", metadata, Column("id", Integer, primary_key=True), Column("note", Text)
-)
+applied = Table("applied", metadata, Column("id", Integer, primary_key=True), Column("note", Text))
 
 
 @pytest.fixture
@@ -45,9 +43,7 @@ async def db(new_database: Any) -> AsyncIterator[Database]:
 @pytest.fixture
 async def topic(infrastructure: Any) -> str:
     name = f"test.{uuid.uuid4().hex[:8]}.events.v1"
-    await ensure_topics(
-        infrastructure.kafka_bootstrap_servers, [name, name + ".dlq"], partitions=3
-    )
+    await ensure_topics(infrastructure.kafka_bootstrap_servers, [name, name + ".dlq"], partitions=3)
     return name
 
 
@@ -107,9 +103,9 @@ async def test_relay_publishes_each_event_once_in_order_per_aggregate(
         assert got == sent, f"events of {key} out of order"
     async with db.session() as session:
         pending = await session.scalar(
-            select(func.count()).select_from(tables.outbox).where(
-                tables.outbox.c.published_at.is_(None)
-            )
+            select(func.count())
+            .select_from(tables.outbox)
+            .where(tables.outbox.c.published_at.is_(None))
         )
     assert pending == 0
 
@@ -124,9 +120,9 @@ async def test_relay_keeps_events_while_kafka_is_unreachable(
     await unreachable.stop(flush_timeout=1.0)
     async with db.session() as session:
         pending = await session.scalar(
-            select(func.count()).select_from(tables.outbox).where(
-                tables.outbox.c.published_at.is_(None)
-            )
+            select(func.count())
+            .select_from(tables.outbox)
+            .where(tables.outbox.c.published_at.is_(None))
         )
     assert pending == 5, "rows must stay in the outbox while Kafka is down"
 

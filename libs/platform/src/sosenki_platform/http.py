@@ -120,7 +120,9 @@ class _BodyTooLarge(Exception):
 
 def install_request_metrics(app: FastAPI, service_name: str) -> None:
     @app.middleware("http")
-    async def measure(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+    async def measure(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
         start = time.perf_counter()
         status = 500
         try:

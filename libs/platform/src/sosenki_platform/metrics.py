@@ -18,9 +18,7 @@ CONSUMER_EVENTS = Counter(
     "Messages handled by consumers, by outcome (applied, duplicate, dead_lettered)",
     ["service", "topic", "outcome"],
 )
-CONSUMER_LAG = Gauge(
-    "consumer_lag", "Messages not yet consumed", ["service", "topic", "partition"]
-)
+CONSUMER_LAG = Gauge("consumer_lag", "Messages not yet consumed", ["service", "topic", "partition"])
 CONSUMER_LAST_APPLIED = Gauge(
     "consumer_last_applied_timestamp_seconds",
     "When the last event of a topic was applied (unix time)",

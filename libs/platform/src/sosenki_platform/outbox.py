@@ -188,9 +188,7 @@ class OutboxRelay:
                     )
             await asyncio.gather(*futures)
             await session.execute(
-                t.update()
-                .where(t.c.id.in_([r.id for r in rows]))
-                .values(published_at=func.now())
+                t.update().where(t.c.id.in_([r.id for r in rows])).values(published_at=func.now())
             )
             pending = await session.scalar(
                 select(func.count()).select_from(t).where(t.c.published_at.is_(None))

@@ -15,7 +15,6 @@ from fastapi import APIRouter, FastAPI
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
 from sosenki_contracts.envelope import Actor, CommandEnvelope, EventEnvelope
-from sqlalchemy import MetaData
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sosenki_platform.auth.tokens import TokenVerifier
@@ -161,8 +160,10 @@ def create_service_app(
     provider = setup_tracing(settings.service_name, settings.otlp_endpoint)
     broker = create_broker(settings.kafka_bootstrap_servers, settings.service_name, provider)
     group = settings.consumer_group
-    for consumer, topics in [*runtime.event_consumers, *runtime.command_consumers]:
-        subscribe(broker, consumer, topics, group, settings.service_name)
+    for event_consumer, topics in runtime.event_consumers:
+        subscribe(broker, event_consumer, topics, group, settings.service_name)
+    for command_consumer, topics in runtime.command_consumers:
+        subscribe(broker, command_consumer, topics, group, settings.service_name)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -203,7 +204,9 @@ def create_service_app(
     FastAPIInstrumentor.instrument_app(
         app, tracer_provider=provider, excluded_urls="health/live,health/ready,metrics"
     )
-    SQLAlchemyInstrumentor().instrument(engine=runtime.db.engine.sync_engine, tracer_provider=provider)
+    SQLAlchemyInstrumentor().instrument(
+        engine=runtime.db.engine.sync_engine, tracer_provider=provider
+    )
     return app
 
 

@@ -39,7 +39,9 @@ class Treasury:
         self.correlation_id = correlation_id
         self.causation_id = causation_id
 
-    async def _publish(self, event_type: str, aggregate_id: int | str, payload: dict[str, Any]) -> None:
+    async def _publish(
+        self, event_type: str, aggregate_id: int | str, payload: dict[str, Any]
+    ) -> None:
         event = self.runtime.event(
             event_type,
             aggregate_id,
@@ -72,7 +74,9 @@ class Treasury:
     async def require_treasurer(self, community_id: int) -> Any:
         community = await self.require_reader(community_id)
         uid = self.caller.user_id
-        if self.caller.privileged or (uid is not None and await self.repo.is_treasurer(community_id, uid)):
+        if self.caller.privileged or (
+            uid is not None and await self.repo.is_treasurer(community_id, uid)
+        ):
             return community
         raise Forbidden(f"Only a treasurer of community {community_id} may do this")
 
@@ -90,13 +94,20 @@ class Treasury:
     async def create_community(self, name: str, base_currency: str, timezone: str) -> Any:
         if not name.strip():
             raise BadRequest("Community name must not be empty")
-        row = await self.repo.add_community(name.strip(), base_currency, timezone, self.caller.actor.id)
+        row = await self.repo.add_community(
+            name.strip(), base_currency, timezone, self.caller.actor.id
+        )
         if self.caller.user_id is not None:
             await self.repo.add_treasurer(row.id, self.caller.user_id)
         await self._publish(
             "ledger.community_created",
             row.id,
-            {"community_id": row.id, "name": row.name, "base_currency": base_currency, "timezone": timezone},
+            {
+                "community_id": row.id,
+                "name": row.name,
+                "base_currency": base_currency,
+                "timezone": timezone,
+            },
         )
         return row
 
@@ -113,7 +124,9 @@ class Treasury:
             raise BadRequest("Ownership share must be positive")
         if await self.repo.get_owner(community_id, user_id) is not None:
             raise Conflict(f"User {user_id} is already an owner in community {community_id}")
-        row = await self.repo.add_owner(community_id, user_id, display_name, username, ownership_share)
+        row = await self.repo.add_owner(
+            community_id, user_id, display_name, username, ownership_share
+        )
         await self._publish(
             "ledger.owner_added",
             community_id,
@@ -139,7 +152,9 @@ class Treasury:
     ) -> Period:
         await self.require_treasurer(community_id)
         period_rules.validate_new_period(name, start_date, end_date)
-        period = await self.repo.add_period(community_id, name.strip(), start_date, end_date, description)
+        period = await self.repo.add_period(
+            community_id, name.strip(), start_date, end_date, description
+        )
         await self._publish(
             "ledger.period_created",
             period.id,
@@ -250,10 +265,10 @@ class Treasury:
                 raise BadRequest("owner_ids must not repeat")
             active = {o: active[o] for o in owner_subset}
         if strategy is AllocationStrategy.USAGE_BASED:
-            raise BadRequest("USAGE_BASED allocation needs meter readings, which are not recorded yet")
-        lines = allocate_expense(
-            amount, strategy, shares=active, minor_units=minor_units(currency)
-        )
+            raise BadRequest(
+                "USAGE_BASED allocation needs meter readings, which are not recorded yet"
+            )
+        lines = allocate_expense(amount, strategy, shares=active, minor_units=minor_units(currency))
         row = await self.repo.add_expense(
             period,
             {

@@ -1,8 +1,8 @@
 """``sosenki-token``: make a signing key and mint tokens for local use and tests.
 
-    uv run sosenki-token keygen
-    uv run sosenki-token mint --sub 1 --community 1
-    uv run sosenki-token mint --sub service:recurring --role service
+uv run sosenki-token keygen
+uv run sosenki-token mint --sub 1 --community 1
+uv run sosenki-token mint --sub service:recurring --role service
 """
 
 from __future__ import annotations

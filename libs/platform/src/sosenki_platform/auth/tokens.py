@@ -1,9 +1,9 @@
 """Bearer tokens: Ed25519-signed JWTs (``EdDSA``).
 
-Claims: ``sub`` (the user id, or ``service:<name>`` for a service token), ``roles`` (global roles:
-``user``, ``admin``, ``service``), ``communities`` and ``groups`` (the scopes: ids this token may act
-in), ``iss``, ``iat`` and ``exp``. Whether a user is a treasurer or a group owner is the owning
-service's knowledge, not the token's.
+Claims: ``sub`` (the user id, or ``service:<name>`` for a service token), ``roles`` (global
+roles: ``user``, ``admin``, ``service``), ``communities`` and ``groups`` (the scopes: ids this
+token may act in), ``iss``, ``iat`` and ``exp``. Whether a user is a treasurer or a group
+owner is the owning service's knowledge, not the token's.
 """
 
 from __future__ import annotations

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy import MetaData
-
 from sosenki_platform.tables import add_platform_tables
+from sqlalchemy import MetaData
 
 metadata = MetaData()
 platform = add_platform_tables(metadata)

@@ -3,6 +3,7 @@ units; posted rows are never updated apart from state columns (status, closed_at
 
 from __future__ import annotations
 
+from sosenki_platform.tables import add_platform_tables
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -19,8 +20,6 @@ from sqlalchemy import (
     Text,
     func,
 )
-
-from sosenki_platform.tables import add_platform_tables
 
 metadata = MetaData()
 platform = add_platform_tables(metadata)
@@ -132,4 +131,3 @@ __all__ = [
     "platform",
     "treasurers",
 ]
-

@@ -134,9 +134,7 @@ async def list_owners(community_id: int, treasury: Reader) -> Any:
 
 # Periods
 @router.post("/periods", status_code=201, response_model=s.PeriodOut)
-async def create_period(
-    body: s.PeriodIn, treasury: Writer, principal: CurrentPrincipal
-) -> Any:
+async def create_period(body: s.PeriodIn, treasury: Writer, principal: CurrentPrincipal) -> Any:
     community_id = body.community_id
     if community_id is None:
         if len(principal.communities) != 1:
@@ -190,9 +188,7 @@ async def record_contribution(period_id: int, body: s.ContributionIn, treasury: 
 
 
 @router.get("/periods/{period_id}/contributions", response_model=list[s.ContributionOut])
-async def list_contributions(
-    period_id: int, treasury: Reader, owner_id: int | None = None
-) -> Any:
+async def list_contributions(period_id: int, treasury: Reader, owner_id: int | None = None) -> Any:
     await treasury.period(period_id)
     return [
         _contribution_out(r) for r in await treasury.repo.list_contributions(period_id, owner_id)

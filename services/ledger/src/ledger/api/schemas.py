@@ -122,5 +122,3 @@ class ExpenseOut(BaseModel):
     description: str | None
     allocation_strategy: str
     allocations: list[AllocationLineOut]
-
-

@@ -12,7 +12,6 @@ from decimal import Decimal
 from enum import StrEnum
 
 from sosenki_contracts.allocation import allocate
-
 from sosenki_platform.errors import BadRequest
 
 

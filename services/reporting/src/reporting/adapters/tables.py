@@ -3,6 +3,7 @@ balance sheet costs the same however long the history grows."""
 
 from __future__ import annotations
 
+from sosenki_platform.tables import add_platform_tables
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -15,8 +16,6 @@ from sqlalchemy import (
     Table,
     Text,
 )
-
-from sosenki_platform.tables import add_platform_tables
 
 metadata = MetaData()
 platform = add_platform_tables(metadata)

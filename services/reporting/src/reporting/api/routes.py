@@ -86,10 +86,7 @@ def _period_out(row: Row[Any]) -> PeriodOut:
 
 def _balance(row: Row[Any]) -> Decimal:
     return Decimal(
-        row.total_contributions
-        + row.total_paid_expenses
-        - row.total_expenses
-        - row.total_charges
+        row.total_contributions + row.total_paid_expenses - row.total_expenses - row.total_charges
     )
 
 
@@ -121,9 +118,7 @@ async def list_periods(
     async with _runtime(request).db.session() as session:
         total = await session.scalar(select(func.count()).select_from(query.subquery()))
         rows = (
-            await session.execute(
-                query.order_by(t.periods.c.period_id).limit(limit).offset(offset)
-            )
+            await session.execute(query.order_by(t.periods.c.period_id).limit(limit).offset(offset))
         ).all()
     return PeriodList(
         periods=[_period_out(r) for r in rows], total=int(total or 0), limit=limit, offset=offset

@@ -114,17 +114,19 @@ def register_ledger_projections(runtime: Runtime) -> None:
     @consumer.on("ledger.expense_recorded")
     async def expense_recorded(session: AsyncSession, event: EventEnvelope) -> None:
         e = ExpenseRecorded.model_validate(event.payload)
-        common = {"period_id": e.period_id, "community_id": e.community_id, "currency": e.currency}
-        for line in e.allocations:
-            await _add_to_balance(
-                session, owner_id=line.owner_id, column="total_expenses", amount=line.amount, **common
-            )
-        if e.paid_by_owner_id is not None:
+
+        async def add(owner_id: int, column: str, amount: Decimal) -> None:
             await _add_to_balance(
                 session,
-                owner_id=e.paid_by_owner_id,
-                column="total_paid_expenses",
-                amount=e.amount,
-                **common,
+                period_id=e.period_id,
+                community_id=e.community_id,
+                currency=e.currency,
+                owner_id=owner_id,
+                column=column,
+                amount=amount,
             )
 
+        for line in e.allocations:
+            await add(line.owner_id, "total_expenses", line.amount)
+        if e.paid_by_owner_id is not None:
+            await add(e.paid_by_owner_id, "total_paid_expenses", e.amount)

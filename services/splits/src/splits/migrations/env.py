@@ -1,4 +1,4 @@
-from splits.adapters.tables import metadata
 from sosenki_platform.migrations import run_env
+from splits.adapters.tables import metadata
 
 run_env(metadata)
