@@ -146,18 +146,20 @@ def _jvm_props() -> list[str]:
 # ----------------------------------------------------------------------------- config, storage
 
 
-def server_properties() -> str:
+def server_properties(
+    port: int = PORT, controller_port: int = CONTROLLER_PORT, data_dir: Path = DATA_DIR
+) -> str:
     return f"""\
 # Written by deploy/local/kafka.py on every start; edits are overwritten.
 process.roles=broker,controller
 node.id=1
-listeners=PLAINTEXT://{HOST}:{PORT},CONTROLLER://{HOST}:{CONTROLLER_PORT}
-advertised.listeners=PLAINTEXT://{HOST}:{PORT}
+listeners=PLAINTEXT://{HOST}:{port},CONTROLLER://{HOST}:{controller_port}
+advertised.listeners=PLAINTEXT://{HOST}:{port}
 controller.listener.names=CONTROLLER
 listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
 inter.broker.listener.name=PLAINTEXT
-controller.quorum.bootstrap.servers={HOST}:{CONTROLLER_PORT}
-log.dirs={DATA_DIR}
+controller.quorum.bootstrap.servers={HOST}:{controller_port}
+log.dirs={data_dir}
 num.partitions=6
 default.replication.factor=1
 min.insync.replicas=1
@@ -197,11 +199,13 @@ def _cluster_id() -> str:
     return cid
 
 
-def _format_storage() -> bool:
+def _format_storage(
+    data_dir: Path = DATA_DIR, config_file: Path = CONFIG_FILE, cluster_id: str | None = None
+) -> bool:
     """Format the KRaft log directory once. True if it was formatted now."""
-    if (DATA_DIR / "meta.properties").exists():
+    if (data_dir / "meta.properties").exists():
         return False
-    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    data_dir.mkdir(parents=True, exist_ok=True)
     result = subprocess.run(
         [
             _java(),
@@ -212,9 +216,9 @@ def _format_storage() -> bool:
             "kafka.tools.StorageTool",
             "format",
             "-t",
-            _cluster_id(),
+            cluster_id or _cluster_id(),
             "-c",
-            str(CONFIG_FILE),
+            str(config_file),
             "--standalone",
             "--ignore-formatted",
         ],
@@ -372,3 +376,67 @@ def remove_data() -> None:
     shutil.rmtree(DATA_DIR, ignore_errors=True)
     shutil.rmtree(CONFIG_DIR, ignore_errors=True)
     CLUSTER_ID_FILE.unlink(missing_ok=True)
+
+
+class DisposableBroker:
+    """A second, throwaway single-node broker on its own ports and data directory.
+
+    Fault tests stop and restart it ("Kafka is down") without disturbing the shared broker. It uses
+    the same jars as the local stack and is a child of the test process, not a detached daemon.
+    """
+
+    def __init__(self, base_dir: Path) -> None:
+        self.base_dir = base_dir
+        self.port = processes.free_port()
+        self.controller_port = processes.free_port()
+        self.data_dir = base_dir / "data"
+        self.config_file = base_dir / "server.properties"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def bootstrap(self) -> str:
+        return f"{HOST}:{self.port}"
+
+    def start(self, timeout: float = READY_TIMEOUT) -> None:
+        ensure_jars()
+        self.base_dir.mkdir(parents=True, exist_ok=True)
+        self.config_file.write_text(
+            server_properties(self.port, self.controller_port, self.data_dir)
+        )
+        cluster_id = base64.urlsafe_b64encode(uuid.UUID(int=1).bytes).decode().rstrip("=")
+        _format_storage(self.data_dir, self.config_file, cluster_id)
+        log = (self.base_dir / "kafka.out").open("ab")
+        self.process = subprocess.Popen(
+            [
+                _java(),
+                *HEAP,
+                f"-Dkafka.logs.dir={self.base_dir}",
+                f"-Dlog4j2.configurationFile={LOG4J_CONFIG}",
+                "-cp",
+                _classpath(),
+                "kafka.Kafka",
+                str(self.config_file),
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            cwd=str(self.base_dir),
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise KafkaError(f"disposable broker exited; see {self.base_dir / 'kafka.out'}")
+            if processes.port_open(HOST, self.port) and broker_answers(self.bootstrap, 2000):
+                return
+            time.sleep(0.3)
+        raise KafkaError(f"disposable broker did not answer on {self.bootstrap}")
+
+    def stop(self, timeout: float = STOP_TIMEOUT) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(10)
+        self.process = None

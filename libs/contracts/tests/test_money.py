@@ -174,6 +174,9 @@ def test_decimal_places() -> None:
     assert decimal_places(Decimal("10.00")) == 0
     assert decimal_places(Decimal("1E+3")) == 0
     assert decimal_places(Decimal("0.001")) == 3
+    # Zero as a NUMERIC(20,4) column returns it: no significant decimals at all.
+    assert decimal_places(Decimal("0.0000")) == 0
+    assert decimal_places(Decimal("-0.0000")) == 0
 
 
 def test_quantize_and_format() -> None:
@@ -183,6 +186,8 @@ def test_quantize_and_format() -> None:
     assert format_amount(Decimal("1000"), "RUB") == "1000.00"
     assert format_amount(Decimal("1E+3"), "RUB") == "1000.00"
     assert format_amount(Decimal("-3.5"), "EUR") == "-3.50"
+    assert format_amount(Decimal("0.0000"), "RUB") == "0.00"
+    assert format_amount(Decimal("5200.0000"), "RUB") == "5200.00"
     assert format_amount(Decimal("5"), "JPY") == "5"
     with pytest.raises(ValueError, match="more than 2 decimal places"):
         quantize(Decimal("10.001"), "RUB")  # refuses rather than rounding

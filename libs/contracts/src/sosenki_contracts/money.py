@@ -174,7 +174,7 @@ def decimal_places(amount: Decimal) -> int:
     _sign, digits, exponent = amount.as_tuple()
     if not isinstance(exponent, int):
         raise ValueError("amount must be a finite number")
-    if exponent >= 0:
+    if exponent >= 0 or not any(digits):  # whole numbers and zero (``0.0000``) have none
         return 0
     trailing_zeros = len(digits) - len("".join(map(str, digits)).rstrip("0"))
     return max(0, -exponent - trailing_zeros)
