@@ -150,17 +150,11 @@ def infra_components() -> list[Component]:
 
 
 def full_stack() -> list[Component]:
-    """What ``up`` starts, in order (``down`` stops it in reverse order).
+    """What ``up`` starts, in order (``down`` stops it in reverse order): the infrastructure, the
+    five services and the demo data."""
+    from deploy.local import services
 
-    For now this is the infrastructure only.  The service launcher plugs in here, e.g.::
-
-        from deploy.local import services
-        return [*infra_components(), *services.components()]
-
-    where ``services.components()`` returns one :class:`Component` per service process (built on
-    :mod:`deploy.local.processes`) plus, e.g., a "demo-data" component whose ``start`` loads it.
-    """
-    return infra_components()
+    return [*infra_components(), *services.components()]
 
 
 # ----------------------------------------------------------------------------------- commands
@@ -286,7 +280,12 @@ def _dispatch(args: argparse.Namespace, infra: list[Component]) -> int:
         case "infra-down":
             return bring_down(infra)
         case "up":
-            return bring_up(full_stack())
+            from deploy.local import services
+
+            code = bring_up(full_stack())
+            print("\nSOSenki is up. API docs:")
+            print("\n".join(services.where_to_look()))
+            return code
         case "down":
             return bring_down(full_stack())
         case "status":

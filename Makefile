@@ -1,0 +1,37 @@
+# Thin wrappers; the work is done by scripts/ and deploy/local/stack.py.
+SHELL := /bin/bash
+export PATH := $(HOME)/.local/bin:$(PATH)
+STACK := uv run python deploy/local/stack.py
+
+.PHONY: up down status logs reset test lint token migration
+
+up:          ## install everything, start PostgreSQL, Kafka, the five services and demo data
+	@scripts/bootstrap.sh
+	@$(STACK) up
+
+down:        ## stop the services and the infrastructure (data is kept)
+	@$(STACK) down
+
+status:      ## what is running
+	@$(STACK) status
+
+logs:        ## the end of a component's log: make logs NAME=ledger
+	@$(STACK) logs $(NAME)
+
+reset:       ## stop everything and delete all local data (keeps downloaded jars)
+	@$(STACK) reset
+
+test:        ## the whole test suite: unit, integration (real PostgreSQL + Kafka) and e2e
+	@scripts/bootstrap.sh
+	@uv run pytest
+
+lint:        ## ruff and mypy
+	@uv run ruff check .
+	@uv run ruff format --check .
+	@uv run mypy
+
+token:       ## a token for local use: make token SUB=1 ARGS="--community 1"
+	@uv run sosenki-token mint --sub $(SUB) $(ARGS)
+
+migration:   ## autogenerate a migration: make migration SERVICE=ledger MSG="add meters"
+	@uv run python scripts/new_migration.py $(SERVICE) "$(MSG)"

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Installs what the project needs on a bare machine: uv (from PyPI) and the locked Python
+# environment. Java 17 and Maven are expected on the machine (Kafka's jars come from Maven Central).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v uv >/dev/null 2>&1; then
+  echo "bootstrap: installing uv from PyPI" >&2
+  python3 -m pip install --quiet --disable-pip-version-check "uv==0.13.8" \
+    || python3 -m pip install --quiet --user --disable-pip-version-check "uv==0.13.8"
+  export PATH="$HOME/.local/bin:$PATH"
+fi
+for tool in java mvn; do
+  command -v "$tool" >/dev/null 2>&1 || { echo "bootstrap: $tool is required (Java 17 + Maven)" >&2; exit 1; }
+done
+uv sync --frozen --quiet
