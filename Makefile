@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export PATH := $(HOME)/.local/bin:$(PATH)
 STACK := uv run python deploy/local/stack.py
 
-.PHONY: up down status logs reset test lint token migration
+.PHONY: up down status logs reset test lint token migration bench
 
 up:          ## install everything, start PostgreSQL, Kafka, the five services and demo data
 	@scripts/bootstrap.sh
@@ -35,3 +35,6 @@ token:       ## a token for local use: make token SUB=1 ARGS="--community 1"
 
 migration:   ## autogenerate a migration: make migration SERVICE=ledger MSG="add meters"
 	@uv run python scripts/new_migration.py $(SERVICE) "$(MSG)"
+
+bench:       ## performance figures, printed and written to benchmarks/results/latest.json
+	@uv run python benchmarks/run.py

@@ -22,6 +22,7 @@ from deploy.local.processes import LOCAL_DIR, LOG_DIR, ComponentStatus
 
 KEYS_DIR = LOCAL_DIR / "keys"
 DEMO_FILE = LOCAL_DIR / "demo.json"
+DEMO_TOKEN_FILE = LOCAL_DIR / "demo-token"
 READY_TIMEOUT = 90.0
 
 SERVICES: dict[str, str] = {  # service name -> python module
@@ -158,7 +159,12 @@ def _load_demo() -> str:
             "POST",
             f"/api/payments/communities/{cid}/owners",
             token,
-            {"user_id": user_id, "display_name": name, "username": username, "ownership_share": share},
+            {
+                "user_id": user_id,
+                "display_name": name,
+                "username": username,
+                "ownership_share": share,
+            },
         )
     period = _call(
         "POST",
@@ -206,6 +212,7 @@ def _load_demo() -> str:
     ):
         _call("POST", f"/api/payments/periods/{pid}/expenses", token, body)
     DEMO_FILE.write_text(json.dumps({"community_id": cid, "period_id": pid, "token": token}))
+    DEMO_TOKEN_FILE.write_text(token + "\n")
     return f"demo-data: loaded community {cid} with 12 owners, period {pid}"
 
 
@@ -220,8 +227,8 @@ def where_to_look() -> list[str]:
         demo = json.loads(DEMO_FILE.read_text())
         lines += [
             "",
-            "Demo treasurer token (user 1, 30 days) is in .local/demo.json; try:",
-            '  TOKEN=$(python3 -c \'import json;print(json.load(open(".local/demo.json"))["token"])\')',
+            "Demo treasurer token (user 1, 30 days) is in .local/demo-token; try:",
+            "  TOKEN=$(cat .local/demo-token)",
             f'  curl -H "Authorization: Bearer $TOKEN" '
             f"{url('reporting')}/api/payments/periods/{demo['period_id']}/balance-sheet",
         ]
@@ -251,5 +258,3 @@ def components() -> list[Any]:
         )
     )
     return result
-
-

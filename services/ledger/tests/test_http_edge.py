@@ -16,7 +16,9 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-async def api(new_database: Any, service_env: dict[str, str], make_token: Any) -> AsyncIterator[Any]:
+async def api(
+    new_database: Any, service_env: dict[str, str], make_token: Any
+) -> AsyncIterator[Any]:
     settings = Settings(
         database_url=await new_database("ledger"),
         kafka_bootstrap_servers=service_env["SOSENKI_KAFKA_BOOTSTRAP_SERVERS"],
@@ -25,7 +27,9 @@ async def api(new_database: Any, service_env: dict[str, str], make_token: Any) -
     )
     async with running_app(create_app(settings)) as client:
         client.headers["Authorization"] = f"Bearer {make_token(1)}"
-        community = (await client.post("/api/payments/communities", json={"name": "Birches"})).json()
+        community = (
+            await client.post("/api/payments/communities", json={"name": "Birches"})
+        ).json()
         client.headers["Authorization"] = f"Bearer {make_token(1, communities=[community['id']])}"
         await client.post(
             f"/api/payments/communities/{community['id']}/owners",
@@ -101,7 +105,9 @@ async def test_a_body_over_one_mebibyte_gets_413(api: Any) -> None:
 
 
 @pytest.mark.parametrize(
-    "authorization", [None, "Bearer not-a-jwt", "Basic dXNlcjpwYXNz"], ids=["none", "garbage", "basic"]
+    "authorization",
+    [None, "Bearer not-a-jwt", "Basic dXNlcjpwYXNz"],
+    ids=["none", "garbage", "basic"],
 )
 async def test_requests_without_a_valid_token_get_401(api: Any, authorization: str | None) -> None:
     headers = {} if authorization is None else {"Authorization": authorization}
@@ -113,7 +119,9 @@ async def test_requests_without_a_valid_token_get_401(api: Any, authorization: s
 
 async def test_an_expired_token_gets_401(api: Any, make_token: Any) -> None:
     expired = make_token(1, ttl_seconds=-10)
-    response = await api.get("/api/payments/periods", headers={"Authorization": f"Bearer {expired}"})
+    response = await api.get(
+        "/api/payments/periods", headers={"Authorization": f"Bearer {expired}"}
+    )
     assert response.status_code == 401
     assert response.json()["detail"] == "Token has expired"
 
