@@ -3,6 +3,9 @@ through the outbox and Kafka."""
 
 from __future__ import annotations
 
+import json
+import signal
+
 import httpx
 import pytest
 from sosenki_platform.testing import eventually
@@ -58,3 +61,18 @@ async def test_a_period_created_on_the_ledger_appears_in_reporting(
 
         seen = await eventually(projected, what="the period in reporting")
     assert seen == period
+
+    # Logs are JSON lines that carry the request's trace.
+    lines = [
+        json.loads(line) for line in ledger.log_path.read_text().splitlines() if line[:1] == "{"
+    ]
+    requests = [line for line in lines if line.get("event") == "http_request"]
+    assert any(r["route"] == "/api/payments/periods" and r["status"] == 201 for r in requests)
+    assert all(len(r["trace_id"]) == 32 and r["service"] == "ledger" for r in requests)
+
+    # SIGTERM: a graceful shutdown (uvicorn re-raises the signal once it has finished).
+    assert ledger.stop() in (0, -signal.SIGTERM)
+    events = [
+        json.loads(x).get("event") for x in ledger.log_path.read_text().splitlines() if x[:1] == "{"
+    ]
+    assert events.index("service_stopping") < events.index("service_stopped")

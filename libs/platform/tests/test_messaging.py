@@ -209,3 +209,20 @@ async def test_poison_messages_go_to_the_dead_letter_topic_and_the_consumer_goes
 
 async def _is_one(count: Any) -> bool:
     return bool(await count == 1)
+
+
+async def test_the_trace_of_the_request_travels_with_the_event(
+    db: Database, topic: str, infrastructure: Any
+) -> None:
+    from sosenki_platform.telemetry import setup_tracing, tracer
+
+    setup_tracing("test")
+    with tracer().start_as_current_span("POST /api/payments/periods") as span:
+        await _append(db, topic, [_event("p", 1)])
+        trace_id = format(span.get_span_context().trace_id, "032x")
+    relay = OutboxRelay(db, tables, infrastructure.kafka_bootstrap_servers, "test")
+    await relay.publish_batch()
+    await relay.stop()
+    (record,) = await _read_all(infrastructure.kafka_bootstrap_servers, topic, 1)
+    traceparent = dict(record.headers)["traceparent"].decode()
+    assert traceparent.split("-")[1] == trace_id

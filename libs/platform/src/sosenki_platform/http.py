@@ -26,6 +26,9 @@ log = get_logger(__name__)
 
 ReadinessCheck = Callable[[], Awaitable[None]]
 
+#: Polled by probes and Prometheus: not worth a log line each.
+_QUIET_ROUTES = frozenset({"/health/live", "/health/ready", "/metrics"})
+
 
 def _location(loc: tuple[Any, ...] | list[Any]) -> str:
     parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
@@ -133,9 +136,16 @@ def install_request_metrics(app: FastAPI, service_name: str) -> None:
             route = request.scope.get("route")
             path = getattr(route, "path", "unmatched")
             HTTP_REQUESTS.labels(service_name, request.method, path, str(status)).inc()
-            HTTP_DURATION.labels(service_name, request.method, path).observe(
-                time.perf_counter() - start
-            )
+            elapsed = time.perf_counter() - start
+            HTTP_DURATION.labels(service_name, request.method, path).observe(elapsed)
+            if path not in _QUIET_ROUTES:
+                log.info(
+                    "http_request",
+                    method=request.method,
+                    route=path,
+                    status=status,
+                    duration_ms=round(elapsed * 1000, 1),
+                )
 
 
 def operations_router(checks: dict[str, ReadinessCheck]) -> APIRouter:

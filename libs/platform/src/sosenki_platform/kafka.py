@@ -7,6 +7,7 @@ Offsets are committed only after the consumer has applied or dead-lettered a rec
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from aiokafka import TopicPartition
@@ -29,6 +30,8 @@ def create_broker(
         bootstrap_servers,
         client_id=service_name,
         graceful_timeout=15.0,
+        # Through the standard library (WARNING and up), not FastStream's own INFO printer.
+        logger=logging.getLogger("faststream"),
         middlewares=[
             KafkaTelemetryMiddleware(tracer_provider=tracer_provider),
             KafkaPrometheusMiddleware(registry=REGISTRY, app_name=service_name),

@@ -186,6 +186,7 @@ def create_service_app(
             await runtime.dead_letters.close()
             await runtime.db.dispose()
             shutdown_tracing()
+            log.info("service_stopped")
 
     app = FastAPI(title=title, description=description, version="0.1.0", lifespan=lifespan)
     app.state.runtime = runtime
