@@ -133,11 +133,13 @@ async def test_relay_keeps_events_while_kafka_is_unreachable(
     assert len(records) == 5
 
 
-def _consumer(db: Database, infrastructure: Any, *, fail: bool = False) -> EventConsumer:
+def _consumer(
+    db: Database, infrastructure: Any, dead_letters: DeadLetters | None = None
+) -> EventConsumer:
     consumer = EventConsumer(
         db,
         Inbox(tables),
-        DeadLetters(infrastructure.kafka_bootstrap_servers, "test-group"),
+        dead_letters or DeadLetters(infrastructure.kafka_bootstrap_servers, "test-group"),
         "test",
         max_attempts=3,
         retry_backoff=0.01,
@@ -145,7 +147,7 @@ def _consumer(db: Database, infrastructure: Any, *, fail: bool = False) -> Event
 
     @consumer.on("ledger.period_closed")
     async def apply(session: AsyncSession, event: EventEnvelope) -> None:
-        if fail or event.payload.get("period_id") == 666:
+        if event.payload.get("period_id") == 666:
             raise RuntimeError("projection bug")
         await session.execute(applied.insert().values(note=str(event.event_id)))
 
@@ -173,7 +175,9 @@ async def test_poison_messages_go_to_the_dead_letter_topic_and_the_consumer_goes
 ) -> None:
     bootstrap = infrastructure.kafka_bootstrap_servers
     broker = create_broker(bootstrap, "test", None)
-    subscribe(broker, _consumer(db, infrastructure), [topic], f"g-{uuid.uuid4().hex}", "test")
+    dead_letters = DeadLetters(bootstrap, "test-group")
+    consumer = _consumer(db, infrastructure, dead_letters)
+    subscribe(broker, consumer, [topic], f"g-{uuid.uuid4().hex}", "test")
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
     await producer.start()
     good = _event("p", 1)
@@ -196,6 +200,7 @@ async def test_poison_messages_go_to_the_dead_letter_topic_and_the_consumer_goes
         dead = await _read_all(bootstrap, topic + ".dlq", 3)
     finally:
         await broker.stop()
+        await dead_letters.close()
 
     reasons = [dict(r.headers)["x-dlq-reason"].decode() for r in dead]
     assert reasons == ["undecodable", "unknown_type", "failed"]
