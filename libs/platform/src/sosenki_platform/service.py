@@ -17,7 +17,7 @@ from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
 from sosenki_contracts.envelope import Actor, CommandEnvelope, EventEnvelope
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from sosenki_platform.auth.tokens import TokenVerifier
+from sosenki_platform.auth.tokens import Principal, TokenVerifier
 from sosenki_platform.consumer import CommandConsumer, EventConsumer, RejectionHandler
 from sosenki_platform.db import Database
 from sosenki_platform.dead_letters import DeadLetters
@@ -218,7 +218,7 @@ class _LazyVerifier:
         self._settings = settings
         self._verifier: TokenVerifier | None = None
 
-    def verify(self, token: str) -> Any:
+    def verify(self, token: str) -> Principal:
         if self._verifier is None:
             s = self._settings
             self._verifier = TokenVerifier.from_settings(
