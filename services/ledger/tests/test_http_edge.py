@@ -3,46 +3,20 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
-from ledger.app import create_app
-from ledger.settings import Settings
-from sosenki_platform.testing import running_app
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-async def api(
-    new_database: Any, service_env: dict[str, str], make_token: Any
-) -> AsyncIterator[Any]:
-    settings = Settings(
-        database_url=await new_database("ledger"),
-        kafka_bootstrap_servers=service_env["SOSENKI_KAFKA_BOOTSTRAP_SERVERS"],
-        topic_prefix=service_env["SOSENKI_TOPIC_PREFIX"],
-        auth_public_key=service_env["SOSENKI_AUTH_PUBLIC_KEY"],
-    )
-    async with running_app(create_app(settings)) as client:
-        client.headers["Authorization"] = f"Bearer {make_token(1)}"
-        community = (
-            await client.post("/api/payments/communities", json={"name": "Birches"})
-        ).json()
-        client.headers["Authorization"] = f"Bearer {make_token(1, communities=[community['id']])}"
-        await client.post(
-            f"/api/payments/communities/{community['id']}/owners",
-            json={"user_id": 1, "display_name": "Alice", "ownership_share": "1"},
-        )
-        period = (
-            await client.post(
-                "/api/payments/periods",
-                json={"name": "Nov", "start_date": "2025-11-01", "end_date": "2025-11-30"},
-            )
-        ).json()
-        client.period_id = period["id"]  # type: ignore[attr-defined]
-        yield client
+async def api(treasurer: Any) -> httpx.AsyncClient:
+    await treasurer.start({1: "1"})
+    client: httpx.AsyncClient = treasurer.client
+    client.period_id = await treasurer.period()  # type: ignore[attr-defined]
+    return client
 
 
 async def _contributions(api: Any) -> list[Any]:

@@ -6,6 +6,7 @@ rules, writes the rows and appends the resulting events to the outbox, all in on
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -18,8 +19,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ledger.access import Caller
 from ledger.adapters.repository import LedgerRepository
+from ledger.domain import carry_forward as carry_rules
 from ledger.domain import periods as period_rules
 from ledger.domain.allocation import AllocationStrategy, allocate_expense
+from ledger.domain.balances import OwnerTotals
+from ledger.domain.carry_forward import CarryForwardPlan
 from ledger.domain.periods import Period, PeriodStatus
 
 
@@ -216,8 +220,26 @@ class Treasury:
         period, currency = await self._open_period_for(period_id, "contributions")
         self._check_amount(amount, currency, "Contribution")
         await self._require_owner(period.community_id, owner_id)
+        return await self._post_contribution(period, owner_id, amount, currency, comment, "regular")
+
+    async def _post_contribution(
+        self,
+        period: Period,
+        owner_id: int,
+        amount: Decimal,
+        currency: str,
+        comment: str | None,
+        kind: str,
+    ) -> Any:
         row = await self.repo.add_contribution(
-            period, owner_id, amount, currency, datetime.now(UTC), comment, self.caller.actor.id
+            period,
+            owner_id,
+            amount,
+            currency,
+            datetime.now(UTC),
+            comment,
+            self.caller.actor.id,
+            kind,
         )
         await self._publish(
             "ledger.contribution_recorded",
@@ -231,9 +253,131 @@ class Treasury:
                 "currency": currency,
                 "date": row.date.isoformat(),
                 "comment": comment,
+                "kind": kind,
             },
         )
         return row
+
+    async def record_charge(
+        self, period_id: int, owner_id: int, amount: Decimal, description: str
+    ) -> Any:
+        period, currency = await self._open_period_for(period_id, "charges")
+        self._check_amount(amount, currency, "Charge")
+        if not description.strip():
+            raise BadRequest("Charge description must not be empty")
+        await self._require_owner(period.community_id, owner_id)
+        return await self._post_charge(period, owner_id, amount, currency, description, "charge")
+
+    async def _post_charge(
+        self,
+        period: Period,
+        owner_id: int,
+        amount: Decimal,
+        currency: str,
+        description: str,
+        kind: str,
+    ) -> Any:
+        row = await self.repo.add_charge(
+            period,
+            owner_id,
+            amount,
+            currency,
+            description,
+            datetime.now(UTC),
+            self.caller.actor.id,
+            kind,
+        )
+        await self._publish(
+            "ledger.charge_recorded",
+            period.id,
+            {
+                "community_id": period.community_id,
+                "period_id": period.id,
+                "charge_id": row.id,
+                "owner_id": owner_id,
+                "amount": format_amount(amount, currency),
+                "currency": currency,
+                "description": description,
+                "date": row.date.isoformat(),
+                "kind": kind,
+            },
+        )
+        return row
+
+    # Balances
+    async def currency_of(self, period: Period) -> str:
+        return str((await self._community(period.community_id)).base_currency)
+
+    async def period_balances(self, period_id: int) -> tuple[Period, str, list[OwnerTotals]]:
+        period = await self.period(period_id)
+        totals = await self.repo.period_totals(period)
+        return period, await self.currency_of(period), list(totals.values())
+
+    async def owner_balance(self, period_id: int, owner_id: int) -> tuple[str, OwnerTotals]:
+        _, currency, totals = await self.period_balances(period_id)
+        for entry in totals:
+            if entry.owner_id == owner_id:
+                return currency, entry
+        raise NotFound("Owner not found")
+
+    async def fund_summary(self, period_id: int) -> tuple[str, Decimal, Decimal]:
+        period = await self.period(period_id)
+        contributed, spent = await self.repo.fund_totals(period.id)
+        return await self.currency_of(period), contributed, spent
+
+    # Period transitions
+    async def reopen_period(self, period_id: int) -> Period:
+        period = await self.period(period_id, for_update=True)
+        await self.require_treasurer(period.community_id)
+        reopened = period_rules.reopen(period)
+        await self.repo.save_period_state(reopened)
+        await self._publish(
+            "ledger.period_reopened",
+            period.id,
+            {"community_id": period.community_id, "period_id": period.id},
+        )
+        return reopened
+
+    async def carry_forward(
+        self, from_period_id: int, to_period_id: int
+    ) -> tuple[CarryForwardPlan, str]:
+        # Lock both periods in id order: two carry-forwards of one source serialise here, and the
+        # second sees carried_forward set.
+        first, second = sorted((from_period_id, to_period_id))
+        locked = {pid: await self.period(pid, for_update=True) for pid in (first, second)}
+        source, target = locked[from_period_id], locked[to_period_id]
+        community = await self.require_treasurer(source.community_id)
+        carry_rules.check_carry_forward(source, target)
+        currency = str(community.base_currency)
+        totals = await self.repo.period_totals(source)
+        plan = carry_rules.plan_carry_forward({o: e.balance for o, e in totals.items()})
+        for owner_id, credit in plan.credits.items():
+            await self._post_contribution(
+                target,
+                owner_id,
+                credit,
+                currency,
+                carry_rules.OPENING_CONTRIBUTION_COMMENT,
+                "opening",
+            )
+        for owner_id, debt in plan.debts.items():
+            await self._post_charge(
+                target, owner_id, debt, currency, carry_rules.OPENING_CHARGE_DESCRIPTION, "opening"
+            )
+        await self.repo.save_period_state(replace(source, carried_forward=True))
+        await self._publish(
+            "ledger.balances_carried_forward",
+            source.id,
+            {
+                "community_id": source.community_id,
+                "from_period_id": source.id,
+                "to_period_id": target.id,
+                "balances": {str(o): format_amount(b, currency) for o, b in plan.balances.items()},
+                "total_carried": format_amount(plan.total, currency),
+                "currency": currency,
+            },
+        )
+        return plan, currency
 
     async def record_expense(
         self,

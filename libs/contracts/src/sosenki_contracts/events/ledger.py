@@ -73,6 +73,49 @@ class ContributionRecorded(BaseModel):
     currency: CurrencyCode
     date: AwareDatetime
     comment: str | None = None
+    #: "regular", or "opening" for a credit carried forward from the previous period.
+    kind: str = "regular"
+
+
+@event("ledger.charge_recorded", version=1)
+class ChargeRecorded(BaseModel):
+    """A service charge on one owner (a fee, a penalty, or a debt carried forward)."""
+
+    model_config = _CONFIG
+
+    community_id: int
+    period_id: int
+    charge_id: int
+    owner_id: int
+    amount: Amount
+    currency: CurrencyCode
+    description: str
+    date: AwareDatetime
+    #: "charge", or "opening" for a debt carried forward from the previous period.
+    kind: str = "charge"
+
+
+@event("ledger.period_reopened", version=1)
+class PeriodReopened(BaseModel):
+    model_config = _CONFIG
+
+    community_id: int
+    period_id: int
+
+
+@event("ledger.balances_carried_forward", version=1)
+class BalancesCarriedForward(BaseModel):
+    """A closed period's balances moved into the next one (the opening entries follow as
+    ``contribution_recorded`` and ``charge_recorded`` events of kind "opening")."""
+
+    model_config = _CONFIG
+
+    community_id: int
+    from_period_id: int
+    to_period_id: int
+    balances: dict[str, Amount]
+    total_carried: Amount
+    currency: CurrencyCode
 
 
 class ExpenseAllocation(BaseModel):
@@ -117,6 +160,8 @@ class CommandRejected(BaseModel):
 
 
 __all__ = [
+    "BalancesCarriedForward",
+    "ChargeRecorded",
     "CommandRejected",
     "CommunityCreated",
     "ContributionRecorded",
@@ -125,4 +170,5 @@ __all__ = [
     "OwnerAdded",
     "PeriodClosed",
     "PeriodCreated",
+    "PeriodReopened",
 ]

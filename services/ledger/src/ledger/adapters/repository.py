@@ -11,6 +11,7 @@ from sqlalchemy import Row, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ledger.adapters import tables as t
+from ledger.domain.balances import OwnerTotals
 from ledger.domain.periods import Period, PeriodStatus
 
 
@@ -156,7 +157,11 @@ class LedgerRepository:
         await self.session.execute(
             t.periods.update()
             .where(t.periods.c.id == period.id)
-            .values(status=period.status.value, closed_at=period.closed_at)
+            .values(
+                status=period.status.value,
+                closed_at=period.closed_at,
+                carried_forward=period.carried_forward,
+            )
         )
 
     # Money
@@ -169,6 +174,7 @@ class LedgerRepository:
         when: datetime,
         comment: str | None,
         created_by: str,
+        kind: str = "regular",
     ) -> Row[Any]:
         return (
             await self.session.execute(
@@ -181,17 +187,122 @@ class LedgerRepository:
                     currency=currency,
                     date=when,
                     comment=comment,
+                    kind=kind,
                     created_by=created_by,
                 )
                 .returning(*t.contributions.c)
             )
         ).one()
 
-    async def list_contributions(self, period_id: int, owner_id: int | None) -> Sequence[Row[Any]]:
+    async def list_contributions(
+        self, period_id: int, owner_id: int | None = None, kind: str | None = None
+    ) -> Sequence[Row[Any]]:
         query = select(t.contributions).where(t.contributions.c.period_id == period_id)
         if owner_id is not None:
             query = query.where(t.contributions.c.owner_id == owner_id)
+        if kind is not None:
+            query = query.where(t.contributions.c.kind == kind)
         return (await self.session.execute(query.order_by(t.contributions.c.id))).all()
+
+    async def add_charge(
+        self,
+        period: Period,
+        owner_id: int,
+        amount: Decimal,
+        currency: str,
+        description: str,
+        when: datetime,
+        created_by: str,
+        kind: str = "charge",
+    ) -> Row[Any]:
+        return (
+            await self.session.execute(
+                t.service_charges.insert()
+                .values(
+                    period_id=period.id,
+                    community_id=period.community_id,
+                    owner_id=owner_id,
+                    amount=amount,
+                    currency=currency,
+                    description=description,
+                    date=when,
+                    kind=kind,
+                    created_by=created_by,
+                )
+                .returning(*t.service_charges.c)
+            )
+        ).one()
+
+    async def list_charges(
+        self, period_id: int, owner_id: int | None = None, kind: str | None = None
+    ) -> Sequence[Row[Any]]:
+        query = select(t.service_charges).where(t.service_charges.c.period_id == period_id)
+        if owner_id is not None:
+            query = query.where(t.service_charges.c.owner_id == owner_id)
+        if kind is not None:
+            query = query.where(t.service_charges.c.kind == kind)
+        return (await self.session.execute(query.order_by(t.service_charges.c.id))).all()
+
+    async def period_totals(self, period: Period) -> dict[int, OwnerTotals]:
+        """Every owner of the community, and anyone with entries, with their totals."""
+        pid = period.id
+        owners = {o.user_id: o.username for o in await self.list_owners(period.community_id)}
+
+        async def sums(query: Any) -> dict[int, Decimal]:
+            return {r[0]: Decimal(r[1]) for r in (await self.session.execute(query)).all()}
+
+        c, e, ch, ea = t.contributions, t.expenses, t.service_charges, t.expense_allocations
+        contributions = await sums(
+            select(c.c.owner_id, func.sum(c.c.amount))
+            .where(c.c.period_id == pid)
+            .group_by(c.c.owner_id)
+        )
+        allocated = await sums(
+            select(ea.c.owner_id, func.sum(ea.c.amount))
+            .join(e, e.c.id == ea.c.expense_id)
+            .where(e.c.period_id == pid)
+            .group_by(ea.c.owner_id)
+        )
+        charges = await sums(
+            select(ch.c.owner_id, func.sum(ch.c.amount))
+            .where(ch.c.period_id == pid)
+            .group_by(ch.c.owner_id)
+        )
+        paid = await sums(
+            select(e.c.paid_by_owner_id, func.sum(e.c.amount))
+            .where(e.c.period_id == pid, e.c.paid_by_owner_id.is_not(None))
+            .group_by(e.c.paid_by_owner_id)
+        )
+        everyone = sorted(
+            set(owners) | set(contributions) | set(allocated) | set(charges) | set(paid)
+        )
+        zero = Decimal(0)
+        return {
+            o: OwnerTotals(
+                owner_id=o,
+                username=owners.get(o),
+                total_contributions=contributions.get(o, zero),
+                total_expenses=allocated.get(o, zero),
+                total_charges=charges.get(o, zero),
+                total_paid_expenses=paid.get(o, zero),
+            )
+            for o in everyone
+        }
+
+    async def fund_totals(self, period_id: int) -> tuple[Decimal, Decimal]:
+        """(regular contributions, expenses paid from the fund) of a period."""
+        c, e = t.contributions, t.expenses
+        contributed = await self.session.scalar(
+            select(func.coalesce(func.sum(c.c.amount), 0)).where(
+                c.c.period_id == period_id, c.c.kind == "regular"
+            )
+        )
+        spent = await self.session.scalar(
+            select(func.coalesce(func.sum(e.c.amount), 0)).where(
+                e.c.period_id == period_id, e.c.paid_by_owner_id.is_(None)
+            )
+        )
+        return Decimal(contributed or 0), Decimal(spent or 0)
 
     async def add_expense(self, period: Period, values: dict[str, Any]) -> Row[Any]:
         return (

@@ -87,9 +87,29 @@ contributions = Table(
     Column("currency", Text, nullable=False),
     Column("date", DateTime(timezone=True), nullable=False),
     Column("comment", Text, nullable=True),
+    # "regular", or "opening" for a credit carried forward from the previous period.
+    Column("kind", Text, nullable=False, server_default="regular"),
     Column("created_by", Text, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Index("ix_contributions_period_owner", "period_id", "owner_id"),
+)
+
+service_charges = Table(
+    "service_charges",
+    metadata,
+    Column("id", BigInteger, primary_key=True),
+    Column("period_id", BigInteger, ForeignKey("periods.id"), nullable=False),
+    Column("community_id", BigInteger, nullable=False),
+    Column("owner_id", BigInteger, nullable=False),
+    Column("amount", MONEY, nullable=False),
+    Column("currency", Text, nullable=False),
+    Column("description", Text, nullable=False),
+    Column("date", DateTime(timezone=True), nullable=False),
+    # "charge", or "opening" for a debt carried forward from the previous period.
+    Column("kind", Text, nullable=False, server_default="charge"),
+    Column("created_by", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Index("ix_service_charges_period_owner", "period_id", "owner_id"),
 )
 
 expenses = Table(
@@ -129,5 +149,6 @@ __all__ = [
     "owners",
     "periods",
     "platform",
+    "service_charges",
     "treasurers",
 ]

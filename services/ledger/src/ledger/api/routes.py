@@ -9,11 +9,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from sosenki_contracts.money import format_amount
 from sosenki_platform.auth.dependency import CurrentPrincipal
-from sosenki_platform.errors import BadRequest
+from sosenki_platform.errors import BadRequest, NotFound
 from sosenki_platform.service import Runtime
 
 from ledger.access import Caller
 from ledger.api import schemas as s
+from ledger.domain.balances import OwnerTotals
 from ledger.domain.periods import Period
 from ledger.treasury import Treasury
 
@@ -216,3 +217,136 @@ async def list_expenses(period_id: int, treasury: Reader) -> Any:
     rows = await treasury.repo.list_expenses(period_id)
     allocations = await treasury.repo.allocations_of([r.id for r in rows])
     return [_expense_out(r, allocations[r.id]) for r in rows]
+
+
+@router.get("/periods/{period_id}/expenses/{expense_id}", response_model=s.ExpenseOut)
+async def get_expense(period_id: int, expense_id: int, treasury: Reader) -> Any:
+    await treasury.period(period_id)
+    rows = [r for r in await treasury.repo.list_expenses(period_id) if r.id == expense_id]
+    if not rows:
+        raise NotFound("Expense not found")
+    allocations = await treasury.repo.allocations_of([expense_id])
+    return _expense_out(rows[0], allocations[expense_id])
+
+
+# Service charges
+def _charge_out(row: Any) -> s.ChargeOut:
+    return s.ChargeOut(
+        id=row.id,
+        service_period_id=row.period_id,
+        user_id=row.owner_id,
+        amount=format_amount(row.amount, row.currency),
+        currency=row.currency,
+        description=row.description,
+        date=row.date,
+    )
+
+
+@router.post("/periods/{period_id}/charges", status_code=201, response_model=s.ChargeOut)
+async def record_charge(period_id: int, body: s.ChargeIn, treasury: Writer) -> Any:
+    row = await treasury.record_charge(period_id, body.user_id, body.amount, body.description)
+    return _charge_out(row)
+
+
+@router.get("/periods/{period_id}/charges", response_model=list[s.ChargeOut])
+async def list_charges(period_id: int, treasury: Reader, owner_id: int | None = None) -> Any:
+    await treasury.period(period_id)
+    return [_charge_out(r) for r in await treasury.repo.list_charges(period_id, owner_id)]
+
+
+# Balances
+def _entry(e: OwnerTotals, currency: str) -> dict[str, Any]:
+    return {
+        "owner_id": e.owner_id,
+        "total_contributions": format_amount(e.total_contributions, currency),
+        "total_expenses": format_amount(e.total_expenses, currency),
+        "total_charges": format_amount(e.total_charges, currency),
+        "total_paid_expenses": format_amount(e.total_paid_expenses, currency),
+        "balance": format_amount(e.balance, currency),
+    }
+
+
+@router.get("/periods/{period_id}/balance-sheet", response_model=s.BalanceSheetOut)
+async def balance_sheet(period_id: int, treasury: Reader) -> Any:
+    period, currency, entries = await treasury.period_balances(period_id)
+    total = sum((e.balance for e in entries), Decimal(0))
+    return s.BalanceSheetOut(
+        period_id=period.id,
+        currency=currency,
+        entries=[s.BalanceEntryOut(username=e.username, **_entry(e, currency)) for e in entries],
+        total_period_balance=format_amount(total, currency),
+    )
+
+
+@router.get("/periods/{period_id}/owner-balance/{owner_id}", response_model=s.OwnerBalanceOut)
+async def owner_balance(period_id: int, owner_id: int, treasury: Reader) -> Any:
+    currency, entry = await treasury.owner_balance(period_id, owner_id)
+    return s.OwnerBalanceOut(period_id=period_id, **_entry(entry, currency))
+
+
+@router.get("/periods/{period_id}/fund-summary", response_model=s.FundSummaryOut)
+async def fund_summary(period_id: int, treasury: Reader) -> Any:
+    currency, contributed, spent = await treasury.fund_summary(period_id)
+    return s.FundSummaryOut(
+        period_id=period_id,
+        currency=currency,
+        total_contributions=format_amount(contributed, currency),
+        total_fund_expenses=format_amount(spent, currency),
+        fund_balance=format_amount(contributed - spent, currency),
+    )
+
+
+# Period transitions
+@router.post("/periods/{period_id}/reopen", response_model=s.PeriodOut)
+async def reopen_period(period_id: int, treasury: Writer) -> Any:
+    return _period_out(await treasury.reopen_period(period_id))
+
+
+@router.post("/periods/carry-forward", response_model=s.CarryForwardOut)
+async def carry_forward(body: s.CarryForwardIn, treasury: Writer) -> Any:
+    plan, currency = await treasury.carry_forward(body.from_period_id, body.to_period_id)
+    count = len(plan.balances)
+    return s.CarryForwardOut(
+        from_period_id=body.from_period_id,
+        to_period_id=body.to_period_id,
+        carried_forward_owners={
+            str(o): format_amount(b, currency) for o, b in plan.balances.items()
+        },
+        total_carried=format_amount(plan.total, currency),
+        message=f"Successfully carried forward {count} owner balance{'s' if count != 1 else ''}",
+    )
+
+
+@router.get("/periods/{period_id}/opening-transactions", response_model=s.OpeningTransactionsOut)
+async def opening_transactions(period_id: int, treasury: Reader) -> Any:
+    currency = await treasury.currency_of(await treasury.period(period_id))
+    contributions = await treasury.repo.list_contributions(period_id, kind="opening")
+    charges = await treasury.repo.list_charges(period_id, kind="opening")
+    return s.OpeningTransactionsOut(
+        period_id=period_id,
+        opening_contributions=[
+            s.OpeningContributionOut(
+                id=r.id,
+                user_id=r.owner_id,
+                amount=format_amount(r.amount, r.currency),
+                date=r.date,
+                comment=r.comment,
+            )
+            for r in contributions
+        ],
+        opening_charges=[
+            s.OpeningChargeOut(
+                id=r.id,
+                user_id=r.owner_id,
+                amount=format_amount(r.amount, r.currency),
+                description=r.description,
+            )
+            for r in charges
+        ],
+        total_opening_contributions=format_amount(
+            sum((Decimal(r.amount) for r in contributions), Decimal(0)), currency
+        ),
+        total_opening_charges=format_amount(
+            sum((Decimal(r.amount) for r in charges), Decimal(0)), currency
+        ),
+    )

@@ -122,3 +122,92 @@ class ExpenseOut(BaseModel):
     description: str | None
     allocation_strategy: str
     allocations: list[AllocationLineOut]
+
+
+class ChargeIn(Body):
+    user_id: int
+    amount: Amount
+    description: str = Field(min_length=1, max_length=2000)
+
+
+class ChargeOut(BaseModel):
+    id: int
+    service_period_id: int
+    user_id: int
+    amount: str
+    currency: str
+    description: str
+    date: datetime
+
+
+class BalanceEntryOut(BaseModel):
+    owner_id: int
+    username: str | None
+    total_contributions: str
+    total_expenses: str
+    total_charges: str
+    total_paid_expenses: str
+    balance: str
+
+
+class BalanceSheetOut(BaseModel):
+    period_id: int
+    currency: str
+    entries: list[BalanceEntryOut]
+    total_period_balance: str
+
+
+class OwnerBalanceOut(BaseModel):
+    owner_id: int
+    period_id: int
+    total_contributions: str
+    total_expenses: str
+    total_charges: str
+    total_paid_expenses: str
+    balance: str
+
+
+class FundSummaryOut(BaseModel):
+    period_id: int
+    currency: str
+    total_contributions: str = Field(
+        description="Regular contributions (opening balances excluded)"
+    )
+    total_fund_expenses: str = Field(description="Expenses paid from the community fund")
+    fund_balance: str
+
+
+class CarryForwardIn(Body):
+    from_period_id: int
+    to_period_id: int
+
+
+class CarryForwardOut(BaseModel):
+    from_period_id: int
+    to_period_id: int
+    carried_forward_owners: dict[str, str]
+    total_carried: str
+    message: str
+
+
+class OpeningContributionOut(BaseModel):
+    id: int
+    user_id: int
+    amount: str
+    date: datetime
+    comment: str | None
+
+
+class OpeningChargeOut(BaseModel):
+    id: int
+    user_id: int
+    amount: str
+    description: str
+
+
+class OpeningTransactionsOut(BaseModel):
+    period_id: int
+    opening_contributions: list[OpeningContributionOut]
+    opening_charges: list[OpeningChargeOut]
+    total_opening_contributions: str
+    total_opening_charges: str

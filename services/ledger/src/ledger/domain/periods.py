@@ -45,3 +45,12 @@ def close(period: Period, now: datetime) -> Period:
     if period.status is PeriodStatus.CLOSED:
         raise Conflict(f"Period {period.id} is already closed")
     return replace(period, status=PeriodStatus.CLOSED, closed_at=now)
+
+
+def reopen(period: Period) -> Period:
+    """A closed period may reopen only while its balances have not been carried forward."""
+    if period.status is not PeriodStatus.CLOSED:
+        raise Conflict(f"Period {period.id} is not closed")
+    if period.carried_forward:
+        raise Conflict(f"Period {period.id} has been carried forward and cannot be reopened")
+    return replace(period, status=PeriodStatus.OPEN, closed_at=None)

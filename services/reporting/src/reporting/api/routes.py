@@ -84,12 +84,6 @@ def _period_out(row: Row[Any]) -> PeriodOut:
     )
 
 
-def _balance(row: Row[Any]) -> Decimal:
-    return Decimal(
-        row.total_contributions + row.total_paid_expenses - row.total_expenses - row.total_charges
-    )
-
-
 async def _visible_period(request: Request, principal: Principal, period_id: int) -> Row[Any]:
     async with _runtime(request).db.session() as session:
         row = (
@@ -139,38 +133,58 @@ async def balance_sheet(period_id: int, request: Request, principal: CurrentPrin
                 t.communities.c.community_id == period.community_id
             )
         )
-        rows = (
-            await session.execute(
-                select(t.owner_balances, t.owners.c.username)
-                .join(
-                    t.owners,
-                    (t.owners.c.community_id == t.owner_balances.c.community_id)
-                    & (t.owners.c.owner_id == t.owner_balances.c.owner_id),
-                    isouter=True,
+        owners = {
+            r.owner_id: r.username
+            for r in (
+                await session.execute(
+                    select(t.owners).where(t.owners.c.community_id == period.community_id)
                 )
-                .where(t.owner_balances.c.period_id == period_id)
-                .order_by(t.owner_balances.c.owner_id)
-            )
-        ).all()
-    cur = currency or (rows[0].currency if rows else "RUB")
+            ).all()
+        }
+        balances = {
+            r.owner_id: r
+            for r in (
+                await session.execute(
+                    select(t.owner_balances).where(t.owner_balances.c.period_id == period_id)
+                )
+            ).all()
+        }
+    cur = currency or "RUB"
+    # Every owner of the community, and anyone with entries, as the ledger lists them.
     entries = [
-        BalanceEntry(
-            owner_id=r.owner_id,
-            username=r.username,
-            total_contributions=format_amount(r.total_contributions, cur),
-            total_expenses=format_amount(r.total_expenses, cur),
-            total_charges=format_amount(r.total_charges, cur),
-            total_paid_expenses=format_amount(r.total_paid_expenses, cur),
-            balance=format_amount(_balance(r), cur),
-        )
-        for r in rows
+        _entry(owner_id, owners.get(owner_id), balances.get(owner_id), cur)
+        for owner_id in sorted(set(owners) | set(balances))
     ]
-    total = sum((_balance(r) for r in rows), Decimal(0))
+    total = sum((Decimal(e.balance) for e in entries), Decimal(0))
     return BalanceSheet(
         period_id=period_id,
         currency=currency,
         entries=entries,
         total_period_balance=format_amount(total, cur),
+    )
+
+
+def _entry(
+    owner_id: int, username: str | None, row: Row[Any] | None, currency: str
+) -> BalanceEntry:
+    zero = Decimal(0)
+    totals = {
+        "total_contributions": row.total_contributions if row else zero,
+        "total_expenses": row.total_expenses if row else zero,
+        "total_charges": row.total_charges if row else zero,
+        "total_paid_expenses": row.total_paid_expenses if row else zero,
+    }
+    balance = (
+        totals["total_contributions"]
+        + totals["total_paid_expenses"]
+        - totals["total_expenses"]
+        - totals["total_charges"]
+    )
+    return BalanceEntry(
+        owner_id=owner_id,
+        username=username,
+        balance=format_amount(balance, currency),
+        **{k: format_amount(v, currency) for k, v in totals.items()},
     )
 
 
@@ -200,23 +214,5 @@ async def owner_balance(
         )
     if row is None and not known:
         raise NotFound("Owner not found")
-    cur = currency or "RUB"
-    zero = Decimal(0)
-    values = {
-        "total_contributions": row.total_contributions if row else zero,
-        "total_expenses": row.total_expenses if row else zero,
-        "total_charges": row.total_charges if row else zero,
-        "total_paid_expenses": row.total_paid_expenses if row else zero,
-    }
-    balance = (
-        values["total_contributions"]
-        + values["total_paid_expenses"]
-        - values["total_expenses"]
-        - values["total_charges"]
-    )
-    return OwnerBalance(
-        owner_id=owner_id,
-        period_id=period_id,
-        balance=format_amount(balance, cur),
-        **{k: format_amount(v, cur) for k, v in values.items()},
-    )
+    entry = _entry(owner_id, None, row, currency or "RUB")
+    return OwnerBalance(period_id=period_id, **entry.model_dump(exclude={"username"}))

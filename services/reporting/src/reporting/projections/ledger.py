@@ -7,12 +7,14 @@ from decimal import Decimal
 from sosenki_contracts import topics
 from sosenki_contracts.envelope import EventEnvelope
 from sosenki_contracts.events.ledger import (
+    ChargeRecorded,
     CommunityCreated,
     ContributionRecorded,
     ExpenseRecorded,
     OwnerAdded,
     PeriodClosed,
     PeriodCreated,
+    PeriodReopened,
 )
 from sosenki_platform.service import Runtime
 from sqlalchemy.dialects.postgresql import insert
@@ -96,6 +98,28 @@ def register_ledger_projections(runtime: Runtime) -> None:
             t.periods.update()
             .where(t.periods.c.period_id == e.period_id)
             .values(status="CLOSED", closed_at=e.closed_at)
+        )
+
+    @consumer.on("ledger.period_reopened")
+    async def period_reopened(session: AsyncSession, event: EventEnvelope) -> None:
+        e = PeriodReopened.model_validate(event.payload)
+        await session.execute(
+            t.periods.update()
+            .where(t.periods.c.period_id == e.period_id)
+            .values(status="OPEN", closed_at=None)
+        )
+
+    @consumer.on("ledger.charge_recorded")
+    async def charge_recorded(session: AsyncSession, event: EventEnvelope) -> None:
+        e = ChargeRecorded.model_validate(event.payload)
+        await _add_to_balance(
+            session,
+            period_id=e.period_id,
+            community_id=e.community_id,
+            owner_id=e.owner_id,
+            currency=e.currency,
+            column="total_charges",
+            amount=e.amount,
         )
 
     @consumer.on("ledger.contribution_recorded")
