@@ -18,20 +18,19 @@ import subprocess
 import sys
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from sosenki_platform.auth.tokens import generate_keypair, mint_token
-from sosenki_platform.testing import create_database, database_url, drop_database
+from sosenki_platform.testing import (
+    Infrastructure,
+    create_database,
+    database_url,
+    drop_database,
+    make_service_env,
+)
 
 ROOT = Path(__file__).resolve().parent
-
-
-@dataclass(frozen=True)
-class Infrastructure:
-    kafka_bootstrap_servers: str
-    pg_admin_url: str
 
 
 def _docker_engine_answers() -> bool:
@@ -146,11 +145,5 @@ async def new_database(infrastructure: Infrastructure) -> AsyncIterator[Database
 def service_env(
     infrastructure: Infrastructure, topic_prefix: str, signing_keys: tuple[str, str]
 ) -> dict[str, str]:
-    """Environment shared by every service a test starts (add SOSENKI_DATABASE_URL per service)."""
-    return {
-        "SOSENKI_KAFKA_BOOTSTRAP_SERVERS": infrastructure.kafka_bootstrap_servers,
-        "SOSENKI_TOPIC_PREFIX": topic_prefix,
-        "SOSENKI_AUTH_PUBLIC_KEY": signing_keys[1],
-        "SOSENKI_LOG_JSON": "true",
-        "SOSENKI_RELAY_POLL_INTERVAL_SECONDS": "0.1",
-    }
+    """Shared by the whole run: fine for services that only publish (their ids never meet)."""
+    return make_service_env(infrastructure, topic_prefix, signing_keys)

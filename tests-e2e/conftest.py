@@ -3,16 +3,31 @@ run's Kafka topics and fresh databases."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import pytest
-from sosenki_platform.testing import ServiceProcess
+from sosenki_platform.testing import Infrastructure, ServiceProcess, make_service_env
 
 ROOT = Path(__file__).resolve().parents[1]
 LOG_DIR = ROOT / ".local" / "logs" / "e2e"
 
 StartService = Callable[..., Awaitable[ServiceProcess]]
+
+
+@pytest.fixture
+def topic_prefix() -> str:
+    """Each end-to-end test gets topics of its own: its consumers read from the beginning, and
+    another test's events (with the same ids from other fresh databases) must not be there."""
+    return f"e{uuid.uuid4().hex[:8]}."
+
+
+@pytest.fixture
+def service_env(
+    infrastructure: Infrastructure, topic_prefix: str, signing_keys: tuple[str, str]
+) -> dict[str, str]:
+    return make_service_env(infrastructure, topic_prefix, signing_keys)
 
 
 @pytest.fixture

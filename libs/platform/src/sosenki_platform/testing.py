@@ -12,6 +12,7 @@ import sys
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -19,6 +20,27 @@ import asyncpg
 import httpx
 
 T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Infrastructure:
+    """Where the test run's Kafka and PostgreSQL are."""
+
+    kafka_bootstrap_servers: str
+    pg_admin_url: str
+
+
+def make_service_env(
+    infrastructure: Infrastructure, topic_prefix: str, signing_keys: tuple[str, str]
+) -> dict[str, str]:
+    """Environment for the services a test starts (add SOSENKI_DATABASE_URL per service)."""
+    return {
+        "SOSENKI_KAFKA_BOOTSTRAP_SERVERS": infrastructure.kafka_bootstrap_servers,
+        "SOSENKI_TOPIC_PREFIX": topic_prefix,
+        "SOSENKI_AUTH_PUBLIC_KEY": signing_keys[1],
+        "SOSENKI_LOG_JSON": "true",
+        "SOSENKI_RELAY_POLL_INTERVAL_SECONDS": "0.1",
+    }
 
 
 def free_port() -> int:
