@@ -73,8 +73,11 @@ class ContributionRecorded(BaseModel):
     currency: CurrencyCode
     date: AwareDatetime
     comment: str | None = None
-    #: "regular", or "opening" for a credit carried forward from the previous period.
+    #: "regular", "opening" (a credit carried forward from the previous period) or "reversal"
+    #: (a correction: the negated amount of entry ``reverses_id``, with a ``reason``).
     kind: str = "regular"
+    reverses_id: int | None = None
+    reason: str | None = None
 
 
 @event("ledger.charge_recorded", version=1)
@@ -91,8 +94,10 @@ class ChargeRecorded(BaseModel):
     currency: CurrencyCode
     description: str
     date: AwareDatetime
-    #: "charge", or "opening" for a debt carried forward from the previous period.
+    #: "charge", "opening" (a debt carried forward from the previous period) or "reversal".
     kind: str = "charge"
+    reverses_id: int | None = None
+    reason: str | None = None
 
 
 @event("ledger.period_reopened", version=1)
@@ -145,6 +150,10 @@ class ExpenseRecorded(BaseModel):
     date: AwareDatetime
     allocation_strategy: str
     allocations: list[ExpenseAllocation]
+    #: "regular", or "reversal": amount and allocations negated, of expense ``reverses_id``.
+    kind: str = "regular"
+    reverses_id: int | None = None
+    reason: str | None = None
 
 
 @event("ledger.command_rejected", version=1)
