@@ -220,26 +220,18 @@ class Treasury:
         period, currency = await self._open_period_for(period_id, "contributions")
         self._check_amount(amount, currency, "Contribution")
         await self._require_owner(period.community_id, owner_id)
-        return await self._post_contribution(period, owner_id, amount, currency, comment, "regular")
+        return await self._post_contribution(
+            period, currency, {"owner_id": owner_id, "amount": amount, "comment": comment}
+        )
 
     async def _post_contribution(
-        self,
-        period: Period,
-        owner_id: int,
-        amount: Decimal,
-        currency: str,
-        comment: str | None,
-        kind: str,
+        self, period: Period, currency: str, values: dict[str, Any]
     ) -> Any:
+        """Write a contribution (regular, opening or reversal) and its event."""
         row = await self.repo.add_contribution(
             period,
-            owner_id,
-            amount,
-            currency,
-            datetime.now(UTC),
-            comment,
-            self.caller.actor.id,
-            kind,
+            {"currency": currency, "date": datetime.now(UTC), "created_by": self.caller.actor.id}
+            | values,
         )
         await self._publish(
             "ledger.contribution_recorded",
@@ -248,12 +240,14 @@ class Treasury:
                 "community_id": period.community_id,
                 "period_id": period.id,
                 "contribution_id": row.id,
-                "owner_id": owner_id,
-                "amount": format_amount(amount, currency),
+                "owner_id": row.owner_id,
+                "amount": format_amount(row.amount, currency),
                 "currency": currency,
                 "date": row.date.isoformat(),
-                "comment": comment,
-                "kind": kind,
+                "comment": row.comment,
+                "kind": row.kind,
+                "reverses_id": row.reverses_id,
+                "reason": row.reason,
             },
         )
         return row
@@ -266,26 +260,16 @@ class Treasury:
         if not description.strip():
             raise BadRequest("Charge description must not be empty")
         await self._require_owner(period.community_id, owner_id)
-        return await self._post_charge(period, owner_id, amount, currency, description, "charge")
+        return await self._post_charge(
+            period, currency, {"owner_id": owner_id, "amount": amount, "description": description}
+        )
 
-    async def _post_charge(
-        self,
-        period: Period,
-        owner_id: int,
-        amount: Decimal,
-        currency: str,
-        description: str,
-        kind: str,
-    ) -> Any:
+    async def _post_charge(self, period: Period, currency: str, values: dict[str, Any]) -> Any:
+        """Write a service charge (regular, opening or reversal) and its event."""
         row = await self.repo.add_charge(
             period,
-            owner_id,
-            amount,
-            currency,
-            description,
-            datetime.now(UTC),
-            self.caller.actor.id,
-            kind,
+            {"currency": currency, "date": datetime.now(UTC), "created_by": self.caller.actor.id}
+            | values,
         )
         await self._publish(
             "ledger.charge_recorded",
@@ -294,15 +278,69 @@ class Treasury:
                 "community_id": period.community_id,
                 "period_id": period.id,
                 "charge_id": row.id,
-                "owner_id": owner_id,
-                "amount": format_amount(amount, currency),
+                "owner_id": row.owner_id,
+                "amount": format_amount(row.amount, currency),
                 "currency": currency,
-                "description": description,
+                "description": row.description,
                 "date": row.date.isoformat(),
-                "kind": kind,
+                "kind": row.kind,
+                "reverses_id": row.reverses_id,
+                "reason": row.reason,
             },
         )
         return row
+
+    # Corrections
+    async def reverse(self, entry: str, period_id: int, entry_id: int, reason: str) -> Any:
+        """Reverse a contribution, expense or charge: a new entry with the negated amount.
+
+        The entry itself is never changed; the period must still be open.
+        """
+        plural = {"contribution": "contributions", "expense": "expenses", "charge": "charges"}[
+            entry
+        ]
+        period, currency = await self._open_period_for(period_id, plural)
+        if not reason.strip():
+            raise BadRequest("A reversal needs a reason")
+        row = await self.repo.get_entry(entry, period.id, entry_id)
+        if row is None:
+            raise NotFound(f"{entry.capitalize()} not found")
+        if row.kind == "reversal":
+            raise BadRequest(f"{entry.capitalize()} {entry_id} is itself a reversal")
+        if await self.repo.reversal_of(entry, entry_id) is not None:
+            raise Conflict(f"{entry.capitalize()} {entry_id} has already been reversed")
+        common = {
+            "amount": -row.amount,
+            "kind": "reversal",
+            "reverses_id": row.id,
+            "reason": reason,
+        }
+        if entry == "contribution":
+            comment = f"Reversal of contribution {row.id}"
+            return await self._post_contribution(
+                period, currency, common | {"owner_id": row.owner_id, "comment": comment}
+            )
+        if entry == "charge":
+            return await self._post_charge(
+                period,
+                currency,
+                common | {"owner_id": row.owner_id, "description": f"Reversal: {row.description}"},
+            )
+        lines = (await self.repo.allocations_of([row.id]))[row.id]
+        reversed_row = await self._post_expense(
+            period,
+            currency,
+            common
+            | {
+                "paid_by_owner_id": row.paid_by_owner_id,
+                "payment_type": row.payment_type,
+                "vendor": row.vendor,
+                "description": row.description,
+                "allocation_strategy": row.allocation_strategy,
+            },
+            {owner: -amount for owner, amount in lines.items()},
+        )
+        return reversed_row
 
     # Balances
     async def currency_of(self, period: Period) -> str:
@@ -354,15 +392,24 @@ class Treasury:
         for owner_id, credit in plan.credits.items():
             await self._post_contribution(
                 target,
-                owner_id,
-                credit,
                 currency,
-                carry_rules.OPENING_CONTRIBUTION_COMMENT,
-                "opening",
+                {
+                    "owner_id": owner_id,
+                    "amount": credit,
+                    "comment": carry_rules.OPENING_CONTRIBUTION_COMMENT,
+                    "kind": "opening",
+                },
             )
         for owner_id, debt in plan.debts.items():
             await self._post_charge(
-                target, owner_id, debt, currency, carry_rules.OPENING_CHARGE_DESCRIPTION, "opening"
+                target,
+                currency,
+                {
+                    "owner_id": owner_id,
+                    "amount": debt,
+                    "description": carry_rules.OPENING_CHARGE_DESCRIPTION,
+                    "kind": "opening",
+                },
             )
         await self.repo.save_period_state(replace(source, carried_forward=True))
         await self._publish(
@@ -390,7 +437,7 @@ class Treasury:
         description: str | None,
         strategy: AllocationStrategy,
         owner_subset: list[int] | None,
-    ) -> tuple[Any, dict[int, Decimal]]:
+    ) -> Any:
         period, currency = await self._open_period_for(period_id, "expenses")
         self._check_amount(amount, currency, "Expense")
         if not payment_type.strip():
@@ -413,19 +460,28 @@ class Treasury:
                 "USAGE_BASED allocation needs meter readings, which are not recorded yet"
             )
         lines = allocate_expense(amount, strategy, shares=active, minor_units=minor_units(currency))
-        row = await self.repo.add_expense(
+        return await self._post_expense(
             period,
+            currency,
             {
                 "paid_by_owner_id": paid_by_owner_id,
                 "amount": amount,
-                "currency": currency,
                 "payment_type": payment_type.strip(),
                 "vendor": vendor,
                 "description": description,
-                "date": datetime.now(UTC),
                 "allocation_strategy": strategy.value,
-                "created_by": self.caller.actor.id,
             },
+            lines,
+        )
+
+    async def _post_expense(
+        self, period: Period, currency: str, values: dict[str, Any], lines: dict[int, Decimal]
+    ) -> Any:
+        """Write an expense (regular or reversal) with its allocation lines, and its event."""
+        row = await self.repo.add_expense(
+            period,
+            {"currency": currency, "date": datetime.now(UTC), "created_by": self.caller.actor.id}
+            | values,
         )
         await self.repo.add_allocations(row.id, lines)
         await self._publish(
@@ -435,20 +491,23 @@ class Treasury:
                 "community_id": period.community_id,
                 "period_id": period.id,
                 "expense_id": row.id,
-                "paid_by_owner_id": paid_by_owner_id,
-                "amount": format_amount(amount, currency),
+                "paid_by_owner_id": row.paid_by_owner_id,
+                "amount": format_amount(row.amount, currency),
                 "currency": currency,
                 "payment_type": row.payment_type,
-                "vendor": vendor,
-                "description": description,
+                "vendor": row.vendor,
+                "description": row.description,
                 "date": row.date.isoformat(),
-                "allocation_strategy": strategy.value,
+                "allocation_strategy": row.allocation_strategy,
                 "allocations": [
                     {"owner_id": o, "amount": format_amount(a, currency)} for o, a in lines.items()
                 ],
+                "kind": row.kind,
+                "reverses_id": row.reverses_id,
+                "reason": row.reason,
             },
         )
-        return row, lines
+        return row
 
     async def visible_community_ids(self) -> list[int] | None:
         """None for privileged callers (every community)."""

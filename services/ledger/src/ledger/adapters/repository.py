@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -165,31 +165,11 @@ class LedgerRepository:
         )
 
     # Money
-    async def add_contribution(
-        self,
-        period: Period,
-        owner_id: int,
-        amount: Decimal,
-        currency: str,
-        when: datetime,
-        comment: str | None,
-        created_by: str,
-        kind: str = "regular",
-    ) -> Row[Any]:
+    async def add_contribution(self, period: Period, values: dict[str, Any]) -> Row[Any]:
         return (
             await self.session.execute(
                 t.contributions.insert()
-                .values(
-                    period_id=period.id,
-                    community_id=period.community_id,
-                    owner_id=owner_id,
-                    amount=amount,
-                    currency=currency,
-                    date=when,
-                    comment=comment,
-                    kind=kind,
-                    created_by=created_by,
-                )
+                .values(period_id=period.id, community_id=period.community_id, **values)
                 .returning(*t.contributions.c)
             )
         ).one()
@@ -204,31 +184,11 @@ class LedgerRepository:
             query = query.where(t.contributions.c.kind == kind)
         return (await self.session.execute(query.order_by(t.contributions.c.id))).all()
 
-    async def add_charge(
-        self,
-        period: Period,
-        owner_id: int,
-        amount: Decimal,
-        currency: str,
-        description: str,
-        when: datetime,
-        created_by: str,
-        kind: str = "charge",
-    ) -> Row[Any]:
+    async def add_charge(self, period: Period, values: dict[str, Any]) -> Row[Any]:
         return (
             await self.session.execute(
                 t.service_charges.insert()
-                .values(
-                    period_id=period.id,
-                    community_id=period.community_id,
-                    owner_id=owner_id,
-                    amount=amount,
-                    currency=currency,
-                    description=description,
-                    date=when,
-                    kind=kind,
-                    created_by=created_by,
-                )
+                .values(period_id=period.id, community_id=period.community_id, **values)
                 .returning(*t.service_charges.c)
             )
         ).one()
@@ -319,6 +279,32 @@ class LedgerRepository:
                 t.expense_allocations.insert(),
                 [{"expense_id": expense_id, "owner_id": o, "amount": a} for o, a in lines.items()],
             )
+
+    async def get_entry(self, table: str, period_id: int, entry_id: int) -> Row[Any] | None:
+        """A contribution, expense or service charge of a period, locked for a reversal."""
+        entries = {
+            "contribution": t.contributions,
+            "expense": t.expenses,
+            "charge": t.service_charges,
+        }[table]
+        return (
+            await self.session.execute(
+                select(entries)
+                .where(entries.c.id == entry_id, entries.c.period_id == period_id)
+                .with_for_update()
+            )
+        ).one_or_none()
+
+    async def reversal_of(self, table: str, entry_id: int) -> int | None:
+        entries = {
+            "contribution": t.contributions,
+            "expense": t.expenses,
+            "charge": t.service_charges,
+        }[table]
+        found = await self.session.scalar(
+            select(entries.c.id).where(entries.c.reverses_id == entry_id)
+        )
+        return int(found) if found is not None else None
 
     async def list_expenses(self, period_id: int) -> Sequence[Row[Any]]:
         return (

@@ -87,11 +87,15 @@ contributions = Table(
     Column("currency", Text, nullable=False),
     Column("date", DateTime(timezone=True), nullable=False),
     Column("comment", Text, nullable=True),
-    # "regular", or "opening" for a credit carried forward from the previous period.
+    # "regular", "opening" (a credit carried forward) or "reversal" (of ``reverses_id``).
     Column("kind", Text, nullable=False, server_default="regular"),
+    Column("reverses_id", BigInteger, ForeignKey("contributions.id"), nullable=True),
+    Column("reason", Text, nullable=True),
     Column("created_by", Text, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Index("ix_contributions_period_owner", "period_id", "owner_id"),
+    # An entry is reversed at most once.
+    Index("uq_contributions_reverses", "reverses_id", unique=True),
 )
 
 service_charges = Table(
@@ -105,11 +109,14 @@ service_charges = Table(
     Column("currency", Text, nullable=False),
     Column("description", Text, nullable=False),
     Column("date", DateTime(timezone=True), nullable=False),
-    # "charge", or "opening" for a debt carried forward from the previous period.
+    # "charge", "opening" (a debt carried forward) or "reversal" (of ``reverses_id``).
     Column("kind", Text, nullable=False, server_default="charge"),
+    Column("reverses_id", BigInteger, ForeignKey("service_charges.id"), nullable=True),
+    Column("reason", Text, nullable=True),
     Column("created_by", Text, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Index("ix_service_charges_period_owner", "period_id", "owner_id"),
+    Index("uq_service_charges_reverses", "reverses_id", unique=True),
 )
 
 expenses = Table(
@@ -126,9 +133,14 @@ expenses = Table(
     Column("description", Text, nullable=True),
     Column("date", DateTime(timezone=True), nullable=False),
     Column("allocation_strategy", Text, nullable=False),
+    # "regular", or "reversal": amount and allocation lines negated, of ``reverses_id``.
+    Column("kind", Text, nullable=False, server_default="regular"),
+    Column("reverses_id", BigInteger, ForeignKey("expenses.id"), nullable=True),
+    Column("reason", Text, nullable=True),
     Column("created_by", Text, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Index("ix_expenses_period", "period_id"),
+    Index("uq_expenses_reverses", "reverses_id", unique=True),
 )
 
 expense_allocations = Table(

@@ -80,6 +80,9 @@ def _contribution_out(row: Any) -> s.ContributionOut:
         currency=row.currency,
         date=row.date,
         comment=row.comment,
+        kind=row.kind,
+        reverses_id=row.reverses_id,
+        reason=row.reason,
     )
 
 
@@ -95,6 +98,9 @@ def _expense_out(row: Any, lines: dict[int, Decimal]) -> s.ExpenseOut:
         vendor=row.vendor,
         description=row.description,
         allocation_strategy=row.allocation_strategy,
+        kind=row.kind,
+        reverses_id=row.reverses_id,
+        reason=row.reason,
         allocations=[
             s.AllocationLineOut(owner_id=o, amount=format_amount(a, row.currency))
             for o, a in lines.items()
@@ -198,7 +204,7 @@ async def list_contributions(period_id: int, treasury: Reader, owner_id: int | N
 
 @router.post("/periods/{period_id}/expenses", status_code=201, response_model=s.ExpenseOut)
 async def record_expense(period_id: int, body: s.ExpenseIn, treasury: Writer) -> Any:
-    row, lines = await treasury.record_expense(
+    row = await treasury.record_expense(
         period_id,
         paid_by_owner_id=body.paid_by_user_id,
         amount=body.amount,
@@ -208,7 +214,7 @@ async def record_expense(period_id: int, body: s.ExpenseIn, treasury: Writer) ->
         strategy=body.allocation_strategy,
         owner_subset=body.owner_ids,
     )
-    return _expense_out(row, lines)
+    return _expense_out(row, (await treasury.repo.allocations_of([row.id]))[row.id])
 
 
 @router.get("/periods/{period_id}/expenses", response_model=list[s.ExpenseOut])
@@ -239,6 +245,9 @@ def _charge_out(row: Any) -> s.ChargeOut:
         currency=row.currency,
         description=row.description,
         date=row.date,
+        kind=row.kind,
+        reverses_id=row.reverses_id,
+        reason=row.reason,
     )
 
 
@@ -350,3 +359,36 @@ async def opening_transactions(period_id: int, treasury: Reader) -> Any:
             sum((Decimal(r.amount) for r in charges), Decimal(0)), currency
         ),
     )
+
+
+# Corrections: a reversal is a new entry; nothing posted is ever changed.
+@router.post(
+    "/periods/{period_id}/contributions/{entry_id}/reverse",
+    status_code=201,
+    response_model=s.ContributionOut,
+)
+async def reverse_contribution(
+    period_id: int, entry_id: int, body: s.ReversalIn, treasury: Writer
+) -> Any:
+    return _contribution_out(
+        await treasury.reverse("contribution", period_id, entry_id, body.reason)
+    )
+
+
+@router.post(
+    "/periods/{period_id}/expenses/{entry_id}/reverse", status_code=201, response_model=s.ExpenseOut
+)
+async def reverse_expense(
+    period_id: int, entry_id: int, body: s.ReversalIn, treasury: Writer
+) -> Any:
+    row = await treasury.reverse("expense", period_id, entry_id, body.reason)
+    return _expense_out(row, (await treasury.repo.allocations_of([row.id]))[row.id])
+
+
+@router.post(
+    "/periods/{period_id}/charges/{entry_id}/reverse", status_code=201, response_model=s.ChargeOut
+)
+async def reverse_charge(
+    period_id: int, entry_id: int, body: s.ReversalIn, treasury: Writer
+) -> Any:
+    return _charge_out(await treasury.reverse("charge", period_id, entry_id, body.reason))

@@ -83,7 +83,15 @@ class ContributionIn(Body):
     comment: str | None = Field(default=None, max_length=2000)
 
 
-class ContributionOut(BaseModel):
+class EntryFacts(BaseModel):
+    """What every posted entry says about itself: how it came to be."""
+
+    kind: str = Field(description="regular, opening (carried forward) or reversal")
+    reverses_id: int | None = None
+    reason: str | None = None
+
+
+class ContributionOut(EntryFacts):
     id: int
     service_period_id: int
     user_id: int
@@ -91,6 +99,10 @@ class ContributionOut(BaseModel):
     currency: str
     date: datetime
     comment: str | None
+
+
+class ReversalIn(Body):
+    reason: str = Field(min_length=1, max_length=2000)
 
 
 class ExpenseIn(Body):
@@ -110,7 +122,7 @@ class AllocationLineOut(BaseModel):
     amount: str
 
 
-class ExpenseOut(BaseModel):
+class ExpenseOut(EntryFacts):
     id: int
     service_period_id: int
     paid_by_user_id: int | None
@@ -130,7 +142,7 @@ class ChargeIn(Body):
     description: str = Field(min_length=1, max_length=2000)
 
 
-class ChargeOut(BaseModel):
+class ChargeOut(EntryFacts):
     id: int
     service_period_id: int
     user_id: int
