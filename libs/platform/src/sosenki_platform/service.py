@@ -28,6 +28,7 @@ from sosenki_platform.http import (
     install_request_metrics,
     operations_router,
 )
+from sosenki_platform.idempotency import IdempotencyMiddleware
 from sosenki_platform.inbox import Inbox
 from sosenki_platform.kafka import create_broker, subscribe
 from sosenki_platform.logging import configure_logging, get_logger
@@ -193,6 +194,8 @@ def create_service_app(
     app.state.token_verifier = _LazyVerifier(settings)
     install_error_handlers(app)
     install_request_metrics(app, settings.service_name)
+    # Outermost last: the size limit guards everything, including the idempotency buffer.
+    app.add_middleware(IdempotencyMiddleware, db=runtime.db, tables=runtime.tables)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_body_bytes)
 
     async def kafka_ready() -> None:
