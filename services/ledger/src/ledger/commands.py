@@ -1,15 +1,18 @@
 """Commands on ``ledger.commands.v1`` (from the bot gateway and the recurring service): each is
-translated into the same :class:`Treasury` call a REST route makes."""
+translated into the same :class:`Treasury` call a REST route makes, so a command is validated and
+refused exactly like the REST request (the rejection event carries the same ``detail``)."""
 
 from __future__ import annotations
 
 from sosenki_contracts import topics
-from sosenki_contracts.commands.ledger import CreatePeriod, RecordContribution
+from sosenki_contracts.commands import ledger as c
 from sosenki_contracts.envelope import CommandEnvelope
+from sosenki_platform.errors import BadRequest
 from sosenki_platform.service import Runtime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ledger.access import Caller
+from ledger.domain.allocation import AllocationStrategy
 from ledger.treasury import Treasury
 
 
@@ -28,16 +31,70 @@ def register_commands(runtime: Runtime) -> None:
             causation_id=command.command_id,
         )
 
+    @consumer.on("ledger.add_owner")
+    async def add_owner(session: AsyncSession, command: CommandEnvelope) -> None:
+        body = c.AddOwner.model_validate(command.payload)
+        await treasury(session, command).add_owner(
+            body.community_id, body.user_id, body.display_name, body.username, body.ownership_share
+        )
+
     @consumer.on("ledger.create_period")
     async def create_period(session: AsyncSession, command: CommandEnvelope) -> None:
-        body = CreatePeriod.model_validate(command.payload)
+        body = c.CreatePeriod.model_validate(command.payload)
         await treasury(session, command).create_period(
             body.community_id, body.name, body.start_date, body.end_date, body.description
         )
 
+    @consumer.on("ledger.close_period")
+    async def close_period(session: AsyncSession, command: CommandEnvelope) -> None:
+        body = c.ClosePeriod.model_validate(command.payload)
+        await treasury(session, command).close_period(body.period_id)
+
+    @consumer.on("ledger.reopen_period")
+    async def reopen_period(session: AsyncSession, command: CommandEnvelope) -> None:
+        body = c.ReopenPeriod.model_validate(command.payload)
+        await treasury(session, command).reopen_period(body.period_id)
+
     @consumer.on("ledger.record_contribution")
     async def record_contribution(session: AsyncSession, command: CommandEnvelope) -> None:
-        body = RecordContribution.model_validate(command.payload)
+        body = c.RecordContribution.model_validate(command.payload)
         await treasury(session, command).record_contribution(
             body.period_id, body.owner_id, body.amount, body.comment
         )
+
+    @consumer.on("ledger.record_expense")
+    async def record_expense(session: AsyncSession, command: CommandEnvelope) -> None:
+        body = c.RecordExpense.model_validate(command.payload)
+        try:
+            strategy = AllocationStrategy(body.allocation_strategy)
+        except ValueError:
+            raise BadRequest(f"Unknown allocation_strategy {body.allocation_strategy!r}") from None
+        await treasury(session, command).record_expense(
+            body.period_id,
+            paid_by_owner_id=body.paid_by_owner_id,
+            amount=body.amount,
+            payment_type=body.payment_type,
+            vendor=body.vendor,
+            description=body.description,
+            strategy=strategy,
+            owner_subset=body.owner_ids,
+        )
+
+    @consumer.on("ledger.record_charge")
+    async def record_charge(session: AsyncSession, command: CommandEnvelope) -> None:
+        body = c.RecordCharge.model_validate(command.payload)
+        await treasury(session, command).record_charge(
+            body.period_id, body.owner_id, body.amount, body.description
+        )
+
+    @consumer.on("ledger.reverse_entry")
+    async def reverse_entry(session: AsyncSession, command: CommandEnvelope) -> None:
+        body = c.ReverseEntry.model_validate(command.payload)
+        await treasury(session, command).reverse(
+            body.entry, body.period_id, body.entry_id, body.reason
+        )
+
+    @consumer.on("ledger.carry_forward")
+    async def carry_forward(session: AsyncSession, command: CommandEnvelope) -> None:
+        body = c.CarryForward.model_validate(command.payload)
+        await treasury(session, command).carry_forward(body.from_period_id, body.to_period_id)

@@ -7,6 +7,7 @@ produces a ``ledger.command_rejected`` event carrying the ``command_id``.
 from __future__ import annotations
 
 from datetime import date
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -37,4 +38,84 @@ class RecordContribution(BaseModel):
     comment: str | None = None
 
 
-__all__ = ["CreatePeriod", "RecordContribution"]
+@command("ledger.add_owner", version=1)
+class AddOwner(BaseModel):
+    model_config = _CONFIG
+
+    community_id: int
+    user_id: int
+    display_name: str
+    username: str | None = None
+    ownership_share: PositiveAmount
+
+
+@command("ledger.close_period", version=1)
+class ClosePeriod(BaseModel):
+    model_config = _CONFIG
+
+    period_id: int
+
+
+@command("ledger.reopen_period", version=1)
+class ReopenPeriod(BaseModel):
+    model_config = _CONFIG
+
+    period_id: int
+
+
+@command("ledger.record_expense", version=1)
+class RecordExpense(BaseModel):
+    model_config = _CONFIG
+
+    period_id: int
+    amount: PositiveAmount
+    payment_type: str
+    paid_by_owner_id: int | None = None
+    vendor: str | None = None
+    description: str | None = None
+    #: PROPORTIONAL, FIXED_FEE, USAGE_BASED or NONE
+    allocation_strategy: str = "PROPORTIONAL"
+    owner_ids: list[int] | None = None
+
+
+@command("ledger.record_charge", version=1)
+class RecordCharge(BaseModel):
+    model_config = _CONFIG
+
+    period_id: int
+    owner_id: int
+    amount: PositiveAmount
+    description: str
+
+
+@command("ledger.reverse_entry", version=1)
+class ReverseEntry(BaseModel):
+    """Reverse a contribution, expense or charge (``entry``) of a period, with a reason."""
+
+    model_config = _CONFIG
+
+    entry: Literal["contribution", "expense", "charge"]
+    period_id: int
+    entry_id: int
+    reason: str
+
+
+@command("ledger.carry_forward", version=1)
+class CarryForward(BaseModel):
+    model_config = _CONFIG
+
+    from_period_id: int
+    to_period_id: int
+
+
+__all__ = [
+    "AddOwner",
+    "CarryForward",
+    "ClosePeriod",
+    "CreatePeriod",
+    "RecordCharge",
+    "RecordContribution",
+    "RecordExpense",
+    "ReopenPeriod",
+    "ReverseEntry",
+]

@@ -1,0 +1,107 @@
+"""The ledger's commands over a real Kafka broker: applied once per command id, and a refusal
+becomes a rejection event with the REST API's detail and the command's correlation id."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+import pytest
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from sosenki_contracts import topics
+from sosenki_contracts.envelope import Actor, CommandEnvelope
+from sosenki_platform.testing import eventually
+
+pytestmark = pytest.mark.integration
+
+P = "/api/payments/periods"
+
+
+async def _send(bootstrap: str, topic: str, *commands: CommandEnvelope) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
+    await producer.start()
+    try:
+        for command in commands:
+            await producer.send_and_wait(topic, command.to_json_bytes(), key=b"k")
+    finally:
+        await producer.stop()
+
+
+async def _events_for(bootstrap: str, topic: str, correlation_id: str) -> list[dict[str, Any]]:
+    consumer = AIOKafkaConsumer(
+        topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", enable_auto_commit=False
+    )
+    await consumer.start()
+    found: list[dict[str, Any]] = []
+    try:
+        for _ in range(10):
+            for records in (await consumer.getmany(timeout_ms=300)).values():
+                for record in records:
+                    event = json.loads(record.value)
+                    if event.get("correlation_id") == correlation_id:
+                        found.append(event)
+    finally:
+        await consumer.stop()
+    return found
+
+
+def _command(command_type: str, payload: dict[str, Any], correlation_id: str) -> CommandEnvelope:
+    return CommandEnvelope(
+        command_id=f"tg:{uuid.uuid4().int % 10**9}",
+        command_type=command_type,
+        issuer="bot-gateway",
+        correlation_id=correlation_id,
+        actor=Actor(kind="user", id="1"),
+        payload=payload,
+    )
+
+
+async def test_a_command_is_applied_once_and_a_refusal_is_an_event(
+    treasurer: Any, infrastructure: Any, topic_prefix: str
+) -> None:
+    await treasurer.start({1: "1"})
+    pid = await treasurer.period()
+    bootstrap = infrastructure.kafka_bootstrap_servers
+    commands_topic = topic_prefix + topics.LEDGER_COMMANDS
+    events_topic = topic_prefix + topics.LEDGER_EVENTS
+
+    pay = _command(
+        "ledger.record_contribution",
+        {"period_id": pid, "owner_id": 1, "amount": "1000.00", "comment": "June"},
+        correlation_id=f"c-{uuid.uuid4()}",
+    )
+    await _send(bootstrap, commands_topic, pay, pay)  # Telegram retried: same command id twice
+
+    async def recorded() -> list[Any] | None:
+        rows = await treasurer.ok("GET", f"{P}/{pid}/contributions")
+        return rows if rows else None
+
+    rows = await eventually(recorded, what="the contribution from the command")
+    assert [(r["amount"], r["comment"]) for r in rows] == [("1000.00", "June")]
+    events = await _events_for(bootstrap, events_topic, pay.correlation_id or "")
+    assert [e["event_type"] for e in events] == ["ledger.contribution_recorded"]
+    assert events[0]["causation_id"] == pay.command_id
+    assert events[0]["actor"]["id"] == "1"
+
+    await treasurer.ok("POST", f"{P}/{pid}/close")
+    late = _command(
+        "ledger.record_contribution",
+        {"period_id": pid, "owner_id": 1, "amount": "5.00"},
+        correlation_id=f"c-{uuid.uuid4()}",
+    )
+    await _send(bootstrap, commands_topic, late)
+
+    async def rejected() -> list[dict[str, Any]] | None:
+        found = await _events_for(bootstrap, events_topic, late.correlation_id or "")
+        return found or None
+
+    (rejection,) = await eventually(rejected, what="the rejection event")
+    assert rejection["event_type"] == "ledger.command_rejected"
+    assert rejection["payload"] == {
+        "command_id": late.command_id,
+        "command_type": "ledger.record_contribution",
+        "status_code": 400,
+        "detail": f"Period {pid} is not open for contributions",
+    }
+    assert len(await treasurer.ok("GET", f"{P}/{pid}/contributions")) == 1
