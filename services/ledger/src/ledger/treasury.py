@@ -75,14 +75,28 @@ class Treasury:
             return community
         raise NotFound("Community not found")
 
+    async def _is_treasurer(self, community_id: int) -> bool:
+        uid = self.caller.user_id
+        return self.caller.privileged or (
+            uid is not None and await self.repo.is_treasurer(community_id, uid)
+        )
+
     async def require_treasurer(self, community_id: int) -> Any:
         community = await self.require_reader(community_id)
-        uid = self.caller.user_id
-        if self.caller.privileged or (
-            uid is not None and await self.repo.is_treasurer(community_id, uid)
-        ):
+        if await self._is_treasurer(community_id):
             return community
         raise Forbidden(f"Only a treasurer of community {community_id} may do this")
+
+    async def add_treasurer(self, community_id: int, user_id: int) -> None:
+        await self.require_treasurer(community_id)
+        if await self.repo.is_treasurer(community_id, user_id):
+            raise Conflict(f"User {user_id} is already a treasurer of community {community_id}")
+        await self.repo.add_treasurer(community_id, user_id)
+        await self._publish(
+            "ledger.treasurer_appointed",
+            community_id,
+            {"community_id": community_id, "user_id": user_id},
+        )
 
     async def period(self, period_id: int, *, for_update: bool = False) -> Period:
         period = await self.repo.get_period(period_id, for_update=for_update)
@@ -352,7 +366,9 @@ class Treasury:
         return period, await self.currency_of(period), list(totals.values())
 
     async def owner_balance(self, period_id: int, owner_id: int) -> tuple[str, OwnerTotals]:
-        _, currency, totals = await self.period_balances(period_id)
+        period, currency, totals = await self.period_balances(period_id)
+        if owner_id != self.caller.user_id and not await self._is_treasurer(period.community_id):
+            raise Forbidden("Owners may only see their own balance")
         for entry in totals:
             if entry.owner_id == owner_id:
                 return currency, entry
@@ -510,10 +526,17 @@ class Treasury:
         return row
 
     async def visible_community_ids(self) -> list[int] | None:
-        """None for privileged callers (every community)."""
+        """Communities whose periods the caller may list; None for privileged callers (all)."""
         if self.caller.privileged:
             return None
-        return sorted(self.caller.scopes or ())
+        visible = []
+        for community_id in sorted(self.caller.scopes or ()):
+            try:
+                await self.require_reader(community_id)
+            except NotFound:
+                continue
+            visible.append(community_id)
+        return visible
 
     @staticmethod
     def status_filter(status: str | None) -> PeriodStatus | None:

@@ -39,6 +39,16 @@ class OwnerAdded(BaseModel):
     ownership_share: DecimalString
 
 
+@event("ledger.treasurer_appointed", version=1)
+class TreasurerAppointed(BaseModel):
+    """A user may now write in the community (the creator of a community is its first)."""
+
+    model_config = _CONFIG
+
+    community_id: int
+    user_id: int
+
+
 @event("ledger.period_created", version=1)
 class PeriodCreated(BaseModel):
     model_config = _CONFIG
@@ -180,4 +190,5 @@ __all__ = [
     "PeriodClosed",
     "PeriodCreated",
     "PeriodReopened",
+    "TreasurerAppointed",
 ]

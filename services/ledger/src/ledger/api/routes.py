@@ -133,6 +133,12 @@ async def add_owner(community_id: int, body: s.OwnerIn, treasury: Writer) -> Any
     return _owner_out(row)
 
 
+@router.post("/communities/{community_id}/treasurers", status_code=201)
+async def add_treasurer(community_id: int, body: s.TreasurerIn, treasury: Writer) -> Any:
+    await treasury.add_treasurer(community_id, body.user_id)
+    return {"community_id": community_id, "user_id": body.user_id}
+
+
 @router.get("/communities/{community_id}/owners", response_model=list[s.OwnerOut])
 async def list_owners(community_id: int, treasury: Reader) -> Any:
     await treasury.require_reader(community_id)

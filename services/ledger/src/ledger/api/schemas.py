@@ -34,6 +34,10 @@ class OwnerIn(Body):
     ownership_share: Amount
 
 
+class TreasurerIn(Body):
+    user_id: int = Field(gt=0)
+
+
 class OwnerOut(BaseModel):
     owner_id: int
     user_id: int
