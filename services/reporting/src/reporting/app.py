@@ -8,8 +8,9 @@ from fastapi import FastAPI
 from sosenki_platform.service import Runtime, create_service_app
 
 from reporting.adapters.tables import platform
+from reporting.api import audit
 from reporting.api.routes import router
-from reporting.projections.ledger import register_ledger_projections
+from reporting.projections import register_projections
 from reporting.settings import Settings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -17,10 +18,13 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     runtime = Runtime(settings or Settings(), platform, MIGRATIONS)
-    register_ledger_projections(runtime)
+    register_projections(runtime)
     return create_service_app(
         runtime,
         title="SOSenki reporting",
-        description="Balance sheets, owner balances and settle-up plans, built from events.",
-        routers=[router],
+        description=(
+            "Balance sheets, owner balances, settle-up plans and a tamper-evident audit log, "
+            "built from events."
+        ),
+        routers=[router, audit.router],
     )

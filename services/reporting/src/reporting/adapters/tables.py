@@ -10,12 +10,16 @@ from sqlalchemy import (
     Date,
     DateTime,
     Index,
+    Integer,
     MetaData,
     Numeric,
     PrimaryKeyConstraint,
     Table,
     Text,
+    UniqueConstraint,
+    func,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 
 metadata = MetaData()
 platform = add_platform_tables(metadata)
@@ -66,4 +70,46 @@ owner_balances = Table(
     Column("total_charges", MONEY, nullable=False, server_default="0"),
     Column("total_paid_expenses", MONEY, nullable=False, server_default="0"),
     PrimaryKeyConstraint("period_id", "owner_id"),
+)
+
+# The audit log: one append-only entry per event, hash-chained per community, per group, or in the
+# global chain (see reporting.domain.audit). ``entry_id`` is the order entries were written in.
+audit_entries = Table(
+    "audit_entries",
+    metadata,
+    Column("entry_id", BigInteger, primary_key=True, autoincrement=True),
+    Column("chain", Text, nullable=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("community_id", BigInteger, nullable=True),
+    Column("group_id", BigInteger, nullable=True),
+    Column("event_id", Text, nullable=False),
+    Column("event_type", Text, nullable=False),
+    Column("event_version", Integer, nullable=False),
+    Column("occurred_at", DateTime(timezone=True), nullable=False),
+    Column("actor_kind", Text, nullable=False),
+    Column("actor_id", Text, nullable=False),
+    Column("actor_name", Text, nullable=True),
+    Column("payload", JSONB, nullable=False),
+    Column("before", JSONB, nullable=True),
+    Column("after", JSONB, nullable=True),
+    Column("reason", Text, nullable=True),
+    Column("prev_hash", Text, nullable=False),
+    Column("hash", Text, nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    UniqueConstraint("chain", "seq", name="uq_audit_entries_chain_seq"),
+    UniqueConstraint("event_id", name="uq_audit_entries_event"),
+    Index("ix_audit_entries_community", "community_id", "entry_id"),
+    Index("ix_audit_entries_group", "group_id", "entry_id"),
+    Index("ix_audit_entries_occurred", "occurred_at"),
+)
+
+# The current head of every chain: what the bot posts to the chat. Locked while appending, so two
+# consumers never give two entries the same place in a chain.
+audit_heads = Table(
+    "audit_heads",
+    metadata,
+    Column("chain", Text, primary_key=True),
+    Column("seq", BigInteger, nullable=False),
+    Column("hash", Text, nullable=False),
+    Column("entry_id", BigInteger, nullable=False),
 )

@@ -1,0 +1,37 @@
+"""Everything reporting does with an event, in one place, so the live consumer and the rebuild
+apply events identically: write the audit entry, then update the read models."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from sosenki_contracts import topics
+from sosenki_contracts.envelope import EventEnvelope
+from sosenki_contracts.registry import all_events
+from sosenki_platform.service import Runtime
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from reporting.adapters.audit_log import AuditLog
+from reporting.projections import ledger
+
+EventHandler = Callable[[AsyncSession, EventEnvelope], Awaitable[None]]
+
+#: Read-model updates by (event type, version). Events without one are still audited.
+PROJECTIONS: dict[tuple[str, int], EventHandler] = {**ledger.HANDLERS}
+
+
+async def apply_event(session: AsyncSession, event: EventEnvelope) -> None:
+    """Apply one event in the caller's transaction (the inbox row is the caller's business)."""
+    await AuditLog(session).append(event)
+    projection = PROJECTIONS.get((event.event_type, event.event_version))
+    if projection is not None:
+        await projection(session, event)
+
+
+def register_projections(runtime: Runtime) -> None:
+    """One consumer for every event topic. The platform's consumer calls a handler per (type,
+    version) and only ignores what has none, so every event the contracts know gets
+    :func:`apply_event`: that is how every event reaches the audit log."""
+    consumer = runtime.consume_events(topics.EVENT_TOPICS)
+    for event_type, version in all_events():
+        consumer.on(event_type, version)(apply_event)

@@ -1,10 +1,13 @@
-"""Projections of ``ledger.events.v1``: periods and running owner balances."""
+"""Projections of ``ledger.events.v1``: periods and running owner balances.
+
+Reversals need no handling of their own: they carry negated amounts, so adding them to the
+running totals undoes the entry they reverse."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from decimal import Decimal
 
-from sosenki_contracts import topics
 from sosenki_contracts.envelope import EventEnvelope
 from sosenki_contracts.events.ledger import (
     ChargeRecorded,
@@ -16,11 +19,12 @@ from sosenki_contracts.events.ledger import (
     PeriodCreated,
     PeriodReopened,
 )
-from sosenki_platform.service import Runtime
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reporting.adapters import tables as t
+
+EventHandler = Callable[[AsyncSession, EventEnvelope], Awaitable[None]]
 
 
 async def _add_to_balance(
@@ -48,109 +52,124 @@ async def _add_to_balance(
     await session.execute(stmt)
 
 
-def register_ledger_projections(runtime: Runtime) -> None:
-    consumer = runtime.consume_events([topics.LEDGER_EVENTS])
+HANDLERS: dict[tuple[str, int], EventHandler] = {}
 
-    @consumer.on("ledger.community_created")
-    async def community_created(session: AsyncSession, event: EventEnvelope) -> None:
-        e = CommunityCreated.model_validate(event.payload)
-        await session.execute(
-            insert(t.communities)
-            .values(community_id=e.community_id, name=e.name, base_currency=e.base_currency)
-            .on_conflict_do_nothing()
+
+def _on(event_type: str, version: int = 1) -> Callable[[EventHandler], EventHandler]:
+    def register(handler: EventHandler) -> EventHandler:
+        HANDLERS[(event_type, version)] = handler
+        return handler
+
+    return register
+
+
+@_on("ledger.community_created")
+async def community_created(session: AsyncSession, event: EventEnvelope) -> None:
+    e = CommunityCreated.model_validate(event.payload)
+    await session.execute(
+        insert(t.communities)
+        .values(community_id=e.community_id, name=e.name, base_currency=e.base_currency)
+        .on_conflict_do_nothing()
+    )
+
+
+@_on("ledger.owner_added")
+async def owner_added(session: AsyncSession, event: EventEnvelope) -> None:
+    e = OwnerAdded.model_validate(event.payload)
+    await session.execute(
+        insert(t.owners)
+        .values(
+            community_id=e.community_id,
+            owner_id=e.owner_id,
+            display_name=e.display_name,
+            username=e.username,
         )
+        .on_conflict_do_nothing()
+    )
 
-    @consumer.on("ledger.owner_added")
-    async def owner_added(session: AsyncSession, event: EventEnvelope) -> None:
-        e = OwnerAdded.model_validate(event.payload)
-        await session.execute(
-            insert(t.owners)
-            .values(
-                community_id=e.community_id,
-                owner_id=e.owner_id,
-                display_name=e.display_name,
-                username=e.username,
-            )
-            .on_conflict_do_nothing()
+
+@_on("ledger.period_created")
+async def period_created(session: AsyncSession, event: EventEnvelope) -> None:
+    e = PeriodCreated.model_validate(event.payload)
+    await session.execute(
+        insert(t.periods)
+        .values(
+            period_id=e.period_id,
+            community_id=e.community_id,
+            name=e.name,
+            start_date=e.start_date,
+            end_date=e.end_date,
+            description=e.description,
+            status=e.status,
         )
+        .on_conflict_do_nothing()
+    )
 
-    @consumer.on("ledger.period_created")
-    async def period_created(session: AsyncSession, event: EventEnvelope) -> None:
-        e = PeriodCreated.model_validate(event.payload)
-        await session.execute(
-            insert(t.periods)
-            .values(
-                period_id=e.period_id,
-                community_id=e.community_id,
-                name=e.name,
-                start_date=e.start_date,
-                end_date=e.end_date,
-                description=e.description,
-                status=e.status,
-            )
-            .on_conflict_do_nothing()
-        )
 
-    @consumer.on("ledger.period_closed")
-    async def period_closed(session: AsyncSession, event: EventEnvelope) -> None:
-        e = PeriodClosed.model_validate(event.payload)
-        await session.execute(
-            t.periods.update()
-            .where(t.periods.c.period_id == e.period_id)
-            .values(status="CLOSED", closed_at=e.closed_at)
-        )
+@_on("ledger.period_closed")
+async def period_closed(session: AsyncSession, event: EventEnvelope) -> None:
+    e = PeriodClosed.model_validate(event.payload)
+    await session.execute(
+        t.periods.update()
+        .where(t.periods.c.period_id == e.period_id)
+        .values(status="CLOSED", closed_at=e.closed_at)
+    )
 
-    @consumer.on("ledger.period_reopened")
-    async def period_reopened(session: AsyncSession, event: EventEnvelope) -> None:
-        e = PeriodReopened.model_validate(event.payload)
-        await session.execute(
-            t.periods.update()
-            .where(t.periods.c.period_id == e.period_id)
-            .values(status="OPEN", closed_at=None)
-        )
 
-    @consumer.on("ledger.charge_recorded")
-    async def charge_recorded(session: AsyncSession, event: EventEnvelope) -> None:
-        e = ChargeRecorded.model_validate(event.payload)
+@_on("ledger.period_reopened")
+async def period_reopened(session: AsyncSession, event: EventEnvelope) -> None:
+    e = PeriodReopened.model_validate(event.payload)
+    await session.execute(
+        t.periods.update()
+        .where(t.periods.c.period_id == e.period_id)
+        .values(status="OPEN", closed_at=None)
+    )
+
+
+@_on("ledger.charge_recorded")
+async def charge_recorded(session: AsyncSession, event: EventEnvelope) -> None:
+    e = ChargeRecorded.model_validate(event.payload)
+    await _add_to_balance(
+        session,
+        period_id=e.period_id,
+        community_id=e.community_id,
+        owner_id=e.owner_id,
+        currency=e.currency,
+        column="total_charges",
+        amount=e.amount,
+    )
+
+
+@_on("ledger.contribution_recorded")
+async def contribution_recorded(session: AsyncSession, event: EventEnvelope) -> None:
+    e = ContributionRecorded.model_validate(event.payload)
+    await _add_to_balance(
+        session,
+        period_id=e.period_id,
+        community_id=e.community_id,
+        owner_id=e.owner_id,
+        currency=e.currency,
+        column="total_contributions",
+        amount=e.amount,
+    )
+
+
+@_on("ledger.expense_recorded")
+async def expense_recorded(session: AsyncSession, event: EventEnvelope) -> None:
+    e = ExpenseRecorded.model_validate(event.payload)
+
+    async def add(owner_id: int, column: str, amount: Decimal) -> None:
         await _add_to_balance(
             session,
             period_id=e.period_id,
             community_id=e.community_id,
-            owner_id=e.owner_id,
             currency=e.currency,
-            column="total_charges",
-            amount=e.amount,
+            owner_id=owner_id,
+            column=column,
+            amount=amount,
         )
 
-    @consumer.on("ledger.contribution_recorded")
-    async def contribution_recorded(session: AsyncSession, event: EventEnvelope) -> None:
-        e = ContributionRecorded.model_validate(event.payload)
-        await _add_to_balance(
-            session,
-            period_id=e.period_id,
-            community_id=e.community_id,
-            owner_id=e.owner_id,
-            currency=e.currency,
-            column="total_contributions",
-            amount=e.amount,
-        )
-
-    @consumer.on("ledger.expense_recorded")
-    async def expense_recorded(session: AsyncSession, event: EventEnvelope) -> None:
-        e = ExpenseRecorded.model_validate(event.payload)
-
-        async def add(owner_id: int, column: str, amount: Decimal) -> None:
-            await _add_to_balance(
-                session,
-                period_id=e.period_id,
-                community_id=e.community_id,
-                currency=e.currency,
-                owner_id=owner_id,
-                column=column,
-                amount=amount,
-            )
-
-        for line in e.allocations:
-            await add(line.owner_id, "total_expenses", line.amount)
-        if e.paid_by_owner_id is not None:
-            await add(e.paid_by_owner_id, "total_paid_expenses", e.amount)
+    for line in e.allocations:
+        await add(line.owner_id, "total_expenses", line.amount)
+    if e.paid_by_owner_id is not None:
+        await add(e.paid_by_owner_id, "total_paid_expenses", e.amount)

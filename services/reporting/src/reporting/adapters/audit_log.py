@@ -1,0 +1,223 @@
+"""The audit log in PostgreSQL: append an event as the next entry of its chain, read entries
+back, and verify a chain against its published head."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sosenki_contracts.envelope import EventEnvelope
+from sosenki_contracts.registry import event_payload_model
+from sqlalchemy import Row, Select, func, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from reporting.adapters import tables as t
+from reporting.domain.audit import (
+    GENESIS_HASH,
+    AuditEntry,
+    StoredEntry,
+    Verification,
+    before_after,
+    chain_of,
+    entry_hash,
+    reason_of,
+    verify_chain,
+)
+
+_BATCH = 1000
+
+
+def canonical_payload(event: EventEnvelope) -> dict[str, Any]:
+    """The payload as its contract reads it: amounts as strings, dates in one spelling."""
+    model = event_payload_model(event.event_type, event.event_version)
+    if model is None:  # the consumer dead-letters unknown events before they get here
+        return dict(event.payload)
+    dumped: dict[str, Any] = model.model_validate(event.payload).model_dump(mode="json")
+    return dumped
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    community_id: int | None = None
+    group_id: int | None = None
+    event_type: str | None = None
+    occurred_from: datetime | None = None
+    occurred_to: datetime | None = None
+    #: For callers who are not admins: only these communities and groups.
+    visible_communities: frozenset[int] | None = None
+    visible_groups: frozenset[int] | None = None
+
+
+class AuditLog:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def append(self, event: EventEnvelope) -> StoredEntry:
+        payload = canonical_payload(event)
+        chain, community_id, group_id = chain_of(payload)
+        before, after = before_after(event.payload)
+        head = await self._lock_head(chain)
+        seq = (head.seq if head else 0) + 1
+        prev_hash = head.hash if head else GENESIS_HASH
+        entry = AuditEntry(
+            chain=chain,
+            seq=seq,
+            event_id=str(event.event_id),
+            event_type=event.event_type,
+            event_version=event.event_version,
+            occurred_at=event.occurred_at,
+            actor_kind=event.actor.kind,
+            actor_id=event.actor.id,
+            actor_name=event.actor.display_name,
+            payload=payload,
+            before=before,
+            after=after,
+            reason=reason_of(payload),
+        )
+        digest = entry_hash(prev_hash, entry)
+        entry_id = await self.session.scalar(
+            t.audit_entries.insert()
+            .values(
+                chain=chain,
+                seq=seq,
+                community_id=community_id,
+                group_id=group_id,
+                event_id=entry.event_id,
+                event_type=entry.event_type,
+                event_version=entry.event_version,
+                occurred_at=entry.occurred_at,
+                actor_kind=entry.actor_kind,
+                actor_id=entry.actor_id,
+                actor_name=entry.actor_name,
+                payload=payload,
+                before=before,
+                after=after,
+                reason=entry.reason,
+                prev_hash=prev_hash,
+                hash=digest,
+            )
+            .returning(t.audit_entries.c.entry_id)
+        )
+        assert entry_id is not None
+        stmt = insert(t.audit_heads).values(chain=chain, seq=seq, hash=digest, entry_id=entry_id)
+        await self.session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["chain"],
+                set_={"seq": seq, "hash": digest, "entry_id": entry_id},
+            )
+        )
+        return StoredEntry(entry_id, entry, prev_hash, digest)
+
+    async def _lock_head(self, chain: str) -> Row[Any] | None:
+        # Two consumers appending to one chain must not both take the same place in it. A chain's
+        # first entry has no head row to lock, so lock the chain's name (for this transaction).
+        await self.session.execute(select(func.pg_advisory_xact_lock(func.hashtext(chain))))
+        return (
+            await self.session.execute(select(t.audit_heads).where(t.audit_heads.c.chain == chain))
+        ).one_or_none()
+
+    async def head(self, chain: str) -> Row[Any] | None:
+        return (
+            await self.session.execute(
+                select(
+                    t.audit_heads.c.chain,
+                    t.audit_heads.c.seq,
+                    t.audit_heads.c.hash,
+                    t.audit_heads.c.entry_id,
+                    t.audit_entries.c.event_id,
+                    t.audit_entries.c.event_type,
+                    t.audit_entries.c.occurred_at,
+                )
+                .join(t.audit_entries, t.audit_entries.c.entry_id == t.audit_heads.c.entry_id)
+                .where(t.audit_heads.c.chain == chain)
+            )
+        ).one_or_none()
+
+    async def heads(self) -> dict[str, str]:
+        """Every chain's head hash (for comparing two builds of the log)."""
+        rows = (await self.session.execute(select(t.audit_heads))).all()
+        return {r.chain: r.hash for r in rows}
+
+    def _query(self, f: AuditFilter) -> Select[Any]:
+        c = t.audit_entries.c
+        query = select(t.audit_entries)
+        if f.community_id is not None:
+            query = query.where(c.community_id == f.community_id)
+        if f.group_id is not None:
+            query = query.where(c.group_id == f.group_id)
+        if f.event_type is not None:
+            query = query.where(c.event_type == f.event_type)
+        if f.occurred_from is not None:
+            query = query.where(c.occurred_at >= f.occurred_from)
+        if f.occurred_to is not None:
+            query = query.where(c.occurred_at < f.occurred_to)
+        if f.visible_communities is not None and f.visible_groups is not None:
+            query = query.where(
+                c.community_id.in_(sorted(f.visible_communities))
+                | c.group_id.in_(sorted(f.visible_groups))
+            )
+        return query
+
+    async def search(self, f: AuditFilter, limit: int, offset: int) -> tuple[int, list[Row[Any]]]:
+        query = self._query(f)
+        total = await self.session.scalar(select(func.count()).select_from(query.subquery()))
+        rows = (
+            await self.session.execute(
+                query.order_by(t.audit_entries.c.entry_id).limit(limit).offset(offset)
+            )
+        ).all()
+        return int(total or 0), list(rows)
+
+    async def _entries(self, chain: str) -> AsyncIterator[StoredEntry]:
+        last_seq = 0
+        while True:
+            rows = (
+                await self.session.execute(
+                    select(t.audit_entries)
+                    .where(t.audit_entries.c.chain == chain, t.audit_entries.c.seq > last_seq)
+                    .order_by(t.audit_entries.c.seq)
+                    .limit(_BATCH)
+                )
+            ).all()
+            for row in rows:
+                yield stored_entry(row)
+            if len(rows) < _BATCH:
+                return
+            last_seq = rows[-1].seq
+
+    async def verify(self, chain: str) -> Verification:
+        head = (
+            await self.session.execute(select(t.audit_heads).where(t.audit_heads.c.chain == chain))
+        ).one_or_none()
+        entries = [e async for e in self._entries(chain)]
+        return verify_chain(
+            entries,
+            head_seq=head.seq if head else 0,
+            head_hash=head.hash if head else GENESIS_HASH,
+        )
+
+
+def stored_entry(row: Row[Any]) -> StoredEntry:
+    return StoredEntry(
+        entry_id=row.entry_id,
+        prev_hash=row.prev_hash,
+        hash=row.hash,
+        entry=AuditEntry(
+            chain=row.chain,
+            seq=row.seq,
+            event_id=row.event_id,
+            event_type=row.event_type,
+            event_version=row.event_version,
+            occurred_at=row.occurred_at,
+            actor_kind=row.actor_kind,
+            actor_id=row.actor_id,
+            actor_name=row.actor_name,
+            payload=row.payload,
+            before=row.before,
+            after=row.after,
+            reason=row.reason,
+        ),
+    )

@@ -1,0 +1,97 @@
+"""The audit chain's rules, without a database."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pytest
+from reporting.domain.audit import (
+    GENESIS_HASH,
+    AuditEntry,
+    StoredEntry,
+    canonical_json,
+    chain_of,
+    entry_hash,
+    verify_chain,
+)
+
+pytestmark = pytest.mark.unit
+
+
+def _entry(seq: int, amount: str = "10.00") -> AuditEntry:
+    return AuditEntry(
+        chain="community:7",
+        seq=seq,
+        event_id=f"e{seq}",
+        event_type="ledger.contribution_recorded",
+        event_version=1,
+        occurred_at=datetime(2025, 11, 15, 10, 30, seq, tzinfo=UTC),
+        actor_kind="user",
+        actor_id="1",
+        actor_name=None,
+        payload={"community_id": 7, "amount": amount},
+        before=None,
+        after=None,
+        reason=None,
+    )
+
+
+def _chain(n: int) -> list[StoredEntry]:
+    stored, previous = [], GENESIS_HASH
+    for seq in range(1, n + 1):
+        entry = _entry(seq)
+        digest = entry_hash(previous, entry)
+        stored.append(StoredEntry(seq * 10, entry, previous, digest))
+        previous = digest
+    return stored
+
+
+def test_canonical_json_sorts_keys_drops_whitespace_and_writes_amounts_as_strings() -> None:
+    text = canonical_json({"b": Decimal("1.50"), "a": {"y": 1, "x": None}})
+    assert text == '{"a":{"x":null,"y":1},"b":"1.50"}'
+    with pytest.raises(TypeError):
+        canonical_json({"amount": 1.5})
+
+
+def test_each_hash_covers_the_previous_hash_and_the_entry() -> None:
+    entry = _entry(1)
+    document = json.dumps(entry.canonical(), sort_keys=True, separators=(",", ":"))
+    import hashlib
+
+    assert (
+        entry_hash(GENESIS_HASH, entry)
+        == hashlib.sha256((GENESIS_HASH + document).encode()).hexdigest()
+    )
+    assert entry_hash("f" * 64, entry) != entry_hash(GENESIS_HASH, entry)
+
+
+def test_an_intact_chain_verifies() -> None:
+    chain = _chain(5)
+    result = verify_chain(chain, head_seq=5, head_hash=chain[-1].hash)
+    assert result.first_broken is None
+    assert result.entries_checked == 5
+
+
+def test_a_changed_entry_is_named() -> None:
+    chain = _chain(5)
+    chain[2] = replace(chain[2], entry=_entry(3, amount="9999.00"))
+    broken = verify_chain(chain, head_seq=5, head_hash=chain[-1].hash).first_broken
+    assert broken is not None
+    assert (broken.entry_id, broken.seq) == (30, 3)
+
+
+def test_a_deleted_entry_and_a_cut_off_tail_are_noticed() -> None:
+    chain = _chain(5)
+    gap = verify_chain([*chain[:2], *chain[3:]], head_seq=5, head_hash=chain[-1].hash)
+    assert gap.first_broken is not None and gap.first_broken.entry_id == 40
+    tail = verify_chain(chain[:4], head_seq=5, head_hash=chain[-1].hash)
+    assert tail.first_broken is not None and tail.first_broken.entry_id is None
+
+
+def test_events_go_to_their_group_or_community_chain() -> None:
+    assert chain_of({"group_id": 3, "community_id": 9}) == ("group:3", 9, 3)
+    assert chain_of({"community_id": 9}) == ("community:9", 9, None)
+    assert chain_of({"command_id": "x"}) == ("global", None, None)
