@@ -26,6 +26,8 @@ from ledger.domain.balances import OwnerTotals
 from ledger.domain.carry_forward import CarryForwardPlan
 from ledger.domain.periods import Period, PeriodStatus
 
+SINCE_THE_BEGINNING = date(1, 1, 1)
+
 
 class Treasury:
     def __init__(
@@ -145,6 +147,7 @@ class Treasury:
         row = await self.repo.add_owner(
             community_id, user_id, display_name, username, ownership_share
         )
+        await self.repo.set_share(community_id, user_id, SINCE_THE_BEGINNING, ownership_share)
         await self._publish(
             "ledger.owner_added",
             community_id,
@@ -156,6 +159,44 @@ class Treasury:
                 "username": username,
                 "ownership_share": str(ownership_share),
             },
+        )
+        return row
+
+    async def change_share(
+        self, community_id: int, user_id: int, ownership_share: Decimal, effective_from: date
+    ) -> Any:
+        """From ``effective_from`` on, expenses are allocated with the new share."""
+        await self.require_treasurer(community_id)
+        if ownership_share <= 0:
+            raise BadRequest("Ownership share must be positive")
+        await self._require_owner(community_id, user_id)
+        await self.repo.set_share(community_id, user_id, effective_from, ownership_share)
+        latest = max(effective_from, date.today())
+        current = (await self.repo.shares_on(community_id, latest)).get(user_id, ownership_share)
+        row = await self.repo.update_owner(community_id, user_id, ownership_share=current)
+        await self._publish(
+            "ledger.ownership_share_changed",
+            community_id,
+            {
+                "community_id": community_id,
+                "owner_id": user_id,
+                "ownership_share": str(ownership_share),
+                "effective_from": effective_from.isoformat(),
+            },
+        )
+        return row
+
+    async def deactivate_owner(self, community_id: int, user_id: int) -> Any:
+        """An owner who left: kept in history, no longer in new allocations."""
+        await self.require_treasurer(community_id)
+        owner = await self._require_owner(community_id, user_id)
+        if not owner.active:
+            raise Conflict(f"Owner {user_id} is already inactive")
+        row = await self.repo.update_owner(community_id, user_id, active=False)
+        await self._publish(
+            "ledger.owner_deactivated",
+            community_id,
+            {"community_id": community_id, "owner_id": user_id},
         )
         return row
 
@@ -453,17 +494,17 @@ class Treasury:
         description: str | None,
         strategy: AllocationStrategy,
         owner_subset: list[int] | None,
+        when: datetime | None = None,
     ) -> Any:
         period, currency = await self._open_period_for(period_id, "expenses")
+        when = when or datetime.now(UTC)
         self._check_amount(amount, currency, "Expense")
         if not payment_type.strip():
             raise BadRequest("payment_type must not be empty")
         if paid_by_owner_id is not None:
             await self._require_owner(period.community_id, paid_by_owner_id)
-        active = {
-            o.user_id: Decimal(o.ownership_share)
-            for o in await self.repo.list_owners(period.community_id, active_only=True)
-        }
+        # Shares as they were on the expense's date (a share change applies from its date on).
+        active = await self.repo.shares_on(period.community_id, when.date())
         if owner_subset is not None:
             unknown = sorted(set(owner_subset) - set(active))
             if unknown:
@@ -486,6 +527,7 @@ class Treasury:
                 "vendor": vendor,
                 "description": description,
                 "allocation_strategy": strategy.value,
+                "date": when,
             },
             lines,
         )

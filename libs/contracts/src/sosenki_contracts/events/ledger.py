@@ -39,6 +39,28 @@ class OwnerAdded(BaseModel):
     ownership_share: DecimalString
 
 
+@event("ledger.ownership_share_changed", version=1)
+class OwnershipShareChanged(BaseModel):
+    """Expenses dated ``effective_from`` or later are allocated with the new share."""
+
+    model_config = _CONFIG
+
+    community_id: int
+    owner_id: int
+    ownership_share: DecimalString
+    effective_from: date
+
+
+@event("ledger.owner_deactivated", version=1)
+class OwnerDeactivated(BaseModel):
+    """The owner stays in history but takes no part in new allocations."""
+
+    model_config = _CONFIG
+
+    community_id: int
+    owner_id: int
+
+
 @event("ledger.treasurer_appointed", version=1)
 class TreasurerAppointed(BaseModel):
     """A user may now write in the community (the creator of a community is its first)."""
@@ -187,6 +209,8 @@ __all__ = [
     "ExpenseAllocation",
     "ExpenseRecorded",
     "OwnerAdded",
+    "OwnerDeactivated",
+    "OwnershipShareChanged",
     "PeriodClosed",
     "PeriodCreated",
     "PeriodReopened",

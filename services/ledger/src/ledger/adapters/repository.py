@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Row, func, select
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ledger.adapters import tables as t
@@ -94,6 +95,60 @@ class LedgerRepository:
                     username=username,
                     ownership_share=ownership_share,
                 )
+                .returning(*t.owners.c)
+            )
+        ).one()
+
+    async def set_share(
+        self, community_id: int, user_id: int, effective_from: date, share: Decimal
+    ) -> None:
+        stmt = insert(t.ownership_shares).values(
+            community_id=community_id,
+            user_id=user_id,
+            effective_from=effective_from,
+            ownership_share=share,
+        )
+        await self.session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["community_id", "user_id", "effective_from"],
+                set_={"ownership_share": stmt.excluded.ownership_share},
+            )
+        )
+
+    async def shares_on(self, community_id: int, day: date) -> dict[int, Decimal]:
+        """Each active owner's share valid on ``day``."""
+        s = t.ownership_shares
+        latest = (
+            select(s.c.user_id, func.max(s.c.effective_from).label("effective_from"))
+            .where(s.c.community_id == community_id, s.c.effective_from <= day)
+            .group_by(s.c.user_id)
+            .subquery()
+        )
+        rows = (
+            await self.session.execute(
+                select(s.c.user_id, s.c.ownership_share)
+                .join(
+                    latest,
+                    (latest.c.user_id == s.c.user_id)
+                    & (latest.c.effective_from == s.c.effective_from),
+                )
+                .join(
+                    t.owners,
+                    (t.owners.c.community_id == s.c.community_id)
+                    & (t.owners.c.user_id == s.c.user_id),
+                )
+                .where(s.c.community_id == community_id, t.owners.c.active.is_(True))
+                .order_by(s.c.user_id)
+            )
+        ).all()
+        return {r.user_id: Decimal(r.ownership_share) for r in rows}
+
+    async def update_owner(self, community_id: int, user_id: int, **values: Any) -> Row[Any]:
+        return (
+            await self.session.execute(
+                t.owners.update()
+                .where(t.owners.c.community_id == community_id, t.owners.c.user_id == user_id)
+                .values(**values)
                 .returning(*t.owners.c)
             )
         ).one()

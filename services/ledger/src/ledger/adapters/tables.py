@@ -59,6 +59,20 @@ owners = Table(
     CheckConstraint("ownership_share > 0", name="ownership_share_positive"),
 )
 
+# Every share an owner has had, from the date it took effect: an expense is allocated by the
+# shares valid on its date. The first share takes effect from the beginning (0001-01-01).
+ownership_shares = Table(
+    "ownership_shares",
+    metadata,
+    Column("community_id", BigInteger, nullable=False),
+    Column("user_id", BigInteger, nullable=False),
+    Column("effective_from", Date, nullable=False),
+    Column("ownership_share", Numeric(12, 6), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    PrimaryKeyConstraint("community_id", "user_id", "effective_from"),
+    CheckConstraint("ownership_share > 0", name="ownership_shares_positive"),
+)
+
 periods = Table(
     "periods",
     metadata,
@@ -159,6 +173,7 @@ __all__ = [
     "expenses",
     "metadata",
     "owners",
+    "ownership_shares",
     "periods",
     "platform",
     "service_charges",

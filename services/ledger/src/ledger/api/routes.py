@@ -133,6 +133,21 @@ async def add_owner(community_id: int, body: s.OwnerIn, treasury: Writer) -> Any
     return _owner_out(row)
 
 
+@router.post("/communities/{community_id}/owners/{user_id}/shares", response_model=s.OwnerOut)
+async def change_share(
+    community_id: int, user_id: int, body: s.ShareChangeIn, treasury: Writer
+) -> Any:
+    row = await treasury.change_share(
+        community_id, user_id, body.ownership_share, body.effective_from
+    )
+    return _owner_out(row)
+
+
+@router.post("/communities/{community_id}/owners/{user_id}/deactivate", response_model=s.OwnerOut)
+async def deactivate_owner(community_id: int, user_id: int, treasury: Writer) -> Any:
+    return _owner_out(await treasury.deactivate_owner(community_id, user_id))
+
+
 @router.post("/communities/{community_id}/treasurers", status_code=201)
 async def add_treasurer(community_id: int, body: s.TreasurerIn, treasury: Writer) -> Any:
     await treasury.add_treasurer(community_id, body.user_id)
@@ -219,6 +234,7 @@ async def record_expense(period_id: int, body: s.ExpenseIn, treasury: Writer) ->
         description=body.description,
         strategy=body.allocation_strategy,
         owner_subset=body.owner_ids,
+        when=body.date,
     )
     return _expense_out(row, (await treasury.repo.allocations_of([row.id]))[row.id])
 

@@ -34,6 +34,11 @@ class OwnerIn(Body):
     ownership_share: Amount
 
 
+class ShareChangeIn(Body):
+    ownership_share: Amount
+    effective_from: date = Field(description="Expenses dated from this day on use the new share")
+
+
 class TreasurerIn(Body):
     user_id: int = Field(gt=0)
 
@@ -118,6 +123,9 @@ class ExpenseIn(Body):
     allocation_strategy: AllocationStrategy = AllocationStrategy.PROPORTIONAL
     owner_ids: list[int] | None = Field(
         default=None, description="Allocate among these owners only (default: all active owners)"
+    )
+    date: datetime | None = Field(
+        default=None, description="When it was spent (default: now); shares valid then apply"
     )
 
 
