@@ -1,4 +1,4 @@
-"""The splits service."""
+"""The splits service: shared expenses of groups (Splitwise-style)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from fastapi import FastAPI
 from sosenki_platform.service import Runtime, create_service_app
 
 from splits.adapters.tables import platform
+from splits.api.routes import router
+from splits.commands import register_commands
 from splits.settings import Settings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -15,9 +17,10 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     runtime = Runtime(settings or Settings(), platform, MIGRATIONS)
+    register_commands(runtime)
     return create_service_app(
         runtime,
         title="SOSenki splits",
         description="Shared expenses: groups, expenses, splits, settlements.",
-        routers=[],
+        routers=[router],
     )

@@ -92,6 +92,8 @@ class CreateList(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     group_id: int | None = None
     description: str | None = Field(default=None, max_length=2000)
+    #: Currency of a personal list's prices (a group's list uses the group's currency).
+    currency: CurrencyCode | None = None
 
 
 @command("splits.add_item", version=1)

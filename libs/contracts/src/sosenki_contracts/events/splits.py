@@ -62,6 +62,7 @@ class ListCreated(BaseModel):
     name: str
     description: str | None = None
     owner_user_id: int | None = None
+    currency: CurrencyCode | None = None
 
 
 class ItemSnapshot(BaseModel):
