@@ -17,7 +17,7 @@ from reporting.app import create_app
 from reporting.settings import Settings
 from sosenki_contracts import topics
 from sosenki_contracts.envelope import Actor, EventEnvelope
-from sosenki_platform.testing import running_app
+from sosenki_platform.testing import eventually, running_app
 
 TREASURER = Actor(kind="user", id="1", display_name="Tanya")
 
@@ -27,6 +27,18 @@ class Reporting:
     client: httpx.AsyncClient
     database_url: str
     settings: Settings
+
+    async def caught_up(self, ledger: Ledger) -> None:
+        """Wait until every event the test sent has been applied (each leaves an audit entry)."""
+        wanted = [str(e.event_id) for e in ledger.sent]
+
+        async def applied() -> bool:
+            rows = await self.sql(
+                "SELECT count(*) AS n FROM audit_entries WHERE event_id = ANY($1::text[])", wanted
+            )
+            return bool(rows[0]["n"] == len(wanted))
+
+        await eventually(applied, what=f"{len(wanted)} events applied")
 
     async def sql(self, query: str, *args: Any) -> Any:
         conn = await asyncpg.connect(self.database_url)

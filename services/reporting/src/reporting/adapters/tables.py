@@ -69,7 +69,21 @@ owner_balances = Table(
     Column("total_expenses", MONEY, nullable=False, server_default="0"),
     Column("total_charges", MONEY, nullable=False, server_default="0"),
     Column("total_paid_expenses", MONEY, nullable=False, server_default="0"),
+    # What the period opened with (carried forward): opening contributions − opening charges.
+    # Already part of the totals above; kept apart so a statement can show it.
+    Column("opening_balance", MONEY, nullable=False, server_default="0"),
     PrimaryKeyConstraint("period_id", "owner_id"),
+)
+
+# The community fund per period: regular contributions, and expenses nobody paid personally.
+fund_totals = Table(
+    "fund_totals",
+    metadata,
+    Column("period_id", BigInteger, primary_key=True),
+    Column("community_id", BigInteger, nullable=False),
+    Column("currency", Text, nullable=False),
+    Column("total_contributions", MONEY, nullable=False, server_default="0"),
+    Column("total_fund_expenses", MONEY, nullable=False, server_default="0"),
 )
 
 # The audit log: one append-only entry per event, hash-chained per community, per group, or in the

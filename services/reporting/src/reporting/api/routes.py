@@ -1,5 +1,6 @@
 """Reporting's REST API: the same paths and shapes as the ledger's seed document, answered from
-read models built from events."""
+read models built from events, plus what only reporting answers: an owner's statement across
+periods and the fund over time."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sosenki_contracts.money import format_amount
 from sosenki_platform.auth import Principal
 from sosenki_platform.auth.dependency import CurrentPrincipal
@@ -17,6 +18,8 @@ from sosenki_platform.service import Runtime
 from sqlalchemy import Row, func, select
 
 from reporting.adapters import tables as t
+from reporting.adapters.read_models import ReadModels
+from reporting.domain.balances import FundSummary, OwnerTotals, Statement
 
 router = APIRouter(prefix="/api/payments", tags=["reporting"])
 
@@ -66,6 +69,54 @@ class OwnerBalance(BaseModel):
     balance: str
 
 
+class FundSummaryOut(BaseModel):
+    period_id: int
+    currency: str
+    total_contributions: str = Field(
+        description="Regular contributions (opening balances excluded)"
+    )
+    total_fund_expenses: str = Field(description="Expenses paid from the community fund")
+    fund_balance: str
+
+
+class FundPeriod(FundSummaryOut):
+    name: str
+    start_date: date
+    end_date: date
+    cumulative_fund_balance: str = Field(
+        description="The fund balance of this and every earlier period"
+    )
+
+
+class FundHistory(BaseModel):
+    community_id: int
+    currency: str
+    periods: list[FundPeriod]
+
+
+class StatementPeriod(BaseModel):
+    period_id: int
+    name: str
+    start_date: date
+    end_date: date
+    status: str
+    opening_balance: str = Field(description="Carried forward from the previous period")
+    total_contributions: str
+    total_expenses: str
+    total_charges: str
+    total_paid_expenses: str
+    balance: str
+
+
+class StatementOut(BaseModel):
+    community_id: int
+    owner_id: int
+    username: str | None
+    currency: str
+    periods: list[StatementPeriod]
+    current_balance: str = Field(description="The balance of the latest period")
+
+
 def _runtime(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
@@ -84,14 +135,31 @@ def _period_out(row: Row[Any]) -> PeriodOut:
     )
 
 
-async def _visible_period(request: Request, principal: Principal, period_id: int) -> Row[Any]:
+async def visible_period(request: Request, principal: Principal, period_id: int) -> Row[Any]:
     async with _runtime(request).db.session() as session:
-        row = (
-            await session.execute(select(t.periods).where(t.periods.c.period_id == period_id))
-        ).one_or_none()
+        row = await ReadModels(session).period(period_id)
     if row is None or not principal.may_access_community(row.community_id):
         raise NotFound("Period not found")
     return row
+
+
+async def visible_community(request: Request, principal: Principal, community_id: int) -> None:
+    async with _runtime(request).db.session() as session:
+        known = await ReadModels(session).community_known(community_id)
+    if not known or not principal.may_access_community(community_id):
+        raise NotFound("Community not found")
+
+
+def balance_entry(totals: OwnerTotals, currency: str) -> BalanceEntry:
+    return BalanceEntry(
+        owner_id=totals.owner_id,
+        username=totals.username,
+        total_contributions=format_amount(totals.total_contributions, currency),
+        total_expenses=format_amount(totals.total_expenses, currency),
+        total_charges=format_amount(totals.total_charges, currency),
+        total_paid_expenses=format_amount(totals.total_paid_expenses, currency),
+        balance=format_amount(totals.balance, currency),
+    )
 
 
 @router.get("/periods", response_model=PeriodList)
@@ -99,12 +167,15 @@ async def list_periods(
     request: Request,
     principal: CurrentPrincipal,
     status: str | None = None,
+    community_id: int | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> Any:
     query = select(t.periods)
     if not principal.is_privileged:
         query = query.where(t.periods.c.community_id.in_(sorted(principal.communities)))
+    if community_id is not None:
+        query = query.where(t.periods.c.community_id == community_id)
     if status is not None:
         if status.upper() not in ("OPEN", "CLOSED"):
             raise BadRequest("status must be OPEN or CLOSED")
@@ -121,98 +192,141 @@ async def list_periods(
 
 @router.get("/periods/{period_id}", response_model=PeriodOut)
 async def get_period(period_id: int, request: Request, principal: CurrentPrincipal) -> Any:
-    return _period_out(await _visible_period(request, principal, period_id))
+    return _period_out(await visible_period(request, principal, period_id))
 
 
-@router.get("/periods/{period_id}/balance-sheet", response_model=BalanceSheet)
-async def balance_sheet(period_id: int, request: Request, principal: CurrentPrincipal) -> Any:
-    period = await _visible_period(request, principal, period_id)
+async def period_balance_sheet(request: Request, period: Row[Any]) -> tuple[str, BalanceSheet]:
     async with _runtime(request).db.session() as session:
-        currency = await session.scalar(
+        read = ReadModels(session)
+        known_currency = await session.scalar(
             select(t.communities.c.base_currency).where(
                 t.communities.c.community_id == period.community_id
             )
         )
-        owners = {
-            r.owner_id: r.username
-            for r in (
-                await session.execute(
-                    select(t.owners).where(t.owners.c.community_id == period.community_id)
-                )
-            ).all()
-        }
-        balances = {
-            r.owner_id: r
-            for r in (
-                await session.execute(
-                    select(t.owner_balances).where(t.owner_balances.c.period_id == period_id)
-                )
-            ).all()
-        }
-    cur = currency or "RUB"
-    # Every owner of the community, and anyone with entries, as the ledger lists them.
-    entries = [
-        _entry(owner_id, owners.get(owner_id), balances.get(owner_id), cur)
-        for owner_id in sorted(set(owners) | set(balances))
-    ]
-    total = sum((Decimal(e.balance) for e in entries), Decimal(0))
-    return BalanceSheet(
-        period_id=period_id,
-        currency=currency,
-        entries=entries,
-        total_period_balance=format_amount(total, cur),
+        entries = await read.balance_sheet(period)
+    currency = known_currency or "RUB"
+    total = sum((e.balance for e in entries), Decimal(0))
+    return currency, BalanceSheet(
+        period_id=period.period_id,
+        currency=known_currency,
+        entries=[balance_entry(e, currency) for e in entries],
+        total_period_balance=format_amount(total, currency),
     )
 
 
-def _entry(
-    owner_id: int, username: str | None, row: Row[Any] | None, currency: str
-) -> BalanceEntry:
-    zero = Decimal(0)
-    totals = {
-        "total_contributions": row.total_contributions if row else zero,
-        "total_expenses": row.total_expenses if row else zero,
-        "total_charges": row.total_charges if row else zero,
-        "total_paid_expenses": row.total_paid_expenses if row else zero,
-    }
-    balance = (
-        totals["total_contributions"]
-        + totals["total_paid_expenses"]
-        - totals["total_expenses"]
-        - totals["total_charges"]
-    )
-    return BalanceEntry(
-        owner_id=owner_id,
-        username=username,
-        balance=format_amount(balance, currency),
-        **{k: format_amount(v, currency) for k, v in totals.items()},
-    )
+@router.get("/periods/{period_id}/balance-sheet", response_model=BalanceSheet)
+async def balance_sheet(period_id: int, request: Request, principal: CurrentPrincipal) -> Any:
+    period = await visible_period(request, principal, period_id)
+    _, sheet = await period_balance_sheet(request, period)
+    return sheet
 
 
 @router.get("/periods/{period_id}/owner-balance/{owner_id}", response_model=OwnerBalance)
 async def owner_balance(
     period_id: int, owner_id: int, request: Request, principal: CurrentPrincipal
 ) -> Any:
-    period = await _visible_period(request, principal, period_id)
+    period = await visible_period(request, principal, period_id)
     async with _runtime(request).db.session() as session:
-        row = (
-            await session.execute(
-                select(t.owner_balances).where(
-                    t.owner_balances.c.period_id == period_id,
-                    t.owner_balances.c.owner_id == owner_id,
-                )
-            )
-        ).one_or_none()
-        known = await session.scalar(
-            select(func.count())
-            .select_from(t.owners)
-            .where(t.owners.c.community_id == period.community_id, t.owners.c.owner_id == owner_id)
-        )
-        currency = await session.scalar(
-            select(t.communities.c.base_currency).where(
-                t.communities.c.community_id == period.community_id
-            )
-        )
-    if row is None and not known:
+        read = ReadModels(session)
+        totals = await read.owner_totals(period_id, owner_id)
+        known = owner_id in await read.owners(period.community_id)
+        currency = await read.currency(period.community_id)
+    if totals is None and not known:
         raise NotFound("Owner not found")
-    entry = _entry(owner_id, None, row, currency or "RUB")
+    entry = balance_entry(totals or OwnerTotals(owner_id), currency)
     return OwnerBalance(period_id=period_id, **entry.model_dump(exclude={"username"}))
+
+
+def _fund_out(summary: FundSummary, currency: str) -> FundSummaryOut:
+    return FundSummaryOut(
+        period_id=summary.period.period_id,
+        currency=currency,
+        total_contributions=format_amount(summary.total_contributions, currency),
+        total_fund_expenses=format_amount(summary.total_fund_expenses, currency),
+        fund_balance=format_amount(summary.fund_balance, currency),
+    )
+
+
+@router.get("/periods/{period_id}/fund-summary", response_model=FundSummaryOut)
+async def fund_summary(period_id: int, request: Request, principal: CurrentPrincipal) -> Any:
+    period = await visible_period(request, principal, period_id)
+    async with _runtime(request).db.session() as session:
+        read = ReadModels(session)
+        (summary,) = await read.fund([period])
+        currency = await read.currency(period.community_id)
+    return _fund_out(summary, currency)
+
+
+async def community_fund(request: Request, community_id: int) -> FundHistory:
+    async with _runtime(request).db.session() as session:
+        read = ReadModels(session)
+        summaries = await read.fund(await read.periods_of(community_id))
+        currency = await read.currency(community_id)
+    running = Decimal(0)
+    periods = []
+    for s in summaries:
+        running += s.fund_balance
+        periods.append(
+            FundPeriod(
+                **_fund_out(s, currency).model_dump(),
+                name=s.period.name,
+                start_date=s.period.start_date,
+                end_date=s.period.end_date,
+                cumulative_fund_balance=format_amount(running, currency),
+            )
+        )
+    return FundHistory(community_id=community_id, currency=currency, periods=periods)
+
+
+@router.get("/communities/{community_id}/fund", response_model=FundHistory)
+async def fund_over_time(community_id: int, request: Request, principal: CurrentPrincipal) -> Any:
+    await visible_community(request, principal, community_id)
+    return await community_fund(request, community_id)
+
+
+def statement_out(community_id: int, s: Statement, currency: str) -> StatementOut:
+    def money(amount: Decimal) -> str:
+        return format_amount(amount, currency)
+
+    return StatementOut(
+        community_id=community_id,
+        owner_id=s.owner_id,
+        username=s.lines[0].totals.username if s.lines else None,
+        currency=currency,
+        periods=[
+            StatementPeriod(
+                period_id=line.period.period_id,
+                name=line.period.name,
+                start_date=line.period.start_date,
+                end_date=line.period.end_date,
+                status=line.period.status,
+                opening_balance=money(line.totals.opening_balance),
+                total_contributions=money(line.totals.total_contributions),
+                total_expenses=money(line.totals.total_expenses),
+                total_charges=money(line.totals.total_charges),
+                total_paid_expenses=money(line.totals.total_paid_expenses),
+                balance=money(line.totals.balance),
+            )
+            for line in s.lines
+        ],
+        current_balance=money(s.current_balance),
+    )
+
+
+async def owner_statement(request: Request, community_id: int, owner_id: int) -> StatementOut:
+    async with _runtime(request).db.session() as session:
+        read = ReadModels(session)
+        known = owner_id in await read.owners(community_id)
+        s = await read.statement(community_id, owner_id)
+        currency = await read.currency(community_id)
+    if not known:
+        raise NotFound("Owner not found")
+    return statement_out(community_id, s, currency)
+
+
+@router.get("/communities/{community_id}/owners/{owner_id}/statement", response_model=StatementOut)
+async def statement_across_periods(
+    community_id: int, owner_id: int, request: Request, principal: CurrentPrincipal
+) -> Any:
+    await visible_community(request, principal, community_id)
+    return await owner_statement(request, community_id, owner_id)

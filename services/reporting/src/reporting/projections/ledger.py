@@ -52,6 +52,25 @@ async def _add_to_balance(
     await session.execute(stmt)
 
 
+async def _add_to_fund(
+    session: AsyncSession,
+    *,
+    period_id: int,
+    community_id: int,
+    currency: str,
+    column: str,
+    amount: Decimal,
+) -> None:
+    stmt = insert(t.fund_totals).values(
+        period_id=period_id, community_id=community_id, currency=currency, **{column: amount}
+    )
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["period_id"],
+        set_={column: t.fund_totals.c[column] + stmt.excluded[column]},
+    )
+    await session.execute(stmt)
+
+
 HANDLERS: dict[tuple[str, int], EventHandler] = {}
 
 
@@ -138,6 +157,16 @@ async def charge_recorded(session: AsyncSession, event: EventEnvelope) -> None:
         column="total_charges",
         amount=e.amount,
     )
+    if e.kind == "opening":
+        await _add_to_balance(
+            session,
+            period_id=e.period_id,
+            community_id=e.community_id,
+            owner_id=e.owner_id,
+            currency=e.currency,
+            column="opening_balance",
+            amount=-e.amount,
+        )
 
 
 @_on("ledger.contribution_recorded")
@@ -151,6 +180,25 @@ async def contribution_recorded(session: AsyncSession, event: EventEnvelope) -> 
         currency=e.currency,
         column="total_contributions",
         amount=e.amount,
+    )
+    if e.kind == "opening":
+        await _add_to_balance(
+            session,
+            period_id=e.period_id,
+            community_id=e.community_id,
+            owner_id=e.owner_id,
+            currency=e.currency,
+            column="opening_balance",
+            amount=e.amount,
+        )
+    # The fund counts regular contributions only, as the ledger's fund summary does.
+    await _add_to_fund(
+        session,
+        period_id=e.period_id,
+        community_id=e.community_id,
+        currency=e.currency,
+        column="total_contributions",
+        amount=e.amount if e.kind == "regular" else Decimal(0),
     )
 
 
@@ -173,3 +221,11 @@ async def expense_recorded(session: AsyncSession, event: EventEnvelope) -> None:
         await add(line.owner_id, "total_expenses", line.amount)
     if e.paid_by_owner_id is not None:
         await add(e.paid_by_owner_id, "total_paid_expenses", e.amount)
+    await _add_to_fund(
+        session,
+        period_id=e.period_id,
+        community_id=e.community_id,
+        currency=e.currency,
+        column="total_fund_expenses",
+        amount=e.amount if e.paid_by_owner_id is None else Decimal(0),
+    )

@@ -1,0 +1,148 @@
+"""Reading reporting's tables: periods, balance sheets, statements, the fund."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Row, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from reporting.adapters import tables as t
+from reporting.domain.balances import (
+    FundSummary,
+    OwnerTotals,
+    PeriodInfo,
+    Statement,
+    StatementLine,
+    statement,
+)
+
+DEFAULT_CURRENCY = "RUB"
+
+
+def period_info(row: Row[Any]) -> PeriodInfo:
+    return PeriodInfo(row.period_id, row.name, row.start_date, row.end_date, row.status)
+
+
+def _totals(owner_id: int, username: str | None, row: Row[Any] | None) -> OwnerTotals:
+    if row is None:
+        return OwnerTotals(owner_id, username)
+    return OwnerTotals(
+        owner_id,
+        username,
+        total_contributions=row.total_contributions,
+        total_expenses=row.total_expenses,
+        total_charges=row.total_charges,
+        total_paid_expenses=row.total_paid_expenses,
+        opening_balance=row.opening_balance,
+    )
+
+
+class ReadModels:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def period(self, period_id: int) -> Row[Any] | None:
+        return (
+            await self.session.execute(select(t.periods).where(t.periods.c.period_id == period_id))
+        ).one_or_none()
+
+    async def periods_of(self, community_id: int) -> list[Row[Any]]:
+        rows = await self.session.execute(
+            select(t.periods)
+            .where(t.periods.c.community_id == community_id)
+            .order_by(t.periods.c.start_date, t.periods.c.period_id)
+        )
+        return list(rows.all())
+
+    async def currency(self, community_id: int) -> str:
+        currency = await self.session.scalar(
+            select(t.communities.c.base_currency).where(
+                t.communities.c.community_id == community_id
+            )
+        )
+        return currency or DEFAULT_CURRENCY
+
+    async def community_known(self, community_id: int) -> bool:
+        found = await self.session.scalar(
+            select(t.communities.c.community_id).where(t.communities.c.community_id == community_id)
+        )
+        return found is not None
+
+    async def owners(self, community_id: int) -> dict[int, str | None]:
+        rows = await self.session.execute(
+            select(t.owners).where(t.owners.c.community_id == community_id)
+        )
+        return {r.owner_id: r.username for r in rows.all()}
+
+    async def balance_sheet(self, period: Row[Any]) -> list[OwnerTotals]:
+        """Every owner of the community, and anyone with entries, as the ledger lists them."""
+        owners = await self.owners(period.community_id)
+        balances = {
+            r.owner_id: r
+            for r in (
+                await self.session.execute(
+                    select(t.owner_balances).where(t.owner_balances.c.period_id == period.period_id)
+                )
+            ).all()
+        }
+        return [
+            _totals(owner_id, owners.get(owner_id), balances.get(owner_id))
+            for owner_id in sorted(set(owners) | set(balances))
+        ]
+
+    async def owner_totals(self, period_id: int, owner_id: int) -> OwnerTotals | None:
+        row = (
+            await self.session.execute(
+                select(t.owner_balances).where(
+                    t.owner_balances.c.period_id == period_id,
+                    t.owner_balances.c.owner_id == owner_id,
+                )
+            )
+        ).one_or_none()
+        return None if row is None else _totals(owner_id, None, row)
+
+    async def statement(self, community_id: int, owner_id: int) -> Statement:
+        periods = await self.periods_of(community_id)
+        balances = {
+            r.period_id: r
+            for r in (
+                await self.session.execute(
+                    select(t.owner_balances).where(
+                        t.owner_balances.c.community_id == community_id,
+                        t.owner_balances.c.owner_id == owner_id,
+                    )
+                )
+            ).all()
+        }
+        username = (await self.owners(community_id)).get(owner_id)
+        return statement(
+            owner_id,
+            [
+                StatementLine(
+                    period_info(p), _totals(owner_id, username, balances.get(p.period_id))
+                )
+                for p in periods
+            ],
+        )
+
+    async def fund(self, periods: list[Row[Any]]) -> list[FundSummary]:
+        ids = [p.period_id for p in periods]
+        rows = {
+            r.period_id: r
+            for r in (
+                await self.session.execute(
+                    select(t.fund_totals).where(t.fund_totals.c.period_id.in_(ids))
+                )
+            ).all()
+        }
+        zero = Decimal(0)
+        return [
+            FundSummary(
+                period_info(p),
+                rows[p.period_id].total_contributions if p.period_id in rows else zero,
+                rows[p.period_id].total_fund_expenses if p.period_id in rows else zero,
+            )
+            for p in periods
+        ]

@@ -1,0 +1,85 @@
+"""Owner balances, statements and the community fund (ARCHITECTURE.md, "Ledger semantics").
+
+balance = contributions + expenses the owner paid personally − allocated share of expenses
+          − service charges
+fund    = regular contributions − expenses paid from the fund
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+ZERO = Decimal(0)
+
+
+@dataclass(frozen=True)
+class OwnerTotals:
+    owner_id: int
+    username: str | None = None
+    total_contributions: Decimal = ZERO
+    total_expenses: Decimal = ZERO
+    total_charges: Decimal = ZERO
+    total_paid_expenses: Decimal = ZERO
+    #: Carried forward from the previous period; already inside the totals.
+    opening_balance: Decimal = ZERO
+
+    @property
+    def balance(self) -> Decimal:
+        return (
+            self.total_contributions
+            + self.total_paid_expenses
+            - self.total_expenses
+            - self.total_charges
+        )
+
+
+@dataclass(frozen=True)
+class PeriodInfo:
+    period_id: int
+    name: str
+    start_date: date
+    end_date: date
+    status: str
+
+
+@dataclass(frozen=True)
+class StatementLine:
+    period: PeriodInfo
+    totals: OwnerTotals
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One owner's balances period by period, oldest first.
+
+    Balances are not summed across periods: a carried-forward balance reappears as the next
+    period's opening balance, so adding them up would count it twice. What the owner stands at
+    is the latest period's balance.
+    """
+
+    owner_id: int
+    lines: list[StatementLine] = field(default_factory=list)
+
+    @property
+    def current_balance(self) -> Decimal:
+        return self.lines[-1].totals.balance if self.lines else ZERO
+
+
+def statement(owner_id: int, lines: list[StatementLine]) -> Statement:
+    return Statement(
+        owner_id,
+        sorted(lines, key=lambda line: (line.period.start_date, line.period.period_id)),
+    )
+
+
+@dataclass(frozen=True)
+class FundSummary:
+    period: PeriodInfo
+    total_contributions: Decimal
+    total_fund_expenses: Decimal
+
+    @property
+    def fund_balance(self) -> Decimal:
+        return self.total_contributions - self.total_fund_expenses

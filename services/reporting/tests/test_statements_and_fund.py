@@ -1,0 +1,102 @@
+"""An owner's statement across periods, the fund per period and over time, the period listing,
+and how fresh it all is."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.integration
+
+
+async def _two_months(ledger: Any) -> tuple[int, int]:
+    """November: Anna pays 1000, Boris 200, a 300.00 road split equally, 500.00 from the fund,
+    Boris pays 100.00 snow clearing himself, a 50.00 penalty for Boris. December opens with
+    November's balances carried forward; Anna pays 100 more."""
+    await ledger.community({11: "anna", 12: "boris"})
+    nov = await ledger.period("Nov", "2025-11-01", "2025-11-30")
+    await ledger.contribution(nov, 11, "1000.00")
+    await ledger.contribution(nov, 12, "200.00")
+    await ledger.expense(nov, "300.00", {11: "150.00", 12: "150.00"})
+    await ledger.expense(nov, "500.00", {})
+    await ledger.expense(nov, "100.00", {11: "50.00", 12: "50.00"}, paid_by=12)
+    await ledger.publish(
+        "ledger.charge_recorded",
+        nov,
+        period_id=nov,
+        charge_id=ledger.new_id(),
+        owner_id=12,
+        amount="50.00",
+        currency="RUB",
+        description="Penalty",
+        date="2025-11-20T00:00:00Z",
+    )
+    await ledger.publish(
+        "ledger.period_closed", nov, period_id=nov, closed_at="2025-12-01T00:00:00Z"
+    )
+    dec = await ledger.period("Dec", "2025-12-01", "2025-12-31")
+    # Anna: 1000 − 150 − 50 = 800 credit; Boris: 200 + 100 − 150 − 50 − 50 = 50 credit.
+    await ledger.contribution(dec, 11, "800.00", kind="opening")
+    await ledger.contribution(dec, 12, "50.00", kind="opening")
+    await ledger.contribution(dec, 11, "100.00")
+    return nov, dec
+
+
+async def test_statement_fund_and_periods(reporting: Any, ledger: Any, make_token: Any) -> None:
+    nov, dec = await _two_months(ledger)
+    cid = ledger.community_id
+    api = reporting.client
+    api.headers["Authorization"] = f"Bearer {make_token(11, communities=[cid])}"
+    await reporting.caught_up(ledger)
+    body = (await api.get(f"/api/payments/communities/{cid}/owners/11/statement")).json()
+    assert body["current_balance"] == "900.00"
+    assert [p["name"] for p in body["periods"]] == ["Nov", "Dec"]
+    november, december = body["periods"]
+    assert (november["opening_balance"], november["balance"]) == ("0.00", "800.00")
+    assert (december["opening_balance"], december["total_contributions"]) == ("800.00", "900.00")
+    assert body["username"] == "anna"
+
+    fund = (await api.get(f"/api/payments/periods/{nov}/fund-summary")).json()
+    assert fund == {
+        "period_id": nov,
+        "currency": "RUB",
+        "total_contributions": "1200.00",
+        "total_fund_expenses": "800.00",
+        "fund_balance": "400.00",
+    }
+    history = (await api.get(f"/api/payments/communities/{cid}/fund")).json()
+    # December's opening credits are not new money: only Anna's 100.00 counts.
+    assert [
+        (p["name"], p["fund_balance"], p["cumulative_fund_balance"]) for p in history["periods"]
+    ] == [
+        ("Nov", "400.00", "400.00"),
+        ("Dec", "100.00", "500.00"),
+    ]
+
+    listed = (await api.get("/api/payments/periods", params={"community_id": cid})).json()
+    assert {p["id"]: p["status"] for p in listed["periods"]} == {nov: "CLOSED", dec: "OPEN"}
+    closed = (
+        await api.get("/api/payments/periods", params={"community_id": cid, "status": "closed"})
+    ).json()
+    assert [p["id"] for p in closed["periods"]] == [nov]
+
+    assert (
+        await api.get(f"/api/payments/communities/{cid}/owners/99/statement")
+    ).status_code == 404
+    assert (await api.get("/api/payments/communities/1/fund")).status_code == 404
+
+    fresh = (await api.get("/api/reporting/freshness")).json()
+    ledger_topic = next(t for t in fresh["topics"] if t["topic"] == "ledger.events.v1")
+    assert ledger_topic["events_applied"] >= len(ledger.sent)
+    assert ledger_topic["last_applied_at"] is not None
+    assert ledger_topic["lag"] is not None
+    assert {t["topic"] for t in fresh["topics"]} == {
+        "ledger.events.v1",
+        "splits.events.v1",
+        "recurring.events.v1",
+        "gateway.events.v1",
+    }
+    metrics = (await api.get("/metrics")).text
+    assert "consumer_last_applied_timestamp_seconds{" in metrics
+    assert "consumer_lag{" in metrics
