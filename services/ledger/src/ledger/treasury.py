@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from sosenki_contracts import topics
@@ -20,10 +20,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ledger.access import Caller
 from ledger.adapters.repository import LedgerRepository
 from ledger.domain import carry_forward as carry_rules
+from ledger.domain import meters as meter_rules
 from ledger.domain import periods as period_rules
 from ledger.domain.allocation import AllocationStrategy, allocate_expense
 from ledger.domain.balances import OwnerTotals
 from ledger.domain.carry_forward import CarryForwardPlan
+from ledger.domain.meters import MeterType, Reading
 from ledger.domain.periods import Period, PeriodStatus
 
 SINCE_THE_BEGINNING = date(1, 1, 1)
@@ -397,6 +399,123 @@ class Treasury:
         )
         return reversed_row
 
+    # Meters
+    async def register_meter(
+        self,
+        community_id: int,
+        owner_id: int,
+        meter_type: MeterType,
+        name: str | None,
+        tariff: Decimal | None,
+    ) -> Any:
+        await self.require_treasurer(community_id)
+        await self._require_owner(community_id, owner_id)
+        if tariff is not None and tariff < 0:
+            raise BadRequest("Tariff must not be negative")
+        row = await self.repo.add_meter(
+            {
+                "community_id": community_id,
+                "owner_id": owner_id,
+                "meter_type": meter_type.value,
+                "name": name,
+                "tariff": tariff,
+            }
+        )
+        await self._publish(
+            "ledger.meter_registered",
+            community_id,
+            {
+                "community_id": community_id,
+                "meter_id": row.id,
+                "owner_id": owner_id,
+                "meter_type": meter_type.value,
+                "name": name,
+                "tariff": None if tariff is None else str(tariff),
+            },
+        )
+        return row
+
+    async def meter(self, meter_id: int) -> Any:
+        meter = await self.repo.get_meter(meter_id)
+        if meter is None or not self.caller.in_scope(meter.community_id):
+            raise NotFound("Meter not found")
+        try:
+            await self.require_reader(meter.community_id)
+        except NotFound:
+            raise NotFound("Meter not found") from None
+        return meter
+
+    async def record_reading(
+        self, meter_id: int, reading_date: date, value: Decimal, is_replacement: bool
+    ) -> Any:
+        """Treasurers record any meter's readings; an owner records their own meters'."""
+        meter = await self.meter(meter_id)  # row-locked: readings of one meter are serialised
+        if meter.owner_id != self.caller.user_id and not await self._is_treasurer(
+            meter.community_id
+        ):
+            raise Forbidden("Owners may only submit readings for their own meters")
+        reading = Reading(reading_date, value, is_replacement)
+        existing = (await self.repo.readings([meter.id]))[meter.id]
+        meter_rules.check_new_reading(existing, reading)
+        row = await self.repo.add_reading(meter.id, reading, self.caller.actor.id)
+        await self._publish(
+            "ledger.meter_reading_recorded",
+            meter.community_id,
+            {
+                "community_id": meter.community_id,
+                "meter_id": meter.id,
+                "owner_id": meter.owner_id,
+                "meter_type": meter.meter_type,
+                "reading_id": row.id,
+                "reading_date": reading_date.isoformat(),
+                "value": str(value),
+                "is_replacement": is_replacement,
+            },
+        )
+        return row
+
+    async def consumption(
+        self, period: Period, meter_type: str | None = None
+    ) -> list[tuple[Any, Decimal]]:
+        """(meter, consumption in the period) for the community's meters."""
+        meters = await self.repo.list_meters(period.community_id, meter_type)
+        readings = await self.repo.readings([m.id for m in meters])
+        return [
+            (m, meter_rules.consumption(readings[m.id], period.start_date, period.end_date))
+            for m in meters
+        ]
+
+    async def usage_by_owner(self, period: Period, meter_type: str) -> dict[int, Decimal]:
+        usage: dict[int, Decimal] = {}
+        for meter, used in await self.consumption(period, meter_type):
+            usage[meter.owner_id] = usage.get(meter.owner_id, Decimal(0)) + used
+        return usage
+
+    async def bill_usage(self, period_id: int, meter_type: MeterType) -> list[Any]:
+        """Bill each metered owner's consumption at the meter's tariff as service charges."""
+        period, currency = await self._open_period_for(period_id, "charges")
+        if not await self.repo.claim_usage_billing(period.id, meter_type.value):
+            raise Conflict(f"{meter_type.value} usage of period {period.id} is already billed")
+        charges = []
+        for meter, used in await self.consumption(period, meter_type.value):
+            if meter.tariff is None or used <= 0:
+                continue
+            # The one place money is rounded: consumption x tariff, half up to the minor unit.
+            amount = (used * Decimal(meter.tariff)).quantize(
+                Decimal(1).scaleb(-minor_units(currency)), rounding=ROUND_HALF_UP
+            )
+            if amount <= 0:
+                continue
+            description = f"{meter_type.value.capitalize()}: {used} units at {meter.tariff}"
+            charges.append(
+                await self._post_charge(
+                    period,
+                    currency,
+                    {"owner_id": meter.owner_id, "amount": amount, "description": description},
+                )
+            )
+        return charges
+
     # Balances
     async def currency_of(self, period: Period) -> str:
         return str((await self._community(period.community_id)).base_currency)
@@ -495,6 +614,7 @@ class Treasury:
         strategy: AllocationStrategy,
         owner_subset: list[int] | None,
         when: datetime | None = None,
+        meter_type: MeterType | None = None,
     ) -> Any:
         period, currency = await self._open_period_for(period_id, "expenses")
         when = when or datetime.now(UTC)
@@ -512,11 +632,18 @@ class Treasury:
             if len(set(owner_subset)) != len(owner_subset):
                 raise BadRequest("owner_ids must not repeat")
             active = {o: active[o] for o in owner_subset}
+        usage = None
         if strategy is AllocationStrategy.USAGE_BASED:
-            raise BadRequest(
-                "USAGE_BASED allocation needs meter readings, which are not recorded yet"
-            )
-        lines = allocate_expense(amount, strategy, shares=active, minor_units=minor_units(currency))
+            if meter_type is None:
+                raise BadRequest("USAGE_BASED allocation needs a meter_type")
+            usage = await self.usage_by_owner(period, meter_type.value)
+        lines = allocate_expense(
+            amount,
+            strategy,
+            shares=active,
+            consumption=usage,
+            minor_units=minor_units(currency),
+        )
         return await self._post_expense(
             period,
             currency,

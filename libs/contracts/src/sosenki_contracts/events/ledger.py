@@ -61,6 +61,34 @@ class OwnerDeactivated(BaseModel):
     owner_id: int
 
 
+@event("ledger.meter_registered", version=1)
+class MeterRegistered(BaseModel):
+    model_config = _CONFIG
+
+    community_id: int
+    meter_id: int
+    owner_id: int
+    meter_type: str
+    name: str | None = None
+    tariff: DecimalString | None = None
+
+
+@event("ledger.meter_reading_recorded", version=1)
+class MeterReadingRecorded(BaseModel):
+    """A reading; ``is_replacement`` marks a new meter that starts from zero."""
+
+    model_config = _CONFIG
+
+    community_id: int
+    meter_id: int
+    owner_id: int
+    meter_type: str
+    reading_id: int
+    reading_date: date
+    value: DecimalString
+    is_replacement: bool = False
+
+
 @event("ledger.treasurer_appointed", version=1)
 class TreasurerAppointed(BaseModel):
     """A user may now write in the community (the creator of a community is its first)."""
@@ -208,6 +236,8 @@ __all__ = [
     "ContributionRecorded",
     "ExpenseAllocation",
     "ExpenseRecorded",
+    "MeterReadingRecorded",
+    "MeterRegistered",
     "OwnerAdded",
     "OwnerDeactivated",
     "OwnershipShareChanged",

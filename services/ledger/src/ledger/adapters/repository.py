@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ledger.adapters import tables as t
 from ledger.domain.balances import OwnerTotals
+from ledger.domain.meters import Reading
 from ledger.domain.periods import Period, PeriodStatus
 
 
@@ -360,6 +361,76 @@ class LedgerRepository:
             select(entries.c.id).where(entries.c.reverses_id == entry_id)
         )
         return int(found) if found is not None else None
+
+    # Meters
+    async def add_meter(self, values: dict[str, Any]) -> Row[Any]:
+        return (
+            await self.session.execute(t.meters.insert().values(**values).returning(*t.meters.c))
+        ).one()
+
+    async def get_meter(self, meter_id: int) -> Row[Any] | None:
+        return (
+            await self.session.execute(
+                select(t.meters).where(t.meters.c.id == meter_id).with_for_update()
+            )
+        ).one_or_none()
+
+    async def list_meters(
+        self, community_id: int, meter_type: str | None = None, owner_id: int | None = None
+    ) -> Sequence[Row[Any]]:
+        query = select(t.meters).where(t.meters.c.community_id == community_id)
+        if meter_type is not None:
+            query = query.where(t.meters.c.meter_type == meter_type)
+        if owner_id is not None:
+            query = query.where(t.meters.c.owner_id == owner_id)
+        return (await self.session.execute(query.order_by(t.meters.c.id))).all()
+
+    async def readings(self, meter_ids: Sequence[int]) -> dict[int, list[Reading]]:
+        result: dict[int, list[Reading]] = {m: [] for m in meter_ids}
+        if meter_ids:
+            r = t.meter_readings
+            rows = (
+                await self.session.execute(
+                    select(r).where(r.c.meter_id.in_(meter_ids)).order_by(r.c.reading_date)
+                )
+            ).all()
+            for row in rows:
+                result[row.meter_id].append(
+                    Reading(row.reading_date, Decimal(row.value), row.is_replacement)
+                )
+        return result
+
+    async def reading_rows(self, meter_id: int) -> Sequence[Row[Any]]:
+        r = t.meter_readings
+        return (
+            await self.session.execute(
+                select(r).where(r.c.meter_id == meter_id).order_by(r.c.reading_date)
+            )
+        ).all()
+
+    async def add_reading(self, meter_id: int, reading: Reading, created_by: str) -> Row[Any]:
+        return (
+            await self.session.execute(
+                t.meter_readings.insert()
+                .values(
+                    meter_id=meter_id,
+                    reading_date=reading.reading_date,
+                    value=reading.value,
+                    is_replacement=reading.is_replacement,
+                    created_by=created_by,
+                )
+                .returning(*t.meter_readings.c)
+            )
+        ).one()
+
+    async def claim_usage_billing(self, period_id: int, meter_type: str) -> bool:
+        claimed = await self.session.scalar(
+            insert(t.usage_billings)
+            .values(period_id=period_id, meter_type=meter_type)
+            .on_conflict_do_nothing()
+            .returning(t.usage_billings.c.period_id)
+        )
+        return claimed is not None
 
     async def list_expenses(self, period_id: int) -> Sequence[Row[Any]]:
         return (

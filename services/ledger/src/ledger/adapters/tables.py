@@ -166,16 +166,56 @@ expense_allocations = Table(
     PrimaryKeyConstraint("expense_id", "owner_id"),
 )
 
+meters = Table(
+    "meters",
+    metadata,
+    Column("id", BigInteger, primary_key=True),
+    Column("community_id", BigInteger, ForeignKey("communities.id"), nullable=False),
+    Column("owner_id", BigInteger, nullable=False),
+    Column("meter_type", Text, nullable=False),
+    Column("name", Text, nullable=True),
+    # Price per unit, when consumption is billed as service charges.
+    Column("tariff", Numeric(20, 6), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Index("ix_meters_community_owner", "community_id", "owner_id"),
+)
+
+meter_readings = Table(
+    "meter_readings",
+    metadata,
+    Column("id", BigInteger, primary_key=True),
+    Column("meter_id", BigInteger, ForeignKey("meters.id"), nullable=False),
+    Column("reading_date", Date, nullable=False),
+    Column("value", Numeric(20, 3), nullable=False),
+    Column("is_replacement", Boolean, nullable=False, server_default="false"),
+    Column("created_by", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Index("uq_meter_readings_date", "meter_id", "reading_date", unique=True),
+)
+
+# A period's consumption of one meter type is billed at most once.
+usage_billings = Table(
+    "usage_billings",
+    metadata,
+    Column("period_id", BigInteger, ForeignKey("periods.id"), nullable=False),
+    Column("meter_type", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    PrimaryKeyConstraint("period_id", "meter_type"),
+)
+
 __all__ = [
     "communities",
     "contributions",
     "expense_allocations",
     "expenses",
     "metadata",
+    "meter_readings",
+    "meters",
     "owners",
     "ownership_shares",
     "periods",
     "platform",
     "service_charges",
     "treasurers",
+    "usage_billings",
 ]

@@ -15,6 +15,7 @@ from sosenki_platform.service import Runtime
 from ledger.access import Caller
 from ledger.api import schemas as s
 from ledger.domain.balances import OwnerTotals
+from ledger.domain.meters import MeterType
 from ledger.domain.periods import Period
 from ledger.treasury import Treasury
 
@@ -235,6 +236,7 @@ async def record_expense(period_id: int, body: s.ExpenseIn, treasury: Writer) ->
         strategy=body.allocation_strategy,
         owner_subset=body.owner_ids,
         when=body.date,
+        meter_type=body.meter_type,
     )
     return _expense_out(row, (await treasury.repo.allocations_of([row.id]))[row.id])
 
@@ -414,3 +416,84 @@ async def reverse_charge(
     period_id: int, entry_id: int, body: s.ReversalIn, treasury: Writer
 ) -> Any:
     return _charge_out(await treasury.reverse("charge", period_id, entry_id, body.reason))
+
+
+# Meters and readings
+def _decimal_text(value: Any) -> str:
+    return format(Decimal(value).normalize(), "f")
+
+
+def _meter_out(row: Any) -> s.MeterOut:
+    return s.MeterOut(
+        id=row.id,
+        community_id=row.community_id,
+        owner_id=row.owner_id,
+        meter_type=row.meter_type,
+        name=row.name,
+        tariff=None if row.tariff is None else _decimal_text(row.tariff),
+    )
+
+
+@router.post("/communities/{community_id}/meters", status_code=201, response_model=s.MeterOut)
+async def register_meter(community_id: int, body: s.MeterIn, treasury: Writer) -> Any:
+    row = await treasury.register_meter(
+        community_id, body.owner_id, body.meter_type, body.name, body.tariff
+    )
+    return _meter_out(row)
+
+
+@router.get("/communities/{community_id}/meters", response_model=list[s.MeterOut])
+async def list_meters(community_id: int, treasury: Reader, owner_id: int | None = None) -> Any:
+    await treasury.require_reader(community_id)
+    return [_meter_out(m) for m in await treasury.repo.list_meters(community_id, owner_id=owner_id)]
+
+
+def _reading_out(row: Any) -> s.ReadingOut:
+    return s.ReadingOut(
+        id=row.id,
+        meter_id=row.meter_id,
+        reading_date=row.reading_date,
+        value=_decimal_text(row.value),
+        is_replacement=row.is_replacement,
+    )
+
+
+@router.post("/meters/{meter_id}/readings", status_code=201, response_model=s.ReadingOut)
+async def record_reading(meter_id: int, body: s.ReadingIn, treasury: Writer) -> Any:
+    row = await treasury.record_reading(
+        meter_id, body.reading_date, body.value, body.is_replacement
+    )
+    return _reading_out(row)
+
+
+@router.get("/meters/{meter_id}/readings", response_model=list[s.ReadingOut])
+async def list_readings(meter_id: int, treasury: Reader) -> Any:
+    meter = await treasury.meter(meter_id)
+    return [_reading_out(r) for r in await treasury.repo.reading_rows(meter.id)]
+
+
+@router.get("/periods/{period_id}/consumption", response_model=s.ConsumptionOut)
+async def period_consumption(
+    period_id: int, treasury: Reader, meter_type: MeterType | None = None
+) -> Any:
+    period = await treasury.period(period_id)
+    used = await treasury.consumption(period, meter_type.value if meter_type else None)
+    return s.ConsumptionOut(
+        period_id=period_id,
+        meters=[
+            s.MeterConsumptionOut(
+                meter_id=m.id,
+                owner_id=m.owner_id,
+                meter_type=m.meter_type,
+                consumption=_decimal_text(c),
+            )
+            for m, c in used
+        ],
+    )
+
+
+@router.post(
+    "/periods/{period_id}/usage-billing", status_code=201, response_model=list[s.ChargeOut]
+)
+async def bill_usage(period_id: int, body: s.UsageBillingIn, treasury: Writer) -> Any:
+    return [_charge_out(c) for c in await treasury.bill_usage(period_id, body.meter_type)]

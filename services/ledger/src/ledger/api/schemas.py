@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sosenki_contracts.money import Amount, CurrencyCode
 
 from ledger.domain.allocation import AllocationStrategy
+from ledger.domain.meters import MeterType
 
 
 class Body(BaseModel):
@@ -127,6 +128,9 @@ class ExpenseIn(Body):
     date: datetime | None = Field(
         default=None, description="When it was spent (default: now); shares valid then apply"
     )
+    meter_type: MeterType | None = Field(
+        default=None, description="For USAGE_BASED: whose consumption of which meter type"
+    )
 
 
 class AllocationLineOut(BaseModel):
@@ -235,3 +239,49 @@ class OpeningTransactionsOut(BaseModel):
     opening_charges: list[OpeningChargeOut]
     total_opening_contributions: str
     total_opening_charges: str
+
+
+class MeterIn(Body):
+    owner_id: int
+    meter_type: MeterType
+    name: str | None = Field(default=None, max_length=200)
+    tariff: Amount | None = Field(default=None, description="Price per unit, to bill usage")
+
+
+class MeterOut(BaseModel):
+    id: int
+    community_id: int
+    owner_id: int
+    meter_type: str
+    name: str | None
+    tariff: str | None
+
+
+class ReadingIn(Body):
+    reading_date: date
+    value: Amount
+    is_replacement: bool = False
+
+
+class ReadingOut(BaseModel):
+    id: int
+    meter_id: int
+    reading_date: date
+    value: str
+    is_replacement: bool
+
+
+class MeterConsumptionOut(BaseModel):
+    meter_id: int
+    owner_id: int
+    meter_type: str
+    consumption: str
+
+
+class ConsumptionOut(BaseModel):
+    period_id: int
+    meters: list[MeterConsumptionOut]
+
+
+class UsageBillingIn(Body):
+    meter_type: MeterType
