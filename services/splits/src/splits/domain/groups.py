@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from enum import StrEnum
 
+from sosenki_contracts.money import format_amount
 from sosenki_platform.errors import BadRequest, Conflict
 
 
@@ -26,7 +27,8 @@ def check_removal(
     if role is Role.OWNER and owners <= 1:
         raise Conflict(f"User {user_id} is the last owner of group {group_id}")
     if balance != 0:
+        shown = format_amount(balance, currency)
         raise Conflict(
-            f"User {user_id} has a non-zero balance of {balance} {currency} in group {group_id}; "
+            f"User {user_id} has a non-zero balance of {shown} {currency} in group {group_id}; "
             "settle up first"
         )
