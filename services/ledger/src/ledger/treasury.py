@@ -399,6 +399,111 @@ class Treasury:
         )
         return reversed_row
 
+    # Budgets
+    async def create_budget_item(
+        self,
+        period_id: int,
+        category: str,
+        planned_amount: Decimal,
+        strategy: AllocationStrategy,
+        meter_type: MeterType | None,
+        description: str | None,
+    ) -> Any:
+        period, currency = await self._open_period_for(period_id, "budget items")
+        self._check_amount(planned_amount, currency, "Planned")
+        if not category.strip():
+            raise BadRequest("Budget category must not be empty")
+        if strategy is AllocationStrategy.USAGE_BASED and meter_type is None:
+            raise BadRequest("USAGE_BASED allocation needs a meter_type")
+        row = await self.repo.add_budget_item(
+            period,
+            {
+                "category": category.strip(),
+                "planned_amount": planned_amount,
+                "currency": currency,
+                "allocation_strategy": strategy.value,
+                "meter_type": meter_type.value if meter_type else None,
+                "description": description,
+                "created_by": self.caller.actor.id,
+            },
+        )
+        await self._publish(
+            "ledger.budget_item_created",
+            period.id,
+            {
+                "community_id": period.community_id,
+                "period_id": period.id,
+                "budget_item_id": row.id,
+                "category": row.category,
+                "planned_amount": format_amount(planned_amount, currency),
+                "currency": currency,
+                "allocation_strategy": strategy.value,
+            },
+        )
+        return row
+
+    async def apply_budget_item(self, period_id: int, item_id: int) -> list[Any]:
+        """Turn a budget item into per-owner service charges, once."""
+        period, currency = await self._open_period_for(period_id, "charges")
+        item = await self.repo.get_budget_item(period.id, item_id)
+        if item is None:
+            raise NotFound("Budget item not found")
+        if item.applied_at is not None:
+            raise Conflict(f"Budget item {item_id} has already been applied")
+        strategy = AllocationStrategy(item.allocation_strategy)
+        if strategy is AllocationStrategy.NONE:
+            raise BadRequest(
+                "A budget item allocated NONE is paid from the fund: nothing to charge"
+            )
+        usage = None
+        if strategy is AllocationStrategy.USAGE_BASED:
+            usage = await self.usage_by_owner(period, item.meter_type)
+        shares = await self.repo.shares_on(period.community_id, period.start_date)
+        lines = allocate_expense(
+            Decimal(item.planned_amount),
+            strategy,
+            shares=shares,
+            consumption=usage,
+            minor_units=minor_units(currency),
+        )
+        charges = [
+            await self._post_charge(
+                period,
+                currency,
+                {"owner_id": owner, "amount": amount, "description": f"Budget: {item.category}"},
+            )
+            for owner, amount in lines.items()
+            if amount > 0
+        ]
+        await self.repo.mark_budget_item_applied(item.id)
+        await self._publish(
+            "ledger.budget_item_applied",
+            period.id,
+            {
+                "community_id": period.community_id,
+                "period_id": period.id,
+                "budget_item_id": item.id,
+                "charge_ids": [c.id for c in charges],
+            },
+        )
+        return charges
+
+    async def budget_vs_actual(
+        self, period_id: int
+    ) -> tuple[str, list[tuple[str, Decimal, Decimal]]]:
+        """(currency, [(category, planned, actually spent)]) over budget items and expenses."""
+        period = await self.period(period_id)
+        planned: dict[str, Decimal] = {}
+        for item in await self.repo.list_budget_items(period.id):
+            planned[item.category] = planned.get(item.category, Decimal(0)) + item.planned_amount
+        spent = await self.repo.spent_by_category(period.id)
+        zero = Decimal(0)
+        rows = [
+            (category, planned.get(category, zero), spent.get(category, zero))
+            for category in sorted(set(planned) | set(spent))
+        ]
+        return await self.currency_of(period), rows
+
     # Meters
     async def register_meter(
         self,

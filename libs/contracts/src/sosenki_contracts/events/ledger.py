@@ -61,6 +61,33 @@ class OwnerDeactivated(BaseModel):
     owner_id: int
 
 
+@event("ledger.budget_item_created", version=1)
+class BudgetItemCreated(BaseModel):
+    """A planned amount for one category (matching expenses' ``payment_type``) in a period."""
+
+    model_config = _CONFIG
+
+    community_id: int
+    period_id: int
+    budget_item_id: int
+    category: str
+    planned_amount: Amount
+    currency: CurrencyCode
+    allocation_strategy: str
+
+
+@event("ledger.budget_item_applied", version=1)
+class BudgetItemApplied(BaseModel):
+    """The item became per-owner service charges (their ``charge_recorded`` events precede)."""
+
+    model_config = _CONFIG
+
+    community_id: int
+    period_id: int
+    budget_item_id: int
+    charge_ids: list[int]
+
+
 @event("ledger.meter_registered", version=1)
 class MeterRegistered(BaseModel):
     model_config = _CONFIG
@@ -230,6 +257,8 @@ class CommandRejected(BaseModel):
 
 __all__ = [
     "BalancesCarriedForward",
+    "BudgetItemApplied",
+    "BudgetItemCreated",
     "ChargeRecorded",
     "CommandRejected",
     "CommunityCreated",

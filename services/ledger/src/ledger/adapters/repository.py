@@ -362,6 +362,49 @@ class LedgerRepository:
         )
         return int(found) if found is not None else None
 
+    # Budgets
+    async def add_budget_item(self, period: Period, values: dict[str, Any]) -> Row[Any]:
+        return (
+            await self.session.execute(
+                t.budget_items.insert()
+                .values(period_id=period.id, community_id=period.community_id, **values)
+                .returning(*t.budget_items.c)
+            )
+        ).one()
+
+    async def get_budget_item(self, period_id: int, item_id: int) -> Row[Any] | None:
+        b = t.budget_items
+        return (
+            await self.session.execute(
+                select(b).where(b.c.id == item_id, b.c.period_id == period_id).with_for_update()
+            )
+        ).one_or_none()
+
+    async def list_budget_items(self, period_id: int) -> Sequence[Row[Any]]:
+        b = t.budget_items
+        return (
+            await self.session.execute(select(b).where(b.c.period_id == period_id).order_by(b.c.id))
+        ).all()
+
+    async def mark_budget_item_applied(self, item_id: int) -> Row[Any]:
+        b = t.budget_items
+        return (
+            await self.session.execute(
+                b.update().where(b.c.id == item_id).values(applied_at=func.now()).returning(*b.c)
+            )
+        ).one()
+
+    async def spent_by_category(self, period_id: int) -> dict[str, Decimal]:
+        e = t.expenses
+        rows = (
+            await self.session.execute(
+                select(e.c.payment_type, func.sum(e.c.amount))
+                .where(e.c.period_id == period_id)
+                .group_by(e.c.payment_type)
+            )
+        ).all()
+        return {r[0]: Decimal(r[1]) for r in rows}
+
     # Meters
     async def add_meter(self, values: dict[str, Any]) -> Row[Any]:
         return (

@@ -166,6 +166,25 @@ expense_allocations = Table(
     PrimaryKeyConstraint("expense_id", "owner_id"),
 )
 
+budget_items = Table(
+    "budget_items",
+    metadata,
+    Column("id", BigInteger, primary_key=True),
+    Column("period_id", BigInteger, ForeignKey("periods.id"), nullable=False),
+    Column("community_id", BigInteger, nullable=False),
+    Column("category", Text, nullable=False),
+    Column("planned_amount", MONEY, nullable=False),
+    Column("currency", Text, nullable=False),
+    Column("allocation_strategy", Text, nullable=False),
+    Column("meter_type", Text, nullable=True),
+    Column("description", Text, nullable=True),
+    # Set once, when the item became per-owner service charges.
+    Column("applied_at", DateTime(timezone=True), nullable=True),
+    Column("created_by", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Index("ix_budget_items_period", "period_id"),
+)
+
 meters = Table(
     "meters",
     metadata,
@@ -204,6 +223,7 @@ usage_billings = Table(
 )
 
 __all__ = [
+    "budget_items",
     "communities",
     "contributions",
     "expense_allocations",

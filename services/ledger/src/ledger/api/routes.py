@@ -497,3 +497,64 @@ async def period_consumption(
 )
 async def bill_usage(period_id: int, body: s.UsageBillingIn, treasury: Writer) -> Any:
     return [_charge_out(c) for c in await treasury.bill_usage(period_id, body.meter_type)]
+
+
+# Budgets
+def _budget_item_out(row: Any) -> s.BudgetItemOut:
+    return s.BudgetItemOut(
+        id=row.id,
+        service_period_id=row.period_id,
+        category=row.category,
+        planned_amount=format_amount(row.planned_amount, row.currency),
+        currency=row.currency,
+        allocation_strategy=row.allocation_strategy,
+        meter_type=row.meter_type,
+        description=row.description,
+        applied_at=row.applied_at,
+    )
+
+
+@router.post("/periods/{period_id}/budget-items", status_code=201, response_model=s.BudgetItemOut)
+async def create_budget_item(period_id: int, body: s.BudgetItemIn, treasury: Writer) -> Any:
+    row = await treasury.create_budget_item(
+        period_id,
+        body.category,
+        body.planned_amount,
+        body.allocation_strategy,
+        body.meter_type,
+        body.description,
+    )
+    return _budget_item_out(row)
+
+
+@router.get("/periods/{period_id}/budget-items", response_model=list[s.BudgetItemOut])
+async def list_budget_items(period_id: int, treasury: Reader) -> Any:
+    await treasury.period(period_id)
+    return [_budget_item_out(r) for r in await treasury.repo.list_budget_items(period_id)]
+
+
+@router.post(
+    "/periods/{period_id}/budget-items/{item_id}/apply",
+    status_code=201,
+    response_model=list[s.ChargeOut],
+)
+async def apply_budget_item(period_id: int, item_id: int, treasury: Writer) -> Any:
+    return [_charge_out(c) for c in await treasury.apply_budget_item(period_id, item_id)]
+
+
+@router.get("/periods/{period_id}/budget-vs-actual", response_model=s.BudgetVsActualOut)
+async def budget_vs_actual(period_id: int, treasury: Reader) -> Any:
+    currency, rows = await treasury.budget_vs_actual(period_id)
+    return s.BudgetVsActualOut(
+        period_id=period_id,
+        currency=currency,
+        categories=[
+            s.BudgetLineOut(
+                category=category,
+                planned=format_amount(planned, currency),
+                actual=format_amount(actual, currency),
+                remaining=format_amount(planned - actual, currency),
+            )
+            for category, planned, actual in rows
+        ],
+    )

@@ -285,3 +285,38 @@ class ConsumptionOut(BaseModel):
 
 class UsageBillingIn(Body):
     meter_type: MeterType
+
+
+class BudgetItemIn(Body):
+    category: str = Field(
+        min_length=1, max_length=100, description="Matches expenses' payment_type"
+    )
+    planned_amount: Amount
+    allocation_strategy: AllocationStrategy = AllocationStrategy.PROPORTIONAL
+    meter_type: MeterType | None = None
+    description: str | None = Field(default=None, max_length=2000)
+
+
+class BudgetItemOut(BaseModel):
+    id: int
+    service_period_id: int
+    category: str
+    planned_amount: str
+    currency: str
+    allocation_strategy: str
+    meter_type: str | None
+    description: str | None
+    applied_at: datetime | None
+
+
+class BudgetLineOut(BaseModel):
+    category: str
+    planned: str
+    actual: str
+    remaining: str
+
+
+class BudgetVsActualOut(BaseModel):
+    period_id: int
+    currency: str
+    categories: list[BudgetLineOut]
