@@ -105,3 +105,43 @@ async def test_a_command_is_applied_once_and_a_refusal_is_an_event(
         "detail": f"Period {pid} is not open for contributions",
     }
     assert len(await treasurer.ok("GET", f"{P}/{pid}/contributions")) == 1
+
+
+async def test_a_meter_reading_by_command_and_a_refused_bad_meter_type(
+    treasurer: Any, infrastructure: Any, topic_prefix: str
+) -> None:
+    await treasurer.start({1: "1"})
+    pid = await treasurer.period()
+    meter = await treasurer.ok(
+        "POST",
+        f"/api/payments/communities/{treasurer.community_id}/meters",
+        {"owner_id": 1, "meter_type": "electricity"},
+    )
+    bootstrap = infrastructure.kafka_bootstrap_servers
+    reading = _command(
+        "ledger.record_meter_reading",
+        {"meter_id": meter["id"], "reading_date": "2025-11-30", "value": "1234.5"},
+        correlation_id=f"c-{uuid.uuid4()}",
+    )
+    bad = _command(
+        "ledger.bill_usage",
+        {"period_id": pid, "meter_type": "steam"},
+        correlation_id=f"c-{uuid.uuid4()}",
+    )
+    await _send(bootstrap, topic_prefix + topics.LEDGER_COMMANDS, reading, bad)
+
+    async def readings() -> list[Any] | None:
+        found = await treasurer.ok("GET", f"/api/payments/meters/{meter['id']}/readings")
+        return found or None
+
+    assert [r["value"] for r in await eventually(readings, what="the reading")] == ["1234.5"]
+
+    async def rejected() -> list[dict[str, Any]] | None:
+        events = topic_prefix + topics.LEDGER_EVENTS
+        return await _events_for(bootstrap, events, bad.correlation_id or "") or None
+
+    (rejection,) = await eventually(rejected, what="the rejection")
+    assert rejection["payload"]["status_code"] == 400
+    assert rejection["payload"]["detail"] == (
+        "meter_type: 'steam' is not one of electricity, water, gas"
+    )

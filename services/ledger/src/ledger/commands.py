@@ -4,6 +4,8 @@ refused exactly like the REST request (the rejection event carries the same ``de
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from sosenki_contracts import topics
 from sosenki_contracts.commands import ledger as c
 from sosenki_contracts.envelope import CommandEnvelope
@@ -13,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ledger.access import Caller
 from ledger.domain.allocation import AllocationStrategy
+from ledger.domain.meters import MeterType
 from ledger.treasury import Treasury
 
 
@@ -65,10 +68,7 @@ def register_commands(runtime: Runtime) -> None:
     @consumer.on("ledger.record_expense")
     async def record_expense(session: AsyncSession, command: CommandEnvelope) -> None:
         body = c.RecordExpense.model_validate(command.payload)
-        try:
-            strategy = AllocationStrategy(body.allocation_strategy)
-        except ValueError:
-            raise BadRequest(f"Unknown allocation_strategy {body.allocation_strategy!r}") from None
+        strategy = _enum(AllocationStrategy, body.allocation_strategy, "allocation_strategy")
         await treasury(session, command).record_expense(
             body.period_id,
             paid_by_owner_id=body.paid_by_owner_id,
@@ -98,3 +98,69 @@ def register_commands(runtime: Runtime) -> None:
     async def carry_forward(session: AsyncSession, command: CommandEnvelope) -> None:
         body = c.CarryForward.model_validate(command.payload)
         await treasury(session, command).carry_forward(body.from_period_id, body.to_period_id)
+
+    @consumer.on("ledger.change_share")
+    async def change_share(session: AsyncSession, command: CommandEnvelope) -> None:
+        body = c.ChangeShare.model_validate(command.payload)
+        await treasury(session, command).change_share(
+            body.community_id, body.owner_id, body.ownership_share, body.effective_from
+        )
+
+    @consumer.on("ledger.deactivate_owner")
+    async def deactivate_owner(session: AsyncSession, command: CommandEnvelope) -> None:
+        body = c.DeactivateOwner.model_validate(command.payload)
+        await treasury(session, command).deactivate_owner(body.community_id, body.owner_id)
+
+    @consumer.on("ledger.create_budget_item")
+    async def create_budget_item(session: AsyncSession, command: CommandEnvelope) -> None:
+        body = c.CreateBudgetItem.model_validate(command.payload)
+        await treasury(session, command).create_budget_item(
+            body.period_id,
+            body.category,
+            body.planned_amount,
+            _enum(AllocationStrategy, body.allocation_strategy, "allocation_strategy"),
+            _enum(MeterType, body.meter_type, "meter_type") if body.meter_type else None,
+            body.description,
+        )
+
+    @consumer.on("ledger.apply_budget_item")
+    async def apply_budget_item(session: AsyncSession, command: CommandEnvelope) -> None:
+        body = c.ApplyBudgetItem.model_validate(command.payload)
+        await treasury(session, command).apply_budget_item(body.period_id, body.budget_item_id)
+
+    @consumer.on("ledger.register_meter")
+    async def register_meter(session: AsyncSession, command: CommandEnvelope) -> None:
+        body = c.RegisterMeter.model_validate(command.payload)
+        await treasury(session, command).register_meter(
+            body.community_id,
+            body.owner_id,
+            _enum(MeterType, body.meter_type, "meter_type"),
+            body.name,
+            body.tariff,
+        )
+
+    @consumer.on("ledger.record_meter_reading")
+    async def record_meter_reading(session: AsyncSession, command: CommandEnvelope) -> None:
+        body = c.RecordMeterReading.model_validate(command.payload)
+        await treasury(session, command).record_reading(
+            body.meter_id, body.reading_date, body.value, body.is_replacement
+        )
+
+    @consumer.on("ledger.bill_usage")
+    async def bill_usage(session: AsyncSession, command: CommandEnvelope) -> None:
+        body = c.BillUsage.model_validate(command.payload)
+        await treasury(session, command).bill_usage(
+            body.period_id, _enum(MeterType, body.meter_type, "meter_type")
+        )
+
+
+E = TypeVar("E", AllocationStrategy, MeterType)
+
+
+def _enum(kind: type[E], value: str, field: str) -> E:
+    """Refuse an unknown enum value the way the REST API does: 400 naming the field."""
+    try:
+        return kind(value)
+    except ValueError:
+        allowed = ", ".join(member.value for member in kind)
+        raise BadRequest(f"{field}: {value!r} is not one of {allowed}") from None

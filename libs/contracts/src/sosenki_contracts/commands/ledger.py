@@ -108,14 +108,88 @@ class CarryForward(BaseModel):
     to_period_id: int
 
 
+@command("ledger.change_share", version=1)
+class ChangeShare(BaseModel):
+    model_config = _CONFIG
+
+    community_id: int
+    owner_id: int
+    ownership_share: PositiveAmount
+    effective_from: date
+
+
+@command("ledger.deactivate_owner", version=1)
+class DeactivateOwner(BaseModel):
+    model_config = _CONFIG
+
+    community_id: int
+    owner_id: int
+
+
+@command("ledger.create_budget_item", version=1)
+class CreateBudgetItem(BaseModel):
+    model_config = _CONFIG
+
+    period_id: int
+    category: str
+    planned_amount: PositiveAmount
+    allocation_strategy: str = "PROPORTIONAL"
+    meter_type: str | None = None
+    description: str | None = None
+
+
+@command("ledger.apply_budget_item", version=1)
+class ApplyBudgetItem(BaseModel):
+    model_config = _CONFIG
+
+    period_id: int
+    budget_item_id: int
+
+
+@command("ledger.register_meter", version=1)
+class RegisterMeter(BaseModel):
+    model_config = _CONFIG
+
+    community_id: int
+    owner_id: int
+    meter_type: str
+    name: str | None = None
+    tariff: PositiveAmount | None = None
+
+
+@command("ledger.record_meter_reading", version=1)
+class RecordMeterReading(BaseModel):
+    model_config = _CONFIG
+
+    meter_id: int
+    reading_date: date
+    value: PositiveAmount
+    is_replacement: bool = False
+
+
+@command("ledger.bill_usage", version=1)
+class BillUsage(BaseModel):
+    model_config = _CONFIG
+
+    period_id: int
+    meter_type: str
+
+
 __all__ = [
     "AddOwner",
+    "ApplyBudgetItem",
+    "BillUsage",
     "CarryForward",
+    "ChangeShare",
     "ClosePeriod",
+    "CreateBudgetItem",
     "CreatePeriod",
+    "DeactivateOwner",
     "RecordCharge",
     "RecordContribution",
     "RecordExpense",
+    "RecordMeterReading",
+    "RegisterMeter",
     "ReopenPeriod",
     "ReverseEntry",
 ]
