@@ -110,3 +110,13 @@ async def test_a_recorded_contribution_matches_the_seed_shape(api: Any) -> None:
     assert {"id", "service_period_id", "user_id", "amount", "date", "comment"} <= body.keys()
     assert (body["amount"], body["user_id"], body["comment"]) == ("1000.00", 1, "Monthly payment")
     assert [c["id"] for c in await _contributions(api)] == [body["id"]]
+
+
+async def test_an_unknown_owner_gets_404(api: Any) -> None:
+    response = await api.post(
+        f"/api/payments/periods/{api.period_id}/contributions",
+        json={"user_id": 4242, "amount": "1.00"},
+    )
+    assert response.status_code == 404
+    assert response.json()["detail"].startswith("Owner 4242 not found")
+    assert await _contributions(api) == []
