@@ -170,6 +170,38 @@ class Ledger:
         )
         return expense_id
 
+    async def two_months(self) -> tuple[int, int]:
+        """November: Anna pays 1000, Boris 200, a 300.00 road split equally, 500.00 from the fund,
+        Boris pays 100.00 snow clearing himself, a 50.00 penalty for Boris. December opens with
+        November's balances carried forward; Anna pays 100 more."""
+        await self.community({11: "anna", 12: "boris"})
+        nov = await self.period("Nov", "2025-11-01", "2025-11-30")
+        await self.contribution(nov, 11, "1000.00")
+        await self.contribution(nov, 12, "200.00")
+        await self.expense(nov, "300.00", {11: "150.00", 12: "150.00"})
+        await self.expense(nov, "500.00", {})
+        await self.expense(nov, "100.00", {11: "50.00", 12: "50.00"}, paid_by=12)
+        await self.publish(
+            "ledger.charge_recorded",
+            nov,
+            period_id=nov,
+            charge_id=self.new_id(),
+            owner_id=12,
+            amount="50.00",
+            currency="RUB",
+            description="Penalty",
+            date="2025-11-20T00:00:00Z",
+        )
+        await self.publish(
+            "ledger.period_closed", nov, period_id=nov, closed_at="2025-12-01T00:00:00Z"
+        )
+        dec = await self.period("Dec", "2025-12-01", "2025-12-31")
+        # Anna: 1000 − 150 − 50 = 800 credit; Boris: 200 + 100 − 150 − 50 − 50 = 50 credit.
+        await self.contribution(dec, 11, "800.00", kind="opening")
+        await self.contribution(dec, 12, "50.00", kind="opening")
+        await self.contribution(dec, 11, "100.00")
+        return nov, dec
+
 
 @pytest.fixture
 async def ledger(infrastructure: Any, service_env: dict[str, str]) -> AsyncIterator[Ledger]:

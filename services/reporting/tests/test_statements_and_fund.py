@@ -10,41 +10,8 @@ import pytest
 pytestmark = pytest.mark.integration
 
 
-async def _two_months(ledger: Any) -> tuple[int, int]:
-    """November: Anna pays 1000, Boris 200, a 300.00 road split equally, 500.00 from the fund,
-    Boris pays 100.00 snow clearing himself, a 50.00 penalty for Boris. December opens with
-    November's balances carried forward; Anna pays 100 more."""
-    await ledger.community({11: "anna", 12: "boris"})
-    nov = await ledger.period("Nov", "2025-11-01", "2025-11-30")
-    await ledger.contribution(nov, 11, "1000.00")
-    await ledger.contribution(nov, 12, "200.00")
-    await ledger.expense(nov, "300.00", {11: "150.00", 12: "150.00"})
-    await ledger.expense(nov, "500.00", {})
-    await ledger.expense(nov, "100.00", {11: "50.00", 12: "50.00"}, paid_by=12)
-    await ledger.publish(
-        "ledger.charge_recorded",
-        nov,
-        period_id=nov,
-        charge_id=ledger.new_id(),
-        owner_id=12,
-        amount="50.00",
-        currency="RUB",
-        description="Penalty",
-        date="2025-11-20T00:00:00Z",
-    )
-    await ledger.publish(
-        "ledger.period_closed", nov, period_id=nov, closed_at="2025-12-01T00:00:00Z"
-    )
-    dec = await ledger.period("Dec", "2025-12-01", "2025-12-31")
-    # Anna: 1000 − 150 − 50 = 800 credit; Boris: 200 + 100 − 150 − 50 − 50 = 50 credit.
-    await ledger.contribution(dec, 11, "800.00", kind="opening")
-    await ledger.contribution(dec, 12, "50.00", kind="opening")
-    await ledger.contribution(dec, 11, "100.00")
-    return nov, dec
-
-
 async def test_statement_fund_and_periods(reporting: Any, ledger: Any, make_token: Any) -> None:
-    nov, dec = await _two_months(ledger)
+    nov, dec = await ledger.two_months()
     cid = ledger.community_id
     api = reporting.client
     api.headers["Authorization"] = f"Bearer {make_token(11, communities=[cid])}"

@@ -58,7 +58,7 @@ class AuditLog:
     async def append(self, event: EventEnvelope) -> StoredEntry:
         payload = canonical_payload(event)
         chain, community_id, group_id = chain_of(payload)
-        before, after = before_after(event.payload)
+        before, after = before_after(payload)
         head = await self._lock_head(chain)
         seq = (head.seq if head else 0) + 1
         prev_hash = head.hash if head else GENESIS_HASH
