@@ -24,6 +24,9 @@ async def test_owners_read_but_do_not_write(treasurer: Any, make_token: Any) -> 
     client = treasurer.client
 
     assert (await client.get(f"{P}/{pid}", headers=owner)).status_code == 200
+    community = f"/api/payments/communities/{treasurer.community_id}"
+    assert (await client.get(community, headers=owner)).json()["my_role"] == "owner"
+    assert (await treasurer.ok("GET", community))["my_role"] == "treasurer"
     assert (await client.get(f"{P}/{pid}/balance-sheet", headers=owner)).status_code == 200
     assert (await client.get(f"{P}/{pid}/owner-balance/2", headers=owner)).status_code == 200
     other = await client.get(f"{P}/{pid}/owner-balance/1", headers=owner)

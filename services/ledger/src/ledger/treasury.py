@@ -85,6 +85,15 @@ class Treasury:
             uid is not None and await self.repo.is_treasurer(community_id, uid)
         )
 
+    async def role_in(self, community_id: int) -> str:
+        """treasurer, owner, or the caller's privileged role (admin/service)."""
+        await self.require_reader(community_id)
+        if self.caller.privileged:
+            return self.caller.actor.kind if self.caller.actor.kind == "service" else "admin"
+        if await self._is_treasurer(community_id):
+            return "treasurer"
+        return "owner"
+
     async def require_treasurer(self, community_id: int) -> Any:
         community = await self.require_reader(community_id)
         if await self._is_treasurer(community_id):

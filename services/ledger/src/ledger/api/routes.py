@@ -122,7 +122,11 @@ async def create_community(body: s.CommunityIn, treasury: Writer) -> Any:
 async def get_community(community_id: int, treasury: Reader) -> Any:
     row = await treasury.require_reader(community_id)
     return s.CommunityOut(
-        id=row.id, name=row.name, base_currency=row.base_currency, timezone=row.timezone
+        id=row.id,
+        name=row.name,
+        base_currency=row.base_currency,
+        timezone=row.timezone,
+        my_role=await treasury.role_in(community_id),
     )
 
 

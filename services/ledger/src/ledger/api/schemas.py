@@ -26,6 +26,9 @@ class CommunityOut(BaseModel):
     name: str
     base_currency: str
     timezone: str
+    my_role: str | None = Field(
+        default=None, description="The caller's role here: treasurer, owner, or admin/service"
+    )
 
 
 class OwnerIn(Body):
