@@ -115,3 +115,16 @@ async def test_two_racing_reversals_of_one_entry_record_one(treasurer: Any) -> N
     )
     assert sorted(r.status_code for r in responses) == [201, 409, 409, 409, 409]
     assert (await treasurer.ok("GET", f"{P}/{pid}/owner-balance/1"))["balance"] == "0.00"
+
+
+async def test_a_reversed_contribution_leaves_the_fund(treasurer: Any) -> None:
+    pid = await _month(treasurer)
+    entry = await treasurer.ok(
+        "POST", f"{P}/{pid}/contributions", {"user_id": 1, "amount": "70.00"}
+    )
+    await treasurer.ok("POST", f"{P}/{pid}/contributions", {"user_id": 2, "amount": "30.00"})
+    await treasurer.ok(
+        "POST", f"{P}/{pid}/contributions/{entry['id']}/reverse", {"reason": "bounced"}
+    )
+    fund = await treasurer.ok("GET", f"{P}/{pid}/fund-summary")
+    assert (fund["total_contributions"], fund["fund_balance"]) == ("30.00", "30.00")

@@ -368,7 +368,7 @@ class Treasury:
         period, currency = await self._open_period_for(period_id, plural)
         if not reason.strip():
             raise BadRequest("A reversal needs a reason")
-        row = await self.repo.get_entry(entry, period.id, entry_id)
+        row = await self.repo.get_entry(entry, period.id, entry_id, for_update=True)
         if row is None:
             raise NotFound(f"{entry.capitalize()} not found")
         if row.kind == "reversal":

@@ -306,11 +306,15 @@ class LedgerRepository:
         }
 
     async def fund_totals(self, period_id: int) -> tuple[Decimal, Decimal]:
-        """(regular contributions, expenses paid from the fund) of a period."""
+        """(contributions paid in, expenses paid from the fund) of a period.
+
+        Opening balances carried from the previous period are not money paid in; reversals are
+        counted, so a reversed contribution leaves the fund.
+        """
         c, e = t.contributions, t.expenses
         contributed = await self.session.scalar(
             select(func.coalesce(func.sum(c.c.amount), 0)).where(
-                c.c.period_id == period_id, c.c.kind == "regular"
+                c.c.period_id == period_id, c.c.kind != "opening"
             )
         )
         spent = await self.session.scalar(
@@ -336,20 +340,19 @@ class LedgerRepository:
                 [{"expense_id": expense_id, "owner_id": o, "amount": a} for o, a in lines.items()],
             )
 
-    async def get_entry(self, table: str, period_id: int, entry_id: int) -> Row[Any] | None:
-        """A contribution, expense or service charge of a period, locked for a reversal."""
+    async def get_entry(
+        self, table: str, period_id: int, entry_id: int, *, for_update: bool = False
+    ) -> Row[Any] | None:
+        """A contribution, expense or service charge of a period (locked for a reversal)."""
         entries = {
             "contribution": t.contributions,
             "expense": t.expenses,
             "charge": t.service_charges,
         }[table]
-        return (
-            await self.session.execute(
-                select(entries)
-                .where(entries.c.id == entry_id, entries.c.period_id == period_id)
-                .with_for_update()
-            )
-        ).one_or_none()
+        query = select(entries).where(entries.c.id == entry_id, entries.c.period_id == period_id)
+        if for_update:
+            query = query.with_for_update()
+        return (await self.session.execute(query)).one_or_none()
 
     async def reversal_of(self, table: str, entry_id: int) -> int | None:
         entries = {

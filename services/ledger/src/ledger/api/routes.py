@@ -256,11 +256,10 @@ async def list_expenses(period_id: int, treasury: Reader) -> Any:
 @router.get("/periods/{period_id}/expenses/{expense_id}", response_model=s.ExpenseOut)
 async def get_expense(period_id: int, expense_id: int, treasury: Reader) -> Any:
     await treasury.period(period_id)
-    rows = [r for r in await treasury.repo.list_expenses(period_id) if r.id == expense_id]
-    if not rows:
+    row = await treasury.repo.get_entry("expense", period_id, expense_id)
+    if row is None:
         raise NotFound("Expense not found")
-    allocations = await treasury.repo.allocations_of([expense_id])
-    return _expense_out(rows[0], allocations[expense_id])
+    return _expense_out(row, (await treasury.repo.allocations_of([expense_id]))[expense_id])
 
 
 # Service charges

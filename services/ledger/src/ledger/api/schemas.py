@@ -202,7 +202,7 @@ class FundSummaryOut(BaseModel):
     period_id: int
     currency: str
     total_contributions: str = Field(
-        description="Regular contributions (opening balances excluded)"
+        description="Contributions paid in, net of reversals (opening balances excluded)"
     )
     total_fund_expenses: str = Field(description="Expenses paid from the community fund")
     fund_balance: str

@@ -191,14 +191,14 @@ async def contribution_recorded(session: AsyncSession, event: EventEnvelope) -> 
             column="opening_balance",
             amount=e.amount,
         )
-    # The fund counts regular contributions only, as the ledger's fund summary does.
+    # Money paid in, net of reversals; opening balances are not paid in (as in the ledger).
     await _add_to_fund(
         session,
         period_id=e.period_id,
         community_id=e.community_id,
         currency=e.currency,
         column="total_contributions",
-        amount=e.amount if e.kind == "regular" else Decimal(0),
+        amount=e.amount if e.kind != "opening" else Decimal(0),  # reversals leave the fund
     )
 
 
