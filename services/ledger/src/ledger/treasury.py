@@ -47,12 +47,12 @@ class Treasury:
         self.correlation_id = correlation_id
         self.causation_id = causation_id
 
-    async def _publish(
-        self, event_type: str, aggregate_id: int | str, payload: dict[str, Any]
-    ) -> None:
+    async def _publish(self, event_type: str, community_id: int, payload: dict[str, Any]) -> None:
+        # The community is the aggregate: carry-forward spans periods, and keying every event of
+        # a community alike keeps them in one total order (one partition) for every consumer.
         event = self.runtime.event(
             event_type,
-            aggregate_id,
+            community_id,
             payload,
             actor=self.caller.actor,
             correlation_id=self.correlation_id,
@@ -227,7 +227,7 @@ class Treasury:
         )
         await self._publish(
             "ledger.period_created",
-            period.id,
+            period.community_id,
             {
                 "community_id": community_id,
                 "period_id": period.id,
@@ -248,7 +248,7 @@ class Treasury:
         await self.repo.save_period_state(closed)
         await self._publish(
             "ledger.period_closed",
-            period.id,
+            period.community_id,
             {
                 "community_id": period.community_id,
                 "period_id": period.id,
@@ -301,7 +301,7 @@ class Treasury:
         )
         await self._publish(
             "ledger.contribution_recorded",
-            period.id,
+            period.community_id,
             {
                 "community_id": period.community_id,
                 "period_id": period.id,
@@ -339,7 +339,7 @@ class Treasury:
         )
         await self._publish(
             "ledger.charge_recorded",
-            period.id,
+            period.community_id,
             {
                 "community_id": period.community_id,
                 "period_id": period.id,
@@ -438,7 +438,7 @@ class Treasury:
         )
         await self._publish(
             "ledger.budget_item_created",
-            period.id,
+            period.community_id,
             {
                 "community_id": period.community_id,
                 "period_id": period.id,
@@ -487,7 +487,7 @@ class Treasury:
         await self.repo.mark_budget_item_applied(item.id)
         await self._publish(
             "ledger.budget_item_applied",
-            period.id,
+            period.community_id,
             {
                 "community_id": period.community_id,
                 "period_id": period.id,
@@ -661,7 +661,7 @@ class Treasury:
         await self.repo.save_period_state(reopened)
         await self._publish(
             "ledger.period_reopened",
-            period.id,
+            period.community_id,
             {"community_id": period.community_id, "period_id": period.id},
         )
         return reopened
@@ -704,7 +704,7 @@ class Treasury:
         await self.repo.save_period_state(replace(source, carried_forward=True))
         await self._publish(
             "ledger.balances_carried_forward",
-            source.id,
+            source.community_id,
             {
                 "community_id": source.community_id,
                 "from_period_id": source.id,
@@ -785,7 +785,7 @@ class Treasury:
         await self.repo.add_allocations(row.id, lines)
         await self._publish(
             "ledger.expense_recorded",
-            period.id,
+            period.community_id,
             {
                 "community_id": period.community_id,
                 "period_id": period.id,
