@@ -5,6 +5,6 @@ create ``commands/<context>.py`` in the style of ``ledger.py`` and import it bel
 ``python -m sosenki_contracts.schemas`` and commit the generated schemas.
 """
 
-from sosenki_contracts.commands import ledger, splits
+from sosenki_contracts.commands import gateway, ledger, recurring, splits
 
-__all__ = ["ledger", "splits"]
+__all__ = ["gateway", "ledger", "recurring", "splits"]
