@@ -5,7 +5,7 @@ shuts all of it down gracefully (in-flight messages finish, the relay flushes)."
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +24,7 @@ from sosenki_platform.dead_letters import DeadLetters
 from sosenki_platform.errors import ServiceError
 from sosenki_platform.http import (
     BodySizeLimit,
+    ReadinessCheck,
     install_error_handlers,
     install_request_metrics,
     operations_router,
@@ -155,7 +156,12 @@ def create_service_app(
     routers: Sequence[APIRouter],
     description: str = "",
     on_startup: Sequence[Callable[[], Awaitable[None]]] = (),
+    on_shutdown: Sequence[Callable[[], Awaitable[None]]] = (),
+    extra_readiness: Mapping[str, ReadinessCheck] | None = None,
 ) -> FastAPI:
+    """``on_startup`` hooks run once the broker and relay run (start background loops there);
+    ``on_shutdown`` hooks run first on the way down (stop them there); ``extra_readiness`` adds
+    named checks to ``/health/ready``."""
     settings = runtime.settings
     configure_logging(settings.service_name, settings.log_level, settings.log_json)
     provider = setup_tracing(settings.service_name, settings.otlp_endpoint)
@@ -182,6 +188,8 @@ def create_service_app(
             yield
         finally:
             log.info("service_stopping")
+            for stop in on_shutdown:
+                await stop()
             await broker.stop()  # waits for in-flight handlers (graceful_timeout)
             await runtime.relay.stop()
             await runtime.dead_letters.close()
@@ -202,7 +210,9 @@ def create_service_app(
         if not await broker.ping(timeout=2.0):
             raise RuntimeError("Kafka broker is not reachable")
 
-    app.include_router(operations_router({"database": runtime.db.ping, "kafka": kafka_ready}))
+    checks: dict[str, ReadinessCheck] = {"database": runtime.db.ping, "kafka": kafka_ready}
+    checks.update(extra_readiness or {})
+    app.include_router(operations_router(checks))
     for router in routers:
         app.include_router(router)
     FastAPIInstrumentor.instrument_app(
