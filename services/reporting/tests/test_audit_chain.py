@@ -91,7 +91,9 @@ def test_a_deleted_entry_and_a_cut_off_tail_are_noticed() -> None:
     assert tail.first_broken is not None and tail.first_broken.entry_id is None
 
 
-def test_events_go_to_their_group_or_community_chain() -> None:
-    assert chain_of({"group_id": 3, "community_id": 9}) == ("group:3", 9, 3)
-    assert chain_of({"community_id": 9}) == ("community:9", 9, None)
-    assert chain_of({"command_id": "x"}) == ("global", None, None)
+def test_events_go_to_their_group_or_community_chain_or_else_their_partitions() -> None:
+    topic = "ledger.events.v1"
+    assert chain_of({"group_id": 3, "community_id": 9}, topic, 2) == ("group:3", 9, 3)
+    assert chain_of({"community_id": 9}, topic, 2) == ("community:9", 9, None)
+    assert chain_of({"command_id": "x"}, topic, 2) == ("partition:ledger.events.v1:2", None, None)
+    assert chain_of({"command_id": "x"}, topic, 5) != chain_of({"command_id": "x"}, topic, 2)

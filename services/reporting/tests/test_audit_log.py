@@ -8,6 +8,8 @@ from datetime import datetime
 from typing import Any
 
 import pytest
+from sosenki_contracts import topics
+from sosenki_contracts.envelope import Actor, EventEnvelope
 from sosenki_platform.testing import eventually
 
 pytestmark = pytest.mark.integration
@@ -104,3 +106,56 @@ async def test_another_communitys_chain_is_not_found(reporting: Any, make_token:
     assert r.status_code == 404
     r = await reporting.client.get("/api/audit/head", headers=auth)
     assert r.status_code == 400
+
+
+async def test_events_naming_no_community_are_chained_per_partition(
+    reporting: Any, ledger: Any, make_token: Any
+) -> None:
+    """A rejected command names neither a community nor a group: it joins the chain of the topic
+    partition it was read from, which admins can verify."""
+    rejected = [
+        EventEnvelope(
+            event_type="ledger.command_rejected",
+            producer="ledger",
+            aggregate_id=f"cmd-{n}",
+            actor=Actor(kind="service", id="ledger"),
+            payload={
+                "command_id": f"cmd-{n}",
+                "command_type": "ledger.record_contribution",
+                "status_code": 400,
+                "detail": "Period 1 is not open for contributions",
+            },
+        )
+        for n in range(3)
+    ]
+    topic = ledger.prefix + topics.LEDGER_EVENTS
+    for event in rejected:  # one key: one partition, in this order
+        await ledger.producer.send_and_wait(topic, event.to_json_bytes(), key=b"same-key")
+    ids = [str(e.event_id) for e in rejected]
+
+    async def audited() -> list[Any] | None:
+        rows = await reporting.sql(
+            "SELECT e.chain, e.seq, i.partition FROM audit_entries e "
+            "JOIN inbox i ON i.message_id = e.event_id WHERE e.event_id = ANY($1::text[]) "
+            "ORDER BY e.seq",
+            ids,
+        )
+        return list(rows) if len(rows) == len(ids) else None
+
+    rows = await eventually(audited, what="the rejections audited")
+    partition = rows[0]["partition"]
+    assert {r["chain"] for r in rows} == {f"partition:{topics.LEDGER_EVENTS}:{partition}"}
+    assert [r["seq"] for r in rows] == sorted(r["seq"] for r in rows)
+
+    admin = {"Authorization": f"Bearer {make_token(1, roles=['admin'])}"}
+    params = {"topic": topics.LEDGER_EVENTS, "partition": partition}
+    verified = (
+        await reporting.client.get("/api/audit/verify", params=params, headers=admin)
+    ).json()
+    assert verified["ok"] is True
+    assert verified["chain"] == f"partition:{topics.LEDGER_EVENTS}:{partition}"
+    head = (await reporting.client.get("/api/audit/head", params=params, headers=admin)).json()
+    assert head["event_id"] == ids[-1]
+    owner = {"Authorization": f"Bearer {make_token(11, communities=[1])}"}
+    r = await reporting.client.get("/api/audit/verify", params=params, headers=owner)
+    assert r.status_code == 404

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sosenki_contracts import topics
 from sosenki_contracts.envelope import EventEnvelope
 from sosenki_contracts.registry import event_payload_model
 from sqlalchemy import Row, Select, func, select
@@ -15,6 +16,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reporting.adapters import tables as t
+from reporting.adapters.tables import platform
 from reporting.domain.audit import (
     GENESIS_HASH,
     AuditEntry,
@@ -57,7 +59,8 @@ class AuditLog:
 
     async def append(self, event: EventEnvelope) -> StoredEntry:
         payload = canonical_payload(event)
-        chain, community_id, group_id = chain_of(payload)
+        topic, partition = await self._source(event)
+        chain, community_id, group_id = chain_of(payload, topic, partition)
         before, after = before_after(payload)
         head = await self._lock_head(chain)
         seq = (head.seq if head else 0) + 1
@@ -110,6 +113,21 @@ class AuditLog:
             )
         )
         return StoredEntry(entry_id, entry, prev_hash, digest)
+
+    async def _source(self, event: EventEnvelope) -> tuple[str, int]:
+        """The topic (without the deployment's prefix) and partition the event was read from:
+        the consumer claimed its inbox row in this transaction, just before applying it."""
+        inbox = platform.inbox
+        row = (
+            await self.session.execute(
+                select(inbox.c.topic, inbox.c.partition).where(
+                    inbox.c.message_id == str(event.event_id)
+                )
+            )
+        ).one_or_none()
+        if row is None:
+            raise RuntimeError(f"event {event.event_id} is applied without its inbox row")
+        return contract_topic(row.topic), row.partition
 
     async def _lock_head(self, chain: str) -> Row[Any] | None:
         # Two consumers appending to one chain must not both take the same place in it. A chain's
@@ -198,6 +216,15 @@ class AuditLog:
             head_seq=head.seq if head else 0,
             head_hash=head.hash if head else GENESIS_HASH,
         )
+
+
+def contract_topic(topic: str) -> str:
+    """``ledger.events.v1`` for ``e1a2b3c4.ledger.events.v1``: chains do not depend on the
+    deployment's topic prefix."""
+    for name in topics.EVENT_TOPICS:
+        if topic.endswith(name):
+            return name
+    return topic
 
 
 def stored_entry(row: Row[Any]) -> StoredEntry:

@@ -86,8 +86,8 @@ fund_totals = Table(
     Column("total_fund_expenses", MONEY, nullable=False, server_default="0"),
 )
 
-# The audit log: one append-only entry per event, hash-chained per community, per group, or in the
-# global chain (see reporting.domain.audit). ``entry_id`` is the order entries were written in.
+# The audit log: one append-only entry per event, hash-chained per community, per group, or per
+# topic partition (see reporting.domain.audit). ``entry_id`` is the order entries were written in.
 audit_entries = Table(
     "audit_entries",
     metadata,

@@ -13,7 +13,7 @@ from sosenki_platform.errors import BadRequest, NotFound
 from sosenki_platform.service import Runtime
 
 from reporting.adapters.audit_log import AuditFilter, AuditLog
-from reporting.domain.audit import GENESIS_HASH, GLOBAL_CHAIN, community_chain, group_chain
+from reporting.domain.audit import GENESIS_HASH, community_chain, group_chain, partition_chain
 
 router = APIRouter(prefix="/api/audit", tags=["audit"])
 
@@ -79,10 +79,21 @@ def _runtime(request: Request) -> Runtime:
     return runtime
 
 
-def _chain(principal: Principal, community_id: int | None, group_id: int | None) -> str:
-    """The chain a caller asks for; another community's or group's chain is "not found"."""
-    if community_id is not None and group_id is not None:
-        raise BadRequest("Give community_id or group_id, not both")
+def _chain(
+    principal: Principal,
+    community_id: int | None,
+    group_id: int | None,
+    topic: str | None,
+    partition: int | None,
+) -> str:
+    """The chain a caller asks for; another community's or group's chain is "not found".
+
+    Events that name neither a community nor a group (rejected commands, recurring patterns)
+    are chained per topic partition; only admins and services see those chains.
+    """
+    given = [community_id is not None, group_id is not None, topic is not None]
+    if sum(given) > 1:
+        raise BadRequest("Give one of community_id, group_id, or topic and partition")
     if community_id is not None:
         if not principal.may_access_community(community_id):
             raise NotFound("Audit chain not found")
@@ -91,9 +102,11 @@ def _chain(principal: Principal, community_id: int | None, group_id: int | None)
         if not principal.may_access_group(group_id):
             raise NotFound("Audit chain not found")
         return group_chain(group_id)
+    if topic is None or partition is None:
+        raise BadRequest("Give community_id, group_id, or topic and partition")
     if not principal.is_privileged:
-        raise BadRequest("Give community_id or group_id")
-    return GLOBAL_CHAIN
+        raise NotFound("Audit chain not found")
+    return partition_chain(topic, partition)
 
 
 @router.get("", response_model=AuditPage)
@@ -161,8 +174,10 @@ async def verify_chain(
     principal: CurrentPrincipal,
     community_id: int | None = None,
     group_id: int | None = None,
+    topic: Annotated[str | None, Query(description="e.g. ledger.events.v1")] = None,
+    partition: Annotated[int | None, Query(ge=0)] = None,
 ) -> Any:
-    chain = _chain(principal, community_id, group_id)
+    chain = _chain(principal, community_id, group_id, topic, partition)
     async with _runtime(request).db.session() as session:
         result = await AuditLog(session).verify(chain)
     broken = result.first_broken
@@ -187,8 +202,10 @@ async def chain_head(
     principal: CurrentPrincipal,
     community_id: int | None = None,
     group_id: int | None = None,
+    topic: Annotated[str | None, Query(description="e.g. ledger.events.v1")] = None,
+    partition: Annotated[int | None, Query(ge=0)] = None,
 ) -> Any:
-    chain = _chain(principal, community_id, group_id)
+    chain = _chain(principal, community_id, group_id, topic, partition)
     async with _runtime(request).db.session() as session:
         head = await AuditLog(session).head(chain)
     if head is None:  # nothing recorded yet: the chain is empty

@@ -2,7 +2,9 @@
 hash chain is computed and checked. Pure: no database, no web.
 
 Every event becomes one entry. Entries are chained per community, per group, or (for events that
-name neither, such as a rejected command) in one global chain. An entry's hash is
+name neither, such as a rejected command) per Kafka topic partition. Each chain follows the order of
+one partition (ledger events are keyed by community, splits events by group), so replaying the
+topics gives the same chains, hash for hash. An entry's hash is
 ``sha256(previous hash + canonical JSON of the entry)``; the canonical JSON has sorted keys, no
 whitespace, and amounts as strings, so anyone can recompute it from the published fields.
 """
@@ -20,8 +22,6 @@ from typing import Any
 #: The "previous hash" of a chain's first entry.
 GENESIS_HASH = "0" * 64
 
-GLOBAL_CHAIN = "global"
-
 
 def community_chain(community_id: int) -> str:
     return f"community:{community_id}"
@@ -31,11 +31,19 @@ def group_chain(group_id: int) -> str:
     return f"group:{group_id}"
 
 
-def chain_of(payload: Mapping[str, Any]) -> tuple[str, int | None, int | None]:
-    """(chain, community_id, group_id) of an event, from its payload.
+def partition_chain(topic: str, partition: int) -> str:
+    """The chain of events that name neither a community nor a group, one per topic partition
+    (``topic`` without the deployment's prefix)."""
+    return f"partition:{topic}:{partition}"
+
+
+def chain_of(
+    payload: Mapping[str, Any], topic: str, partition: int
+) -> tuple[str, int | None, int | None]:
+    """(chain, community_id, group_id) of an event read from ``topic``'s ``partition``.
 
     A group's events go to the group's chain, a community's to the community's; an event that
-    names neither goes to the global chain.
+    names neither goes to the chain of the partition it came from.
     """
     group_id = payload.get("group_id")
     community_id = payload.get("community_id")
@@ -44,7 +52,7 @@ def chain_of(payload: Mapping[str, Any]) -> tuple[str, int | None, int | None]:
         return group_chain(group_id), community, group_id
     if community is not None:
         return community_chain(community), community, None
-    return GLOBAL_CHAIN, None, None
+    return partition_chain(topic, partition), None, None
 
 
 @dataclass(frozen=True)
