@@ -7,3 +7,12 @@ from sosenki_platform.settings import ServiceSettings
 
 class Settings(ServiceSettings):
     service_name: str = "recurring"
+    #: Run the scheduler in this process (any number of instances may run it).
+    scheduler_enabled: bool = True
+    scheduler_interval_seconds: float = 1.0
+    #: Patterns claimed per transaction.
+    scheduler_batch_size: int = 100
+    #: Timezone of patterns created from a splits recurring expense (groups have none).
+    default_timezone: str = "Europe/Moscow"
+    #: Tests only: read "now" from this file (ISO 8601) instead of the system clock.
+    clock_file: str = ""

@@ -1,0 +1,132 @@
+"""The recurring service's REST API under ``/api/recurring``: thin translators into
+:class:`Patterns` calls."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+from sosenki_contracts.events.recurring import OccurrenceSnapshot, PatternSnapshot
+from sosenki_platform.auth.dependency import CurrentPrincipal
+from sosenki_platform.service import Runtime
+
+from recurring.access import Caller
+from recurring.api import schemas as s
+from recurring.clock import Clock
+from recurring.domain.schedule import Occurrence, build_schedule
+from recurring.domain.targets import check_target
+from recurring.patterns import (
+    ACTIVE,
+    CANCELLED,
+    FINISHED,
+    PAUSED,
+    Patterns,
+    occurrence_snapshot,
+    pattern_snapshot,
+)
+
+router = APIRouter(prefix="/api/recurring", tags=["recurring"])
+
+MAX_PREVIEW = 500
+
+
+def _runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+def _clock(request: Request) -> Clock:
+    clock: Clock = request.app.state.clock
+    return clock
+
+
+async def _write(request: Request, principal: CurrentPrincipal) -> AsyncIterator[Patterns]:
+    runtime = _runtime(request)
+    async with runtime.unit_of_work() as session:
+        yield Patterns(
+            runtime,
+            session,
+            Caller.from_principal(principal),
+            _clock(request),
+            correlation_id=request.headers.get("x-correlation-id"),
+        )
+
+
+async def _read(request: Request, principal: CurrentPrincipal) -> AsyncIterator[Patterns]:
+    runtime = _runtime(request)
+    async with runtime.db.session() as session:
+        yield Patterns(runtime, session, Caller.from_principal(principal), _clock(request))
+
+
+Writer = Annotated[Patterns, Depends(_write)]
+Reader = Annotated[Patterns, Depends(_read)]
+Count = Annotated[int, Query(ge=1, le=MAX_PREVIEW)]
+StatusFilter = Literal["active", "paused", "cancelled", "finished", "all"]
+
+
+def _previews(occurrences: list[Occurrence]) -> list[s.OccurrencePreview]:
+    return [
+        s.OccurrencePreview(number=o.number, occurrence_date=o.date, local=o.local, due_at=o.due_at)
+        for o in occurrences
+    ]
+
+
+@router.post("/patterns", status_code=201, response_model=PatternSnapshot)
+async def create_pattern(body: s.PatternIn, patterns: Writer) -> Any:
+    return pattern_snapshot(await patterns.create(body))
+
+
+@router.post("/patterns/preview", response_model=list[s.OccurrencePreview])
+async def preview_new_pattern(body: s.PatternIn, count: Count = 10) -> Any:
+    """The first ``count`` occurrences of a pattern before creating it (checked like a creation;
+    nothing is saved)."""
+    schedule = build_schedule(
+        frequency=body.frequency,
+        interval=body.interval,
+        start_date=body.start_date,
+        time_of_day=body.time_of_day,
+        timezone=body.timezone,
+        days_of_week=body.days_of_week,
+        end_date=body.end_date,
+        max_occurrences=body.max_occurrences,
+    )
+    check_target(body.target, schedule)
+    return _previews(schedule.first(count))
+
+
+@router.get("/patterns", response_model=list[PatternSnapshot])
+async def list_patterns(patterns: Reader, status: StatusFilter = "active") -> Any:
+    statuses: list[str] = [ACTIVE, PAUSED, CANCELLED, FINISHED] if status == "all" else [status]
+    return [pattern_snapshot(row) for row in await patterns.list_patterns(statuses)]
+
+
+@router.get("/patterns/{pattern_id}", response_model=PatternSnapshot)
+async def get_pattern(pattern_id: str, patterns: Reader) -> Any:
+    return pattern_snapshot(await patterns.get(pattern_id))
+
+
+@router.post("/patterns/{pattern_id}/pause", response_model=PatternSnapshot)
+async def pause_pattern(pattern_id: str, patterns: Writer) -> Any:
+    return pattern_snapshot(await patterns.pause(pattern_id))
+
+
+@router.post("/patterns/{pattern_id}/resume", response_model=PatternSnapshot)
+async def resume_pattern(pattern_id: str, patterns: Writer) -> Any:
+    return pattern_snapshot(await patterns.resume(pattern_id))
+
+
+@router.post("/patterns/{pattern_id}/cancel", response_model=PatternSnapshot)
+async def cancel_pattern(pattern_id: str, patterns: Writer, body: s.CancelIn | None = None) -> Any:
+    return pattern_snapshot(await patterns.cancel(pattern_id, body.reason if body else None))
+
+
+@router.get("/patterns/{pattern_id}/preview", response_model=list[s.OccurrencePreview])
+async def preview_pattern(pattern_id: str, patterns: Reader, count: Count = 10) -> Any:
+    """The next ``count`` occurrences still to come."""
+    return _previews(await patterns.preview(pattern_id, count))
+
+
+@router.get("/patterns/{pattern_id}/occurrences", response_model=list[OccurrenceSnapshot])
+async def list_occurrences(pattern_id: str, patterns: Reader) -> Any:
+    return [occurrence_snapshot(row) for row in await patterns.occurrences(pattern_id)]

@@ -1,0 +1,69 @@
+"""The scheduler: finds due occurrences and emits them, in any number of instances at once.
+
+Each tick claims due patterns in batches (``FOR UPDATE SKIP LOCKED``), emits their due
+occurrences in order (all missed ones, or only the latest, per pattern) and moves each pattern to
+its next occurrence, in one transaction per batch. Two instances never claim the same pattern, and
+each occurrence row is unique per (pattern, number), so an occurrence is emitted once; the command
+id ``recurring:<pattern>:<number>`` makes the target apply it once even if a command is published
+twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from sosenki_platform.logging import get_logger
+from sosenki_platform.service import Runtime
+
+from recurring.access import SERVICE
+from recurring.clock import Clock
+from recurring.patterns import Patterns
+
+log = get_logger(__name__)
+
+
+class Scheduler:
+    def __init__(
+        self, runtime: Runtime, clock: Clock, *, interval: float = 1.0, batch_size: int = 100
+    ) -> None:
+        self.runtime = runtime
+        self.clock = clock
+        self.interval = interval
+        self.batch_size = batch_size
+        self._task: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
+
+    async def tick(self) -> int:
+        """Emit everything due now; returns how many patterns were claimed."""
+        claimed = 0
+        while True:
+            async with self.runtime.unit_of_work() as session:
+                patterns = Patterns(self.runtime, session, SERVICE, self.clock)
+                batch = await patterns.emit_due(self.batch_size)
+            claimed += batch
+            if batch < self.batch_size:
+                return claimed
+
+    def start(self) -> None:
+        self._stopping.clear()
+        self._task = asyncio.create_task(self._run(), name="recurring-scheduler")
+
+    async def stop(self) -> None:
+        if self._task is None:
+            return
+        self._stopping.set()
+        await self._task
+        self._task = None
+
+    async def _run(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                claimed = await self.tick()
+                if claimed:
+                    log.info("occurrences_emitted", patterns=claimed)
+            except Exception as exc:  # the database is away: try again next tick
+                log.warning("scheduler_tick_failed", error=repr(exc))
+            try:
+                await asyncio.wait_for(self._stopping.wait(), timeout=self.interval)
+            except TimeoutError:
+                pass

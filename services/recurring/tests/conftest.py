@@ -1,0 +1,142 @@
+"""The recurring app in-process against the test run's real PostgreSQL and Kafka, with a clock the
+test moves (the scheduler is ticked by the test, never by time)."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import pytest
+from aiokafka import AIOKafkaConsumer
+from fastapi import FastAPI
+from recurring.app import create_app
+from recurring.clock import ManualClock
+from recurring.scheduler import Scheduler
+from recurring.settings import Settings
+from sosenki_platform.testing import Infrastructure, make_service_env, running_app
+
+
+@pytest.fixture
+def topic_prefix() -> str:
+    """Topics of its own per test: fresh databases reuse ids, and tests count messages."""
+    return f"r{uuid.uuid4().hex[:8]}."
+
+
+@pytest.fixture
+def service_env(
+    infrastructure: Infrastructure, topic_prefix: str, signing_keys: tuple[str, str]
+) -> dict[str, str]:
+    return make_service_env(infrastructure, topic_prefix, signing_keys)
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(datetime(2027, 1, 1, tzinfo=UTC))
+
+
+@pytest.fixture
+async def recurring_settings(
+    new_database: Callable[[str], Awaitable[str]], service_env: dict[str, str]
+) -> Settings:
+    return Settings(
+        database_url=await new_database("recurring"),
+        kafka_bootstrap_servers=service_env["SOSENKI_KAFKA_BOOTSTRAP_SERVERS"],
+        topic_prefix=service_env["SOSENKI_TOPIC_PREFIX"],
+        auth_public_key=service_env["SOSENKI_AUTH_PUBLIC_KEY"],
+        relay_poll_interval_seconds=0.1,
+        # The test ticks the scheduler itself.
+        scheduler_enabled=False,
+    )
+
+
+@dataclass
+class Recurring:
+    """The running app, a client speaking as one user, and the scheduler to tick."""
+
+    app: FastAPI
+    client: httpx.AsyncClient
+    clock: ManualClock
+    make_token: Any
+
+    @property
+    def scheduler(self) -> Scheduler:
+        scheduler: Scheduler = self.app.state.scheduler
+        return scheduler
+
+    def as_user(self, user_id: int | str, **claims: Any) -> None:
+        self.client.headers["Authorization"] = f"Bearer {self.make_token(user_id, **claims)}"
+
+    async def call(self, method: str, path: str, body: Any = None) -> httpx.Response:
+        return await self.client.request(method, path, json=body)
+
+    async def ok(self, method: str, path: str, body: Any = None) -> Any:
+        response = await self.call(method, path, body)
+        assert response.status_code in (200, 201), f"{method} {path}: {response.text}"
+        return response.json()
+
+    async def refused(self, status: int, method: str, path: str, body: Any = None) -> str:
+        response = await self.call(method, path, body)
+        assert response.status_code == status, f"{method} {path}: {response.text}"
+        detail: str = response.json()["detail"]
+        return detail
+
+
+@pytest.fixture
+async def recurring(
+    recurring_settings: Settings, clock: ManualClock, make_token: Any
+) -> AsyncIterator[Recurring]:
+    app = create_app(recurring_settings, clock)
+    async with running_app(app) as client:
+        r = Recurring(app, client, clock, make_token)
+        r.as_user(1)
+        yield r
+
+
+def charge_pattern(**overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "name": "Membership fee",
+        "frequency": "MONTHLY",
+        "start_date": "2027-01-31",
+        "time_of_day": "09:00",
+        "timezone": "Europe/Moscow",
+        "target": {
+            "kind": "ledger_charge",
+            "period_id": 1,
+            "owner_id": 2,
+            "amount": "1500.00",
+            "description": "Fee {month}",
+        },
+    }
+    body.update(overrides)
+    return body
+
+
+async def read_topic(
+    bootstrap: str, topic: str, *, expect: int, timeout: float = 20.0, settle: float = 0.5
+) -> list[dict[str, Any]]:
+    """Every message on ``topic`` from the beginning: waits for ``expect`` of them, then a little
+    longer, so that one too many would be seen."""
+    consumer = AIOKafkaConsumer(
+        topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", enable_auto_commit=False
+    )
+    await consumer.start()
+    found: list[dict[str, Any]] = []
+    try:
+        deadline = time.monotonic() + timeout
+        settled_at: float | None = None
+        while time.monotonic() < deadline:
+            for records in (await consumer.getmany(timeout_ms=200)).values():
+                found.extend(json.loads(record.value) for record in records)
+            if len(found) >= expect:
+                settled_at = settled_at or time.monotonic() + settle
+                if time.monotonic() >= settled_at:
+                    break
+    finally:
+        await consumer.stop()
+    return found
