@@ -85,10 +85,11 @@ class Ledger:
             actor=actor,
             payload={"community_id": self.community_id, **payload},
         )
+        # Keyed by community, as the ledger does: one partition, one order per community.
         await self.producer.send_and_wait(
             self.prefix + topics.LEDGER_EVENTS,
             event.to_json_bytes(),
-            key=str(aggregate_id).encode(),
+            key=str(self.community_id).encode(),
         )
         self.sent.append(event)
         return event

@@ -127,3 +127,10 @@ audit_heads = Table(
     Column("hash", Text, nullable=False),
     Column("entry_id", BigInteger, nullable=False),
 )
+
+
+def rebuilt_tables() -> list[Table]:
+    """The tables built from events, and the inbox that says which events they hold: what a
+    rebuild replaces. The outbox and the idempotency keys are not built from events."""
+    kept = {platform.outbox.name, platform.idempotency_keys.name}
+    return [table for table in metadata.sorted_tables if table.name not in kept]

@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from sosenki_contracts import topics
 from sosenki_contracts.envelope import EventEnvelope
 from sosenki_contracts.registry import all_events
+from sosenki_platform.consumer import EventConsumer
 from sosenki_platform.service import Runtime
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -28,10 +29,14 @@ async def apply_event(session: AsyncSession, event: EventEnvelope) -> None:
         await projection(session, event)
 
 
-def register_projections(runtime: Runtime) -> None:
-    """One consumer for every event topic. The platform's consumer calls a handler per (type,
-    version) and only ignores what has none, so every event the contracts know gets
-    :func:`apply_event`: that is how every event reaches the audit log."""
-    consumer = runtime.consume_events(topics.EVENT_TOPICS)
+def handle_every_event(consumer: EventConsumer) -> None:
+    """The platform's consumer calls a handler per (type, version) and only ignores what has
+    none, so every event the contracts know gets :func:`apply_event`: that is how every event
+    reaches the audit log."""
     for event_type, version in all_events():
         consumer.on(event_type, version)(apply_event)
+
+
+def register_projections(runtime: Runtime) -> None:
+    """One consumer for every event topic (the rebuild uses the same handlers)."""
+    handle_every_event(runtime.consume_events(topics.EVENT_TOPICS))

@@ -1,0 +1,261 @@
+"""Rebuild every read model from the event topics, and switch over atomically.
+
+1. Fresh tables (same definitions) in the schema ``reporting_rebuild``, with an inbox of their own.
+2. Every partition of every event topic is read from offset 0 to its end offset (manual
+   assignment, no consumer group), each event applied in partition order by the platform's event
+   consumer and :func:`reporting.projections.apply_event`, exactly as the live consumer does, into
+   the new tables.
+3. The switch, in one transaction: lock the live inbox against writes (every live apply starts by
+   claiming its inbox row, so this waits for applies in flight and holds back new ones), read the
+   end offsets again and catch up to them, move the live tables to ``reporting_old`` and the new
+   ones to ``public``, drop the old. A live apply that was held back then claims its event in the
+   new inbox: applied once, whichever side read it first.
+
+Readers see the old tables until the commit and the new ones after it. Nothing else changes: the
+live consumer group's offsets, the outbox and the idempotency keys stay where they are.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+from sosenki_contracts import topics
+from sosenki_platform.consumer import Delivery, EventConsumer
+from sosenki_platform.db import Database
+from sosenki_platform.dead_letters import DeadLetters
+from sosenki_platform.inbox import Inbox
+from sosenki_platform.logging import get_logger
+from sosenki_platform.migrations import upgrade_async
+from sosenki_platform.topic_admin import ensure_topics
+from sqlalchemy import event as sa_event
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from reporting.adapters.tables import metadata, platform, rebuilt_tables
+from reporting.app import MIGRATIONS
+from reporting.projections import handle_every_event
+from reporting.settings import Settings
+
+log = get_logger(__name__)
+
+NEW_SCHEMA = "reporting_rebuild"
+OLD_SCHEMA = "reporting_old"
+#: Held (per session) for a rebuild's whole run: two rebuilds at once would share one schema.
+_REBUILD_LOCK = 0x5E9017
+
+
+@dataclass
+class RebuildReport:
+    events_replayed: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)
+    switch_attempts: int = 0
+
+
+class _Skip(DeadLetters):
+    """What the live consumer dead-lettered once is skipped here, not dead-lettered again."""
+
+    def __init__(self, report: RebuildReport) -> None:
+        super().__init__("", "reporting-rebuild")
+        self._report = report
+
+    async def send(self, *, reason: str, error: str, **_: Any) -> None:
+        self._report.skipped[reason] = self._report.skipped.get(reason, 0) + 1
+        log.warning("rebuild_skipped_event", reason=reason, error=error[:500])
+
+
+def _database_in(url: str, schema: str) -> Database:
+    """A database whose connections see only ``schema`` (and the system catalogs)."""
+    db = Database(url, pool_size=2)
+
+    @sa_event.listens_for(db.engine.sync_engine, "connect")
+    def _search_path(dbapi_connection: Any, _: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"SET search_path TO {schema}")
+        cursor.close()
+
+    return db
+
+
+def _quoted(table: str) -> str:
+    return '"' + table.replace('"', '""') + '"'
+
+
+async def _fresh_schema(db: Database, target: Database) -> None:
+    async with db.transaction() as session:
+        await session.execute(text(f"DROP SCHEMA IF EXISTS {NEW_SCHEMA} CASCADE"))
+        await session.execute(text(f"CREATE SCHEMA {NEW_SCHEMA}"))
+    async with target.engine.begin() as conn:
+        await conn.run_sync(lambda c: metadata.create_all(c, tables=rebuilt_tables()))
+
+
+async def _swap(session: AsyncSession) -> None:
+    await session.execute(text(f"DROP SCHEMA IF EXISTS {OLD_SCHEMA} CASCADE"))
+    await session.execute(text(f"CREATE SCHEMA {OLD_SCHEMA}"))
+    names = [_quoted(t.name) for t in rebuilt_tables()]
+    for name in names:  # indexes, constraints and owned sequences move with their table
+        await session.execute(text(f"ALTER TABLE public.{name} SET SCHEMA {OLD_SCHEMA}"))
+    for name in names:
+        await session.execute(text(f"ALTER TABLE {NEW_SCHEMA}.{name} SET SCHEMA public"))
+    await session.execute(text(f"DROP SCHEMA {OLD_SCHEMA} CASCADE"))
+    await session.execute(text(f"DROP SCHEMA {NEW_SCHEMA}"))
+
+
+class _Replay:
+    """Reads every partition of the event topics in order and applies each record."""
+
+    def __init__(self, kafka: AIOKafkaConsumer, consumer: EventConsumer, report: RebuildReport):
+        self.kafka = kafka
+        self.consumer = consumer
+        self.report = report
+        self.partitions: list[TopicPartition] = []
+
+    async def start(self, bootstrap_servers: str, topic_names: list[str]) -> None:
+        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+        await admin.start()
+        try:
+            described = await admin.describe_topics(topic_names)
+        finally:
+            await admin.close()
+        for topic in described:
+            if topic["error_code"] != 0:
+                raise RuntimeError(f"cannot read topic {topic['topic']}: {topic['error_code']}")
+            for partition in sorted(p["partition"] for p in topic["partitions"]):
+                self.partitions.append(TopicPartition(topic["topic"], partition))
+        self.kafka.assign(self.partitions)
+        await self.kafka.seek_to_beginning(*self.partitions)
+
+    async def to_the_end(self) -> None:
+        """Apply everything up to the end offsets as they are now (perhaps a little more)."""
+        if not self.partitions:
+            return
+        ends: dict[TopicPartition, int] = await self.kafka.end_offsets(self.partitions)
+        while True:
+            behind = [tp for tp in self.partitions if await self.kafka.position(tp) < ends[tp]]
+            if not behind:
+                return
+            batches = await self.kafka.getmany(*behind, timeout_ms=1000, max_records=500)
+            for tp, records in batches.items():
+                for record in records:  # one partition's records, in order
+                    await self.consumer.handle(
+                        Delivery(
+                            topic=tp.topic,
+                            partition=tp.partition,
+                            offset=record.offset,
+                            key=record.key,
+                            value=record.value,
+                            headers=list(record.headers or ()),
+                        )
+                    )
+                    self.report.events_replayed += 1
+
+
+async def _check_nothing_is_lost(session: AsyncSession) -> None:
+    """Every event the live tables hold came from the topics, so the new ones must hold it too;
+    if not (another topic prefix, another cluster), keep the live tables."""
+    missing = await session.scalar(
+        text(
+            f"SELECT count(*) FROM public.inbox live WHERE NOT EXISTS "
+            f"(SELECT 1 FROM {NEW_SCHEMA}.inbox new WHERE new.message_id = live.message_id)"
+        )
+    )
+    if missing:
+        raise RuntimeError(
+            f"the rebuilt tables lack {missing} events the live ones hold; not switching over"
+        )
+
+
+def _is_lock_conflict(exc: DBAPIError) -> bool:
+    # deadlock_detected, lock_not_available: a reader held a table the switch had to move.
+    code = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+    return code in ("40P01", "55P03") or "deadlock" in str(exc).lower()
+
+
+async def rebuild(settings: Settings, *, switch_attempts: int = 5) -> RebuildReport:
+    """Replay every event topic into fresh tables and switch over to them atomically."""
+    report = RebuildReport()
+    db = Database(settings.database_url, pool_size=2)
+    target = _database_in(settings.database_url, NEW_SCHEMA)
+    kafka = AIOKafkaConsumer(
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        group_id=None,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+    )
+    try:
+        async with db.engine.connect() as guard:
+            if not await guard.scalar(text(f"SELECT pg_try_advisory_lock({_REBUILD_LOCK})")):
+                raise RuntimeError("another rebuild of reporting is running")
+            try:
+                await _run(settings, db, target, kafka, report, switch_attempts)
+            finally:
+                await guard.execute(text(f"SELECT pg_advisory_unlock({_REBUILD_LOCK})"))
+    finally:
+        await kafka.stop()
+        await target.dispose()
+        await db.dispose()
+    log.info(
+        "rebuild_done",
+        events=report.events_replayed,
+        skipped=report.skipped,
+        attempts=report.switch_attempts,
+    )
+    return report
+
+
+async def _run(
+    settings: Settings,
+    db: Database,
+    target: Database,
+    kafka: AIOKafkaConsumer,
+    report: RebuildReport,
+    switch_attempts: int,
+) -> None:
+    await upgrade_async(MIGRATIONS, settings.database_url)
+    await ensure_topics(settings.kafka_bootstrap_servers, prefix=settings.topic_prefix)
+    await _fresh_schema(db, target)
+    consumer = EventConsumer(
+        target,
+        Inbox(platform),
+        _Skip(report),
+        settings.service_name,
+        max_attempts=settings.consumer_max_attempts,
+    )
+    handle_every_event(consumer)
+    await kafka.start()
+    replay = _Replay(kafka, consumer, report)
+    await replay.start(
+        settings.kafka_bootstrap_servers, [settings.topic(name) for name in topics.EVENT_TOPICS]
+    )
+    await replay.to_the_end()
+    log.info("rebuild_replayed", events=report.events_replayed)
+    for attempt in range(1, switch_attempts + 1):
+        report.switch_attempts = attempt
+        try:
+            async with db.transaction() as session:
+                await session.execute(text("SET LOCAL lock_timeout = '10s'"))
+                # Every live apply claims its inbox row first: this waits for those in flight
+                # and holds back the next ones until the switch has committed.
+                await session.execute(text("LOCK TABLE public.inbox IN EXCLUSIVE MODE"))
+                await replay.to_the_end()
+                await _check_nothing_is_lost(session)
+                await _swap(session)
+            return
+        except DBAPIError as exc:
+            if attempt == switch_attempts or not _is_lock_conflict(exc):
+                raise
+            log.warning("rebuild_switch_retry", attempt=attempt, error=str(exc)[:300])
+            await asyncio.sleep(0.5 * attempt)
+
+
+def main(settings: Settings) -> None:
+    report = asyncio.run(rebuild(settings))
+    skipped = sum(report.skipped.values())
+    print(
+        f"reporting: rebuilt from {report.events_replayed} events "
+        f"({skipped} skipped as the live consumer dead-lettered them); switched over"
+    )
