@@ -29,6 +29,7 @@ from sosenki_platform.testing import (
     drop_database,
     make_service_env,
 )
+from sosenki_platform.topic_admin import delete_topics_with_prefix
 
 ROOT = Path(__file__).resolve().parent
 
@@ -85,9 +86,12 @@ def infrastructure() -> Iterator[Infrastructure]:
 
 
 @pytest.fixture(scope="session")
-def topic_prefix() -> str:
-    """Every run publishes and consumes under its own prefix (topics are created on demand)."""
-    return f"t{uuid.uuid4().hex[:8]}."
+async def topic_prefix(infrastructure: Infrastructure) -> AsyncIterator[str]:
+    """Every run publishes and consumes under its own prefix (topics are created on demand and
+    deleted at the end, so the broker does not fill up with old runs)."""
+    prefix = f"t{uuid.uuid4().hex[:8]}."
+    yield prefix
+    await delete_topics_with_prefix(infrastructure.kafka_bootstrap_servers, prefix)
 
 
 @pytest.fixture(scope="session")

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from sosenki_platform.testing import Infrastructure, ServiceProcess, make_service_env
+from sosenki_platform.topic_admin import delete_topics_with_prefix
 
 ROOT = Path(__file__).resolve().parents[1]
 LOG_DIR = ROOT / ".local" / "logs" / "e2e"
@@ -17,10 +18,13 @@ StartService = Callable[..., Awaitable[ServiceProcess]]
 
 
 @pytest.fixture
-def topic_prefix() -> str:
+async def topic_prefix(infrastructure: Infrastructure) -> AsyncIterator[str]:
     """Each end-to-end test gets topics of its own: its consumers read from the beginning, and
-    another test's events (with the same ids from other fresh databases) must not be there."""
-    return f"e{uuid.uuid4().hex[:8]}."
+    another test's events (with the same ids from other fresh databases) must not be there.
+    They are deleted when the test ends."""
+    prefix = f"e{uuid.uuid4().hex[:8]}."
+    yield prefix
+    await delete_topics_with_prefix(infrastructure.kafka_bootstrap_servers, prefix)
 
 
 @pytest.fixture

@@ -231,3 +231,26 @@ async def test_the_trace_of_the_request_travels_with_the_event(
     (record,) = await _read_all(infrastructure.kafka_bootstrap_servers, topic, 1)
     traceparent = dict(record.headers)["traceparent"].decode()
     assert traceparent.split("-")[1] == trace_id
+
+
+async def test_a_finished_runs_topics_are_deleted_by_prefix(infrastructure: Any) -> None:
+    from aiokafka.admin import AIOKafkaAdminClient
+    from sosenki_platform.topic_admin import delete_topics_with_prefix
+
+    bootstrap = infrastructure.kafka_bootstrap_servers
+    prefix = f"cleanup{uuid.uuid4().hex[:6]}."
+    keep = f"keep{uuid.uuid4().hex[:6]}.events.v1"
+    await ensure_topics(bootstrap, prefix=prefix, partitions=1)
+    await ensure_topics(bootstrap, [keep], partitions=1)
+    deleted = await delete_topics_with_prefix(bootstrap, prefix)
+    assert len(deleted) == 16 and all(t.startswith(prefix) for t in deleted)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        remaining = await admin.list_topics()
+    finally:
+        await admin.close()
+    assert keep in remaining
+    await delete_topics_with_prefix(bootstrap, keep)
+    with pytest.raises(ValueError, match="without a prefix"):
+        await delete_topics_with_prefix(bootstrap, "")

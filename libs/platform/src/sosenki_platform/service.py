@@ -176,7 +176,11 @@ def create_service_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await upgrade_async(runtime.migrations_dir, settings.database_url)
         await _with_retries(
-            lambda: ensure_topics(settings.kafka_bootstrap_servers, prefix=settings.topic_prefix),
+            lambda: ensure_topics(
+                settings.kafka_bootstrap_servers,
+                prefix=settings.topic_prefix,
+                partitions=settings.topic_partitions,
+            ),
             "kafka topics",
         )
         await broker.start()

@@ -35,6 +35,8 @@ class ServiceSettings(BaseSettings):
     database_url: str = ""
     kafka_bootstrap_servers: str = LOCAL_KAFKA_BOOTSTRAP
     topic_prefix: str = ""
+    # Partitions of the topics a service creates when they are missing (consumers scale by them).
+    topic_partitions: int = 6
     consumer_group: str = ""
     http_host: str = "127.0.0.1"
     http_port: int = 0

@@ -40,6 +40,8 @@ def make_service_env(
         "SOSENKI_AUTH_PUBLIC_KEY": signing_keys[1],
         "SOSENKI_LOG_JSON": "true",
         "SOSENKI_RELAY_POLL_INTERVAL_SECONDS": "0.1",
+        # Each test run makes its own topics: keep them small so the broker stays light.
+        "SOSENKI_TOPIC_PARTITIONS": "2",
     }
 
 

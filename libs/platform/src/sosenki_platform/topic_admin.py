@@ -96,3 +96,23 @@ async def ensure_topics(
         return [t for t in missing if t in created]
     finally:
         await admin.close()
+
+
+async def delete_topics_with_prefix(
+    bootstrap_servers: str, prefix: str, *, timeout_ms: int = 60_000
+) -> list[str]:
+    """Delete every topic named ``<prefix>…`` (a finished test run's topics); returns them.
+
+    Refuses an empty prefix: that would be every topic of the deployment.
+    """
+    if not prefix:
+        raise ValueError("refusing to delete topics without a prefix")
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, request_timeout_ms=timeout_ms)
+    await admin.start()
+    try:
+        doomed = [t for t in await admin.list_topics() if t.startswith(prefix)]
+        if doomed:
+            await admin.delete_topics(doomed, timeout_ms=timeout_ms)
+        return doomed
+    finally:
+        await admin.close()
