@@ -1,12 +1,12 @@
 """The recurring app in-process against the test run's real PostgreSQL and Kafka, with a clock the
-test moves (the scheduler is ticked by the test, never by time)."""
+test moves (the scheduler is ticked by the test, never by time). Tests share the run's topics:
+pattern ids are UUIDs, so a test picks its own messages out by pattern id."""
 
 from __future__ import annotations
 
 import json
 import time
-import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Container
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -19,20 +19,7 @@ from recurring.app import create_app
 from recurring.clock import ManualClock
 from recurring.scheduler import Scheduler
 from recurring.settings import Settings
-from sosenki_platform.testing import Infrastructure, make_service_env, running_app
-
-
-@pytest.fixture
-def topic_prefix() -> str:
-    """Topics of its own per test: fresh databases reuse ids, and tests count messages."""
-    return f"r{uuid.uuid4().hex[:8]}."
-
-
-@pytest.fixture
-def service_env(
-    infrastructure: Infrastructure, topic_prefix: str, signing_keys: tuple[str, str]
-) -> dict[str, str]:
-    return make_service_env(infrastructure, topic_prefix, signing_keys)
+from sosenki_platform.testing import running_app
 
 
 @pytest.fixture
@@ -118,10 +105,16 @@ def charge_pattern(**overrides: Any) -> dict[str, Any]:
 
 
 async def read_topic(
-    bootstrap: str, topic: str, *, expect: int, timeout: float = 20.0, settle: float = 0.5
+    bootstrap: str,
+    topic: str,
+    patterns: Container[str],
+    *,
+    expect: int,
+    timeout: float = 20.0,
+    settle: float = 0.5,
 ) -> list[dict[str, Any]]:
-    """Every message on ``topic`` from the beginning: waits for ``expect`` of them, then a little
-    longer, so that one too many would be seen."""
+    """The messages on ``topic`` about ``patterns`` (by command id or aggregate id), from the
+    beginning: waits for ``expect`` of them, then a little longer, so one too many would be seen."""
     consumer = AIOKafkaConsumer(
         topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", enable_auto_commit=False
     )
@@ -132,7 +125,10 @@ async def read_topic(
         settled_at: float | None = None
         while time.monotonic() < deadline:
             for records in (await consumer.getmany(timeout_ms=200)).values():
-                found.extend(json.loads(record.value) for record in records)
+                for record in records:
+                    message = json.loads(record.value)
+                    if pattern_of(message) in patterns:
+                        found.append(message)
             if len(found) >= expect:
                 settled_at = settled_at or time.monotonic() + settle
                 if time.monotonic() >= settled_at:
@@ -140,3 +136,10 @@ async def read_topic(
     finally:
         await consumer.stop()
     return found
+
+
+def pattern_of(message: dict[str, Any]) -> str:
+    """The pattern a command (``recurring:<pattern>:<n>``) or a recurring event is about."""
+    if "command_id" in message:
+        return str(message["command_id"]).split(":")[1]
+    return str(message.get("aggregate_id"))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter, defaultdict
+from collections.abc import Container
 from datetime import UTC, datetime
 from typing import Any
 
@@ -32,6 +33,7 @@ P = "/api/recurring/patterns"
 async def _commands(
     infrastructure: Infrastructure,
     topic_prefix: str,
+    patterns: Container[str],
     expect: int,
     topic: str = "",
     timeout: float = 20.0,
@@ -39,6 +41,7 @@ async def _commands(
     return await read_topic(
         infrastructure.kafka_bootstrap_servers,
         topic_prefix + (topic or topics.LEDGER_COMMANDS),
+        patterns,
         expect=expect,
         timeout=timeout,
     )
@@ -55,7 +58,7 @@ async def test_missed_occurrences_are_emitted_in_order_once_each(
     assert await recurring.scheduler.tick() == 1
     assert await recurring.scheduler.tick() == 0
 
-    commands = await _commands(infrastructure, topic_prefix, expect=4)
+    commands = await _commands(infrastructure, topic_prefix, {pid}, expect=4)
     assert [c["command_id"] for c in commands] == [f"recurring:{pid}:{n}" for n in (1, 2, 3, 4)]
     assert {c["command_type"] for c in commands} == {"ledger.record_charge"}
     assert [c["payload"]["description"] for c in commands] == [
@@ -82,7 +85,7 @@ async def test_missed_occurrences_are_emitted_in_order_once_each(
     pattern = await recurring.ok("GET", f"{P}/{pid}")
     assert (pattern["next_number"], pattern["next_due_at"]) == (5, "2027-05-31T06:00:00Z")
 
-    events = await _commands(infrastructure, topic_prefix, 6, topics.RECURRING_EVENTS)
+    events = await _commands(infrastructure, topic_prefix, {pid}, 6, topics.RECURRING_EVENTS)
     assert [e["event_type"] for e in events] == ["recurring.pattern_created"] + [
         "recurring.occurrence_emitted"
     ] * 4
@@ -96,7 +99,7 @@ async def test_catch_up_latest_sends_only_the_latest_missed_occurrence(
     recurring.clock.set(datetime(2027, 4, 30, 12, 0, tzinfo=UTC))
     await recurring.scheduler.tick()
 
-    commands = await _commands(infrastructure, topic_prefix, expect=1)
+    commands = await _commands(infrastructure, topic_prefix, {pid}, expect=1)
     assert [c["command_id"] for c in commands] == [f"recurring:{pid}:4"]
     occurrences = await recurring.ok("GET", f"{P}/{pid}/occurrences")
     assert [o["status"] for o in occurrences] == ["skipped", "skipped", "skipped", "emitted"]
@@ -110,7 +113,7 @@ async def test_max_occurrences_three_emits_three_and_finishes(
     await recurring.scheduler.tick()
     await recurring.scheduler.tick()
 
-    commands = await _commands(infrastructure, topic_prefix, expect=3)
+    commands = await _commands(infrastructure, topic_prefix, {pid}, expect=3)
     assert [c["command_id"] for c in commands] == [f"recurring:{pid}:{n}" for n in (1, 2, 3)]
     pattern = await recurring.ok("GET", f"{P}/{pid}")
     assert (pattern["status"], pattern["next_due_at"]) == ("finished", None)
@@ -130,7 +133,7 @@ async def test_a_paused_pattern_sends_nothing_and_skips_what_fell_due_meanwhile(
     recurring.clock.set(datetime(2027, 4, 30, 12, 0, tzinfo=UTC))
     await recurring.scheduler.tick()
 
-    commands = await _commands(infrastructure, topic_prefix, expect=2)
+    commands = await _commands(infrastructure, topic_prefix, {pid}, expect=2)
     assert [c["command_id"] for c in commands] == [f"recurring:{pid}:{n}" for n in (1, 4)]
     occurrences = await recurring.ok("GET", f"{P}/{pid}/occurrences")
     assert [o["status"] for o in occurrences] == ["emitted", "skipped", "skipped", "emitted"]
@@ -149,8 +152,7 @@ async def test_two_schedulers_on_one_database_emit_every_occurrence_exactly_once
         book = Patterns(
             runtime, session, Caller(Actor(kind="user", id="1"), False), recurring.clock
         )
-        for _ in range(patterns):
-            await book.create(definition)
+        created = {(await book.create(definition)).id for _ in range(patterns)}
 
     # A second instance: its own engine and connection pool on the same database.
     other = Runtime(recurring_settings, platform, MIGRATIONS)
@@ -166,7 +168,7 @@ async def test_two_schedulers_on_one_database_emit_every_occurrence_exactly_once
     assert claimed[0] + claimed[2] > 0 and claimed[1] + claimed[3] > 0  # both did some
 
     expected = patterns * per_pattern
-    commands = await _commands(infrastructure, topic_prefix, expect=expected, timeout=60)
+    commands = await _commands(infrastructure, topic_prefix, created, expected, timeout=60)
     ids = Counter(c["command_id"] for c in commands)
     assert len(commands) == expected
     assert set(ids.values()) == {1}
