@@ -2,8 +2,59 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from sosenki_platform.settings import ServiceSettings
 
 
 class Settings(ServiceSettings):
     service_name: str = "bot-gateway"
+    # The Ed25519 private key (PEM text or a file) the gateway signs short-lived tokens with when
+    # it acts for a Telegram user (REST queries, the Mini App session).
+    auth_private_key: str = ""
+    auth_private_key_file: str = ".local/keys/jwt-ed25519.pem"
+    user_token_ttl_seconds: int = 300
+    miniapp_token_ttl_seconds: int = 900
+    # Telegram: without a bot token the gateway does not talk to Telegram at all ("off").
+    telegram_bot_token: str = ""
+    telegram_api_base: str = "https://api.telegram.org"
+    telegram_webhook_secret: str = ""
+    telegram_webhook_url: str = ""
+    #: webhook, polling or off; empty: webhook when a webhook URL is set, else polling with a
+    #: token, else off.
+    telegram_mode: str = ""
+    # Mini App initData older than this is refused.
+    initdata_max_age_seconds: int = 3600
+    # The other services' REST APIs (queries only).
+    ledger_url: str = "http://127.0.0.1:8001"
+    splits_url: str = "http://127.0.0.1:8002"
+    reporting_url: str = "http://127.0.0.1:8005"
+    # After this many seconds without a result the user is told the command is still processing.
+    result_wait_seconds: float = 5.0
+    # Processed update ids are kept at least this long (Telegram retries for up to 24 hours).
+    processed_updates_keep_hours: int = 72
+    # Events older than this do not notify chats (a fresh gateway reading old history).
+    notify_max_age_hours: int = 24
+    # Outgoing message limits (Telegram: about 1/s per chat, 20/min per group).
+    send_interval_per_chat_seconds: float = 1.0
+    send_per_group_per_minute: int = 20
+    sender_poll_interval_seconds: float = 0.2
+
+    @property
+    def mode(self) -> str:
+        if self.telegram_mode:
+            return self.telegram_mode
+        if not self.telegram_bot_token:
+            return "off"
+        return "webhook" if self.telegram_webhook_url else "polling"
+
+    def private_key(self) -> str:
+        if self.auth_private_key:
+            return self.auth_private_key
+        path = Path(self.auth_private_key_file)
+        if not path.is_file():
+            raise RuntimeError(
+                f"No token signing key: set SOSENKI_AUTH_PRIVATE_KEY or create {path} "
+                "(`uv run sosenki-token keygen`)"
+            )
+        return path.read_text()

@@ -1,0 +1,349 @@
+"""Reads and writes of the gateway's own tables, all inside the caller's transaction."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sosenki_contracts.envelope import CommandEnvelope
+from sosenki_platform.telemetry import current_traceparent
+from sqlalchemy import Row, delete, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot_gateway.adapters import tables as t
+
+_COMMAND_ID_NAMESPACE = uuid.UUID("5d1f3c2e-9a0b-4c55-8f3e-6b7a1c2d3e4f")
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Repository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    # Updates ------------------------------------------------------------------------------
+
+    async def claim_update(self, update_id: int) -> bool:
+        """Record an update id; False when it was seen before (Telegram retried it)."""
+        result = await self.session.execute(
+            insert(t.processed_updates)
+            .values(update_id=update_id)
+            .on_conflict_do_nothing()
+            .returning(t.processed_updates.c.update_id)
+        )
+        return result.first() is not None
+
+    async def forget_updates_before(self, moment: datetime) -> int:
+        result = await self.session.execute(
+            delete(t.processed_updates).where(t.processed_updates.c.received_at < moment)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    # People -------------------------------------------------------------------------------
+
+    async def meet(
+        self,
+        telegram_user_id: int,
+        username: str | None,
+        first_name: str | None,
+        language_code: str | None,
+    ) -> int:
+        """Remember a Telegram user (a new one is user ``telegram_user_id``); their user id."""
+        u = t.telegram_users
+        row = (
+            await self.session.execute(
+                insert(u)
+                .values(
+                    telegram_user_id=telegram_user_id,
+                    user_id=telegram_user_id,
+                    username=username,
+                    first_name=first_name,
+                    language_code=language_code,
+                )
+                .on_conflict_do_update(
+                    index_elements=[u.c.telegram_user_id],
+                    set_={
+                        "username": username,
+                        "first_name": first_name,
+                        "language_code": language_code,
+                        "updated_at": func.now(),
+                    },
+                )
+                .returning(u.c.user_id)
+            )
+        ).one()
+        return int(row.user_id)
+
+    async def link_user(self, telegram_user_id: int, user_id: int) -> None:
+        u = t.telegram_users
+        await self.session.execute(
+            update(u)
+            .where(u.c.telegram_user_id == telegram_user_id)
+            .values(user_id=user_id, updated_at=func.now())
+        )
+
+    async def user_by_username(self, username: str) -> Row[Any] | None:
+        u = t.telegram_users
+        return (
+            await self.session.execute(
+                select(u).where(func.lower(u.c.username) == username.lower()).limit(1)
+            )
+        ).first()
+
+    async def telegram_user(self, telegram_user_id: int) -> Row[Any] | None:
+        u = t.telegram_users
+        query = select(u).where(u.c.telegram_user_id == telegram_user_id)
+        return (await self.session.execute(query)).first()
+
+    async def telegram_ids_of(self, user_id: int) -> list[Row[Any]]:
+        u = t.telegram_users
+        query = select(u).where(u.c.user_id == user_id).order_by(u.c.telegram_user_id)
+        return list((await self.session.execute(query)).all())
+
+    async def name_of(self, user_id: int, community_id: int | None = None) -> str:
+        """How to call a user: their Telegram first name, their owner name, or their number."""
+        for row in await self.telegram_ids_of(user_id):
+            if row.first_name or row.username:
+                return str(row.first_name or f"@{row.username}")
+        m = t.memberships
+        query = select(m.c.display_name).where(
+            m.c.user_id == user_id, m.c.display_name.is_not(None)
+        )
+        if community_id is not None:
+            query = query.where(m.c.kind == "community", m.c.scope_id == community_id)
+        name = (await self.session.execute(query.limit(1))).scalar()
+        return str(name) if name else f"#{user_id}"
+
+    # Invitations --------------------------------------------------------------------------
+
+    async def create_join_link(
+        self, token: str, user_id: int, community_id: int | None, created_by: str
+    ) -> None:
+        await self.session.execute(
+            t.join_links.insert().values(
+                token=token, user_id=user_id, community_id=community_id, created_by=created_by
+            )
+        )
+
+    async def use_join_link(self, token: str, telegram_user_id: int) -> Row[Any] | None:
+        j = t.join_links
+        return (
+            await self.session.execute(
+                update(j)
+                .where(j.c.token == token, j.c.used_at.is_(None))
+                .values(used_at=func.now(), used_by=telegram_user_id)
+                .returning(j.c.user_id, j.c.community_id)
+            )
+        ).first()
+
+    # Chats --------------------------------------------------------------------------------
+
+    async def chat(self, chat_id: int) -> Row[Any] | None:
+        c = t.chats
+        return (await self.session.execute(select(c).where(c.c.chat_id == chat_id))).first()
+
+    async def save_chat(self, chat_id: int, chat_type: str, **values: Any) -> None:
+        c = t.chats
+        await self.session.execute(
+            insert(c)
+            .values(chat_id=chat_id, chat_type=chat_type, **values)
+            .on_conflict_do_update(
+                index_elements=[c.c.chat_id],
+                set_={**values, "chat_type": chat_type, "updated_at": func.now()},
+            )
+        )
+
+    async def migrate_chat(self, old_chat_id: int, new_chat_id: int) -> None:
+        """A group became a supergroup (a new id): its links and settings move along."""
+        c = t.chats
+        old = await self.chat(old_chat_id)
+        if old is None or await self.chat(new_chat_id) is not None:
+            return
+        await self.session.execute(
+            update(c)
+            .where(c.c.chat_id == old_chat_id)
+            .values(chat_id=new_chat_id, chat_type="supergroup", updated_at=func.now())
+        )
+
+    async def chats_linked_to(
+        self, *, community_id: int | None = None, group_id: int | None = None
+    ) -> list[int]:
+        c = t.chats
+        conditions = []
+        if community_id is not None:
+            conditions.append(c.c.community_id == community_id)
+        if group_id is not None:
+            conditions.append(c.c.splits_group_id == group_id)
+        if not conditions:
+            return []
+        rows = await self.session.execute(select(c.c.chat_id).where(or_(*conditions)))
+        return [int(r.chat_id) for r in rows]
+
+    # Memberships --------------------------------------------------------------------------
+
+    async def add_member(
+        self, kind: str, scope_id: int, user_id: int, role: str, display_name: str | None = None
+    ) -> None:
+        m = t.memberships
+        values = {"kind": kind, "scope_id": scope_id, "user_id": user_id, "role": role}
+        await self.session.execute(
+            insert(m)
+            .values(**values, display_name=display_name)
+            .on_conflict_do_update(
+                index_elements=[m.c.kind, m.c.scope_id, m.c.user_id, m.c.role],
+                set_={"display_name": display_name} if display_name else values,
+            )
+        )
+
+    async def remove_member(self, kind: str, scope_id: int, user_id: int) -> None:
+        m = t.memberships
+        await self.session.execute(
+            delete(m).where(m.c.kind == kind, m.c.scope_id == scope_id, m.c.user_id == user_id)
+        )
+
+    async def scopes_of(self, user_id: int, kind: str) -> list[int]:
+        m = t.memberships
+        rows = await self.session.execute(
+            select(m.c.scope_id)
+            .where(m.c.user_id == user_id, m.c.kind == kind)
+            .distinct()
+            .order_by(m.c.scope_id)
+        )
+        return [int(r.scope_id) for r in rows]
+
+    async def members_of(self, kind: str, scope_id: int) -> list[Row[Any]]:
+        m = t.memberships
+        rows = await self.session.execute(
+            select(m.c.user_id, func.max(m.c.display_name).label("display_name"))
+            .where(m.c.kind == kind, m.c.scope_id == scope_id)
+            .group_by(m.c.user_id)
+            .order_by(m.c.user_id)
+        )
+        return list(rows.all())
+
+    # Confirmations ------------------------------------------------------------------------
+
+    async def add_pending(self, **values: Any) -> None:
+        await self.session.execute(t.pending_actions.insert().values(**values))
+
+    async def pending(self, action_id: str) -> Row[Any] | None:
+        p = t.pending_actions
+        return (await self.session.execute(select(p).where(p.c.id == action_id))).first()
+
+    async def decide(self, action_id: str, status: str) -> bool:
+        """Confirm or cancel once; False when it was decided already."""
+        p = t.pending_actions
+        result = await self.session.execute(
+            update(p)
+            .where(p.c.id == action_id, p.c.status == "pending")
+            .values(status=status, decided_at=func.now())
+            .returning(p.c.id)
+        )
+        return result.first() is not None
+
+    async def update_pending_payload(
+        self, action_id: str, payload: dict[str, Any], summary: str
+    ) -> None:
+        p = t.pending_actions
+        await self.session.execute(
+            update(p).where(p.c.id == action_id).values(payload=payload, summary=summary)
+        )
+
+    # Results the users wait for -----------------------------------------------------------
+
+    async def await_result(
+        self, correlation_id: str, command_id: str, chat_id: int, language: str
+    ) -> None:
+        await self.session.execute(
+            insert(t.awaiting_results)
+            .values(
+                correlation_id=correlation_id,
+                command_id=command_id,
+                chat_id=chat_id,
+                language=language,
+            )
+            .on_conflict_do_nothing()
+        )
+
+    async def take_awaited(self, correlation_id: str) -> Row[Any] | None:
+        """The waiting user of this correlation id, once (later events find nobody waiting)."""
+        a = t.awaiting_results
+        return (
+            await self.session.execute(
+                update(a)
+                .where(a.c.correlation_id == correlation_id, a.c.answered_at.is_(None))
+                .values(answered_at=func.now())
+                .returning(a.c.chat_id, a.c.language, a.c.command_id)
+            )
+        ).first()
+
+    async def overdue_results(self, older_than: timedelta) -> list[Row[Any]]:
+        """Results not in after ``older_than`` whose users were not told yet (marked told)."""
+        a = t.awaiting_results
+        rows = await self.session.execute(
+            update(a)
+            .where(
+                a.c.answered_at.is_(None),
+                a.c.slow_notice_at.is_(None),
+                a.c.created_at < now() - older_than,
+            )
+            .values(slow_notice_at=func.now())
+            .returning(a.c.chat_id, a.c.language)
+        )
+        return list(rows.all())
+
+    # Entries for /undo --------------------------------------------------------------------
+
+    async def remember_entry(self, **values: Any) -> None:
+        await self.session.execute(
+            insert(t.recorded_entries).values(**values).on_conflict_do_nothing()
+        )
+
+    async def mark_reversed(self, entry: str, entry_id: int) -> None:
+        r = t.recorded_entries
+        await self.session.execute(
+            update(r).where(r.c.entry == entry, r.c.entry_id == entry_id).values(reversed=True)
+        )
+
+    async def last_entry(self, user_id: int) -> Row[Any] | None:
+        r = t.recorded_entries
+        return (
+            await self.session.execute(
+                select(r)
+                .where(r.c.actor_user_id == user_id, r.c.reversed.is_(False))
+                .order_by(r.c.recorded_at.desc(), r.c.entry_id.desc())
+                .limit(1)
+            )
+        ).first()
+
+    # Outgoing messages and commands -------------------------------------------------------
+
+    async def enqueue(
+        self, chat_id: int, method: str, params: dict[str, Any], photo: bytes | None = None
+    ) -> None:
+        await self.session.execute(
+            t.outgoing_messages.insert().values(
+                chat_id=chat_id, method=method, params={**params, "chat_id": chat_id}, photo=photo
+            )
+        )
+
+    async def send_command(self, topic: str, key: str, command: CommandEnvelope) -> None:
+        """Put a command in the outbox (the relay publishes the row's JSON as it is). The row's
+        event id is derived from the command id, so the same command is queued only once."""
+        await self.session.execute(
+            insert(t.platform.outbox)
+            .values(
+                event_id=uuid.uuid5(_COMMAND_ID_NAMESPACE, command.command_id),
+                topic=topic,
+                key=key,
+                event_type=command.command_type,
+                envelope=json.loads(command.model_dump_json()),
+                traceparent=current_traceparent(),
+            )
+            .on_conflict_do_nothing(index_elements=[t.platform.outbox.c.event_id])
+        )

@@ -1,0 +1,112 @@
+"""Queries to the other services' REST APIs, as the user the gateway acts for.
+
+The gateway holds the signing key and mints a short-lived token for each call, scoped to the
+communities and groups the call needs; the services decide what the user may see.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+from sosenki_platform.auth.tokens import mint_token
+
+from bot_gateway.settings import Settings
+
+
+class Unavailable(Exception):
+    """A service could not be reached or failed (5xx)."""
+
+
+class Refused(Exception):
+    """A service answered 4xx; ``detail`` is its message."""
+
+    def __init__(self, status_code: int, detail: str) -> None:
+        super().__init__(detail)
+        self.status_code = status_code
+        self.detail = detail
+
+
+class Services:
+    def __init__(self, settings: Settings, client: httpx.AsyncClient | None = None) -> None:
+        self._settings = settings
+        self._client = client or httpx.AsyncClient(timeout=10.0)
+        self._key: str | None = None
+
+    async def close(self) -> None:
+        await self._client.aclose()
+
+    def token(
+        self,
+        user_id: int | str,
+        *,
+        communities: list[int] | None = None,
+        groups: list[int] | None = None,
+        roles: list[str] | None = None,
+        ttl_seconds: int | None = None,
+    ) -> str:
+        if self._key is None:
+            self._key = self._settings.private_key()
+        return mint_token(
+            self._key,
+            str(user_id),
+            roles=roles,
+            communities=communities,
+            groups=groups,
+            ttl_seconds=ttl_seconds or self._settings.user_token_ttl_seconds,
+            issuer=self._settings.auth_issuer,
+        )
+
+    def service_token(self) -> str:
+        return self.token("service:bot-gateway", roles=["service"])
+
+    async def get(self, url: str, token: str, params: dict[str, Any] | None = None) -> Any:
+        response = await self._request(url, token, params)
+        return response.json()
+
+    async def get_bytes(self, url: str, token: str) -> bytes:
+        return (await self._request(url, token, None)).content
+
+    async def _request(self, url: str, token: str, params: dict[str, Any] | None) -> httpx.Response:
+        try:
+            response = await self._client.get(
+                url, params=params, headers={"Authorization": f"Bearer {token}"}
+            )
+        except httpx.HTTPError as exc:
+            raise Unavailable(f"{url}: {exc!r}") from exc
+        if response.status_code >= 500:
+            raise Unavailable(f"{url}: {response.status_code}")
+        if response.status_code >= 400:
+            try:
+                detail = str(response.json().get("detail", response.text))
+            except ValueError:
+                detail = response.text
+            raise Refused(response.status_code, detail)
+        return response
+
+    # The calls the bot makes --------------------------------------------------------------
+
+    def ledger(self, path: str) -> str:
+        return f"{self._settings.ledger_url}/api/payments{path}"
+
+    def reporting(self, path: str) -> str:
+        return f"{self._settings.reporting_url}{path}"
+
+    def splits(self, path: str) -> str:
+        return f"{self._settings.splits_url}{path}"
+
+    async def community(self, user_id: int, community_id: int) -> dict[str, Any]:
+        token = self.token(user_id, communities=[community_id])
+        result: dict[str, Any] = await self.get(self.ledger(f"/communities/{community_id}"), token)
+        return result
+
+    async def periods(
+        self, user_id: int, community_id: int, status: str | None = None
+    ) -> list[dict[str, Any]]:
+        token = self.token(user_id, communities=[community_id])
+        params: dict[str, Any] = {"community_id": community_id, "limit": 100}
+        if status:
+            params["status"] = status
+        body = await self.get(self.ledger("/periods"), token, params)
+        periods: list[dict[str, Any]] = body["periods"]
+        return sorted(periods, key=lambda p: (str(p["start_date"]), int(p["id"])))

@@ -1,0 +1,189 @@
+"""The gateway's HTTP edge: Telegram's webhook, invitation links for treasurers, and the Mini App
+(its page, the initData → token exchange, and the user's balances)."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import HTMLResponse, JSONResponse
+from pydantic import BaseModel, Field, ValidationError
+from sosenki_platform.auth.dependency import CurrentPrincipal
+from sosenki_platform.errors import Forbidden, Unauthorized
+from sosenki_platform.logging import get_logger
+from sqlalchemy.exc import DBAPIError, InterfaceError
+
+from bot_gateway.adapters.repository import Repository
+from bot_gateway.adapters.services import Refused
+from bot_gateway.domain.initdata import InvalidInitData, validate_init_data
+from bot_gateway.gateway import Gateway
+
+log = get_logger(__name__)
+
+router = APIRouter(tags=["bot-gateway"])
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+RETRY_AFTER_SECONDS = 5
+MINIAPP_PAGE = Path(__file__).parent / "miniapp.html"
+
+
+def _gateway(request: Request) -> Gateway:
+    gateway: Gateway = request.app.state.gateway
+    return gateway
+
+
+def _unavailable(reason: str) -> JSONResponse:
+    return JSONResponse(
+        {"detail": reason},
+        status_code=503,
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
+
+
+@router.post("/telegram/webhook", include_in_schema=False)
+async def telegram_webhook(request: Request) -> Response:
+    """Telegram's updates. 200 once the update is handled (or was seen before), whatever the
+    user is answered; 401 without the right secret; 503 only when the gateway cannot work."""
+    gateway = _gateway(request)
+    expected = gateway.settings.telegram_webhook_secret.encode()
+    given = request.headers.get(SECRET_HEADER, "").encode()
+    if not expected or not hmac.compare_digest(given, expected):
+        raise Unauthorized("Wrong or missing secret token")
+    if not gateway.has_token:
+        return _unavailable("The gateway has no bot token")
+    try:
+        data = await request.json()
+    except ValueError:
+        log.warning("update_not_json")
+        return JSONResponse({"ok": True})
+    try:
+        outcome = await gateway.receive(data)
+    except ValidationError as exc:  # Telegram would only send the same again: drop it, loudly
+        log.warning("update_unreadable", error=str(exc)[:500])
+        return JSONResponse({"ok": True, "outcome": "unreadable"})
+    except (DBAPIError, InterfaceError, OSError) as exc:
+        log.warning("update_deferred", error=repr(exc))
+        return _unavailable("The gateway's database is not available")
+    return JSONResponse({"ok": True, "outcome": outcome})
+
+
+# Invitations ------------------------------------------------------------------------------
+
+
+class JoinLinkIn(BaseModel):
+    user_id: int = Field(gt=0, description="The user the invited Telegram account becomes")
+    community_id: int
+
+
+class JoinLinkOut(BaseModel):
+    token: str
+    start_parameter: str
+    link: str
+
+
+@router.post("/api/gateway/join-links", status_code=201, response_model=JoinLinkOut)
+async def create_join_link(body: JoinLinkIn, request: Request, principal: CurrentPrincipal) -> Any:
+    """A one-time deep link (``/start join_<token>``) that links whoever opens it to
+    ``user_id``. Only a treasurer of the community may make one."""
+    gateway = _gateway(request)
+    services = gateway.services
+    bearer = request.headers.get("authorization", "").partition(" ")[2]
+    try:
+        community = await services.get(services.ledger(f"/communities/{body.community_id}"), bearer)
+    except Refused:
+        community = {}
+    if community.get("my_role") != "treasurer":
+        raise Forbidden(f"Only a treasurer of community {body.community_id} may do this")
+    token = secrets.token_urlsafe(18)
+    async with gateway.unit_of_work() as session:
+        await Repository(session).create_join_link(
+            token, body.user_id, body.community_id, principal.subject
+        )
+    start = f"join_{token}"
+    username = gateway.bot_username or "sosenki_bot"
+    return JoinLinkOut(
+        token=token, start_parameter=start, link=f"https://t.me/{username}?start={start}"
+    )
+
+
+# Mini App ---------------------------------------------------------------------------------
+
+
+class SessionIn(BaseModel):
+    init_data: str = Field(min_length=1, max_length=4096)
+
+
+class SessionOut(BaseModel):
+    token: str
+    user_id: int
+    expires_in: int
+    communities: list[int]
+    groups: list[int]
+
+
+@router.post("/miniapp/session", response_model=SessionOut)
+async def miniapp_session(body: SessionIn, request: Request) -> Any:
+    """Exchange Telegram's signed ``initData`` for a short-lived token the services accept."""
+    gateway = _gateway(request)
+    settings = gateway.settings
+    try:
+        user = validate_init_data(
+            body.init_data, settings.telegram_bot_token, settings.initdata_max_age_seconds
+        )
+    except InvalidInitData as exc:
+        raise Unauthorized(f"Invalid initData: {exc}") from None
+    async with gateway.unit_of_work() as session:
+        repo = Repository(session)
+        user_id = await repo.meet(
+            user.telegram_user_id, user.username, user.first_name, user.language_code
+        )
+        communities = await repo.scopes_of(user_id, "community")
+        groups = await repo.scopes_of(user_id, "group")
+    ttl = settings.miniapp_token_ttl_seconds
+    token = gateway.services.token(user_id, communities=communities, groups=groups, ttl_seconds=ttl)
+    return SessionOut(
+        token=token, user_id=user_id, expires_in=ttl, communities=communities, groups=groups
+    )
+
+
+@router.get("/miniapp/balances")
+async def miniapp_balances(request: Request, principal: CurrentPrincipal) -> Any:
+    """The caller's balance in each of their communities, with the recent periods (from
+    reporting, asked with the caller's own token)."""
+    services = _gateway(request).services
+    bearer = request.headers.get("authorization", "").partition(" ")[2]
+    user_id = principal.user_id
+    result: list[dict[str, Any]] = []
+    for community_id in sorted(principal.communities):
+        try:
+            statement = await services.get(
+                services.reporting(
+                    f"/api/payments/communities/{community_id}/owners/{user_id}/statement"
+                ),
+                bearer,
+            )
+        except Refused:
+            continue
+        try:
+            community = await services.get(services.ledger(f"/communities/{community_id}"), bearer)
+            name = str(community.get("name", f"#{community_id}"))
+        except Refused:
+            name = f"#{community_id}"
+        result.append(
+            {
+                "community_id": community_id,
+                "name": name,
+                "currency": statement["currency"],
+                "current_balance": statement["current_balance"],
+                "periods": statement["periods"][-6:],
+            }
+        )
+    return {"user_id": user_id, "communities": result}
+
+
+@router.get("/miniapp", response_class=HTMLResponse, include_in_schema=False)
+async def miniapp_page() -> HTMLResponse:
+    return HTMLResponse(MINIAPP_PAGE.read_text(encoding="utf-8"))

@@ -1,0 +1,159 @@
+"""What users type after a command, read into values (pure; no Telegram, no database)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+
+class Unreadable(ValueError):
+    """The arguments cannot be read; ``key`` names the usage hint to show."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+_MENTION = re.compile(r"^@([A-Za-z0-9_]{3,64})$")
+
+
+def parse_amount(text: str) -> Decimal:
+    """``1000``, ``1 000``, ``1000,50``, ``1,000.50`` → a positive Decimal with at most 2 places."""
+    cleaned = text.strip().replace("\u00a0", "").replace(" ", "").replace("_", "")
+    if "," in cleaned and "." in cleaned:
+        cleaned = cleaned.replace(",", "")
+    else:
+        cleaned = cleaned.replace(",", ".")
+    try:
+        amount = Decimal(cleaned)
+    except InvalidOperation:
+        raise ValueError(f"not an amount: {text!r}") from None
+    if not amount.is_finite() or amount <= 0:
+        raise ValueError(f"not a positive amount: {text!r}")
+    exponent = amount.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -2:
+        raise ValueError(f"too many decimal places: {text!r}")
+    return amount.quantize(Decimal("0.01"))
+
+
+def mention(word: str) -> str | None:
+    match = _MENTION.match(word)
+    return match.group(1) if match else None
+
+
+@dataclass(frozen=True)
+class Pay:
+    amount: Decimal
+    comment: str | None
+    owner: str | None = None  # a @username: recorded for that owner instead of the sender
+
+
+def parse_pay(args: str) -> Pay:
+    words = args.split()
+    owner = mention(words[0]) if words else None
+    if owner:
+        words = words[1:]
+    if not words:
+        raise Unreadable("usage_pay")
+    try:
+        amount = parse_amount(words[0])
+    except ValueError:
+        raise Unreadable("usage_pay") from None
+    return Pay(amount, " ".join(words[1:]) or None, owner)
+
+
+@dataclass(frozen=True)
+class Expense:
+    amount: Decimal
+    category: str
+    vendor: str | None
+    description: str | None
+
+
+def parse_expense(args: str) -> Expense:
+    """``<amount> <category> [vendor] [— description]`` (also ``--`` or `` - `` before it)."""
+    head, description = args, None
+    for dash in (" — ", " -- ", " – ", " - "):
+        if dash in f" {args} ":
+            head, _, rest = f" {args} ".partition(dash)
+            description = rest.strip() or None
+            break
+    words = head.split()
+    if len(words) < 2:
+        raise Unreadable("usage_expense")
+    try:
+        amount = parse_amount(words[0])
+    except ValueError:
+        raise Unreadable("usage_expense") from None
+    vendor = " ".join(words[2:]) or None
+    return Expense(amount, words[1], vendor, description)
+
+
+@dataclass(frozen=True)
+class Charge:
+    owner: str
+    amount: Decimal
+    description: str
+
+
+def parse_charge(args: str) -> Charge:
+    """``@owner <amount> <description>``"""
+    words = args.split()
+    if len(words) < 3 or mention(words[0]) is None:
+        raise Unreadable("usage_charge")
+    try:
+        amount = parse_amount(words[1])
+    except ValueError:
+        raise Unreadable("usage_charge") from None
+    return Charge(str(mention(words[0])), amount, " ".join(words[2:]))
+
+
+@dataclass(frozen=True)
+class Split:
+    amount: Decimal
+    description: str
+    users: list[str] = field(default_factory=list)
+
+
+def parse_split(args: str) -> Split:
+    """``<amount> <description> [@users…]``"""
+    words = args.split()
+    if len(words) < 2:
+        raise Unreadable("usage_split")
+    try:
+        amount = parse_amount(words[0])
+    except ValueError:
+        raise Unreadable("usage_split") from None
+    users = [m for w in words[1:] if (m := mention(w))]
+    description = " ".join(w for w in words[1:] if mention(w) is None)
+    if not description:
+        raise Unreadable("usage_split")
+    return Split(amount, description, users)
+
+
+@dataclass(frozen=True)
+class Settle:
+    user: str
+    amount: Decimal
+
+
+def parse_settle(args: str) -> Settle:
+    """``@user <amount>``: I paid this user back."""
+    words = args.split()
+    if len(words) != 2 or mention(words[0]) is None:
+        raise Unreadable("usage_settle")
+    try:
+        return Settle(str(mention(words[0])), parse_amount(words[1]))
+    except ValueError:
+        raise Unreadable("usage_settle") from None
+
+
+def parse_meter(args: str) -> Decimal:
+    words = args.split()
+    if len(words) != 1:
+        raise Unreadable("usage_meter")
+    try:
+        return Decimal(words[0].replace(",", "."))
+    except InvalidOperation:
+        raise Unreadable("usage_meter") from None

@@ -1,0 +1,308 @@
+"""What the bot says, in Russian and English (from ``language_code``, overridable per chat)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+LANGUAGES = ("ru", "en")
+
+TEXTS: dict[str, dict[str, str]] = {
+    "start": {
+        "en": "Hello, {name}! I keep your community's treasury and your group's shared costs.\n"
+        "Type /help to see what I can do.",
+        "ru": "Здравствуйте, {name}! Я веду казну вашего сообщества и общие расходы группы.\n"
+        "Наберите /help, чтобы увидеть команды.",
+    },
+    "joined": {
+        "en": "Welcome, {name}! You are now linked to user {user_id}.",
+        "ru": "Добро пожаловать, {name}! Вы привязаны к пользователю {user_id}.",
+    },
+    "join_invalid": {
+        "en": "This invitation link is not valid or was already used.",
+        "ru": "Эта ссылка-приглашение недействительна или уже использована.",
+    },
+    "help": {
+        "en": "Commands:\n"
+        "/balance: your balance\n"
+        "/pay [@owner] <amount> [comment]: record a contribution\n"
+        "/expense <amount> <category> [vendor] [— description]: record an expense\n"
+        "/charge @owner <amount> <description>: charge an owner\n"
+        "/split <amount> <description> [@users]: split an expense in the group\n"
+        "/settle @user <amount>: record that you paid someone back\n"
+        "/periods: the community's periods\n"
+        "/close: close the open period\n"
+        "/carry: carry the closed period's balances into the open one\n"
+        "/meter <value>: record your meter reading\n"
+        "/report: the balance sheet\n"
+        "/undo <reason>: reverse your last entry\n"
+        "/link community <id> | /link group <id>: link this chat\n"
+        "/lang ru|en: the chat's language",
+        "ru": "Команды:\n"
+        "/balance — ваш баланс\n"
+        "/pay [@владелец] <сумма> [комментарий] — записать взнос\n"
+        "/expense <сумма> <категория> [поставщик] [— описание] — записать расход\n"
+        "/charge @владелец <сумма> <описание> — начислить владельцу\n"
+        "/split <сумма> <описание> [@участники] — разделить расход в группе\n"
+        "/settle @участник <сумма> — записать, что вы вернули долг\n"
+        "/periods — периоды сообщества\n"
+        "/close — закрыть открытый период\n"
+        "/carry — перенести остатки закрытого периода в открытый\n"
+        "/meter <показание> — записать показание счётчика\n"
+        "/report — оборотная ведомость\n"
+        "/undo <причина> — отменить вашу последнюю запись\n"
+        "/link community <id> | /link group <id> — привязать этот чат\n"
+        "/lang ru|en — язык чата",
+    },
+    "usage_pay": {
+        "en": "Usage: /pay [@owner] <amount> [comment], e.g. /pay 1000 June",
+        "ru": "Формат: /pay [@владелец] <сумма> [комментарий], например /pay 1000 июнь",
+    },
+    "usage_expense": {
+        "en": "Usage: /expense <amount> <category> [vendor] [— description]",
+        "ru": "Формат: /expense <сумма> <категория> [поставщик] [— описание]",
+    },
+    "usage_charge": {
+        "en": "Usage: /charge @owner <amount> <description>",
+        "ru": "Формат: /charge @владелец <сумма> <описание>",
+    },
+    "usage_split": {
+        "en": "Usage: /split <amount> <description> [@users…]",
+        "ru": "Формат: /split <сумма> <описание> [@участники…]",
+    },
+    "usage_settle": {
+        "en": "Usage: /settle @user <amount>",
+        "ru": "Формат: /settle @участник <сумма>",
+    },
+    "usage_meter": {"en": "Usage: /meter <value>", "ru": "Формат: /meter <показание>"},
+    "usage_link": {
+        "en": "Usage: /link community <id> or /link group <id>",
+        "ru": "Формат: /link community <id> или /link group <id>",
+    },
+    "usage_lang": {"en": "Usage: /lang ru|en", "ru": "Формат: /lang ru|en"},
+    "usage_undo": {
+        "en": "Usage: /undo <reason>",
+        "ru": "Формат: /undo <причина>",
+    },
+    "lang_set": {"en": "This chat now speaks English.", "ru": "Теперь в этом чате русский язык."},
+    "linked_community": {
+        "en": "This chat is linked to community {name} (#{id}).",
+        "ru": "Этот чат привязан к сообществу {name} (№{id}).",
+    },
+    "linked_group": {
+        "en": "This chat is linked to group {name} (#{id}).",
+        "ru": "Этот чат привязан к группе {name} (№{id}).",
+    },
+    "link_refused_community": {
+        "en": "Only a treasurer of community #{id} may link a chat to it.",
+        "ru": "Привязать чат к сообществу №{id} может только его казначей.",
+    },
+    "link_refused_group": {
+        "en": "Only an owner of group #{id} may link a chat to it.",
+        "ru": "Привязать чат к группе №{id} может только её владелец.",
+    },
+    "no_community": {
+        "en": "This chat is not linked to a community and you belong to none I know of. "
+        "A treasurer can link a group chat with /link community <id>.",
+        "ru": "Этот чат не привязан к сообществу, и я не знаю ваших сообществ. "
+        "Казначей может привязать групповой чат командой /link community <id>.",
+    },
+    "no_group": {
+        "en": "This chat is not linked to a splits group (/link group <id>).",
+        "ru": "Этот чат не привязан к группе расходов (/link group <id>).",
+    },
+    "no_open_period": {
+        "en": "Community #{id} has no open period.",
+        "ru": "В сообществе №{id} нет открытого периода.",
+    },
+    "no_closed_period": {
+        "en": "Community #{id} has no closed period to carry forward.",
+        "ru": "В сообществе №{id} нет закрытого периода для переноса.",
+    },
+    "unknown_user": {
+        "en": "I do not know @{username} yet: they should write to me once (/start).",
+        "ru": "Я ещё не знаю @{username}: пусть напишет мне один раз (/start).",
+    },
+    "no_meter": {
+        "en": "You have no meter in community #{id}.",
+        "ru": "У вас нет счётчика в сообществе №{id}.",
+    },
+    "nothing_to_undo": {
+        "en": "You have no entry to reverse.",
+        "ru": "У вас нет записи для отмены.",
+    },
+    "balance_line": {
+        "en": "{community}, {period}: balance {balance} (paid {paid}, expenses {expenses}, "
+        "charges {charges})",
+        "ru": "{community}, {period}: баланс {balance} (взносы {paid}, расходы {expenses}, "
+        "начисления {charges})",
+    },
+    "balance_none": {
+        "en": "No balance yet in {community}.",
+        "ru": "В {community} пока нет баланса.",
+    },
+    "periods_line": {"en": "#{id} {name}: {status}", "ru": "№{id} {name}: {status}"},
+    "periods_none": {"en": "No periods yet.", "ru": "Периодов пока нет."},
+    "report_head": {
+        "en": "Balance sheet, {period}:",
+        "ru": "Оборотная ведомость, {period}:",
+    },
+    "report_line": {"en": "{owner}: {balance}", "ru": "{owner}: {balance}"},
+    "report_total": {"en": "Total: {total}", "ru": "Итого: {total}"},
+    "confirm_question": {"en": "{summary}\nConfirm?", "ru": "{summary}\nПодтвердить?"},
+    "confirm_yes": {"en": "✅ Confirm", "ru": "✅ Подтвердить"},
+    "confirm_no": {"en": "✖ Cancel", "ru": "✖ Отмена"},
+    "confirmed": {
+        "en": "{summary}\nSent, waiting for the result…",
+        "ru": "{summary}\nОтправлено, ждём результат…",
+    },
+    "cancelled": {"en": "{summary}\nCancelled.", "ru": "{summary}\nОтменено."},
+    "already_decided": {"en": "Already done.", "ru": "Уже сделано."},
+    "not_yours": {
+        "en": "Only the person who asked can confirm this.",
+        "ru": "Подтвердить может только тот, кто это запросил.",
+    },
+    "still_processing": {
+        "en": "Still being processed; I will tell you when it is done.",
+        "ru": "Ещё обрабатывается; я сообщу, когда будет готово.",
+    },
+    "refused": {"en": "Refused: {detail}", "ru": "Отказано: {detail}"},
+    "unavailable": {
+        "en": "The service is not available right now; please try again later.",
+        "ru": "Сервис сейчас недоступен, попробуйте позже.",
+    },
+    "failed": {
+        "en": "Something went wrong; please try again later.",
+        "ru": "Что-то пошло не так, попробуйте позже.",
+    },
+    "summary_pay": {
+        "en": "Contribution of {amount} from {owner} to {period}{comment}",
+        "ru": "Взнос {amount} от {owner} в {period}{comment}",
+    },
+    "summary_expense": {
+        "en": "Expense {amount}, {category}{vendor}{description} in {period}",
+        "ru": "Расход {amount}, {category}{vendor}{description} в {period}",
+    },
+    "summary_charge": {
+        "en": "Charge {amount} to {owner}: {description} in {period}",
+        "ru": "Начисление {amount} владельцу {owner}: {description} в {period}",
+    },
+    "summary_close": {"en": "Close period {period}", "ru": "Закрыть период {period}"},
+    "summary_carry": {
+        "en": "Carry the balances of {from_period} into {to_period}",
+        "ru": "Перенести остатки {from_period} в {to_period}",
+    },
+    "summary_meter": {
+        "en": "Meter reading {value} ({meter}) on {date}",
+        "ru": "Показание счётчика {value} ({meter}) на {date}",
+    },
+    "summary_undo": {
+        "en": "Reverse {entry} #{entry_id} of {amount}: {reason}",
+        "ru": "Отменить {entry} №{entry_id} на {amount}: {reason}",
+    },
+    "summary_split": {
+        "en": "Split {amount} for {description} between {people}",
+        "ru": "Разделить {amount} за {description} между: {people}",
+    },
+    "summary_settle": {
+        "en": "You paid {user} {amount}",
+        "ru": "Вы вернули {user} {amount}",
+    },
+    "split_pick": {
+        "en": "Split {amount} for {description}. Tap people to include, then Done.",
+        "ru": "Разделить {amount} за {description}. Отметьте участников и нажмите Готово.",
+    },
+    "split_done": {"en": "Done", "ru": "Готово"},
+    "done_contribution": {
+        "en": "Recorded: contribution {amount} from {owner}{comment}.",
+        "ru": "Записано: взнос {amount} от {owner}{comment}.",
+    },
+    "done_expense": {
+        "en": "Recorded: expense {amount}, {category}.",
+        "ru": "Записано: расход {amount}, {category}.",
+    },
+    "done_charge": {
+        "en": "Recorded: charge {amount} to {owner}.",
+        "ru": "Записано: начисление {amount} владельцу {owner}.",
+    },
+    "done_period_closed": {"en": "Period #{id} is closed.", "ru": "Период №{id} закрыт."},
+    "done_carried": {
+        "en": "Carried {total} from period #{from_id} into #{to_id}.",
+        "ru": "Перенесено {total} из периода №{from_id} в №{to_id}.",
+    },
+    "done_reading": {"en": "Reading {value} recorded.", "ru": "Показание {value} записано."},
+    "done_split": {
+        "en": "Recorded: {description}, {amount}.",
+        "ru": "Записано: {description}, {amount}.",
+    },
+    "done_settlement": {
+        "en": "Recorded: {amount} paid back.",
+        "ru": "Записано: возврат {amount}.",
+    },
+    "done_other": {"en": "Done.", "ru": "Готово."},
+    "notify_contribution": {
+        "en": "{actor} recorded a contribution of {amount} from {owner}{comment}",
+        "ru": "{actor} записал(а) взнос {amount} от {owner}{comment}",
+    },
+    "notify_expense": {
+        "en": "{actor} recorded {amount} {category}",
+        "ru": "{actor} записал(а) расход {amount}: {category}",
+    },
+    "notify_charge": {
+        "en": "{actor} charged {owner} {amount}: {description}",
+        "ru": "{actor} начислил(а) {owner} {amount}: {description}",
+    },
+    "notify_reversal": {
+        "en": "{actor} reversed {entry} #{entry_id}: {reason}",
+        "ru": "{actor} отменил(а) {entry} №{entry_id}: {reason}",
+    },
+    "notify_split_expense": {
+        "en": "{actor} added {description}: {amount}",
+        "ru": "{actor} добавил(а) {description}: {amount}",
+    },
+    "notify_settlement": {
+        "en": "{payer} paid {payee} {amount}",
+        "ru": "{payer} заплатил(а) {payee} {amount}",
+    },
+    "notify_period_closed": {
+        "en": "Period #{id} is closed.{audit}",
+        "ru": "Период №{id} закрыт.{audit}",
+    },
+    "audit_head": {"en": "\nAudit chain head: {hash}", "ru": "\nГолова цепочки аудита: {hash}"},
+    "statement": {
+        "en": "Period #{id} of {community} is closed. Your statement:\n"
+        "contributions {paid}\nexpenses {expenses}\ncharges {charges}\npaid expenses {paid_exp}\n"
+        "balance {balance}",
+        "ru": "Период №{id} сообщества {community} закрыт. Ваша выписка:\n"
+        "взносы {paid}\nрасходы {expenses}\nначисления {charges}\nоплаченные расходы "
+        "{paid_exp}\nбаланс {balance}",
+    },
+    "link_created": {
+        "en": "Invitation: {link}",
+        "ru": "Приглашение: {link}",
+    },
+    "entry_contribution": {"en": "contribution", "ru": "взнос"},
+    "entry_expense": {"en": "expense", "ru": "расход"},
+    "entry_charge": {"en": "charge", "ru": "начисление"},
+}
+
+
+def language_of(code: str | None) -> str:
+    """``ru`` for Russian (and its neighbours), else English."""
+    if code and code.lower().split("-")[0] in ("ru", "uk", "be", "kk"):
+        return "ru"
+    return "en"
+
+
+def say(key: str, lang: str, **values: Any) -> str:
+    templates = TEXTS[key]
+    return templates.get(lang, templates["en"]).format(**values)
+
+
+def money(amount: Decimal | str, currency: str, lang: str) -> str:
+    """``5,000.00 RUB`` in English, ``5 000,00 RUB`` in Russian."""
+    value = Decimal(amount)
+    text = f"{value:,.2f}"
+    if lang == "ru":
+        text = text.replace(",", "\u00a0").replace(".", ",")
+    return f"{text} {currency}"

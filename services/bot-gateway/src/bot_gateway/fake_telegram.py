@@ -1,0 +1,312 @@
+"""A fake Telegram Bot API server for tests and local runs (there is no Telegram here).
+
+It answers ``/bot<token>/<method>`` like the real Bot API (form or JSON bodies), records every
+call, and can be told to answer the next N calls of a method with 429 (``retry_after``) or a 5xx.
+``getUpdates`` hands out updates queued through the control API (for polling mode).
+
+Control API (JSON):
+- ``GET /_fake/calls[?method=sendMessage]``: the recorded calls, oldest first;
+- ``POST /_fake/fail`` ``{"method": "sendMessage", "times": 1, "status": 429, "retry_after": 2}``;
+- ``POST /_fake/updates`` ``{...update...}``: queue an update for ``getUpdates``;
+- ``POST /_fake/reset``: forget calls, failures and updates.
+
+Run it with ``python -m bot_gateway.fake_telegram --port 8081``; tests start it in-process with
+:class:`FakeTelegram`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import BodyPartReader, web
+
+BOT_ID = 4242
+BOT_USERNAME = "sosenki_test_bot"
+
+
+@dataclass
+class Call:
+    method: str
+    token: str
+    params: dict[str, Any]
+    at: float
+    status: int
+    files: dict[str, int] = field(default_factory=dict)  # field name -> size in bytes
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "method": self.method,
+            "token": self.token,
+            "params": self.params,
+            "at": self.at,
+            "status": self.status,
+            "files": self.files,
+        }
+
+
+@dataclass
+class Failure:
+    status: int
+    times: int
+    retry_after: int | None = None
+
+
+class FakeTelegram:
+    """The fake server; ``await start()`` listens on a free port (or ``port``)."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.host = host
+        self.port = port
+        self.calls: list[Call] = []
+        self.failures: dict[str, list[Failure]] = {}
+        self.updates: list[dict[str, Any]] = []
+        self.webhook: dict[str, Any] = {}
+        self._next_message_id = 1000
+        self._new_update = asyncio.Event()
+        self._runner: web.AppRunner | None = None
+        self.app = web.Application(client_max_size=20 * 1024 * 1024)
+        self.app.router.add_get("/_fake/calls", self._get_calls)
+        self.app.router.add_post("/_fake/fail", self._post_fail)
+        self.app.router.add_post("/_fake/updates", self._post_update)
+        self.app.router.add_post("/_fake/reset", self._post_reset)
+        self.app.router.add_route("*", "/bot{token}/{method}", self._bot_method)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    async def start(self) -> FakeTelegram:
+        self._runner = web.AppRunner(self.app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.host, self.port)
+        await site.start()
+        server = site._server
+        if self.port == 0 and server is not None:
+            sockets = getattr(server, "sockets", None) or []
+            self.port = int(sockets[0].getsockname()[1])
+        return self
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    # What tests use in-process ------------------------------------------------------------
+
+    def fail_next(
+        self, method: str, *, times: int = 1, status: int = 429, retry_after: int | None = None
+    ) -> None:
+        self.failures.setdefault(method, []).append(Failure(status, times, retry_after))
+
+    def sent(self, method: str = "sendMessage") -> list[Call]:
+        """Successful calls of ``method`` (what the user actually saw)."""
+        return [c for c in self.calls if c.method == method and c.status == 200]
+
+    def texts(self, chat_id: int | None = None) -> list[str]:
+        return [
+            str(c.params.get("text"))
+            for c in self.sent("sendMessage")
+            if chat_id is None or int(c.params.get("chat_id", 0)) == chat_id
+        ]
+
+    def queue_update(self, update: dict[str, Any]) -> None:
+        self.updates.append(update)
+        self._new_update.set()
+
+    def reset(self) -> None:
+        self.calls.clear()
+        self.failures.clear()
+        self.updates.clear()
+
+    # HTTP -------------------------------------------------------------------------------
+
+    async def _get_calls(self, request: web.Request) -> web.Response:
+        method = request.query.get("method")
+        calls = [c.as_json() for c in self.calls if method is None or c.method == method]
+        return web.json_response(calls)
+
+    async def _post_fail(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        self.fail_next(
+            str(body["method"]),
+            times=int(body.get("times", 1)),
+            status=int(body.get("status", 429)),
+            retry_after=body.get("retry_after"),
+        )
+        return web.json_response({"ok": True})
+
+    async def _post_update(self, request: web.Request) -> web.Response:
+        self.queue_update(await request.json())
+        return web.json_response({"ok": True})
+
+    async def _post_reset(self, request: web.Request) -> web.Response:
+        self.reset()
+        return web.json_response({"ok": True})
+
+    async def _bot_method(self, request: web.Request) -> web.Response:
+        token = request.match_info["token"]
+        method = request.match_info["method"]
+        params, files = await _read_params(request)
+        failure = self._take_failure(method)
+        if failure is not None:
+            self.calls.append(Call(method, token, params, time.time(), failure.status, files))
+            body: dict[str, Any] = {
+                "ok": False,
+                "error_code": failure.status,
+                "description": "Too Many Requests: retry later"
+                if failure.status == 429
+                else "Internal Server Error",
+            }
+            if failure.retry_after is not None:
+                body["parameters"] = {"retry_after": failure.retry_after}
+            return web.json_response(body, status=failure.status)
+        if method == "getUpdates":
+            result: Any = await self._get_updates(params)
+        else:
+            result = self._answer(method, params)
+        self.calls.append(Call(method, token, params, time.time(), 200, files))
+        return web.json_response({"ok": True, "result": result})
+
+    def _take_failure(self, method: str) -> Failure | None:
+        pending = self.failures.get(method)
+        if not pending:
+            return None
+        failure = pending[0]
+        failure.times -= 1
+        if failure.times <= 0:
+            pending.pop(0)
+        return failure
+
+    async def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        offset = int(params.get("offset") or 0)
+        timeout = min(float(params.get("timeout") or 0), 5.0)
+        # Confirmed updates (below offset) are forgotten, as Telegram does.
+        self.updates = [u for u in self.updates if int(u["update_id"]) >= offset]
+        if not self.updates and timeout > 0:
+            self._new_update.clear()
+            try:
+                await asyncio.wait_for(self._new_update.wait(), timeout)
+            except TimeoutError:
+                pass
+        return list(self.updates)
+
+    def _answer(self, method: str, params: dict[str, Any]) -> Any:
+        if method == "getMe":
+            return {
+                "id": BOT_ID,
+                "is_bot": True,
+                "first_name": "SOSenki",
+                "username": BOT_USERNAME,
+                "can_join_groups": True,
+                "can_read_all_group_messages": False,
+                "supports_inline_queries": False,
+            }
+        if method in ("sendMessage", "sendPhoto", "editMessageText"):
+            return self._message(method, params)
+        if method == "setWebhook":
+            self.webhook = params
+        if method == "deleteWebhook":
+            self.webhook = {}
+        if method == "getWebhookInfo":
+            return {
+                "url": self.webhook.get("url", ""),
+                "has_custom_certificate": False,
+                "pending_update_count": 0,
+            }
+        return True
+
+    def _message(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        chat_id = int(params.get("chat_id") or 0)
+        if method == "editMessageText" and params.get("message_id"):
+            message_id = int(params["message_id"])
+        else:
+            self._next_message_id += 1
+            message_id = self._next_message_id
+        message: dict[str, Any] = {
+            "message_id": message_id,
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"},
+            "from": {
+                "id": BOT_ID,
+                "is_bot": True,
+                "first_name": "SOSenki",
+                "username": BOT_USERNAME,
+            },
+        }
+        if method == "sendPhoto":
+            message["photo"] = [
+                {
+                    "file_id": f"photo{message_id}",
+                    "file_unique_id": f"u{message_id}",
+                    "width": 640,
+                    "height": 480,
+                }
+            ]
+            if params.get("caption"):
+                message["caption"] = params["caption"]
+        else:
+            message["text"] = str(params.get("text", ""))
+        return message
+
+
+async def _read_params(request: web.Request) -> tuple[dict[str, Any], dict[str, int]]:
+    """Bot API parameters from a query string, JSON or form body (files reported by size)."""
+    params: dict[str, Any] = dict(request.query)
+    files: dict[str, int] = {}
+    content_type = request.content_type
+    if content_type == "application/json":
+        body = await request.json()
+        if isinstance(body, dict):
+            params.update(body)
+    elif content_type in ("multipart/form-data", "application/x-www-form-urlencoded"):
+        if content_type == "multipart/form-data":
+            reader = await request.multipart()
+            while (part := await reader.next()) is not None:
+                if not isinstance(part, BodyPartReader) or part.name is None:
+                    continue
+                data = await part.read()
+                if part.filename:
+                    files[part.name] = len(data)
+                else:
+                    params[part.name] = data.decode()
+        else:
+            params.update(dict(await request.post()))
+    for key, value in list(params.items()):
+        # A file sent as "attach://<part name>": report it under the parameter's name.
+        if isinstance(value, str) and value.startswith("attach://"):
+            attached = value.removeprefix("attach://")
+            if attached in files:
+                files[key] = files.pop(attached)
+        # Complex values (reply_markup, commands, …) arrive as JSON text in forms.
+        if isinstance(value, str) and value[:1] in ("{", "["):
+            try:
+                params[key] = json.loads(value)
+            except ValueError:
+                pass
+    return params, files
+
+
+async def _serve(host: str, port: int) -> None:
+    fake = await FakeTelegram(host, port).start()
+    print(f"fake Telegram Bot API on {fake.base_url}", flush=True)
+    await asyncio.Event().wait()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bot_gateway.fake_telegram")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8081)
+    args = parser.parse_args(argv)
+    try:
+        asyncio.run(_serve(args.host, args.port))
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    main()

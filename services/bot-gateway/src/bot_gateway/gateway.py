@@ -1,0 +1,254 @@
+"""The gateway's use cases: take an update from Telegram (once), let the bot's handlers answer it
+inside one transaction, and queue what they say and the commands they send.
+
+Everything an update causes is a row in the gateway's database (the update id, queued messages,
+outbox commands, pending confirmations), written in one transaction: either all of it happens or
+none of it, and Telegram's retry finds the update id and changes nothing.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Update, User
+from sosenki_contracts import topics
+from sosenki_contracts.envelope import Actor, CommandEnvelope
+from sosenki_platform.logging import get_logger
+from sosenki_platform.service import Runtime
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot_gateway.adapters.repository import Repository
+from bot_gateway.adapters.services import Services
+from bot_gateway.domain.texts import language_of, say
+from bot_gateway.settings import Settings
+
+log = get_logger(__name__)
+
+#: A bot token of the right shape for a gateway that has none (it then never calls Telegram).
+_NO_TOKEN = "0:no-token"
+
+
+def make_bot(settings: Settings) -> Bot:
+    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_base))
+    return Bot(
+        settings.telegram_bot_token or _NO_TOKEN,
+        session=session,
+        default=DefaultBotProperties(parse_mode=None, link_preview_is_disabled=True),
+    )
+
+
+class Gateway:
+    """What the handlers, the consumers and the routes share."""
+
+    def __init__(self, runtime: Runtime, settings: Settings, services: Services) -> None:
+        self.runtime = runtime
+        self.settings = settings
+        self.services = services
+        self.bot = make_bot(settings)
+        self.dispatcher = Dispatcher()
+        self.bot_username = ""
+        self._sender_wakeup: Any = None
+
+    @property
+    def has_token(self) -> bool:
+        return bool(self.settings.telegram_bot_token)
+
+    def on_sent_queued(self, wakeup: Any) -> None:
+        self._sender_wakeup = wakeup
+
+    @asynccontextmanager
+    async def unit_of_work(self) -> AsyncIterator[AsyncSession]:
+        """A transaction; the outbox relay and the message sender are nudged after it commits."""
+        async with self.runtime.unit_of_work() as session:
+            yield session
+        if self._sender_wakeup is not None:
+            self._sender_wakeup()
+
+    def topic(self, name: str) -> str:
+        return self.settings.topic(name)
+
+    async def receive(self, data: dict[str, Any]) -> str:
+        """Handle one update once: ``processed``, ``duplicate`` or ``failed`` (the user was told).
+
+        Database errors propagate (the caller answers 503 and Telegram retries)."""
+        update = Update.model_validate(data, context={"bot": self.bot})
+        async with self.unit_of_work() as session:
+            repo = Repository(session)
+            if not await repo.claim_update(update.update_id):
+                log.info("update_duplicate", update_id=update.update_id)
+                return "duplicate"
+            turn = await self._turn(repo, update)
+            try:
+                async with session.begin_nested():
+                    await self.dispatcher.feed_update(self.bot, update, turn=turn)
+                return "processed"
+            except DBAPIError:
+                raise
+            except Exception as exc:  # a bug in a handler: tell the user, do not let it retry
+                log.exception("update_failed", update_id=update.update_id, error=repr(exc))
+                if turn.chat_id:
+                    await repo.enqueue(
+                        turn.chat_id, "sendMessage", {"text": say("failed", turn.lang)}
+                    )
+                return "failed"
+
+    async def _turn(self, repo: Repository, update: Update) -> Turn:
+        user: User | None = None
+        chat_id, chat_type = 0, "private"
+        if update.message is not None:
+            user, chat_id, chat_type = (
+                update.message.from_user,
+                update.message.chat.id,
+                update.message.chat.type,
+            )
+        elif update.callback_query is not None:
+            user = update.callback_query.from_user
+            message = update.callback_query.message
+            if message is not None:
+                chat_id, chat_type = message.chat.id, message.chat.type
+        elif update.edited_message is not None:
+            user, chat_id, chat_type = (
+                update.edited_message.from_user,
+                update.edited_message.chat.id,
+                update.edited_message.chat.type,
+            )
+        user_id = None
+        if user is not None and not user.is_bot:
+            user_id = await repo.meet(user.id, user.username, user.first_name, user.language_code)
+        chat = await repo.chat(chat_id) if chat_id else None
+        lang = (chat.language if chat is not None else None) or language_of(
+            user.language_code if user else None
+        )
+        return Turn(
+            gateway=self,
+            repo=repo,
+            update_id=update.update_id,
+            chat_id=chat_id,
+            chat_type=str(chat_type),
+            telegram_user=user,
+            user_id=user_id,
+            lang=lang,
+            community_id=chat.community_id if chat is not None else None,
+            splits_group_id=chat.splits_group_id if chat is not None else None,
+        )
+
+
+@dataclass
+class Turn:
+    """One update being answered: who, where, in which language, and the way to answer."""
+
+    gateway: Gateway
+    repo: Repository
+    update_id: int
+    chat_id: int
+    chat_type: str
+    telegram_user: User | None
+    user_id: int | None
+    lang: str
+    community_id: int | None = None
+    splits_group_id: int | None = None
+    said: list[str] = field(default_factory=list)
+
+    @property
+    def is_private(self) -> bool:
+        return self.chat_type == "private"
+
+    @property
+    def name(self) -> str:
+        user = self.telegram_user
+        return user.first_name if user is not None else ""
+
+    def t(self, key: str, **values: Any) -> str:
+        return say(key, self.lang, **values)
+
+    async def reply(self, text: str, keyboard: InlineKeyboardMarkup | None = None) -> None:
+        params: dict[str, Any] = {"text": text}
+        if keyboard is not None:
+            params["reply_markup"] = keyboard.model_dump(mode="json", exclude_none=True)
+        self.said.append(text)
+        await self.repo.enqueue(self.chat_id, "sendMessage", params)
+
+    async def say(self, key: str, **values: Any) -> None:
+        await self.reply(self.t(key, **values))
+
+    async def edit(self, message_id: int, text: str) -> None:
+        await self.repo.enqueue(
+            self.chat_id, "editMessageText", {"message_id": message_id, "text": text}
+        )
+
+    async def ask_to_confirm(
+        self,
+        command_type: str,
+        payload: dict[str, Any],
+        summary: str,
+        key: str,
+        keyboard: Callable[[str], InlineKeyboardMarkup] | None = None,
+    ) -> str:
+        """Show the summary with Confirm/Cancel; the command goes out when confirmed."""
+        assert self.telegram_user is not None and self.user_id is not None
+        action_id = uuid.uuid4().hex[:16]
+        await self.repo.add_pending(
+            id=action_id,
+            chat_id=self.chat_id,
+            telegram_user_id=self.telegram_user.id,
+            user_id=self.user_id,
+            command_type=command_type,
+            payload={**payload, "_key": key},
+            summary=summary,
+            command_id=f"tg:{self.update_id}",
+            correlation_id=f"tg:{self.update_id}:{uuid.uuid4().hex[:12]}",
+            language=self.lang,
+        )
+        markup = keyboard(action_id) if keyboard else confirm_keyboard(action_id, self.lang)
+        await self.reply(self.t("confirm_question", summary=summary), markup)
+        return action_id
+
+    async def send_confirmed(self, action: Any) -> None:
+        """Send a confirmed action's command and wait for its result in this chat."""
+        # Keys starting with "_" are the gateway's notes (the Kafka key, names shown to users).
+        key = str(action.payload.get("_key", action.command_id))
+        payload = {k: v for k, v in action.payload.items() if not k.startswith("_")}
+        user = self.telegram_user
+        command = CommandEnvelope(
+            command_id=action.command_id,
+            command_type=action.command_type,
+            issuer="bot-gateway",
+            correlation_id=action.correlation_id,
+            actor=Actor(
+                kind="user",
+                id=str(action.user_id),
+                display_name=user.first_name if user is not None else None,
+            ),
+            payload=payload,
+        )
+        topic = (
+            topics.SPLITS_COMMANDS
+            if action.command_type.startswith("splits.")
+            else topics.LEDGER_COMMANDS
+        )
+        await self.repo.send_command(self.gateway.topic(topic), key, command)
+        await self.repo.await_result(
+            action.correlation_id, action.command_id, action.chat_id, action.language
+        )
+
+
+def confirm_keyboard(action_id: str, lang: str) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                InlineKeyboardButton(
+                    text=say("confirm_yes", lang), callback_data=f"ok:{action_id}"
+                ),
+                InlineKeyboardButton(text=say("confirm_no", lang), callback_data=f"no:{action_id}"),
+            ]
+        ]
+    )

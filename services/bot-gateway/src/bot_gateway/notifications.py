@@ -1,0 +1,312 @@
+"""Events back into messages (consumers of ``ledger.events.v1`` and ``splits.events.v1``).
+
+For every event: keep who belongs where (the scopes of the tokens the gateway mints), remember
+users' ledger entries (for ``/undo``), answer the user waiting for this correlation id (the
+result, or the refusal's detail), and tell linked chats when money moves; when a period closes,
+each owner gets a personal statement in private chat.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sosenki_contracts import topics
+from sosenki_contracts.envelope import EventEnvelope
+from sosenki_contracts.registry import all_events
+from sosenki_platform.logging import get_logger
+from sosenki_platform.service import Runtime
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot_gateway.adapters.repository import Repository
+from bot_gateway.adapters.services import Refused, Unavailable
+from bot_gateway.domain.texts import language_of, money, say
+from bot_gateway.gateway import Gateway
+
+log = get_logger(__name__)
+
+MONEY_EVENTS = {
+    "ledger.contribution_recorded",
+    "ledger.expense_recorded",
+    "ledger.charge_recorded",
+    "splits.expense_recorded",
+    "splits.settlement_recorded",
+}
+
+
+def register_notifications(runtime: Runtime, gateway: Gateway) -> None:
+    consumer = runtime.consume_events([topics.LEDGER_EVENTS, topics.SPLITS_EVENTS])
+    notifier = Notifier(gateway)
+    for event_type, version in all_events():
+        if event_type.startswith(("ledger.", "splits.")):
+            consumer.on(event_type, version)(notifier.apply)
+
+
+class Notifier:
+    def __init__(self, gateway: Gateway) -> None:
+        self.gateway = gateway
+
+    async def apply(self, session: AsyncSession, event: EventEnvelope) -> None:
+        repo = Repository(session)
+        await self._remember(repo, event)
+        answered_chat = await self._answer_waiting(repo, event)
+        age = datetime.now(UTC) - event.occurred_at
+        if age > timedelta(hours=self.gateway.settings.notify_max_age_hours):
+            return
+        await self._notify_chats(repo, event, answered_chat)
+        if event.event_type == "ledger.period_closed":
+            await self._statements(repo, event)
+
+    # Who belongs where, and users' entries ----------------------------------------------
+
+    async def _remember(self, repo: Repository, event: EventEnvelope) -> None:
+        p, kind = event.payload, event.event_type
+        actor = event.actor
+        actor_user = int(actor.id) if actor.kind == "user" and actor.id.isdigit() else None
+        if kind == "ledger.community_created" and actor_user is not None:
+            await repo.add_member("community", p["community_id"], actor_user, "treasurer")
+        elif kind == "ledger.treasurer_appointed":
+            await repo.add_member("community", p["community_id"], p["user_id"], "treasurer")
+        elif kind == "ledger.owner_added":
+            await repo.add_member(
+                "community", p["community_id"], p["user_id"], "owner", p.get("display_name")
+            )
+        elif kind == "splits.group_created" and p.get("owner_user_id") is not None:
+            await repo.add_member("group", p["group_id"], p["owner_user_id"], "owner")
+        elif kind == "splits.member_added":
+            await repo.add_member(
+                "group",
+                p["group_id"],
+                p["user_id"],
+                p.get("role") or "member",
+                p.get("display_name"),
+            )
+        elif kind == "splits.member_removed":
+            await repo.remove_member("group", p["group_id"], p["user_id"])
+        entry = {
+            "ledger.contribution_recorded": ("contribution", "contribution_id"),
+            "ledger.expense_recorded": ("expense", "expense_id"),
+            "ledger.charge_recorded": ("charge", "charge_id"),
+        }.get(kind)
+        if entry is None:
+            return
+        name, id_field = entry
+        if p.get("kind") == "reversal" and p.get("reverses_id") is not None:
+            await repo.mark_reversed(name, int(p["reverses_id"]))
+        elif p.get("kind", "regular") in ("regular", "charge") and actor_user is not None:
+            await repo.remember_entry(
+                entry=name,
+                entry_id=p[id_field],
+                period_id=p["period_id"],
+                community_id=p["community_id"],
+                actor_user_id=actor_user,
+                amount=str(p["amount"]),
+                currency=p["currency"],
+            )
+
+    # The user who waits for this result ---------------------------------------------------
+
+    async def _answer_waiting(self, repo: Repository, event: EventEnvelope) -> int | None:
+        if not event.correlation_id:
+            return None
+        waiting = await repo.take_awaited(event.correlation_id)
+        if waiting is None:
+            return None
+        lang = waiting.language
+        text = await self._result_text(repo, event, lang)
+        await repo.enqueue(waiting.chat_id, "sendMessage", {"text": text})
+        return int(waiting.chat_id)
+
+    async def _result_text(self, repo: Repository, event: EventEnvelope, lang: str) -> str:
+        p, kind = event.payload, event.event_type
+        if kind.endswith(".command_rejected"):
+            return say("refused", lang, detail=p.get("detail", ""))
+        if kind == "ledger.contribution_recorded":
+            owner = await repo.name_of(int(p["owner_id"]), p["community_id"])
+            comment = f" ({p['comment']})" if p.get("comment") else ""
+            return say(
+                "done_contribution",
+                lang,
+                amount=money(p["amount"], p["currency"], lang),
+                owner=owner,
+                comment=comment,
+            )
+        if kind == "ledger.expense_recorded":
+            return say(
+                "done_expense",
+                lang,
+                amount=money(p["amount"], p["currency"], lang),
+                category=p.get("payment_type", ""),
+            )
+        if kind == "ledger.charge_recorded":
+            owner = await repo.name_of(int(p["owner_id"]), p["community_id"])
+            return say(
+                "done_charge", lang, amount=money(p["amount"], p["currency"], lang), owner=owner
+            )
+        if kind == "ledger.period_closed":
+            return say("done_period_closed", lang, id=p["period_id"])
+        if kind == "ledger.balances_carried_forward":
+            return say(
+                "done_carried",
+                lang,
+                total=money(p["total_carried"], p["currency"], lang),
+                from_id=p["from_period_id"],
+                to_id=p["to_period_id"],
+            )
+        if kind == "ledger.meter_reading_recorded":
+            return say("done_reading", lang, value=p["value"])
+        if kind == "splits.expense_recorded":
+            return say(
+                "done_split",
+                lang,
+                description=p["description"],
+                amount=money(p["total_amount"], p["currency"], lang),
+            )
+        if kind == "splits.settlement_recorded":
+            return say("done_settlement", lang, amount=money(p["amount"], p["currency"], lang))
+        return say("done_other", lang)
+
+    # Linked chats --------------------------------------------------------------------------
+
+    async def _notify_chats(
+        self, repo: Repository, event: EventEnvelope, answered_chat: int | None
+    ) -> None:
+        p, kind = event.payload, event.event_type
+        if kind not in MONEY_EVENTS and kind != "ledger.period_closed":
+            return
+        if kind.startswith("ledger."):
+            chats = await repo.chats_linked_to(community_id=int(p["community_id"]))
+        elif p.get("group_id") is not None:
+            chats = await repo.chats_linked_to(group_id=int(p["group_id"]))
+        else:
+            chats = []
+        chats = [c for c in chats if c != answered_chat]
+        if not chats:
+            return
+        audit = ""
+        if kind == "ledger.period_closed":
+            audit = await self._audit_head(int(p["community_id"]))
+        for chat_id in chats:
+            chat = await repo.chat(chat_id)
+            lang = (chat.language if chat is not None else None) or "ru"
+            text = await self._chat_text(repo, event, lang, audit)
+            if text:
+                await repo.enqueue(chat_id, "sendMessage", {"text": text})
+
+    async def _chat_text(
+        self, repo: Repository, event: EventEnvelope, lang: str, audit: str
+    ) -> str | None:
+        p, kind = event.payload, event.event_type
+        actor = event.actor.display_name or (
+            await repo.name_of(int(event.actor.id)) if event.actor.id.isdigit() else event.actor.id
+        )
+        community_id = p.get("community_id")
+        if kind == "ledger.period_closed":
+            head = say("audit_head", lang, hash=audit) if audit else ""
+            return say("notify_period_closed", lang, id=p["period_id"], audit=head)
+        if p.get("kind") == "reversal":
+            entry = kind.removeprefix("ledger.").removesuffix("_recorded")
+            return say(
+                "notify_reversal",
+                lang,
+                actor=actor,
+                entry=say(f"entry_{entry}", lang),
+                entry_id=p.get("reverses_id"),
+                reason=p.get("reason") or "",
+            )
+        if kind == "ledger.contribution_recorded":
+            if p.get("kind") == "opening":
+                return None
+            owner = await repo.name_of(int(p["owner_id"]), community_id)
+            comment = f" ({p['comment']})" if p.get("comment") else ""
+            return say(
+                "notify_contribution",
+                lang,
+                actor=actor,
+                owner=owner,
+                comment=comment,
+                amount=money(p["amount"], p["currency"], lang),
+            )
+        if kind == "ledger.expense_recorded":
+            return say(
+                "notify_expense",
+                lang,
+                actor=actor,
+                amount=money(p["amount"], p["currency"], lang),
+                category=p.get("payment_type") or p.get("description") or "",
+            )
+        if kind == "ledger.charge_recorded":
+            if p.get("kind") == "opening":
+                return None
+            owner = await repo.name_of(int(p["owner_id"]), community_id)
+            return say(
+                "notify_charge",
+                lang,
+                actor=actor,
+                owner=owner,
+                amount=money(p["amount"], p["currency"], lang),
+                description=p.get("description", ""),
+            )
+        if kind == "splits.expense_recorded":
+            return say(
+                "notify_split_expense",
+                lang,
+                actor=actor,
+                description=p["description"],
+                amount=money(p["total_amount"], p["currency"], lang),
+            )
+        if kind == "splits.settlement_recorded":
+            return say(
+                "notify_settlement",
+                lang,
+                payer=await repo.name_of(int(p["paid_by_user_id"])),
+                payee=await repo.name_of(int(p["paid_to_user_id"])),
+                amount=money(p["amount"], p["currency"], lang),
+            )
+        return None
+
+    async def _audit_head(self, community_id: int) -> str:
+        services = self.gateway.services
+        try:
+            head = await services.get(
+                services.reporting("/api/audit/head"),
+                services.service_token(),
+                {"community_id": community_id},
+            )
+        except (Refused, Unavailable) as exc:
+            log.info("audit_head_unavailable", error=repr(exc))
+            return ""
+        return str(head.get("hash") or "")
+
+    # Personal statements at period close ---------------------------------------------------
+
+    async def _statements(self, repo: Repository, event: EventEnvelope) -> None:
+        p = event.payload
+        services = self.gateway.services
+        try:
+            sheet: dict[str, Any] = await services.get(
+                services.ledger(f"/periods/{p['period_id']}/balance-sheet"),
+                services.service_token(),
+            )
+            community = await services.get(
+                services.ledger(f"/communities/{p['community_id']}"), services.service_token()
+            )
+        except Refused as exc:
+            log.warning("statement_unavailable", error=repr(exc))
+            return
+        currency = str(sheet.get("currency") or community.get("base_currency") or "RUB")
+        for entry in sheet.get("entries", []):
+            for person in await repo.telegram_ids_of(int(entry["owner_id"])):
+                lang = language_of(person.language_code)
+                text = say(
+                    "statement",
+                    lang,
+                    id=p["period_id"],
+                    community=community.get("name", ""),
+                    paid=money(entry["total_contributions"], currency, lang),
+                    expenses=money(entry["total_expenses"], currency, lang),
+                    charges=money(entry["total_charges"], currency, lang),
+                    paid_exp=money(entry["total_paid_expenses"], currency, lang),
+                    balance=money(entry["balance"], currency, lang),
+                )
+                await repo.enqueue(int(person.telegram_user_id), "sendMessage", {"text": text})

@@ -1,0 +1,537 @@
+"""The bot's commands: thin translators from Telegram messages into queries, confirmations and
+commands. Everything they say goes through ``turn`` (queued in the update's transaction).
+
+Only ``message`` handlers are registered, so an edited message never runs a command again;
+aiogram's ``Command`` filter accepts ``/cmd@thisbot`` and ignores ``/cmd@otherbot``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from aiogram import F, Router
+from aiogram.filters import Command, CommandObject, CommandStart
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+
+from bot_gateway.adapters.services import Refused, Unavailable
+from bot_gateway.domain import parsing
+from bot_gateway.domain.texts import money
+from bot_gateway.gateway import Turn
+from bot_gateway.telegram import queries
+
+
+class Stop(Exception):
+    """The command cannot go on; the user was already told why."""
+
+
+async def _guard(turn: Turn, action: Any) -> None:
+    try:
+        await action
+    except Stop:
+        pass
+    except parsing.Unreadable as unreadable:
+        await turn.say(unreadable.key)
+    except Unavailable:
+        await turn.say("unavailable")
+    except Refused as refusal:
+        await turn.say("refused", detail=refusal.detail)
+
+
+# Start, help, language, linking --------------------------------------------------------------
+
+
+async def start(message: Message, command: CommandObject, turn: Turn) -> None:
+    payload = (command.args or "").strip()
+    if payload.startswith("join_") and turn.telegram_user is not None:
+        link = await turn.repo.use_join_link(payload.removeprefix("join_"), turn.telegram_user.id)
+        if link is None:
+            await turn.say("join_invalid")
+            return
+        await turn.repo.link_user(turn.telegram_user.id, int(link.user_id))
+        await turn.say("joined", name=turn.name, user_id=link.user_id)
+        return
+    await turn.say("start", name=turn.name)
+
+
+async def help_(message: Message, turn: Turn) -> None:
+    await turn.say("help")
+
+
+async def lang(message: Message, command: CommandObject, turn: Turn) -> None:
+    choice = (command.args or "").strip().lower()
+    if choice not in ("ru", "en"):
+        await turn.say("usage_lang")
+        return
+    await turn.repo.save_chat(turn.chat_id, turn.chat_type, language=choice)
+    turn.lang = choice
+    await turn.say("lang_set")
+
+
+async def link(message: Message, command: CommandObject, turn: Turn) -> None:
+    await _guard(turn, _link(command, turn))
+
+
+async def _link(command: CommandObject, turn: Turn) -> None:
+    words = (command.args or "").split()
+    if len(words) != 2 or words[0] not in ("community", "group") or not words[1].isdigit():
+        raise parsing.Unreadable("usage_link")
+    assert turn.user_id is not None
+    kind, scope_id = words[0], int(words[1])
+    services = turn.gateway.services
+    if kind == "community":
+        try:
+            community = await services.community(turn.user_id, scope_id)
+        except Refused:
+            community = {}
+        if community.get("my_role") != "treasurer":
+            await turn.say("link_refused_community", id=scope_id)
+            return
+        await turn.repo.save_chat(
+            turn.chat_id, turn.chat_type, community_id=scope_id, linked_by=turn.user_id
+        )
+        await turn.say("linked_community", name=community.get("name", ""), id=scope_id)
+        return
+    token = services.token(turn.user_id, groups=[scope_id])
+    try:
+        group = await services.get(services.splits(f"/groups/{scope_id}"), token)
+    except Refused:
+        group = {}
+    owners = {m["user_id"] for m in group.get("members", []) if m.get("role") == "owner"}
+    if turn.user_id not in owners:
+        await turn.say("link_refused_group", id=scope_id)
+        return
+    await turn.repo.save_chat(
+        turn.chat_id, turn.chat_type, splits_group_id=scope_id, linked_by=turn.user_id
+    )
+    await turn.say("linked_group", name=group.get("name", ""), id=scope_id)
+
+
+async def migrated_to(message: Message, turn: Turn) -> None:
+    assert message.migrate_to_chat_id is not None
+    await turn.repo.migrate_chat(message.chat.id, message.migrate_to_chat_id)
+
+
+async def migrated_from(message: Message, turn: Turn) -> None:
+    assert message.migrate_from_chat_id is not None
+    await turn.repo.migrate_chat(message.migrate_from_chat_id, message.chat.id)
+
+
+# Queries ----------------------------------------------------------------------------------
+
+
+async def balance(message: Message, turn: Turn) -> None:
+    await _guard(turn, queries.balance(turn))
+
+
+async def periods(message: Message, turn: Turn) -> None:
+    await _guard(turn, queries.periods(turn))
+
+
+async def report(message: Message, turn: Turn) -> None:
+    await _guard(turn, queries.report(turn))
+
+
+# Writes that change money: confirmed first ------------------------------------------------
+
+
+async def _community(turn: Turn) -> int:
+    community_id = await queries.community_of(turn)
+    if community_id is None:
+        await turn.say("no_community")
+        raise Stop
+    return community_id
+
+
+async def _period(turn: Turn, community_id: int, status: str = "OPEN") -> dict[str, Any]:
+    assert turn.user_id is not None
+    found = await turn.gateway.services.periods(turn.user_id, community_id, status)
+    if not found:
+        await turn.say(
+            "no_open_period" if status == "OPEN" else "no_closed_period", id=community_id
+        )
+        raise Stop
+    return found[-1]
+
+
+async def _user_named(turn: Turn, username: str) -> tuple[int, str]:
+    row = await turn.repo.user_by_username(username)
+    if row is None:
+        await turn.say("unknown_user", username=username)
+        raise Stop
+    return int(row.user_id), str(row.first_name or f"@{username}")
+
+
+def _amount(turn: Turn, amount: Decimal, currency: str = "RUB") -> str:
+    return money(amount, currency, turn.lang)
+
+
+async def pay(message: Message, command: CommandObject, turn: Turn) -> None:
+    await _guard(turn, _pay(command, turn))
+
+
+async def _pay(command: CommandObject, turn: Turn) -> None:
+    assert turn.user_id is not None
+    pay = parsing.parse_pay(command.args or "")
+    community_id = await _community(turn)
+    period = await _period(turn, community_id)
+    owner_id, owner_name = turn.user_id, turn.name
+    if pay.owner:
+        owner_id, owner_name = await _user_named(turn, pay.owner)
+    currency = await queries.currency(turn, community_id)
+    summary = turn.t(
+        "summary_pay",
+        amount=_amount(turn, pay.amount, currency),
+        owner=owner_name,
+        period=period["name"],
+        comment=f" ({pay.comment})" if pay.comment else "",
+    )
+    payload = {
+        "period_id": period["id"],
+        "owner_id": owner_id,
+        "amount": str(pay.amount),
+        "comment": pay.comment,
+    }
+    await turn.ask_to_confirm(
+        "ledger.record_contribution", payload, summary, f"community:{community_id}"
+    )
+
+
+async def expense(message: Message, command: CommandObject, turn: Turn) -> None:
+    await _guard(turn, _expense(command, turn))
+
+
+async def _expense(command: CommandObject, turn: Turn) -> None:
+    parsed = parsing.parse_expense(command.args or "")
+    community_id = await _community(turn)
+    period = await _period(turn, community_id)
+    currency = await queries.currency(turn, community_id)
+    summary = turn.t(
+        "summary_expense",
+        amount=_amount(turn, parsed.amount, currency),
+        category=parsed.category,
+        vendor=f", {parsed.vendor}" if parsed.vendor else "",
+        description=f" — {parsed.description}" if parsed.description else "",
+        period=period["name"],
+    )
+    payload = {
+        "period_id": period["id"],
+        "amount": str(parsed.amount),
+        "payment_type": parsed.category,
+        "vendor": parsed.vendor,
+        "description": parsed.description,
+        "allocation_strategy": "PROPORTIONAL",
+    }
+    await turn.ask_to_confirm(
+        "ledger.record_expense", payload, summary, f"community:{community_id}"
+    )
+
+
+async def charge(message: Message, command: CommandObject, turn: Turn) -> None:
+    await _guard(turn, _charge(command, turn))
+
+
+async def _charge(command: CommandObject, turn: Turn) -> None:
+    parsed = parsing.parse_charge(command.args or "")
+    community_id = await _community(turn)
+    period = await _period(turn, community_id)
+    owner_id, owner_name = await _user_named(turn, parsed.owner)
+    currency = await queries.currency(turn, community_id)
+    summary = turn.t(
+        "summary_charge",
+        amount=_amount(turn, parsed.amount, currency),
+        owner=owner_name,
+        description=parsed.description,
+        period=period["name"],
+    )
+    payload = {
+        "period_id": period["id"],
+        "owner_id": owner_id,
+        "amount": str(parsed.amount),
+        "description": parsed.description,
+    }
+    await turn.ask_to_confirm("ledger.record_charge", payload, summary, f"community:{community_id}")
+
+
+async def close(message: Message, turn: Turn) -> None:
+    await _guard(turn, _close(turn))
+
+
+async def _close(turn: Turn) -> None:
+    community_id = await _community(turn)
+    period = await _period(turn, community_id)
+    await turn.ask_to_confirm(
+        "ledger.close_period",
+        {"period_id": period["id"]},
+        turn.t("summary_close", period=period["name"]),
+        f"community:{community_id}",
+    )
+
+
+async def carry(message: Message, turn: Turn) -> None:
+    await _guard(turn, _carry(turn))
+
+
+async def _carry(turn: Turn) -> None:
+    community_id = await _community(turn)
+    source = await _period(turn, community_id, "CLOSED")
+    target = await _period(turn, community_id, "OPEN")
+    await turn.ask_to_confirm(
+        "ledger.carry_forward",
+        {"from_period_id": source["id"], "to_period_id": target["id"]},
+        turn.t("summary_carry", from_period=source["name"], to_period=target["name"]),
+        f"community:{community_id}",
+    )
+
+
+async def meter(message: Message, command: CommandObject, turn: Turn) -> None:
+    await _guard(turn, _meter(command, turn))
+
+
+async def _meter(command: CommandObject, turn: Turn) -> None:
+    assert turn.user_id is not None
+    value = parsing.parse_meter(command.args or "")
+    community_id = await _community(turn)
+    services = turn.gateway.services
+    meters = await services.get(
+        services.ledger(f"/communities/{community_id}/meters"),
+        services.token(turn.user_id, communities=[community_id]),
+        {"owner_id": turn.user_id},
+    )
+    if not meters:
+        await turn.say("no_meter", id=community_id)
+        return
+    found = meters[0]
+    today = dt.date.today().isoformat()
+    await turn.ask_to_confirm(
+        "ledger.record_meter_reading",
+        {"meter_id": found["id"], "reading_date": today, "value": str(value)},
+        turn.t("summary_meter", value=value, meter=found.get("meter_type", ""), date=today),
+        f"community:{community_id}",
+    )
+
+
+async def undo(message: Message, command: CommandObject, turn: Turn) -> None:
+    await _guard(turn, _undo(command, turn))
+
+
+async def _undo(command: CommandObject, turn: Turn) -> None:
+    assert turn.user_id is not None
+    reason = (command.args or "").strip()
+    if not reason:
+        raise parsing.Unreadable("usage_undo")
+    entry = await turn.repo.last_entry(turn.user_id)
+    if entry is None:
+        await turn.say("nothing_to_undo")
+        return
+    await turn.ask_to_confirm(
+        "ledger.reverse_entry",
+        {
+            "entry": entry.entry,
+            "period_id": entry.period_id,
+            "entry_id": entry.entry_id,
+            "reason": reason,
+        },
+        turn.t(
+            "summary_undo",
+            entry=turn.t(f"entry_{entry.entry}"),
+            entry_id=entry.entry_id,
+            amount=money(Decimal(entry.amount), entry.currency, turn.lang),
+            reason=reason,
+        ),
+        f"community:{entry.community_id}",
+    )
+
+
+# Splits -----------------------------------------------------------------------------------
+
+
+async def _group(turn: Turn) -> int:
+    if turn.splits_group_id is None:
+        await turn.say("no_group")
+        raise Stop
+    return turn.splits_group_id
+
+
+async def settle(message: Message, command: CommandObject, turn: Turn) -> None:
+    await _guard(turn, _settle(command, turn))
+
+
+async def _settle(command: CommandObject, turn: Turn) -> None:
+    assert turn.user_id is not None
+    parsed = parsing.parse_settle(command.args or "")
+    group_id = await _group(turn)
+    payee_id, payee_name = await _user_named(turn, parsed.user)
+    await turn.ask_to_confirm(
+        "splits.record_settlement",
+        {
+            "group_id": group_id,
+            "paid_by_user_id": turn.user_id,
+            "paid_to_user_id": payee_id,
+            "amount": str(parsed.amount),
+        },
+        turn.t("summary_settle", user=payee_name, amount=f"{parsed.amount:,.2f}"),
+        f"group:{group_id}",
+    )
+
+
+async def split(message: Message, command: CommandObject, turn: Turn) -> None:
+    await _guard(turn, _split(command, turn))
+
+
+async def _split(command: CommandObject, turn: Turn) -> None:
+    assert turn.user_id is not None
+    parsed = parsing.parse_split(command.args or "")
+    group_id = await _group(turn)
+    members = await queries.group_members(turn, group_id)
+    chosen = [m for m, _ in members]
+    if parsed.users:
+        chosen = [turn.user_id]
+        for username in parsed.users:
+            user_id, _ = await _user_named(turn, username)
+            chosen.append(user_id)
+    names = dict(members)
+    payload = {
+        "group_id": group_id,
+        "description": parsed.description,
+        "total_amount": str(parsed.amount),
+        "paid_by_user_id": turn.user_id,
+        "split_type": "EQUAL",
+        "splits_in": [{"user_id": u} for u in dict.fromkeys(chosen)],
+        "_names": {str(k): v for k, v in names.items()},
+        "_amount": f"{parsed.amount:,.2f}",
+    }
+    await turn.ask_to_confirm(
+        "splits.create_expense",
+        payload,
+        _split_summary(turn, payload),
+        f"group:{group_id}",
+        keyboard=lambda action_id: split_keyboard(turn, action_id, payload),
+    )
+
+
+def _split_summary(turn: Turn, payload: dict[str, Any]) -> str:
+    names = payload.get("_names", {})
+    people = ", ".join(
+        str(names.get(str(s["user_id"]), f"#{s['user_id']}")) for s in payload["splits_in"]
+    )
+    return turn.t(
+        "summary_split",
+        amount=payload.get("_amount", payload["total_amount"]),
+        description=payload["description"],
+        people=people,
+    )
+
+
+def split_keyboard(turn: Turn, action_id: str, payload: dict[str, Any]) -> InlineKeyboardMarkup:
+    chosen = {int(s["user_id"]) for s in payload["splits_in"]}
+    rows = [
+        [
+            InlineKeyboardButton(
+                text=("✓ " if int(user_id) in chosen else "· ") + str(name),
+                callback_data=f"sp:{action_id}:{user_id}",
+            )
+        ]
+        for user_id, name in payload.get("_names", {}).items()
+    ]
+    rows.append(
+        [
+            InlineKeyboardButton(text=turn.t("confirm_yes"), callback_data=f"ok:{action_id}"),
+            InlineKeyboardButton(text=turn.t("confirm_no"), callback_data=f"no:{action_id}"),
+        ]
+    )
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+# Callback queries: answered at once ---------------------------------------------------------
+
+
+async def _answer(callback: CallbackQuery, turn: Turn, text: str | None = None) -> None:
+    try:
+        await callback.answer(text=text)
+    except Exception as exc:  # answering is a courtesy; the decision is recorded either way
+        turn.said.append(f"answer failed: {exc!r}")
+
+
+async def toggle_participant(callback: CallbackQuery, turn: Turn) -> None:
+    _, action_id, user_id = str(callback.data).split(":", 2)
+    action = await turn.repo.pending(action_id)
+    if action is None or action.status != "pending":
+        await _answer(callback, turn, turn.t("already_decided"))
+        return
+    if callback.from_user.id != action.telegram_user_id:
+        await _answer(callback, turn, turn.t("not_yours"))
+        return
+    payload = dict(action.payload)
+    chosen = [int(s["user_id"]) for s in payload["splits_in"]]
+    chosen = (
+        [u for u in chosen if u != int(user_id)]
+        if int(user_id) in chosen
+        else [*chosen, int(user_id)]
+    )
+    payload["splits_in"] = [{"user_id": u} for u in chosen]
+    await turn.repo.update_pending_payload(action_id, payload, _split_summary(turn, payload))
+    await _answer(callback, turn)
+    if callback.message is not None:
+        await turn.repo.enqueue(
+            turn.chat_id,
+            "editMessageText",
+            {
+                "message_id": callback.message.message_id,
+                "text": _split_summary(turn, payload),
+                "reply_markup": split_keyboard(turn, action_id, payload).model_dump(
+                    mode="json", exclude_none=True
+                ),
+            },
+        )
+
+
+async def decide(callback: CallbackQuery, turn: Turn) -> None:
+    verb, _, action_id = str(callback.data).partition(":")
+    action = await turn.repo.pending(action_id)
+    if action is None:
+        await _answer(callback, turn, turn.t("already_decided"))
+        return
+    if callback.from_user.id != action.telegram_user_id:
+        await _answer(callback, turn, turn.t("not_yours"))
+        return
+    status = "confirmed" if verb == "ok" else "cancelled"
+    if not await turn.repo.decide(action_id, status):
+        await _answer(callback, turn, turn.t("already_decided"))
+        return
+    turn.lang = action.language
+    await _answer(callback, turn)
+    if status == "confirmed":
+        await turn.send_confirmed(action)
+    if callback.message is not None:
+        await turn.edit(
+            callback.message.message_id,
+            turn.t("confirmed" if status == "confirmed" else "cancelled", summary=action.summary),
+        )
+
+
+def build_router() -> Router:
+    """The bot's handlers on a new router (one per app: a router joins one dispatcher)."""
+    router = Router(name="sosenki")
+    router.message(CommandStart())(start)
+    router.message(Command("help"))(help_)
+    router.message(Command("lang"))(lang)
+    router.message(Command("link"))(link)
+    router.message(F.migrate_to_chat_id)(migrated_to)
+    router.message(F.migrate_from_chat_id)(migrated_from)
+    router.message(Command("balance"))(balance)
+    router.message(Command("periods"))(periods)
+    router.message(Command("report"))(report)
+    router.message(Command("pay"))(pay)
+    router.message(Command("expense"))(expense)
+    router.message(Command("charge"))(charge)
+    router.message(Command("close"))(close)
+    router.message(Command("carry"))(carry)
+    router.message(Command("meter"))(meter)
+    router.message(Command("undo"))(undo)
+    router.message(Command("settle"))(settle)
+    router.message(Command("split"))(split)
+    router.callback_query(F.data.startswith("sp:"))(toggle_participant)
+    router.callback_query(F.data.startswith("ok:") | F.data.startswith("no:"))(decide)
+    return router

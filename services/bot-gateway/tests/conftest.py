@@ -1,0 +1,111 @@
+"""The gateway in-process against real PostgreSQL and Kafka, with a fake Telegram Bot API (a real
+local HTTP server) and the ledger and reporting apps in-process behind its HTTP client.
+
+Each test has topics of its own, so the gateway never sees another test's events (fresh
+databases of other tests reuse the same ids)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AsyncExitStack
+from typing import Any
+
+import httpx
+import pytest
+from bot_gateway.app import create_app
+from bot_gateway.fake_telegram import FakeTelegram
+from bot_gateway.settings import Settings
+from bot_gateway.testing import SECRET, World
+from ledger.app import create_app as create_ledger
+from ledger.settings import Settings as LedgerSettings
+from reporting.app import create_app as create_reporting
+from reporting.settings import Settings as ReportingSettings
+from sosenki_platform.testing import Infrastructure, running_app
+
+BOT_TOKEN = "123456:TEST-token_for-the-fake"
+
+
+@pytest.fixture
+async def fake_telegram() -> AsyncIterator[FakeTelegram]:
+    fake = await FakeTelegram().start()
+    yield fake
+    await fake.stop()
+
+
+def gateway_settings(
+    database_url: str,
+    infrastructure: Infrastructure,
+    prefix: str,
+    keys: tuple[str, str],
+    fake: FakeTelegram,
+    **extra: Any,
+) -> Settings:
+    values: dict[str, Any] = {
+        "database_url": database_url,
+        "kafka_bootstrap_servers": infrastructure.kafka_bootstrap_servers,
+        "topic_prefix": prefix,
+        "auth_public_key": keys[1],
+        "auth_private_key": keys[0],
+        "telegram_bot_token": BOT_TOKEN,
+        "telegram_api_base": fake.base_url,
+        "telegram_webhook_secret": SECRET,
+        "telegram_webhook_url": "https://gateway.example/telegram/webhook",
+        "ledger_url": "http://ledger",
+        "reporting_url": "http://reporting",
+        "splits_url": "http://splits",
+        "relay_poll_interval_seconds": 0.05,
+        "sender_poll_interval_seconds": 0.05,
+        "send_interval_per_chat_seconds": 0.05,
+        "result_wait_seconds": 5.0,
+    }
+    values.update(extra)
+    return Settings(**values)
+
+
+@pytest.fixture
+def test_prefix() -> str:
+    return f"g{uuid.uuid4().hex[:8]}."
+
+
+@pytest.fixture
+async def world(
+    new_database: Callable[[str], Awaitable[str]],
+    infrastructure: Infrastructure,
+    signing_keys: tuple[str, str],
+    make_token: Any,
+    fake_telegram: FakeTelegram,
+    test_prefix: str,
+) -> AsyncIterator[World]:
+    common = {
+        "kafka_bootstrap_servers": infrastructure.kafka_bootstrap_servers,
+        "topic_prefix": test_prefix,
+        "auth_public_key": signing_keys[1],
+        "relay_poll_interval_seconds": 0.05,
+    }
+    async with AsyncExitStack() as stack:
+        ledger_app = create_ledger(
+            LedgerSettings(database_url=await new_database("ledger"), **common)
+        )
+        reporting_app = create_reporting(
+            ReportingSettings(database_url=await new_database("reporting"), **common)
+        )
+        ledger = await stack.enter_async_context(running_app(ledger_app))
+        reporting = await stack.enter_async_context(running_app(reporting_app))
+        services = httpx.AsyncClient(
+            mounts={
+                "http://ledger": httpx.ASGITransport(app=ledger_app),
+                "http://reporting": httpx.ASGITransport(app=reporting_app),
+            },
+            timeout=10.0,
+        )
+        settings = gateway_settings(
+            await new_database("bot_gateway"),
+            infrastructure,
+            test_prefix,
+            signing_keys,
+            fake_telegram,
+        )
+        app = create_app(settings, http_client=services)
+        gateway = await stack.enter_async_context(running_app(app))
+        yield World(gateway, fake_telegram, ledger, reporting, make_token, app, settings)
