@@ -8,12 +8,12 @@ from decimal import Decimal
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from sosenki_contracts.settle_up import plan_settle_up
 from sosenki_platform.errors import BadRequest, Conflict
 from splits.domain import payments
 from splits.domain.balances import group_balances
 from splits.domain.cost_summary import PricedItem, cost_summary, item_lines
 from splits.domain.payments import SplitStatus
-from splits.domain.settle_up import plan_settle_up
 from splits.domain.splitting import (
     Participant,
     SplitType,

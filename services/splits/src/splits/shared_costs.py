@@ -23,6 +23,7 @@ from sosenki_contracts.commands.splits import (
     UpdateExpense,
 )
 from sosenki_contracts.money import format_amount
+from sosenki_contracts.settle_up import Transfer, plan_settle_up
 from sosenki_platform.errors import BadRequest, Conflict, Forbidden, NotFound
 from sosenki_platform.service import Runtime
 from sqlalchemy import Row
@@ -36,7 +37,6 @@ from splits.domain.cost_summary import CostSummary, PricedItem, cost_summary, it
 from splits.domain.groups import Role, check_group_name, check_removal
 from splits.domain.payments import SplitStatus
 from splits.domain.recurrence import check_recurrence
-from splits.domain.settle_up import Transfer, plan_settle_up
 from splits.domain.splitting import (
     Participant,
     Share,

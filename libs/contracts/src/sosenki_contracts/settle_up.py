@@ -1,5 +1,8 @@
 """The settle-up plan: the fewest transfers that clear every balance, exactly.
 
+Shared by the splits service (which owns the balances) and reporting (which rebuilds them from
+events), so both always propose the same plan.
+
 Balances are signed (positive: the member is owed money) and sum to zero. A plan with k transfers
 among n members with non-zero balances splits them into n − k groups that settle among
 themselves, each summing to zero; so the fewest transfers is n − (the largest number of disjoint

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from splits.domain.settle_up import Transfer, minimum_transfers, plan_settle_up
+from sosenki_contracts.settle_up import Transfer, minimum_transfers, plan_settle_up
 
 pytestmark = pytest.mark.unit
 
