@@ -152,6 +152,7 @@ class Ledger:
         amount: str,
         allocations: dict[int, str],
         paid_by: int | None = None,
+        payment_type: str = "Roads",
         **extra: Any,
     ) -> int:
         expense_id = self.new_id()
@@ -163,7 +164,7 @@ class Ledger:
             paid_by_owner_id=paid_by,
             amount=amount,
             currency="RUB",
-            payment_type="Roads",
+            payment_type=payment_type,
             date="2025-11-16T10:30:00Z",
             allocation_strategy="FIXED_FEE" if allocations else "NONE",
             allocations=[{"owner_id": o, "amount": a} for o, a in allocations.items()],

@@ -17,6 +17,7 @@ from reporting.domain.balances import (
     StatementLine,
     statement,
 )
+from reporting.domain.meters import Reading, consumption
 
 DEFAULT_CURRENCY = "RUB"
 
@@ -145,4 +146,36 @@ class ReadModels:
                 rows[p.period_id].total_fund_expenses if p.period_id in rows else zero,
             )
             for p in periods
+        ]
+
+    async def budget_vs_actual(self, period_id: int) -> list[tuple[str, Decimal, Decimal]]:
+        """(category, planned, actually spent) by category name."""
+        rows = await self.session.execute(
+            select(t.budget_lines)
+            .where(t.budget_lines.c.period_id == period_id)
+            .order_by(t.budget_lines.c.category)
+        )
+        return [(r.category, r.planned, r.actual) for r in rows.all()]
+
+    async def consumption(
+        self, period: Row[Any], meter_type: str | None
+    ) -> list[tuple[Row[Any], Decimal]]:
+        """(meter, consumption in the period) for the community's meters, by meter id."""
+        query = select(t.meters).where(t.meters.c.community_id == period.community_id)
+        if meter_type is not None:
+            query = query.where(t.meters.c.meter_type == meter_type)
+        meters = (await self.session.execute(query.order_by(t.meters.c.meter_id))).all()
+        readings: dict[int, list[Reading]] = {m.meter_id: [] for m in meters}
+        if meters:
+            r = t.meter_readings
+            rows = await self.session.execute(
+                select(r).where(r.c.meter_id.in_(list(readings))).order_by(r.c.reading_date)
+            )
+            for row in rows.all():
+                readings[row.meter_id].append(
+                    Reading(row.reading_date, Decimal(row.value), row.is_replacement)
+                )
+        return [
+            (m, consumption(readings[m.meter_id], period.start_date, period.end_date))
+            for m in meters
         ]

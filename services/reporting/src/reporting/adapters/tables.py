@@ -6,6 +6,7 @@ from __future__ import annotations
 from sosenki_platform.tables import add_platform_tables
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     Date,
     DateTime,
@@ -84,6 +85,42 @@ fund_totals = Table(
     Column("currency", Text, nullable=False),
     Column("total_contributions", MONEY, nullable=False, server_default="0"),
     Column("total_fund_expenses", MONEY, nullable=False, server_default="0"),
+)
+
+# Budget vs actual per period and category (expenses' payment_type): planned from budget items,
+# actually spent from expenses (reversals included, as negated amounts).
+budget_lines = Table(
+    "budget_lines",
+    metadata,
+    Column("period_id", BigInteger, nullable=False),
+    Column("category", Text, nullable=False),
+    Column("community_id", BigInteger, nullable=False),
+    Column("planned", MONEY, nullable=False, server_default="0"),
+    Column("actual", MONEY, nullable=False, server_default="0"),
+    PrimaryKeyConstraint("period_id", "category"),
+)
+
+meters = Table(
+    "meters",
+    metadata,
+    Column("meter_id", BigInteger, primary_key=True),
+    Column("community_id", BigInteger, nullable=False),
+    Column("owner_id", BigInteger, nullable=False),
+    Column("meter_type", Text, nullable=False),
+    Column("name", Text, nullable=True),
+    Column("tariff", Numeric, nullable=True),
+    Index("ix_reporting_meters_community", "community_id", "meter_id"),
+)
+
+meter_readings = Table(
+    "meter_readings",
+    metadata,
+    Column("reading_id", BigInteger, primary_key=True),
+    Column("meter_id", BigInteger, nullable=False),
+    Column("reading_date", Date, nullable=False),
+    Column("value", Numeric, nullable=False),
+    Column("is_replacement", Boolean, nullable=False),
+    Index("ix_reporting_meter_readings_meter", "meter_id", "reading_date"),
 )
 
 # The audit log: one append-only entry per event, hash-chained per community, per group, or per

@@ -20,6 +20,7 @@ from sqlalchemy import Row, func, select
 from reporting.adapters import tables as t
 from reporting.adapters.read_models import ReadModels
 from reporting.domain.balances import FundSummary, OwnerTotals, Statement
+from reporting.domain.meters import METER_TYPES
 
 router = APIRouter(prefix="/api/payments", tags=["reporting"])
 
@@ -115,6 +116,31 @@ class StatementOut(BaseModel):
     currency: str
     periods: list[StatementPeriod]
     current_balance: str = Field(description="The balance of the latest period")
+
+
+class BudgetLineOut(BaseModel):
+    category: str
+    planned: str
+    actual: str
+    remaining: str
+
+
+class BudgetVsActualOut(BaseModel):
+    period_id: int
+    currency: str
+    categories: list[BudgetLineOut]
+
+
+class MeterConsumptionOut(BaseModel):
+    meter_id: int
+    owner_id: int
+    meter_type: str
+    consumption: str
+
+
+class ConsumptionOut(BaseModel):
+    period_id: int
+    meters: list[MeterConsumptionOut]
 
 
 def _runtime(request: Request) -> Runtime:
@@ -330,3 +356,57 @@ async def statement_across_periods(
 ) -> Any:
     await visible_community(request, principal, community_id)
     return await owner_statement(request, community_id, owner_id)
+
+
+@router.get("/periods/{period_id}/budget-vs-actual", response_model=BudgetVsActualOut)
+async def budget_vs_actual(period_id: int, request: Request, principal: CurrentPrincipal) -> Any:
+    """Planned (budget items) against actually spent (expenses by payment type), per category."""
+    period = await visible_period(request, principal, period_id)
+    async with _runtime(request).db.session() as session:
+        read = ReadModels(session)
+        lines = await read.budget_vs_actual(period_id)
+        currency = await read.currency(period.community_id)
+    return BudgetVsActualOut(
+        period_id=period_id,
+        currency=currency,
+        categories=[
+            BudgetLineOut(
+                category=category,
+                planned=format_amount(planned, currency),
+                actual=format_amount(actual, currency),
+                remaining=format_amount(planned - actual, currency),
+            )
+            for category, planned, actual in lines
+        ],
+    )
+
+
+def _decimal_text(value: Decimal) -> str:
+    return format(value.normalize(), "f")
+
+
+@router.get("/periods/{period_id}/consumption", response_model=ConsumptionOut)
+async def period_consumption(
+    period_id: int,
+    request: Request,
+    principal: CurrentPrincipal,
+    meter_type: Annotated[str | None, Query(description="electricity, water or gas")] = None,
+) -> Any:
+    """Each of the community's meters and its consumption in the period, from the readings."""
+    if meter_type is not None and meter_type not in METER_TYPES:
+        raise BadRequest(f"meter_type must be one of {', '.join(METER_TYPES)}")
+    period = await visible_period(request, principal, period_id)
+    async with _runtime(request).db.session() as session:
+        used = await ReadModels(session).consumption(period, meter_type)
+    return ConsumptionOut(
+        period_id=period_id,
+        meters=[
+            MeterConsumptionOut(
+                meter_id=m.meter_id,
+                owner_id=m.owner_id,
+                meter_type=m.meter_type,
+                consumption=_decimal_text(c),
+            )
+            for m, c in used
+        ],
+    )

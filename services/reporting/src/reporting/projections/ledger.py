@@ -10,10 +10,13 @@ from decimal import Decimal
 
 from sosenki_contracts.envelope import EventEnvelope
 from sosenki_contracts.events.ledger import (
+    BudgetItemCreated,
     ChargeRecorded,
     CommunityCreated,
     ContributionRecorded,
     ExpenseRecorded,
+    MeterReadingRecorded,
+    MeterRegistered,
     OwnerAdded,
     PeriodClosed,
     PeriodCreated,
@@ -67,6 +70,25 @@ async def _add_to_fund(
     stmt = stmt.on_conflict_do_update(
         index_elements=["period_id"],
         set_={column: t.fund_totals.c[column] + stmt.excluded[column]},
+    )
+    await session.execute(stmt)
+
+
+async def _add_to_budget(
+    session: AsyncSession,
+    *,
+    period_id: int,
+    community_id: int,
+    category: str,
+    column: str,
+    amount: Decimal,
+) -> None:
+    stmt = insert(t.budget_lines).values(
+        period_id=period_id, category=category, community_id=community_id, **{column: amount}
+    )
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["period_id", "category"],
+        set_={column: t.budget_lines.c[column] + stmt.excluded[column]},
     )
     await session.execute(stmt)
 
@@ -228,4 +250,60 @@ async def expense_recorded(session: AsyncSession, event: EventEnvelope) -> None:
         currency=e.currency,
         column="total_fund_expenses",
         amount=e.amount if e.paid_by_owner_id is None else Decimal(0),
+    )
+    await _add_to_budget(
+        session,
+        period_id=e.period_id,
+        community_id=e.community_id,
+        category=e.payment_type,
+        column="actual",
+        amount=e.amount,
+    )
+
+
+# Budget items: planned per category. An applied item (``ledger.budget_item_applied``) needs
+# nothing more here: its per-owner charges arrive as ``ledger.charge_recorded`` events first.
+@_on("ledger.budget_item_created")
+async def budget_item_created(session: AsyncSession, event: EventEnvelope) -> None:
+    e = BudgetItemCreated.model_validate(event.payload)
+    await _add_to_budget(
+        session,
+        period_id=e.period_id,
+        community_id=e.community_id,
+        category=e.category,
+        column="planned",
+        amount=e.planned_amount,
+    )
+
+
+@_on("ledger.meter_registered")
+async def meter_registered(session: AsyncSession, event: EventEnvelope) -> None:
+    e = MeterRegistered.model_validate(event.payload)
+    await session.execute(
+        insert(t.meters)
+        .values(
+            meter_id=e.meter_id,
+            community_id=e.community_id,
+            owner_id=e.owner_id,
+            meter_type=e.meter_type,
+            name=e.name,
+            tariff=e.tariff,
+        )
+        .on_conflict_do_nothing()
+    )
+
+
+@_on("ledger.meter_reading_recorded")
+async def meter_reading_recorded(session: AsyncSession, event: EventEnvelope) -> None:
+    e = MeterReadingRecorded.model_validate(event.payload)
+    await session.execute(
+        insert(t.meter_readings)
+        .values(
+            reading_id=e.reading_id,
+            meter_id=e.meter_id,
+            reading_date=e.reading_date,
+            value=e.value,
+            is_replacement=e.is_replacement,
+        )
+        .on_conflict_do_nothing()
     )
