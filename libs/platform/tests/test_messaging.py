@@ -254,3 +254,21 @@ async def test_a_finished_runs_topics_are_deleted_by_prefix(infrastructure: Any)
     await delete_topics_with_prefix(bootstrap, keep)
     with pytest.raises(ValueError, match="without a prefix"):
         await delete_topics_with_prefix(bootstrap, "")
+
+
+async def test_commands_go_out_through_the_outbox_too(
+    db: Database, topic: str, infrastructure: Any
+) -> None:
+    from sosenki_contracts.envelope import CommandEnvelope
+
+    command = CommandEnvelope(
+        command_id="recurring:7:3", command_type="ledger.record_charge", issuer="recurring"
+    )
+    async with db.transaction() as session:
+        await Outbox(tables, lambda t: t).append_command(session, topic, command, key="pattern-7")
+    relay = OutboxRelay(db, tables, infrastructure.kafka_bootstrap_servers, "test")
+    await relay.publish_batch()
+    await relay.stop()
+    (record,) = await _read_all(infrastructure.kafka_bootstrap_servers, topic, 1)
+    assert record.key == b"pattern-7"
+    assert CommandEnvelope.from_json_bytes(record.value) == command

@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
 from opentelemetry import trace
-from sosenki_contracts.envelope import EventEnvelope
+from sosenki_contracts.envelope import CommandEnvelope, EventEnvelope
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -41,13 +42,33 @@ class Outbox:
 
     async def append(self, session: AsyncSession, topic: str, event: EventEnvelope) -> None:
         """Record ``event`` for publication on ``topic`` in the session's transaction."""
+        await self._insert(
+            session, topic, event.event_id, event.aggregate_id, event.event_type, event
+        )
+
+    async def append_command(
+        self, session: AsyncSession, topic: str, command: CommandEnvelope, key: str
+    ) -> None:
+        """Record a command for another service, sent exactly like an event (at least once; the
+        receiver dedupes by ``command_id``). ``key`` orders commands about one thing."""
+        await self._insert(session, topic, uuid.uuid4(), key, command.command_type, command)
+
+    async def _insert(
+        self,
+        session: AsyncSession,
+        topic: str,
+        row_id: uuid.UUID,
+        key: str,
+        message_type: str,
+        message: EventEnvelope | CommandEnvelope,
+    ) -> None:
         await session.execute(
             self._table.insert().values(
-                event_id=event.event_id,
+                event_id=row_id,
                 topic=self._topic_for(topic),
-                key=event.aggregate_id,
-                event_type=event.event_type,
-                envelope=json.loads(event.model_dump_json()),
+                key=key,
+                event_type=message_type,
+                envelope=json.loads(message.model_dump_json()),
                 traceparent=current_traceparent(),
             )
         )
