@@ -239,3 +239,24 @@ async def test_the_results_of_the_targets_mark_occurrences_done_or_refused(
         ("done", None, None),
         ("refused", 400, "Period 1 is not open for charges"),
     ]
+
+
+async def test_a_broken_pattern_does_not_hold_up_the_others(recurring: Recurring) -> None:
+    from recurring.adapters.tables import patterns as patterns_table
+
+    broken = (await recurring.ok("POST", P, charge_pattern()))["pattern_id"]
+    healthy = (await recurring.ok("POST", P, charge_pattern()))["pattern_id"]
+    runtime: Runtime = recurring.app.state.runtime
+    async with runtime.unit_of_work() as session:
+        await session.execute(
+            patterns_table.update()
+            .where(patterns_table.c.id == broken)
+            .values(target={"kind": "lottery"})
+        )
+    recurring.clock.set(datetime(2027, 2, 1, tzinfo=UTC))
+    assert await recurring.scheduler.tick() == 1
+    assert [o["status"] for o in await recurring.ok("GET", f"{P}/{healthy}/occurrences")] == [
+        "emitted"
+    ]
+    assert await recurring.ok("GET", f"{P}/{broken}/occurrences") == []
+    assert (await recurring.ok("GET", f"{P}/{broken}"))["next_number"] == 1  # still due

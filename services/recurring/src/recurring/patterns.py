@@ -18,6 +18,7 @@ from sosenki_contracts.envelope import Actor, CommandEnvelope
 from sosenki_contracts.events.recurring import OccurrenceSnapshot, PatternSnapshot
 from sosenki_contracts.events.splits import RecurringExpenseRequested
 from sosenki_platform.errors import Conflict, NotFound
+from sosenki_platform.logging import get_logger
 from sosenki_platform.service import Runtime
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -41,6 +42,8 @@ from recurring.domain.targets import (
     parse_command_id,
     parse_target,
 )
+
+log = get_logger(__name__)
 
 ACTIVE, PAUSED, CANCELLED, FINISHED = "active", "paused", "cancelled", "finished"
 EMITTED, DONE, REFUSED, SKIPPED = "emitted", "done", "refused", "skipped"
@@ -241,12 +244,18 @@ class Patterns:
     # The scheduler
     async def emit_due(self, limit: int) -> int:
         """Claim up to ``limit`` due patterns and emit their due occurrences; returns how many
-        patterns were claimed."""
+        patterns were emitted. A pattern that fails (say, a template the contracts no longer
+        accept) is logged and left due; the others in the batch still go out."""
         now = self.clock.now()
-        rows = await self.repo.claim_due(now, limit)
-        for row in rows:
-            await self._emit(row, now)
-        return len(rows)
+        emitted = 0
+        for row in await self.repo.claim_due(now, limit):
+            try:
+                async with self.session.begin_nested():
+                    await self._emit(row, now)
+                emitted += 1
+            except Exception as exc:
+                log.error("pattern_emit_failed", pattern_id=row.id, error=repr(exc))
+        return emitted
 
     async def _emit(self, row: Row[Any], now: datetime) -> None:
         schedule = schedule_of(row)

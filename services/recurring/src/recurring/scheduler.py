@@ -34,7 +34,8 @@ class Scheduler:
         self._stopping = asyncio.Event()
 
     async def tick(self) -> int:
-        """Emit everything due now; returns how many patterns were claimed."""
+        """Emit everything due now; returns how many patterns were emitted. Goes on while whole
+        batches go out (a batch with a failing pattern ends the tick; the next tick retries)."""
         claimed = 0
         while True:
             async with self.runtime.unit_of_work() as session:
