@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import AsyncExitStack
+from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
 
 import httpx
@@ -57,6 +57,7 @@ def gateway_settings(
         "relay_poll_interval_seconds": 0.05,
         "sender_poll_interval_seconds": 0.05,
         "send_interval_per_chat_seconds": 0.05,
+        "send_per_group_per_minute": 1000,  # tests talk fast; the limit has its own test
         "result_wait_seconds": 5.0,
     }
     values.update(extra)
@@ -109,3 +110,33 @@ async def world(
         app = create_app(settings, http_client=services)
         gateway = await stack.enter_async_context(running_app(app))
         yield World(gateway, fake_telegram, ledger, reporting, make_token, app, settings)
+
+
+@pytest.fixture
+def gateway_alone(
+    new_database: Callable[[str], Awaitable[str]],
+    infrastructure: Infrastructure,
+    signing_keys: tuple[str, str],
+    fake_telegram: FakeTelegram,
+    test_prefix: str,
+) -> Callable[..., Any]:
+    """Run a gateway without the other services: ``async with gateway_alone(db) as (client,
+    app)``; pass the same database URL again to restart it on its data."""
+
+    @asynccontextmanager
+    async def run(
+        database_url: str | None = None, **extra: Any
+    ) -> AsyncIterator[tuple[httpx.AsyncClient, Any]]:
+        settings = gateway_settings(
+            database_url or await new_database("bot_gateway"),
+            infrastructure,
+            test_prefix,
+            signing_keys,
+            fake_telegram,
+            **extra,
+        )
+        app = create_app(settings)
+        async with running_app(app) as client:
+            yield client, app
+
+    return run

@@ -109,6 +109,8 @@ class Notifier:
     async def _answer_waiting(self, repo: Repository, event: EventEnvelope) -> int | None:
         if not event.correlation_id:
             return None
+        if event.payload.get("kind") == "opening":  # a carry-forward's entries: not its result
+            return None
         waiting = await repo.take_awaited(event.correlation_id)
         if waiting is None:
             return None
@@ -121,6 +123,14 @@ class Notifier:
         p, kind = event.payload, event.event_type
         if kind.endswith(".command_rejected"):
             return say("refused", lang, detail=p.get("detail", ""))
+        if p.get("kind") == "reversal" and kind.startswith("ledger."):
+            entry = kind.removeprefix("ledger.").removesuffix("_recorded")
+            return say(
+                "done_reversal",
+                lang,
+                entry=say(f"entry_{entry}", lang),
+                entry_id=p.get("reverses_id"),
+            )
         if kind == "ledger.contribution_recorded":
             owner = await repo.name_of(int(p["owner_id"]), p["community_id"])
             comment = f" ({p['comment']})" if p.get("comment") else ""

@@ -239,6 +239,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Recorded: {amount} paid back.",
         "ru": "Записано: возврат {amount}.",
     },
+    "done_reversal": {
+        "en": "Reversed: {entry} #{entry_id}.",
+        "ru": "Отменено: {entry} №{entry_id}.",
+    },
     "done_other": {"en": "Done.", "ru": "Готово."},
     "notify_contribution": {
         "en": "{actor} recorded a contribution of {amount} from {owner}{comment}",

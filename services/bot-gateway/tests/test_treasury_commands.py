@@ -1,0 +1,153 @@
+"""A treasurer's month in a linked group chat: charge, undo, report, close (each owner gets a
+statement in private chat), carry forward; and chats hear when money moves elsewhere."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from bot_gateway.testing import Person, World, callback_update, group_chat, private_chat
+from sosenki_platform.testing import eventually
+
+pytestmark = pytest.mark.integration
+
+ALICE = Person(710001, "Alice", "alice_t")
+BOB = Person(710002, "Bob", "bob_o", "ru")
+GROUP = -100777
+
+
+async def _setup(world: World) -> tuple[int, int, str]:
+    token = world.make_token(ALICE.telegram_id)
+    cid = (
+        await world.ok(world.ledger, "POST", "/api/payments/communities", token, {"name": "Pines"})
+    )["id"]
+    token = world.make_token(ALICE.telegram_id, communities=[cid])
+    for person, share in ((ALICE, "60"), (BOB, "40")):
+        await world.ok(
+            world.ledger,
+            "POST",
+            f"/api/payments/communities/{cid}/owners",
+            token,
+            {
+                "user_id": person.telegram_id,
+                "display_name": person.first_name,
+                "ownership_share": share,
+            },
+        )
+    pid = (
+        await world.ok(
+            world.ledger,
+            "POST",
+            "/api/payments/periods",
+            token,
+            {
+                "community_id": cid,
+                "name": "July",
+                "start_date": "2025-07-01",
+                "end_date": "2025-07-31",
+            },
+        )
+    )["id"]
+    chat = group_chat(GROUP)
+    await world.say(ALICE, chat, "/lang en")
+    await world.say(ALICE, chat, f"/link community {cid}")
+    await world.reply(GROUP, "linked to community Pines")
+    await world.say(BOB, private_chat(BOB), "/start")  # Bob is known to the bot
+    return cid, pid, token
+
+
+async def _confirm(world: World, person: Person, chat_id: int, summary: str) -> None:
+    question = await world.reply(chat_id, summary)
+    data = question["reply_markup"]["inline_keyboard"][-1][0]["callback_data"]
+    assert data.startswith("ok:")
+    response = await world.post(callback_update(person, world.sent_message(question), data))
+    assert response.status_code == 200
+
+
+async def test_a_month_of_treasury_from_the_group_chat(world: World) -> None:
+    cid, pid, token = await _setup(world)
+    chat = group_chat(GROUP)
+
+    # Money recorded elsewhere (the REST API) is announced in the linked chat.
+    await world.ok(
+        world.ledger,
+        "POST",
+        f"/api/payments/periods/{pid}/contributions",
+        token,
+        {"user_id": BOB.telegram_id, "amount": "500.00", "comment": "July"},
+    )
+    await world.reply(GROUP, "Alice recorded a contribution of 500.00 RUB from Bob (July)")
+
+    await world.say(ALICE, chat, "/charge @bob_o 250 Noise penalty")
+    await _confirm(world, ALICE, GROUP, "Charge 250.00 RUB to Bob: Noise penalty in July")
+    await world.reply(GROUP, "Recorded: charge 250.00 RUB to Bob.")
+
+    await world.say(ALICE, chat, "/expense 1000 roads")
+    await _confirm(world, ALICE, GROUP, "Expense 1,000.00 RUB, roads in July")
+    await world.reply(GROUP, "Recorded: expense 1,000.00 RUB, roads.")
+
+    # /undo reverses Alice's last entry (the expense), with her reason.
+    await world.say(ALICE, chat, "/undo typed the wrong amount")
+    await _confirm(world, ALICE, GROUP, "Reverse expense")
+    await world.reply(GROUP, "Reversed: expense #")
+    expenses = await world.ok(world.ledger, "GET", f"/api/payments/periods/{pid}/expenses", token)
+    assert sorted(e["amount"] for e in expenses) == ["-1000.00", "1000.00"]
+    assert [e["reason"] for e in expenses if e["kind"] == "reversal"] == ["typed the wrong amount"]
+
+    # The balance sheet from reporting: text, then the chart.
+    async def report() -> dict[str, Any] | None:
+        before = len(world.telegram.sent("sendMessage"))
+        await world.say(ALICE, chat, "/report")
+        reply = await world.reply(GROUP, "Balance sheet, July:", after=before)
+        return reply if "Bob: 250.00 RUB" in reply["text"] else None
+
+    await eventually(report, what="the report with Bob's balance")
+    await eventually(lambda: _photo(world), what="the chart")
+
+    await world.say(ALICE, chat, "/close")
+    await _confirm(world, ALICE, GROUP, "Close period July")
+    await world.reply(GROUP, f"Period #{pid} is closed.")
+    # Each owner the bot knows gets a personal statement in private chat.
+    statement = await world.reply(BOB.telegram_id, f"Период №{pid} сообщества Pines закрыт.")
+    assert "баланс 250,00 RUB" in statement["text"]
+
+    aug = (
+        await world.ok(
+            world.ledger,
+            "POST",
+            "/api/payments/periods",
+            token,
+            {
+                "community_id": cid,
+                "name": "August",
+                "start_date": "2025-08-01",
+                "end_date": "2025-08-31",
+            },
+        )
+    )["id"]
+    await world.say(ALICE, chat, "/carry")
+    await _confirm(world, ALICE, GROUP, "Carry the balances of July into August")
+    await world.reply(GROUP, f"from period #{pid} into #{aug}")
+    await world.say(ALICE, chat, "/periods")
+    await world.reply(GROUP, f"#{pid} July: CLOSED\n#{aug} August: OPEN")
+
+
+async def _photo(world: World) -> bool:
+    return any(c.files.get("photo", 0) > 100 for c in world.telegram.sent("sendPhoto"))
+
+
+async def test_cancel_sends_nothing(world: World) -> None:
+    _, pid, token = await _setup(world)
+    await world.say(ALICE, group_chat(GROUP), "/pay 10")
+    question = await world.reply(GROUP, "Contribution of 10.00 RUB from Alice to July")
+    cancel = question["reply_markup"]["inline_keyboard"][0][1]["callback_data"]
+    await world.post(callback_update(ALICE, world.sent_message(question), cancel))
+
+    async def cancelled() -> bool:
+        return any("Cancelled." in c.params["text"] for c in world.telegram.sent("editMessageText"))
+
+    await eventually(cancelled, what="the cancelled question")
+    contributions = await world.ok(
+        world.ledger, "GET", f"/api/payments/periods/{pid}/contributions", token
+    )
+    assert contributions == []
