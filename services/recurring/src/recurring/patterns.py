@@ -24,7 +24,6 @@ from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from recurring.access import Caller
-from recurring.adapters.command_outbox import CommandOutbox
 from recurring.adapters.repository import PatternRepository
 from recurring.clock import Clock
 from recurring.domain.schedule import (
@@ -113,7 +112,6 @@ class Patterns:
         self.repo = PatternRepository(session)
         self.caller = caller
         self.clock = clock
-        self.commands = CommandOutbox(runtime.tables, runtime.settings.topic)
         self.correlation_id = correlation_id
         self.causation_id = causation_id
 
@@ -309,7 +307,9 @@ class Patterns:
                 actor=Actor.model_validate(row.actor),
                 payload=command.payload,
             )
-            await self.commands.append(self.session, command.topic, envelope, key=row.id)
+            await self.runtime.outbox.append_command(
+                self.session, command.topic, envelope, key=row.id
+            )
         await self._publish(
             f"recurring.occurrence_{status}", row.id, self._dump(occurrence_snapshot(written))
         )
