@@ -47,7 +47,7 @@ LIBS_STAMP = LIBS_DIR / ".complete"
 OUT_FILE = LOG_DIR / "kafka.out"
 LOG_FILE = LOG_DIR / "kafka.log"
 
-HEAP = ["-Xms256m", "-Xmx1g"]  # tests create many prefixed topics: 512 MiB ran out
+HEAP = ["-Xms256m", "-Xmx2g"]  # many test runs leave many topics: 512 MiB and 1 GiB ran out
 READY_TIMEOUT = 120.0
 STOP_TIMEOUT = 30.0
 
