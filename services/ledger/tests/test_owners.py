@@ -56,3 +56,25 @@ async def test_a_deactivated_owner_is_left_out_of_new_allocations(treasurer: Any
     sheet = await treasurer.ok("GET", f"{P}/{pid}/balance-sheet")
     assert [e["owner_id"] for e in sheet["entries"]] == [1, 2, 3]  # history keeps owner 3
     assert sheet["entries"][2]["total_expenses"] == "33.33"
+
+
+async def test_charging_every_owner_goes_into_the_open_period_covering_the_date(
+    treasurer: Any,
+) -> None:
+    await treasurer.start({1: "1", 2: "1", 3: "1"})
+    nov = await treasurer.period("November 2025")  # 2025-11-01 .. 2025-11-30
+    owners = f"/api/payments/communities/{treasurer.community_id}"
+    await treasurer.ok("POST", f"{owners}/owners/3/deactivate")
+    body = {"on_date": "2025-11-15", "amount": "1500.00", "description": "Fee 2025-11"}
+    charges = await treasurer.ok("POST", f"{owners}/charges", body)
+    assert [(c["user_id"], c["service_period_id"], c["amount"]) for c in charges] == [
+        (1, nov, "1500.00"),
+        (2, nov, "1500.00"),
+    ]
+    outside = await treasurer.call("POST", f"{owners}/charges", body | {"on_date": "2025-12-01"})
+    assert outside.status_code == 400
+    assert outside.json()["detail"] == (
+        f"No open period of community {treasurer.community_id} covers 2025-12-01"
+    )
+    one = await treasurer.ok("POST", f"{owners}/charges", body | {"owner_ids": [2]})
+    assert [c["user_id"] for c in one] == [2]

@@ -87,6 +87,13 @@ def register_commands(runtime: Runtime) -> None:
             body.period_id, body.owner_id, body.amount, body.description
         )
 
+    @consumer.on("ledger.charge_owners")
+    async def charge_owners(session: AsyncSession, command: CommandEnvelope) -> None:
+        body = c.ChargeOwners.model_validate(command.payload)
+        await treasury(session, command).charge_owners(
+            body.community_id, body.on_date, body.amount, body.description, body.owner_ids
+        )
+
     @consumer.on("ledger.reverse_entry")
     async def reverse_entry(session: AsyncSession, command: CommandEnvelope) -> None:
         body = c.ReverseEntry.model_validate(command.payload)

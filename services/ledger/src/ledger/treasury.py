@@ -330,6 +330,33 @@ class Treasury:
             period, currency, {"owner_id": owner_id, "amount": amount, "description": description}
         )
 
+    async def charge_owners(
+        self,
+        community_id: int,
+        on_date: date,
+        amount: Decimal,
+        description: str,
+        owner_ids: list[int] | None,
+    ) -> list[Any]:
+        """The same charge for each owner (default: every active owner) in the open period that
+        covers ``on_date``; all or nothing."""
+        await self.require_treasurer(community_id)
+        period_id = await self.repo.open_period_covering(community_id, on_date)
+        if period_id is None:
+            raise BadRequest(
+                f"No open period of community {community_id} covers {on_date.isoformat()}"
+            )
+        if owner_ids is None:
+            owner_ids = [o.user_id for o in await self.repo.list_owners(community_id, True)]
+        if not owner_ids:
+            raise BadRequest("No owners to charge")
+        if len(set(owner_ids)) != len(owner_ids):
+            raise BadRequest("owner_ids must not repeat")
+        return [
+            await self.record_charge(period_id, owner_id, amount, description)
+            for owner_id in owner_ids
+        ]
+
     async def _post_charge(self, period: Period, currency: str, values: dict[str, Any]) -> Any:
         """Write a service charge (regular, opening or reversal) and its event."""
         row = await self.repo.add_charge(

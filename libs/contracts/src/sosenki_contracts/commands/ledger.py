@@ -88,6 +88,20 @@ class RecordCharge(BaseModel):
     description: str
 
 
+@command("ledger.charge_owners", version=1)
+class ChargeOwners(BaseModel):
+    """Charge each owner (every active owner when ``owner_ids`` is None) the same amount, in the
+    community's open period that covers ``on_date`` — what a monthly fee does."""
+
+    model_config = _CONFIG
+
+    community_id: int
+    on_date: date
+    amount: PositiveAmount
+    description: str
+    owner_ids: list[int] | None = None
+
+
 @command("ledger.reverse_entry", version=1)
 class ReverseEntry(BaseModel):
     """Reverse a contribution, expense or charge (``entry``) of a period, with a reason."""
@@ -181,6 +195,7 @@ __all__ = [
     "BillUsage",
     "CarryForward",
     "ChangeShare",
+    "ChargeOwners",
     "ClosePeriod",
     "CreateBudgetItem",
     "CreatePeriod",

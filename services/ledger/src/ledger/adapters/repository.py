@@ -209,6 +209,22 @@ class LedgerRepository:
         ).all()
         return [_period(r) for r in rows], int(total or 0)
 
+    async def open_period_covering(self, community_id: int, day: date) -> int | None:
+        """The id of the community's OPEN period whose dates include ``day`` (the latest)."""
+        p = t.periods
+        found = await self.session.scalar(
+            select(p.c.id)
+            .where(
+                p.c.community_id == community_id,
+                p.c.status == PeriodStatus.OPEN.value,
+                p.c.start_date <= day,
+                p.c.end_date >= day,
+            )
+            .order_by(p.c.start_date.desc(), p.c.id.desc())
+            .limit(1)
+        )
+        return int(found) if found is not None else None
+
     async def save_period_state(self, period: Period) -> None:
         await self.session.execute(
             t.periods.update()

@@ -284,6 +284,16 @@ async def record_charge(period_id: int, body: s.ChargeIn, treasury: Writer) -> A
     return _charge_out(row)
 
 
+@router.post(
+    "/communities/{community_id}/charges", status_code=201, response_model=list[s.ChargeOut]
+)
+async def charge_owners(community_id: int, body: s.ChargeOwnersIn, treasury: Writer) -> Any:
+    rows = await treasury.charge_owners(
+        community_id, body.on_date, body.amount, body.description, body.owner_ids
+    )
+    return [_charge_out(r) for r in rows]
+
+
 @router.get("/periods/{period_id}/charges", response_model=list[s.ChargeOut])
 async def list_charges(period_id: int, treasury: Reader, owner_id: int | None = None) -> Any:
     await treasury.period(period_id)

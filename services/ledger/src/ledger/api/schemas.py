@@ -161,6 +161,13 @@ class ChargeIn(Body):
     description: str = Field(min_length=1, max_length=2000)
 
 
+class ChargeOwnersIn(Body):
+    on_date: date = Field(description="The charge goes into the open period covering this day")
+    amount: Amount
+    description: str = Field(min_length=1, max_length=2000)
+    owner_ids: list[int] | None = Field(default=None, description="Default: every active owner")
+
+
 class ChargeOut(EntryFacts):
     id: int
     service_period_id: int
