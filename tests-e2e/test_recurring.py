@@ -134,8 +134,8 @@ async def test_stopped_across_three_due_dates_then_all_three_arrive_in_order_onc
             "timezone": "Europe/Moscow",
             "target": {
                 "kind": "ledger_charge",
-                "period_id": year["id"],
-                "owner_id": 2,
+                "community_id": cid,
+                "owner_ids": [2],
                 "amount": "1500.00",
                 "description": "Fee {month}",
             },
@@ -270,8 +270,8 @@ async def test_two_scheduler_processes_emit_every_occurrence_exactly_once(
                     "timezone": "Europe/Berlin",
                     "target": {
                         "kind": "ledger_charge",
-                        "period_id": 1,
-                        "owner_id": n + 1,
+                        "community_id": 1,
+                        "owner_ids": [n + 1],
                         "amount": "10.00",
                         "description": "Fee {month}",
                     },

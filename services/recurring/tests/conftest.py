@@ -94,8 +94,8 @@ def charge_pattern(**overrides: Any) -> dict[str, Any]:
         "timezone": "Europe/Moscow",
         "target": {
             "kind": "ledger_charge",
-            "period_id": 1,
-            "owner_id": 2,
+            "community_id": 1,
+            "owner_ids": [2],
             "amount": "1500.00",
             "description": "Fee {month}",
         },

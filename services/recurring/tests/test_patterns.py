@@ -77,11 +77,11 @@ INVALID: list[tuple[dict[str, Any], str]] = [
     ),
     (
         {"target": _target(amount="-5.00")},
-        "The template would be refused by ledger.record_charge: amount must be positive",
+        "The template would be refused by ledger.charge_owners: amount must be positive",
     ),
     (
         {"target": _target(amount="abc")},
-        "The template would be refused by ledger.record_charge: amount",
+        "The template would be refused by ledger.charge_owners: amount",
     ),
     (
         {"target": _target(description="Fee {monht}")},

@@ -60,7 +60,7 @@ async def test_missed_occurrences_are_emitted_in_order_once_each(
 
     commands = await _commands(infrastructure, topic_prefix, {pid}, expect=4)
     assert [c["command_id"] for c in commands] == [f"recurring:{pid}:{n}" for n in (1, 2, 3, 4)]
-    assert {c["command_type"] for c in commands} == {"ledger.record_charge"}
+    assert {c["command_type"] for c in commands} == {"ledger.charge_owners"}
     assert [c["payload"]["description"] for c in commands] == [
         "Fee 2027-01",
         "Fee 2027-02",
@@ -68,8 +68,9 @@ async def test_missed_occurrences_are_emitted_in_order_once_each(
         "Fee 2027-04",
     ]
     assert commands[0]["payload"] == {
-        "period_id": 1,
-        "owner_id": 2,
+        "community_id": 1,
+        "on_date": "2027-01-31",
+        "owner_ids": [2],
         "amount": "1500.00",
         "description": "Fee 2027-01",
     }
@@ -215,7 +216,7 @@ async def test_the_results_of_the_targets_mark_occurrences_done_or_refused(
         causation_id=f"recurring:{pid}:2",
         payload={
             "command_id": f"recurring:{pid}:2",
-            "command_type": "ledger.record_charge",
+            "command_type": "ledger.charge_owners",
             "status_code": 400,
             "detail": "Period 1 is not open for charges",
         },

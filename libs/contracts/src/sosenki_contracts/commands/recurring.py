@@ -34,13 +34,14 @@ class SplitsExpenseTarget(BaseModel):
 
 
 class LedgerChargeTarget(BaseModel):
-    """Each occurrence records a service charge for one owner in a ledger period."""
+    """Each occurrence charges owners (every active owner by default) in the community's open
+    period that covers the occurrence's date, e.g. a monthly fee."""
 
     model_config = _CONFIG
 
     kind: Literal["ledger_charge"] = "ledger_charge"
-    period_id: int
-    owner_id: int
+    community_id: int
+    owner_ids: list[int] | None = None
     amount: str
     description: str
 

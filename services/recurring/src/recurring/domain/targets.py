@@ -88,10 +88,11 @@ def command_for(target: Target, schedule: Schedule, occurrence: Occurrence) -> T
     if target.kind == "ledger_charge":
         return TargetCommand(
             topics.LEDGER_COMMANDS,
-            "ledger.record_charge",
+            "ledger.charge_owners",
             {
-                "period_id": target.period_id,
-                "owner_id": target.owner_id,
+                "community_id": target.community_id,
+                "on_date": occurrence.date.isoformat(),
+                "owner_ids": target.owner_ids,
                 "amount": target.amount,
                 "description": _fill(target.description, occurrence),
             },
