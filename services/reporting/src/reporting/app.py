@@ -8,7 +8,7 @@ from fastapi import FastAPI
 from sosenki_platform.service import Runtime, create_service_app
 
 from reporting.adapters.tables import platform
-from reporting.api import audit, exports, freshness
+from reporting.api import audit, exports, freshness, groups
 from reporting.api.routes import router
 from reporting.projections import register_projections
 from reporting.settings import Settings
@@ -26,6 +26,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "Balance sheets, owner balances, settle-up plans and a tamper-evident audit log, "
             "built from events."
         ),
-        routers=[router, exports.router, audit.router, freshness.router],
+        routers=[router, exports.router, groups.router, audit.router, freshness.router],
         on_startup=[lambda: freshness.seed_last_applied_gauge(runtime)],
     )

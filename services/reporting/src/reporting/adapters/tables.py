@@ -123,6 +123,65 @@ meter_readings = Table(
     Index("ix_reporting_meter_readings_meter", "meter_id", "reading_date"),
 )
 
+# Groups that share costs (splits.events.v1), with running balances per member: what each paid
+# for and owes of the group's live expenses, and the settlements each paid and received, all in
+# the group's base currency. ``lines`` counts the live entries behind them: someone who left a
+# group still appears while entries of theirs count, as in the splits service.
+groups = Table(
+    "groups",
+    metadata,
+    Column("group_id", BigInteger, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("base_currency", Text, nullable=False),
+)
+
+group_members = Table(
+    "group_members",
+    metadata,
+    Column("group_id", BigInteger, nullable=False),
+    Column("user_id", BigInteger, nullable=False),
+    Column("role", Text, nullable=False),
+    Column("display_name", Text, nullable=True),
+    PrimaryKeyConstraint("group_id", "user_id"),
+    Index("ix_reporting_group_members_user", "user_id"),
+)
+
+group_balances = Table(
+    "group_balances",
+    metadata,
+    Column("group_id", BigInteger, nullable=False),
+    Column("user_id", BigInteger, nullable=False),
+    Column("total_paid_for_expenses", MONEY, nullable=False, server_default="0"),
+    Column("total_share_of_expenses", MONEY, nullable=False, server_default="0"),
+    Column("total_settlements_paid", MONEY, nullable=False, server_default="0"),
+    Column("total_settlements_received", MONEY, nullable=False, server_default="0"),
+    Column("lines", BigInteger, nullable=False, server_default="0"),
+    PrimaryKeyConstraint("group_id", "user_id"),
+    Index("ix_reporting_group_balances_user", "user_id"),
+)
+
+# A group's expenses as they stand now (for the CSV export); deleted ones are kept, marked.
+group_expenses = Table(
+    "group_expenses",
+    metadata,
+    Column("expense_id", BigInteger, primary_key=True),
+    Column("group_id", BigInteger, nullable=False),
+    Column("expense_date", Date, nullable=False),
+    Column("description", Text, nullable=False),
+    Column("category", Text, nullable=True),
+    Column("total_amount", MONEY, nullable=False),
+    Column("currency", Text, nullable=False),
+    Column("base_total_amount", MONEY, nullable=False),
+    Column("split_type", Text, nullable=False),
+    # [{"user_id": .., "base_amount": ".."}] and [{"user_id": .., "base_owed_amount": ".."}]
+    Column("payers", JSONB, nullable=False),
+    Column("splits", JSONB, nullable=False),
+    Column("status", Text, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("deleted", Boolean, nullable=False, server_default="false"),
+    Index("ix_reporting_group_expenses_group", "group_id", "expense_date", "expense_id"),
+)
+
 # The audit log: one append-only entry per event, hash-chained per community, per group, or per
 # topic partition (see reporting.domain.audit). ``entry_id`` is the order entries were written in.
 audit_entries = Table(

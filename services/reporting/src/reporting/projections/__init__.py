@@ -13,12 +13,12 @@ from sosenki_platform.service import Runtime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reporting.adapters.audit_log import AuditLog
-from reporting.projections import ledger
+from reporting.projections import ledger, splits
 
 EventHandler = Callable[[AsyncSession, EventEnvelope], Awaitable[None]]
 
 #: Read-model updates by (event type, version). Events without one are still audited.
-PROJECTIONS: dict[tuple[str, int], EventHandler] = {**ledger.HANDLERS}
+PROJECTIONS: dict[tuple[str, int], EventHandler] = {**ledger.HANDLERS, **splits.HANDLERS}
 
 
 async def apply_event(session: AsyncSession, event: EventEnvelope) -> None:
