@@ -22,7 +22,7 @@ reset:       ## stop everything and delete all local data (keeps downloaded jars
 	@$(STACK) reset
 
 test:        ## the whole test suite: unit, integration (real PostgreSQL + Kafka) and e2e
-	@scripts/bootstrap.sh
+	@scripts/bootstrap.sh --with-browser
 	@uv run pytest
 
 lint:        ## ruff and mypy

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the project needs on a bare machine: uv (from PyPI) and the locked Python
-# environment. Java 17 and Maven are expected on the machine (Kafka's jars come from Maven Central).
+# environment, and with --with-browser Debian's chromium for the browser test. Java 17 and Maven
+# are expected on the machine (Kafka's jars come from Maven Central).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,3 +15,11 @@ for tool in java mvn; do
   command -v "$tool" >/dev/null 2>&1 || { echo "bootstrap: $tool is required (Java 17 + Maven)" >&2; exit 1; }
 done
 uv sync --frozen --quiet
+
+# The test suite drives the bot's Mini App in headless Chromium (Debian's package).
+if [ "${1:-}" = "--with-browser" ] && ! command -v chromium >/dev/null 2>&1; then
+  echo "bootstrap: installing Debian's chromium for the Mini App browser test" >&2
+  sudo_=""; [ "$(id -u)" = 0 ] || sudo_="sudo"
+  $sudo_ apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_ apt-get install -y -qq chromium >/dev/null
+fi

@@ -1,5 +1,6 @@
 """The Mini App: Telegram's initData for a short-lived token the services accept, the user's
-balances, and the page itself in headless Chromium (Debian's ``chromium``; skipped without it)."""
+balances, and the page itself in headless Chromium (Debian's ``chromium``, which the bootstrap
+installs)."""
 
 from __future__ import annotations
 
@@ -130,8 +131,10 @@ async def test_the_page_calls_the_gateway(world: World) -> None:
     assert "tgWebAppData" in page.text
 
 
-@pytest.mark.skipif(shutil.which("chromium") is None, reason="Debian's chromium is not installed")
 async def test_the_page_in_headless_chromium_shows_the_balance(world: World) -> None:
+    assert shutil.which("chromium"), (
+        "Debian's chromium is missing: run scripts/bootstrap.sh --with-browser"
+    )
     cid = await _olga_owes(world)
 
     async def known() -> bool:

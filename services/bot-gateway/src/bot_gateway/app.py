@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -197,18 +196,8 @@ def create_app(
         description="Telegram bot gateway: updates to commands, events to messages.",
         routers=[router],
         on_startup=[background.start],
+        on_shutdown=[background.stop],
     )
     app.state.gateway = gateway
     app.state.sender = sender
-    inner = app.router.lifespan_context
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[Any]:
-        async with inner(app) as state:
-            try:
-                yield state
-            finally:
-                await background.stop()
-
-    app.router.lifespan_context = lifespan
     return app

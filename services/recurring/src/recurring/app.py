@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -26,34 +24,26 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     runtime = Runtime(settings, platform, MIGRATIONS)
     register_commands(runtime, clock)
     register_results(runtime, clock, settings.default_timezone)
-    app = create_service_app(
-        runtime,
-        title="SOSenki recurring",
-        description="Recurring schedules: patterns, their occurrences and the scheduler.",
-        routers=[router],
-    )
     scheduler = Scheduler(
         runtime,
         clock,
         interval=settings.scheduler_interval_seconds,
         batch_size=settings.scheduler_batch_size,
     )
+
+    async def start_scheduler() -> None:
+        # After the database is migrated; stopped before the database and relay shut down.
+        if settings.scheduler_enabled:
+            scheduler.start()
+
+    app = create_service_app(
+        runtime,
+        title="SOSenki recurring",
+        description="Recurring schedules: patterns, their occurrences and the scheduler.",
+        routers=[router],
+        on_startup=[start_scheduler],
+        on_shutdown=[scheduler.stop],
+    )
     app.state.clock = clock
     app.state.scheduler = scheduler
-
-    # The platform's lifespan has start-up hooks but no shutdown hook: wrap it, so the scheduler
-    # starts after the database is migrated and stops before the database and relay shut down.
-    platform_lifespan = app.router.lifespan_context
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with platform_lifespan(app):
-            if settings.scheduler_enabled:
-                scheduler.start()
-            try:
-                yield
-            finally:
-                await scheduler.stop()
-
-    app.router.lifespan_context = lifespan
     return app
