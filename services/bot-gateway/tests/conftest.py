@@ -22,6 +22,7 @@ from ledger.settings import Settings as LedgerSettings
 from reporting.app import create_app as create_reporting
 from reporting.settings import Settings as ReportingSettings
 from sosenki_platform.testing import Infrastructure, running_app
+from sosenki_platform.topic_admin import delete_topics_with_prefix
 
 BOT_TOKEN = "123456:TEST-token_for-the-fake"
 
@@ -65,8 +66,11 @@ def gateway_settings(
 
 
 @pytest.fixture
-def test_prefix() -> str:
-    return f"g{uuid.uuid4().hex[:8]}."
+async def test_prefix(infrastructure: Infrastructure) -> AsyncIterator[str]:
+    """Topics of this test only (deleted afterwards, so the broker does not fill up)."""
+    prefix = f"g{uuid.uuid4().hex[:8]}."
+    yield prefix
+    await delete_topics_with_prefix(infrastructure.kafka_bootstrap_servers, prefix)
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ from bot_gateway.adapters.repository import Repository, now
 from bot_gateway.adapters.services import Services
 from bot_gateway.adapters.tables import platform
 from bot_gateway.api.routes import router
+from bot_gateway.commands import register_commands
 from bot_gateway.domain.texts import say
 from bot_gateway.gateway import Gateway
 from bot_gateway.notifications import register_notifications
@@ -189,6 +190,7 @@ def create_app(
     )
     gateway.on_sent_queued(sender.notify)
     register_notifications(runtime, gateway)
+    register_commands(runtime)
     background = Background(gateway, sender)
     app = create_service_app(
         runtime,

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from sosenki_contracts import topics
 from sosenki_contracts.envelope import EventEnvelope
+from sosenki_contracts.events.gateway import CommandRejected as GatewayRejected
 from sosenki_contracts.events.ledger import CommandRejected as LedgerRejected
 from sosenki_contracts.events.splits import (
     CommandRejected as SplitsRejected,
@@ -38,11 +39,14 @@ APPLIED = (
     "ledger.charge_recorded",
     "ledger.period_created",
     "splits.expense_recorded",
+    "gateway.reminder_queued",
 )
 
 
 def register_results(runtime: Runtime, clock: Clock, default_timezone: str) -> None:
-    consumer = runtime.consume_events([topics.LEDGER_EVENTS, topics.SPLITS_EVENTS])
+    consumer = runtime.consume_events(
+        [topics.LEDGER_EVENTS, topics.SPLITS_EVENTS, topics.GATEWAY_EVENTS]
+    )
 
     def patterns(session: AsyncSession, event: EventEnvelope, caller: Caller = SERVICE) -> Patterns:
         return Patterns(
@@ -63,6 +67,13 @@ def register_results(runtime: Runtime, clock: Clock, default_timezone: str) -> N
     @consumer.on("ledger.command_rejected")
     async def ledger_rejected(session: AsyncSession, event: EventEnvelope) -> None:
         body = LedgerRejected.model_validate(event.payload)
+        await patterns(session, event).record_result(
+            body.command_id, status_code=body.status_code, detail=body.detail
+        )
+
+    @consumer.on("gateway.command_rejected")
+    async def gateway_rejected(session: AsyncSession, event: EventEnvelope) -> None:
+        body = GatewayRejected.model_validate(event.payload)
         await patterns(session, event).record_result(
             body.command_id, status_code=body.status_code, detail=body.detail
         )

@@ -5,6 +5,6 @@ create ``events/<context>.py`` in the style of ``ledger.py`` and import it below
 ``python -m sosenki_contracts.schemas`` and commit the generated schemas.
 """
 
-from sosenki_contracts.events import ledger, recurring, splits
+from sosenki_contracts.events import gateway, ledger, recurring, splits
 
-__all__ = ["ledger", "recurring", "splits"]
+__all__ = ["gateway", "ledger", "recurring", "splits"]

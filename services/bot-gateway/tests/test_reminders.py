@@ -1,0 +1,87 @@
+"""Reminders from the recurring service: a ``gateway.send_reminder`` command over real Kafka
+reaches the user's chat once, and is answered with an event the sender can match."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from bot_gateway.testing import Person, World, private_chat
+from sosenki_contracts import topics
+from sosenki_contracts.envelope import Actor, CommandEnvelope
+from sosenki_platform.testing import eventually
+
+pytestmark = pytest.mark.integration
+
+NINA = Person(730001, "Nina", "nina")
+
+
+def _reminder(command_id: str, **recipient: int) -> CommandEnvelope:
+    return CommandEnvelope(
+        command_id=command_id,
+        command_type="gateway.send_reminder",
+        issuer="recurring",
+        correlation_id=command_id,
+        actor=Actor(kind="service", id="recurring"),
+        payload={**recipient, "text": "Rent is due on Friday"},
+    )
+
+
+async def _events(bootstrap: str, topic: str) -> list[dict[str, Any]]:
+    consumer = AIOKafkaConsumer(
+        topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", enable_auto_commit=False
+    )
+    await consumer.start()
+    found: list[dict[str, Any]] = []
+    try:
+        for _ in range(6):
+            for records in (await consumer.getmany(timeout_ms=300)).values():
+                found.extend(json.loads(r.value) for r in records)
+    finally:
+        await consumer.stop()
+    return found
+
+
+async def test_a_reminder_reaches_the_user_once_and_is_acknowledged(
+    world: World, infrastructure: Any, test_prefix: str
+) -> None:
+    await world.say(NINA, private_chat(NINA), "/start")
+    bootstrap = infrastructure.kafka_bootstrap_servers
+    remind = _reminder("recurring:p1:1", user_id=NINA.telegram_id)
+    stranger = _reminder("recurring:p1:2", user_id=999)
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
+    await producer.start()
+    try:
+        for command in (remind, remind, stranger):  # the first one delivered twice
+            await producer.send_and_wait(
+                test_prefix + topics.GATEWAY_COMMANDS, command.to_json_bytes(), key=b"p1"
+            )
+    finally:
+        await producer.stop()
+
+    async def delivered() -> list[Any] | None:
+        found = [
+            c for c in world.telegram.sent() if c.params.get("text") == "Rent is due on Friday"
+        ]
+        return found or None
+
+    (message,) = await eventually(delivered, what="the reminder in Nina's chat")
+    assert int(message.params["chat_id"]) == NINA.telegram_id
+
+    async def answered() -> list[dict[str, Any]] | None:
+        found = await _events(bootstrap, test_prefix + topics.GATEWAY_EVENTS)
+        return found if len(found) >= 2 else None
+
+    events = await eventually(answered, what="the gateway's answers")
+    by_type = {e["event_type"]: e for e in events}
+    assert by_type["gateway.reminder_queued"]["causation_id"] == "recurring:p1:1"
+    assert by_type["gateway.command_rejected"]["payload"]["detail"] == (
+        "User 999 has not started a chat with the bot"
+    )
+    assert len(events) == 2  # the duplicate delivery changed nothing
+    reminders = [
+        c for c in world.telegram.sent() if c.params.get("text") == "Rent is due on Friday"
+    ]
+    assert len(reminders) == 1
