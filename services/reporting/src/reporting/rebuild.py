@@ -172,7 +172,8 @@ async def _check_nothing_is_lost(session: AsyncSession) -> None:
 def _is_lock_conflict(exc: DBAPIError) -> bool:
     # deadlock_detected, lock_not_available: a reader held a table the switch had to move.
     code = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
-    return code in ("40P01", "55P03") or "deadlock" in str(exc).lower()
+    message = str(exc).lower()
+    return code in ("40P01", "55P03") or "deadlock" in message or "lock timeout" in message
 
 
 async def rebuild(settings: Settings, *, switch_attempts: int = 5) -> RebuildReport:
