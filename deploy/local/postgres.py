@@ -514,6 +514,12 @@ async def ensure_role_and_databases(url: str) -> list[str]:
             created.append(f"role {ROLE}")
         elif not (role["rolcanlogin"] and role["rolcreatedb"]):
             await conn.execute(f"ALTER ROLE {ROLE} LOGIN CREATEDB")
+        # Tests drop their databases WITH (FORCE); on PostgreSQL 17+ that may mean stopping an
+        # autovacuum worker, which takes this predefined role.
+        if await conn.fetchval(
+            "SELECT 1 FROM pg_roles WHERE rolname = 'pg_signal_autovacuum_worker'"
+        ):
+            await conn.execute(f"GRANT pg_signal_autovacuum_worker TO {ROLE}")
         for db in DATABASES:
             exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", db)
             if not exists:

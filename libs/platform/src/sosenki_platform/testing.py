@@ -67,12 +67,19 @@ async def create_database(admin_url: str, prefix: str) -> str:
     return name
 
 
-async def drop_database(admin_url: str, name: str) -> None:
-    conn = await asyncpg.connect(admin_url)
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await conn.close()
+async def drop_database(admin_url: str, name: str, attempts: int = 5) -> bool:
+    """Drop a test's database; best effort (cleanup never fails a test). True when dropped."""
+    for attempt in range(attempts):
+        conn = await asyncpg.connect(admin_url)
+        try:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            return True
+        except asyncpg.PostgresError:
+            # E.g. an autovacuum worker we may not stop (PostgreSQL 17+): it finishes soon.
+            await asyncio.sleep(0.5 * (attempt + 1))
+        finally:
+            await conn.close()
+    return False
 
 
 async def eventually(
