@@ -516,9 +516,10 @@ async def ensure_role_and_databases(url: str) -> list[str]:
             await conn.execute(f"ALTER ROLE {ROLE} LOGIN CREATEDB")
         # Tests drop their databases WITH (FORCE); on PostgreSQL 17+ that may mean stopping an
         # autovacuum worker, which takes this predefined role.
+        # (Only a superuser may grant it: on an external server that is the operator's call.)
         if await conn.fetchval(
             "SELECT 1 FROM pg_roles WHERE rolname = 'pg_signal_autovacuum_worker'"
-        ):
+        ) and await conn.fetchval("SELECT rolsuper FROM pg_roles WHERE rolname = current_user"):
             await conn.execute(f"GRANT pg_signal_autovacuum_worker TO {ROLE}")
         for db in DATABASES:
             exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", db)
