@@ -143,9 +143,14 @@ def _load_demo() -> str:
         scoped = mint_token(_private_key(), "1", communities=[known["community_id"]])
         try:
             _call("GET", f"/api/payments/communities/{known['community_id']}", scoped)
-            return f"demo-data: already loaded (community {known['community_id']})"
         except RuntimeError:
             pass  # the databases were reset: load again
+        else:
+            fresh = mint_token(
+                _private_key(), "1", communities=[known["community_id"]], ttl_seconds=30 * 24 * 3600
+            )
+            DEMO_TOKEN_FILE.write_text(fresh + "\n")
+            return f"demo-data: already loaded (community {known['community_id']})"
     community = _call(
         "POST",
         "/api/payments/communities",
