@@ -4,7 +4,8 @@
 
 - allocation: largest-remainder splits per second for 12 and 1,000 owners (pure CPU);
 - outbox: events appended per second, and published per second by the relay to real Kafka
-  (needs the local stack, which it starts through deploy/local/stack.py if it is not running).
+  (needs the local stack, which it starts through deploy/local/stack.py if it is not running);
+- ledger balance sheet: milliseconds per read with 1,000 and 100,000 contributions in a period.
 """
 
 from __future__ import annotations
@@ -97,6 +98,77 @@ async def bench_outbox(events: int = 5000) -> dict[str, float]:
         await drop_database(admin, name)
 
 
+async def bench_balance_sheet(sizes: tuple[int, ...] = (1_000, 100_000)) -> dict[str, float]:
+    """The ledger's balance sheet (SQL aggregates over a period's entries) as history grows:
+    milliseconds per GET with ``size`` contributions in the period, through the real app."""
+    import asyncpg
+    from ledger.app import create_app
+    from ledger.settings import Settings
+    from sosenki_platform.auth.tokens import generate_keypair, mint_token
+    from sosenki_platform.testing import create_database, database_url, drop_database, running_app
+
+    env = dict(
+        line.removeprefix("export ").split("=", 1)
+        for line in (ROOT / ".local/stack.env").read_text().splitlines()
+    )
+    admin, bootstrap = env["SOSENKI_PG_ADMIN_URL"], env["SOSENKI_KAFKA_BOOTSTRAP_SERVERS"]
+    private, public = generate_keypair()
+    out: dict[str, float] = {}
+    for size in sizes:
+        name = await create_database(admin, "bench_ledger")
+        url = database_url(admin, name)
+        settings = Settings(
+            database_url=url,
+            kafka_bootstrap_servers=bootstrap,
+            topic_prefix=f"bench.{uuid.uuid4().hex[:8]}.",
+            topic_partitions=1,
+            auth_public_key=public,
+        )
+        try:
+            async with running_app(create_app(settings)) as api:
+                api.headers["Authorization"] = f"Bearer {mint_token(private, '1')}"
+                cid = (await api.post("/api/payments/communities", json={"name": "B"})).json()["id"]
+                api.headers["Authorization"] = (
+                    f"Bearer {mint_token(private, '1', communities=[cid])}"
+                )
+                for user in range(1, 13):
+                    await api.post(
+                        f"/api/payments/communities/{cid}/owners",
+                        json={"user_id": user, "display_name": f"O{user}", "ownership_share": "1"},
+                    )
+                period = (
+                    await api.post(
+                        "/api/payments/periods",
+                        json={"name": "P", "start_date": "2025-11-01", "end_date": "2025-11-30"},
+                    )
+                ).json()["id"]
+                conn = await asyncpg.connect(url)
+                try:  # history straight into the table: the benchmark is the read, not the writes
+                    await conn.execute(
+                        "INSERT INTO contributions (period_id, community_id, owner_id, amount,"
+                        " currency, date, created_by) SELECT $1, $2, 1 + (n % 12), 10.00, 'RUB',"
+                        " now(), 'bench' FROM generate_series(1, $3) AS n",
+                        period,
+                        cid,
+                        size,
+                    )
+                    await conn.execute("ANALYZE")
+                finally:
+                    await conn.close()
+                path = f"/api/payments/periods/{period}/balance-sheet"
+                assert (await api.get(path)).status_code == 200
+                runs = 20
+                start = time.perf_counter()
+                for _ in range(runs):
+                    sheet = (await api.get(path)).json()
+                elapsed = time.perf_counter() - start
+                assert sheet["total_period_balance"] == f"{size * 10}.00"
+                out[f"ledger_balance_sheet_ms_{size}_entries"] = round(elapsed / runs * 1000, 2)
+        finally:
+            await drop_database(admin, name)
+    return out
+
+
 def main() -> None:
     figures: dict[str, Any] = {
         "machine": {"python": platform.python_version(), "cpus": __import__("os").cpu_count()},
@@ -109,6 +181,7 @@ def main() -> None:
         capture_output=True,
     )
     figures.update(asyncio.run(bench_outbox()))
+    figures.update(asyncio.run(bench_balance_sheet()))
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(figures, indent=2) + "\n")
     for key, value in figures.items():
