@@ -44,8 +44,10 @@ async def _read(request: Request, principal: CurrentPrincipal) -> AsyncIterator[
         yield Treasury(runtime, session, Caller.from_principal(principal))
 
 
-Writer = Annotated[Treasury, Depends(_write)]
-Reader = Annotated[Treasury, Depends(_read)]
+# scope="function": the unit of work commits before the response is sent, so a 201 means
+# committed and the client's next request sees the write (FastAPI's default ends it after).
+Writer = Annotated[Treasury, Depends(_write, scope="function")]
+Reader = Annotated[Treasury, Depends(_read, scope="function")]
 
 
 def _period_out(p: Period) -> s.PeriodOut:

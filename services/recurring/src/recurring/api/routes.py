@@ -59,8 +59,10 @@ async def _read(request: Request, principal: CurrentPrincipal) -> AsyncIterator[
         yield Patterns(runtime, session, Caller.from_principal(principal), _clock(request))
 
 
-Writer = Annotated[Patterns, Depends(_write)]
-Reader = Annotated[Patterns, Depends(_read)]
+# scope="function": the unit of work commits before the response is sent, so a 201 means
+# committed and the client's next request sees the write (FastAPI's default ends it after).
+Writer = Annotated[Patterns, Depends(_write, scope="function")]
+Reader = Annotated[Patterns, Depends(_read, scope="function")]
 Count = Annotated[int, Query(ge=1, le=MAX_PREVIEW)]
 StatusFilter = Literal["active", "paused", "cancelled", "finished", "all"]
 

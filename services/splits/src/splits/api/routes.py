@@ -48,8 +48,10 @@ async def _read(request: Request, principal: CurrentPrincipal) -> AsyncIterator[
         yield SharedCosts(runtime, session, Caller.from_principal(principal))
 
 
-Writer = Annotated[SharedCosts, Depends(_write)]
-Reader = Annotated[SharedCosts, Depends(_read)]
+# scope="function": the unit of work commits before the response is sent, so a 201 means
+# committed and the client's next request sees the write (FastAPI's default ends it after).
+Writer = Annotated[SharedCosts, Depends(_write, scope="function")]
+Reader = Annotated[SharedCosts, Depends(_read, scope="function")]
 
 
 def _money(amount: Any, currency: str) -> str:
