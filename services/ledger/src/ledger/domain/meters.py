@@ -1,34 +1,14 @@
-"""Utility meters: readings never go backwards unless the meter was replaced, and consumption in a
-period is computed from the readings.
-
-Consumption in [start, end] is the sum of the increases between consecutive readings whose later
-reading falls after ``start`` and on or before ``end``; the baseline is the last reading on or
-before ``start``. A replacement reading starts a new meter from zero, so it counts its own value.
-"""
+"""Utility meter readings never go backwards unless the meter was replaced. (Meter types and
+consumption in a period are shared with reporting: ``sosenki_contracts.meters``.)"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date
-from decimal import Decimal
-from enum import StrEnum
-from itertools import pairwise
 
+from sosenki_contracts.meters import MeterType, Reading, consumption
 from sosenki_platform.errors import BadRequest
 
-
-class MeterType(StrEnum):
-    ELECTRICITY = "electricity"
-    WATER = "water"
-    GAS = "gas"
-
-
-@dataclass(frozen=True)
-class Reading:
-    reading_date: date
-    value: Decimal
-    is_replacement: bool = False
+__all__ = ["MeterType", "Reading", "check_new_reading", "consumption"]
 
 
 def check_new_reading(existing: Sequence[Reading], new: Reading) -> None:
@@ -54,12 +34,3 @@ def check_new_reading(existing: Sequence[Reading], new: Reading) -> None:
                 f"Reading {new.value} is higher than the next reading {following.value} "
                 f"on {following.reading_date.isoformat()}"
             )
-
-
-def consumption(readings: Sequence[Reading], start: date, end: date) -> Decimal:
-    ordered = sorted(readings, key=lambda r: r.reading_date)
-    total = Decimal(0)
-    for previous, current in pairwise(ordered):
-        if start < current.reading_date <= end:
-            total += current.value if current.is_replacement else current.value - previous.value
-    return total

@@ -1,37 +1,10 @@
-"""Consumption of a utility meter in a period, from its readings.
-
-A copy of the ledger's rule (services/ledger/src/ledger/domain/meters.py, ``consumption``): the
-two services must compute the same figure, and reporting may not import the ledger. Change both
-together, or move it to libs/contracts.
-
-Consumption in [start, end] is the sum of the increases between consecutive readings whose later
-reading falls after ``start`` and on or before ``end``; the baseline is the last reading on or
-before ``start``. A replacement reading starts a new meter from zero, so it counts its own value.
-"""
+"""Meters as reporting shows them: the shared rule from ``sosenki_contracts.meters``."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date
-from decimal import Decimal
-from itertools import pairwise
+from sosenki_contracts.meters import MeterType, Reading, consumption
 
 #: The meter types the ledger knows.
-METER_TYPES = ("electricity", "water", "gas")
+METER_TYPES = tuple(t.value for t in MeterType)
 
-
-@dataclass(frozen=True)
-class Reading:
-    reading_date: date
-    value: Decimal
-    is_replacement: bool = False
-
-
-def consumption(readings: Sequence[Reading], start: date, end: date) -> Decimal:
-    ordered = sorted(readings, key=lambda r: r.reading_date)
-    total = Decimal(0)
-    for previous, current in pairwise(ordered):
-        if start < current.reading_date <= end:
-            total += current.value if current.is_replacement else current.value - previous.value
-    return total
+__all__ = ["METER_TYPES", "Reading", "consumption"]
