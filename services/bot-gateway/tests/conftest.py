@@ -1,5 +1,5 @@
 """The gateway in-process against real PostgreSQL and Kafka, with a fake Telegram Bot API (a real
-local HTTP server) and the ledger and reporting apps in-process behind its HTTP client.
+local HTTP server) and the ledger, reporting and splits apps in-process behind its HTTP client.
 
 Each test has topics of its own, so the gateway never sees another test's events (fresh
 databases of other tests reuse the same ids)."""
@@ -23,6 +23,8 @@ from reporting.app import create_app as create_reporting
 from reporting.settings import Settings as ReportingSettings
 from sosenki_platform.testing import Infrastructure, running_app
 from sosenki_platform.topic_admin import delete_topics_with_prefix
+from splits.app import create_app as create_splits
+from splits.settings import Settings as SplitsSettings
 
 BOT_TOKEN = "123456:TEST-token_for-the-fake"
 
@@ -95,12 +97,17 @@ async def world(
         reporting_app = create_reporting(
             ReportingSettings(database_url=await new_database("reporting"), **common)
         )
+        splits_app = create_splits(
+            SplitsSettings(database_url=await new_database("splits"), **common)
+        )
         ledger = await stack.enter_async_context(running_app(ledger_app))
         reporting = await stack.enter_async_context(running_app(reporting_app))
+        splits = await stack.enter_async_context(running_app(splits_app))
         services = httpx.AsyncClient(
             mounts={
                 "http://ledger": httpx.ASGITransport(app=ledger_app),
                 "http://reporting": httpx.ASGITransport(app=reporting_app),
+                "http://splits": httpx.ASGITransport(app=splits_app),
             },
             timeout=10.0,
         )
@@ -113,7 +120,16 @@ async def world(
         )
         app = create_app(settings, http_client=services)
         gateway = await stack.enter_async_context(running_app(app))
-        yield World(gateway, fake_telegram, ledger, reporting, make_token, app, settings)
+        yield World(
+            gateway=gateway,
+            telegram=fake_telegram,
+            ledger=ledger,
+            reporting=reporting,
+            splits=splits,
+            make_token=make_token,
+            app=app,
+            settings=settings,
+        )
 
 
 @pytest.fixture

@@ -18,7 +18,14 @@ from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Update, User
+from aiogram.types import (
+    CallbackQuery,
+    ForceReply,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Update,
+    User,
+)
 from sosenki_contracts import topics
 from sosenki_contracts.envelope import Actor, CommandEnvelope
 from sosenki_platform.logging import get_logger
@@ -170,7 +177,9 @@ class Turn:
     def t(self, key: str, **values: Any) -> str:
         return say(key, self.lang, **values)
 
-    async def reply(self, text: str, keyboard: InlineKeyboardMarkup | None = None) -> None:
+    async def reply(
+        self, text: str, keyboard: InlineKeyboardMarkup | ForceReply | None = None
+    ) -> None:
         params: dict[str, Any] = {"text": text}
         if keyboard is not None:
             params["reply_markup"] = keyboard.model_dump(mode="json", exclude_none=True)
@@ -180,10 +189,20 @@ class Turn:
     async def say(self, key: str, **values: Any) -> None:
         await self.reply(self.t(key, **values))
 
-    async def edit(self, message_id: int, text: str) -> None:
-        await self.repo.enqueue(
-            self.chat_id, "editMessageText", {"message_id": message_id, "text": text}
-        )
+    async def edit(
+        self, message_id: int, text: str, keyboard: InlineKeyboardMarkup | None = None
+    ) -> None:
+        params: dict[str, Any] = {"message_id": message_id, "text": text}
+        if keyboard is not None:
+            params["reply_markup"] = keyboard.model_dump(mode="json", exclude_none=True)
+        await self.repo.enqueue(self.chat_id, "editMessageText", params)
+
+    async def answer(self, callback: CallbackQuery, text: str | None = None) -> None:
+        """Answer a callback query at once (Telegram shows a spinner until it is answered)."""
+        try:
+            await callback.answer(text=text)
+        except Exception as exc:  # answering is a courtesy; the decision is recorded either way
+            self.said.append(f"answer failed: {exc!r}")
 
     async def ask_to_confirm(
         self,

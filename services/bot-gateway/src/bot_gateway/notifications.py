@@ -166,11 +166,17 @@ class Notifier:
         if kind == "ledger.meter_reading_recorded":
             return say("done_reading", lang, value=p["value"])
         if kind == "splits.expense_recorded":
+            shares = [
+                f"{await repo.name_of(int(line['user_id']))} "
+                f"{money(line['owed_amount'], p['currency'], lang)}"
+                for line in p.get("splits", [])
+            ]
             return say(
                 "done_split",
                 lang,
                 description=p["description"],
                 amount=money(p["total_amount"], p["currency"], lang),
+                shares=", ".join(shares),
             )
         if kind == "splits.settlement_recorded":
             return say("done_settlement", lang, amount=money(p["amount"], p["currency"], lang))

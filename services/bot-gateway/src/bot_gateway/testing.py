@@ -93,6 +93,7 @@ class World:
     telegram: FakeTelegram
     ledger: httpx.AsyncClient
     reporting: httpx.AsyncClient
+    splits: httpx.AsyncClient
     make_token: Any
     app: Any
     settings: Settings
@@ -109,11 +110,14 @@ class World:
         assert response.status_code == 200, response.text
         return update
 
-    async def reply(self, chat_id: int, containing: str, *, after: int = 0) -> dict[str, Any]:
-        """The first message the bot sent to ``chat_id`` whose text contains ``containing``."""
+    async def reply(
+        self, chat_id: int, containing: str, *, after: int = 0, method: str = "sendMessage"
+    ) -> dict[str, Any]:
+        """The first message the bot sent to ``chat_id`` whose text contains ``containing``
+        (``method="editMessageText"``: the first such edit)."""
 
         async def found() -> dict[str, Any] | None:
-            for call in self.telegram.sent("sendMessage")[after:]:
+            for call in self.telegram.sent(method)[after:]:
                 params = call.params
                 if int(params["chat_id"]) == chat_id and containing in str(params["text"]):
                     return params

@@ -254,6 +254,24 @@ class Repository:
             update(p).where(p.c.id == action_id).values(payload=payload, summary=summary)
         )
 
+    async def split_awaiting_numbers(self, chat_id: int, telegram_user_id: int) -> Row[Any] | None:
+        """The user's latest open split in this chat whose numbers the bot asked for."""
+        p = t.pending_actions
+        return (
+            await self.session.execute(
+                select(p)
+                .where(
+                    p.c.chat_id == chat_id,
+                    p.c.telegram_user_id == telegram_user_id,
+                    p.c.status == "pending",
+                    p.c.command_type == "splits.create_expense",
+                    p.c.payload["_awaiting"].as_boolean().is_(True),
+                )
+                .order_by(p.c.created_at.desc())
+                .limit(1)
+            )
+        ).first()
+
     # Results the users wait for -----------------------------------------------------------
 
     async def await_result(

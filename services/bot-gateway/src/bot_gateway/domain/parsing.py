@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_DOWN, Decimal, InvalidOperation
+from typing import Any
 
 
 class Unreadable(ValueError):
-    """The arguments cannot be read; ``key`` names the usage hint to show."""
+    """The arguments cannot be read; ``key`` names the hint to show (``values`` fill it in)."""
 
-    def __init__(self, key: str) -> None:
+    def __init__(self, key: str, **values: Any) -> None:
         super().__init__(key)
         self.key = key
+        self.values = values
 
 
 _MENTION = re.compile(r"^@([A-Za-z0-9_]{3,64})$")
@@ -157,3 +159,55 @@ def parse_meter(args: str) -> Decimal:
         return Decimal(words[0].replace(",", "."))
     except InvalidOperation:
         raise Unreadable("usage_meter") from None
+
+
+#: How a split expense is shared, as the splits service names it; EQUAL needs no numbers.
+SPLIT_TYPES = ("EQUAL", "SHARES", "PERCENTAGE", "EXACT_AMOUNTS")
+#: The field of a participant that carries the number each split type needs.
+SPLIT_FIELDS = {
+    "SHARES": "share_units",
+    "PERCENTAGE": "share_percentage",
+    "EXACT_AMOUNTS": "owed_amount",
+}
+_HUNDRED = Decimal(100)
+
+
+def parse_split_numbers(split_type: str, text: str, count: int, total: Decimal) -> list[Any]:
+    """The numbers a user typed for the ``count`` participants of a split, in order: whole shares
+    (``2 1 1``), percentages summing to 100 (``50 30 20``) or amounts summing to ``total``
+    (``500 250 150``). Shares come back as ints, the others as decimal strings."""
+    words = text.replace(";", " ").split()
+    if len(words) != count:
+        raise Unreadable("split_numbers_count", count=count, given=len(words))
+    if split_type == "SHARES":
+        if not all(w.isdigit() and int(w) >= 1 for w in words):
+            raise Unreadable("split_shares_whole")
+        return [int(w) for w in words]
+    numbers: list[Decimal] = []
+    for word in words:
+        try:
+            numbers.append(parse_amount(word))
+        except ValueError:
+            raise Unreadable("split_not_a_number", word=word) from None
+    given = sum(numbers, Decimal(0))
+    if split_type == "PERCENTAGE" and given != _HUNDRED:
+        raise Unreadable("split_percent_sum", sum=f"{given.normalize():f}")
+    if split_type == "EXACT_AMOUNTS" and given != total:
+        raise Unreadable("split_amounts_sum", sum=f"{given:,.2f}", total=f"{total:,.2f}")
+    return [str(n) for n in numbers]
+
+
+def split_example(split_type: str, count: int, total: Decimal) -> str:
+    """Numbers that would do for ``count`` people, to show as an example."""
+    if split_type == "SHARES":
+        return " ".join(["2", *["1"] * (count - 1)])
+    if count < 1:
+        return ""
+    if split_type == "PERCENTAGE":
+        whole, step = _HUNDRED, Decimal(1)
+    else:
+        whole, step = total, Decimal("0.01")
+    each = (whole / count).quantize(step, rounding=ROUND_DOWN)
+    parts = [each] * count
+    parts[0] += whole - each * count
+    return " ".join(f"{p:f}" for p in parts)

@@ -201,18 +201,60 @@ TEXTS: dict[str, dict[str, str]] = {
         "ru": "Отменить {entry} №{entry_id} на {amount}: {reason}",
     },
     "summary_split": {
-        "en": "Split {amount} for {description} between {people}",
-        "ru": "Разделить {amount} за {description} между: {people}",
+        "en": "Split {amount} for {description} {how} {people}",
+        "ru": "Разделить {amount} за {description} {how} {people}",
     },
-    "summary_settle": {
-        "en": "You paid {user} {amount}",
-        "ru": "Вы вернули {user} {amount}",
+    "split_how_EQUAL": {"en": "equally between", "ru": "поровну между:"},
+    "split_how_SHARES": {"en": "by shares between", "ru": "по долям между:"},
+    "split_how_PERCENTAGE": {"en": "by percentages between", "ru": "по процентам между:"},
+    "split_how_EXACT_AMOUNTS": {"en": "in exact amounts between", "ru": "точными суммами между:"},
+    "split_type_EQUAL": {"en": "Equally", "ru": "Поровну"},
+    "split_type_SHARES": {"en": "Shares", "ru": "Доли"},
+    "split_type_PERCENTAGE": {"en": "Percent", "ru": "Проценты"},
+    "split_type_EXACT_AMOUNTS": {"en": "Amounts", "ru": "Суммы"},
+    "split_next": {"en": "➡ Next", "ru": "➡ Далее"},
+    "split_nobody": {
+        "en": "Tick at least one person.",
+        "ru": "Отметьте хотя бы одного участника.",
     },
-    "split_pick": {
-        "en": "Split {amount} for {description}. Tap people to include, then Done.",
-        "ru": "Разделить {amount} за {description}. Отметьте участников и нажмите Готово.",
+    "split_ask_SHARES": {
+        "en": "{who}, reply with the shares of {people}, in this order, as whole numbers "
+        "(e.g. {example}).",
+        "ru": "{who}, ответьте долями для: {people}, в этом порядке, целыми числами "
+        "(например, {example}).",
     },
-    "split_done": {"en": "Done", "ru": "Готово"},
+    "split_ask_PERCENTAGE": {
+        "en": "{who}, reply with the percentages of {people}, in this order, adding up to 100 "
+        "(e.g. {example}).",
+        "ru": "{who}, ответьте процентами для: {people}, в этом порядке, в сумме 100 "
+        "(например, {example}).",
+    },
+    "split_ask_EXACT_AMOUNTS": {
+        "en": "{who}, reply with what {people} owe, in this order, adding up to {amount} "
+        "(e.g. {example}).",
+        "ru": "{who}, ответьте, сколько должны {people}, в этом порядке, в сумме {amount} "
+        "(например, {example}).",
+    },
+    "split_numbers_count": {
+        "en": "I need {count} numbers, one per person; you sent {given}. Please reply again.",
+        "ru": "Нужно {count} чисел, по одному на участника; вы прислали {given}. Ответьте ещё раз.",
+    },
+    "split_shares_whole": {
+        "en": "Shares are whole numbers of at least 1, e.g. 2 1 1. Please reply again.",
+        "ru": "Доли — целые числа не меньше 1, например 2 1 1. Ответьте ещё раз.",
+    },
+    "split_not_a_number": {
+        "en": "{word} is not a number. Please reply again.",
+        "ru": "{word} — не число. Ответьте ещё раз.",
+    },
+    "split_percent_sum": {
+        "en": "The percentages add up to {sum}, not 100. Please reply again.",
+        "ru": "Проценты в сумме дают {sum}, а не 100. Ответьте ещё раз.",
+    },
+    "split_amounts_sum": {
+        "en": "The amounts add up to {sum}, not {total}. Please reply again.",
+        "ru": "Суммы в итоге дают {sum}, а не {total}. Ответьте ещё раз.",
+    },
     "done_contribution": {
         "en": "Recorded: contribution {amount} from {owner}{comment}.",
         "ru": "Записано: взнос {amount} от {owner}{comment}.",
@@ -232,8 +274,8 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "done_reading": {"en": "Reading {value} recorded.", "ru": "Показание {value} записано."},
     "done_split": {
-        "en": "Recorded: {description}, {amount}.",
-        "ru": "Записано: {description}, {amount}.",
+        "en": "Recorded: {description}, {amount} ({shares}).",
+        "ru": "Записано: {description}, {amount} ({shares}).",
     },
     "done_settlement": {
         "en": "Recorded: {amount} paid back.",

@@ -13,13 +13,13 @@ from typing import Any
 
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject, CommandStart
-from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, Message
 
 from bot_gateway.adapters.services import Refused, Unavailable
 from bot_gateway.domain import parsing
 from bot_gateway.domain.texts import money
 from bot_gateway.gateway import Turn
-from bot_gateway.telegram import queries
+from bot_gateway.telegram import queries, splitting
 
 
 class Stop(Exception):
@@ -32,7 +32,7 @@ async def _guard(turn: Turn, action: Any) -> None:
     except Stop:
         pass
     except parsing.Unreadable as unreadable:
-        await turn.say(unreadable.key)
+        await turn.say(unreadable.key, **unreadable.values)
     except Unavailable:
         await turn.say("unavailable")
     except Refused as refusal:
@@ -384,124 +384,48 @@ async def _split(command: CommandObject, turn: Turn) -> None:
     assert turn.user_id is not None
     parsed = parsing.parse_split(command.args or "")
     group_id = await _group(turn)
-    members = await queries.group_members(turn, group_id)
-    chosen = [m for m, _ in members]
+    group = await queries.group(turn, group_id)
+    names = {int(m["user_id"]): str(m["name"]) for m in group.get("members", [])}
+    chosen = list(names)
     if parsed.users:
         chosen = [turn.user_id]
         for username in parsed.users:
-            user_id, _ = await _user_named(turn, username)
+            user_id, name = await _user_named(turn, username)
+            names.setdefault(user_id, name)
             chosen.append(user_id)
-    names = dict(members)
-    payload = {
-        "group_id": group_id,
-        "description": parsed.description,
-        "total_amount": str(parsed.amount),
-        "paid_by_user_id": turn.user_id,
-        "split_type": "EQUAL",
-        "splits_in": [{"user_id": u} for u in dict.fromkeys(chosen)],
-        "_names": {str(k): v for k, v in names.items()},
-        "_amount": f"{parsed.amount:,.2f}",
-    }
+    payload = splitting.new_split(
+        group, parsed.description, parsed.amount, turn.user_id, chosen, names
+    )
     await turn.ask_to_confirm(
-        "splits.create_expense",
+        splitting.COMMAND,
         payload,
-        _split_summary(turn, payload),
+        splitting.summary(payload, turn.lang),
         f"group:{group_id}",
-        keyboard=lambda action_id: split_keyboard(turn, action_id, payload),
+        keyboard=lambda action_id: splitting.keyboard(payload, turn.lang, action_id),
     )
-
-
-def _split_summary(turn: Turn, payload: dict[str, Any]) -> str:
-    names = payload.get("_names", {})
-    people = ", ".join(
-        str(names.get(str(s["user_id"]), f"#{s['user_id']}")) for s in payload["splits_in"]
-    )
-    return turn.t(
-        "summary_split",
-        amount=payload.get("_amount", payload["total_amount"]),
-        description=payload["description"],
-        people=people,
-    )
-
-
-def split_keyboard(turn: Turn, action_id: str, payload: dict[str, Any]) -> InlineKeyboardMarkup:
-    chosen = {int(s["user_id"]) for s in payload["splits_in"]}
-    rows = [
-        [
-            InlineKeyboardButton(
-                text=("✓ " if int(user_id) in chosen else "· ") + str(name),
-                callback_data=f"sp:{action_id}:{user_id}",
-            )
-        ]
-        for user_id, name in payload.get("_names", {}).items()
-    ]
-    rows.append(
-        [
-            InlineKeyboardButton(text=turn.t("confirm_yes"), callback_data=f"ok:{action_id}"),
-            InlineKeyboardButton(text=turn.t("confirm_no"), callback_data=f"no:{action_id}"),
-        ]
-    )
-    return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 # Callback queries: answered at once ---------------------------------------------------------
-
-
-async def _answer(callback: CallbackQuery, turn: Turn, text: str | None = None) -> None:
-    try:
-        await callback.answer(text=text)
-    except Exception as exc:  # answering is a courtesy; the decision is recorded either way
-        turn.said.append(f"answer failed: {exc!r}")
-
-
-async def toggle_participant(callback: CallbackQuery, turn: Turn) -> None:
-    _, action_id, user_id = str(callback.data).split(":", 2)
-    action = await turn.repo.pending(action_id)
-    if action is None or action.status != "pending":
-        await _answer(callback, turn, turn.t("already_decided"))
-        return
-    if callback.from_user.id != action.telegram_user_id:
-        await _answer(callback, turn, turn.t("not_yours"))
-        return
-    payload = dict(action.payload)
-    chosen = [int(s["user_id"]) for s in payload["splits_in"]]
-    chosen = (
-        [u for u in chosen if u != int(user_id)]
-        if int(user_id) in chosen
-        else [*chosen, int(user_id)]
-    )
-    payload["splits_in"] = [{"user_id": u} for u in chosen]
-    await turn.repo.update_pending_payload(action_id, payload, _split_summary(turn, payload))
-    await _answer(callback, turn)
-    if callback.message is not None:
-        await turn.repo.enqueue(
-            turn.chat_id,
-            "editMessageText",
-            {
-                "message_id": callback.message.message_id,
-                "text": _split_summary(turn, payload),
-                "reply_markup": split_keyboard(turn, action_id, payload).model_dump(
-                    mode="json", exclude_none=True
-                ),
-            },
-        )
 
 
 async def decide(callback: CallbackQuery, turn: Turn) -> None:
     verb, _, action_id = str(callback.data).partition(":")
     action = await turn.repo.pending(action_id)
     if action is None:
-        await _answer(callback, turn, turn.t("already_decided"))
+        await turn.answer(callback, turn.t("already_decided"))
         return
     if callback.from_user.id != action.telegram_user_id:
-        await _answer(callback, turn, turn.t("not_yours"))
+        await turn.answer(callback, turn.t("not_yours"))
         return
+    if verb == "ok" and action.command_type == splitting.COMMAND and action.status == "pending":
+        if await splitting.before_confirming(callback, turn, action):
+            return
     status = "confirmed" if verb == "ok" else "cancelled"
     if not await turn.repo.decide(action_id, status):
-        await _answer(callback, turn, turn.t("already_decided"))
+        await turn.answer(callback, turn.t("already_decided"))
         return
     turn.lang = action.language
-    await _answer(callback, turn)
+    await turn.answer(callback)
     if status == "confirmed":
         await turn.send_confirmed(action)
     if callback.message is not None:
@@ -532,6 +456,9 @@ def build_router() -> Router:
     router.message(Command("undo"))(undo)
     router.message(Command("settle"))(settle)
     router.message(Command("split"))(split)
-    router.callback_query(F.data.startswith("sp:"))(toggle_participant)
+    router.callback_query(F.data.startswith("sp:"))(splitting.toggle_participant)
+    router.callback_query(F.data.startswith("st:"))(splitting.choose_type)
     router.callback_query(F.data.startswith("ok:") | F.data.startswith("no:"))(decide)
+    # Last: a plain message is only for the bot when it asked the sender for a split's numbers.
+    router.message(F.text & ~F.text.startswith("/"))(splitting.numbers)
     return router

@@ -152,16 +152,16 @@ async def report(turn: Turn) -> None:
     await turn.repo.enqueue(turn.chat_id, "sendPhoto", {"caption": lines[0]}, photo=chart)
 
 
-async def group_members(turn: Turn, group_id: int) -> list[tuple[int, str]]:
-    """(user id, name) of a splits group's members, from the splits service."""
+async def group(turn: Turn, group_id: int) -> dict[str, Any]:
+    """A splits group as the user sees it: its name, currency and members (with the names the
+    bot calls them by), from the splits service."""
     assert turn.user_id is not None
     services = turn.gateway.services
-    group = await services.get(
+    found: dict[str, Any] = await services.get(
         services.splits(f"/groups/{group_id}"), services.token(turn.user_id, groups=[group_id])
     )
-    members = []
-    for member in group.get("members", []):
-        user_id = int(member["user_id"])
-        name = member.get("display_name") or await turn.repo.name_of(user_id)
-        members.append((user_id, str(name)))
-    return members
+    for member in found.get("members", []):
+        member["name"] = str(
+            member.get("display_name") or await turn.repo.name_of(int(member["user_id"]))
+        )
+    return found
