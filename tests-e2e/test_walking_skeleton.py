@@ -8,6 +8,7 @@ import signal
 
 import httpx
 import pytest
+from sosenki_contracts import topics
 from sosenki_platform.testing import eventually
 
 pytestmark = pytest.mark.e2e
@@ -21,7 +22,16 @@ async def test_every_service_starts_and_serves_health_metrics_and_openapi(start_
         async with httpx.AsyncClient(base_url=service.url) as client:
             assert (await client.get("/health/live")).json() == {"status": "ok"}
             ready = (await client.get("/health/ready")).json()
-            assert ready["checks"] == {"database": "ok", "kafka": "ok"}, module
+            checks = ready.pop("checks")
+            assert ready == {"status": "ok"}, module
+            assert (checks.pop("database"), checks.pop("kafka")) == ("ok", "ok"), module
+            if module == "reporting":  # freshness per event topic, from the consumer's gauges
+                freshness = checks.pop("freshness")
+                assert set(freshness) == set(topics.EVENT_TOPICS)
+                assert all(
+                    {"seconds_since_last_applied", "lag"} == set(f) for f in freshness.values()
+                )
+            assert checks == {}, module
             metrics = await client.get("/metrics")
             assert metrics.status_code == 200
             assert "http_requests_total" in metrics.text

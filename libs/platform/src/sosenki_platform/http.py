@@ -24,7 +24,8 @@ from sosenki_platform.metrics import HTTP_DURATION, HTTP_REQUESTS
 
 log = get_logger(__name__)
 
-ReadinessCheck = Callable[[], Awaitable[None]]
+#: Raises when not ready; may return a detail to show instead of "ok" (e.g. freshness figures).
+ReadinessCheck = Callable[[], Awaitable[object]]
 
 #: Polled by probes and Prometheus: not worth a log line each.
 _QUIET_ROUTES = frozenset({"/health/live", "/health/ready", "/metrics"})
@@ -157,12 +158,12 @@ def operations_router(checks: dict[str, ReadinessCheck]) -> APIRouter:
 
     @router.get("/health/ready")
     async def ready() -> Response:
-        results: dict[str, str] = {}
+        results: dict[str, object] = {}
         ok = True
         for name, check in checks.items():
             try:
-                await check()
-                results[name] = "ok"
+                detail = await check()
+                results[name] = "ok" if detail is None else detail
             except Exception as exc:
                 ok = False
                 results[name] = f"unavailable: {exc}"

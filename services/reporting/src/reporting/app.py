@@ -28,4 +28,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ),
         routers=[router, exports.router, groups.router, audit.router, freshness.router],
         on_startup=[lambda: freshness.seed_last_applied_gauge(runtime)],
+        extra_readiness={"freshness": freshness.readiness_check(runtime)},
     )

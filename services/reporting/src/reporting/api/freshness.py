@@ -3,6 +3,7 @@ many messages are still waiting (consumer lag)."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -61,6 +62,33 @@ async def seed_last_applied_gauge(runtime: Runtime) -> None:
     """After a restart, /metrics shows when events were last applied, not nothing."""
     for topic, (_, moment) in (await last_applied(runtime)).items():
         CONSUMER_LAST_APPLIED.labels(runtime.settings.service_name, topic).set(moment.timestamp())
+
+
+def last_applied_timestamp(service: str, topic: str) -> float | None:
+    for metric in CONSUMER_LAST_APPLIED.collect():
+        for sample in metric.samples:
+            if sample.labels.get("service") == service and sample.labels.get("topic") == topic:
+                return float(sample.value)
+    return None
+
+
+def readiness_check(runtime: Runtime) -> Callable[[], Awaitable[object]]:
+    """Freshness in /health/ready: per topic, seconds since an event was last applied and the
+    consumer lag. From this process's gauges (cheap for a probe); never makes it unready."""
+
+    async def check() -> dict[str, dict[str, float | int | None]]:
+        service, now = runtime.settings.service_name, datetime.now(UTC).timestamp()
+        result: dict[str, dict[str, float | int | None]] = {}
+        for name in topics.EVENT_TOPICS:
+            real = runtime.settings.topic(name)
+            last = last_applied_timestamp(service, real)
+            result[name] = {
+                "seconds_since_last_applied": None if last is None else round(now - last, 3),
+                "lag": consumer_lag(service, real),
+            }
+        return result
+
+    return check
 
 
 @router.get("/freshness", response_model=Freshness)
