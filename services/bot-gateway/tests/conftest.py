@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import AsyncExitStack, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from typing import Any
 
 import httpx
@@ -75,6 +75,37 @@ async def test_prefix(infrastructure: Infrastructure) -> AsyncIterator[str]:
     await delete_topics_with_prefix(infrastructure.kafka_bootstrap_servers, prefix)
 
 
+class Restartable:
+    """An app in-process that a test can stop and start again (a new app on the same database and
+    topics, as after a crash); HTTP calls reach whichever app runs now."""
+
+    def __init__(self, make: Callable[[], Any]) -> None:
+        self._make = make
+        self.app: Any = None
+        self._running: AbstractAsyncContextManager[httpx.AsyncClient] | None = None
+
+    async def start(self) -> None:
+        assert self._running is None
+        self.app = self._make()
+        self._running = running_app(self.app)
+        await self._running.__aenter__()
+
+    async def stop(self) -> None:
+        if self._running is not None:
+            running, self._running = self._running, None
+            await running.__aexit__(None, None, None)
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        await self.app(scope, receive, send)
+
+
+@pytest.fixture
+def world_settings(request: pytest.FixtureRequest) -> dict[str, Any]:
+    """The gateway's settings a test wants changed:
+    ``@pytest.mark.parametrize("world_settings", [{...}], indirect=True)``."""
+    return dict(getattr(request, "param", {}))
+
+
 @pytest.fixture
 async def world(
     new_database: Callable[[str], Awaitable[str]],
@@ -83,6 +114,7 @@ async def world(
     make_token: Any,
     fake_telegram: FakeTelegram,
     test_prefix: str,
+    world_settings: dict[str, Any],
 ) -> AsyncIterator[World]:
     common = {
         "kafka_bootstrap_servers": infrastructure.kafka_bootstrap_servers,
@@ -97,12 +129,17 @@ async def world(
         reporting_app = create_reporting(
             ReportingSettings(database_url=await new_database("reporting"), **common)
         )
-        splits_app = create_splits(
-            SplitsSettings(database_url=await new_database("splits"), **common)
-        )
+        splits_settings = SplitsSettings(database_url=await new_database("splits"), **common)
+        splits_app = Restartable(lambda: create_splits(splits_settings))
         ledger = await stack.enter_async_context(running_app(ledger_app))
         reporting = await stack.enter_async_context(running_app(reporting_app))
-        splits = await stack.enter_async_context(running_app(splits_app))
+        await splits_app.start()
+        stack.push_async_callback(splits_app.stop)
+        splits = await stack.enter_async_context(
+            httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=splits_app), base_url="http://splits"
+            )
+        )
         services = httpx.AsyncClient(
             mounts={
                 "http://ledger": httpx.ASGITransport(app=ledger_app),
@@ -117,6 +154,7 @@ async def world(
             test_prefix,
             signing_keys,
             fake_telegram,
+            **world_settings,
         )
         app = create_app(settings, http_client=services)
         gateway = await stack.enter_async_context(running_app(app))
@@ -129,6 +167,7 @@ async def world(
             make_token=make_token,
             app=app,
             settings=settings,
+            splits_service=splits_app,
         )
 
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from bot_gateway.domain import parsing
 from bot_gateway.domain.limits import earliest_send
-from bot_gateway.domain.texts import language_of, money
+from bot_gateway.domain.texts import TEXTS, language_of, money
 
 pytestmark = pytest.mark.unit
 
@@ -69,3 +71,38 @@ def test_sending_limits() -> None:
     assert earliest_send(-5, t0, window[-1], window) == t0 + timedelta(minutes=1)
     # A private chat has no per-minute limit.
     assert earliest_send(5, t0, window[-1], window) == window[-1] + timedelta(seconds=1)
+
+
+def test_split_numbers() -> None:
+    total = Decimal("900.00")
+    assert parsing.parse_split_numbers("SHARES", "2 1 1", 3, total) == [2, 1, 1]
+    assert parsing.parse_split_numbers("PERCENTAGE", "33,5 66.5", 2, total) == ["33.50", "66.50"]
+    assert parsing.parse_split_numbers("EXACT_AMOUNTS", "600 300", 2, total) == ["600.00", "300.00"]
+    for split_type, text, key in [
+        ("SHARES", "2 1", "split_numbers_count"),
+        ("SHARES", "2 0 1", "split_shares_whole"),
+        ("SHARES", "1.5 1 1", "split_shares_whole"),
+        ("PERCENTAGE", "50 x 10", "split_not_a_number"),
+        ("PERCENTAGE", "50 40 5", "split_percent_sum"),
+        ("EXACT_AMOUNTS", "300 300 200", "split_amounts_sum"),
+    ]:
+        with pytest.raises(parsing.Unreadable) as refused:
+            parsing.parse_split_numbers(split_type, text, 3, total)
+        assert refused.value.key == key
+    assert parsing.split_example("SHARES", 3, total) == "2 1 1"
+    assert parsing.split_example("PERCENTAGE", 3, total) == "34 33 33"
+    assert parsing.split_example("EXACT_AMOUNTS", 3, Decimal("100.00")) == "33.34 33.33 33.33"
+
+
+def test_every_text_the_bot_says_exists_in_both_languages() -> None:
+    source = Path(__file__).parents[1] / "src" / "bot_gateway"
+    said = re.compile(
+        r"""(?:\bsay|\.t|Unreadable)\(\s*"([A-Za-z_]+)"|\bsay\(\s*\w+,\s*"([a-z_]+)\""""
+    )
+    keys = set()
+    for path in source.rglob("*.py"):
+        for match in said.finditer(path.read_text()):
+            keys.add(match.group(1) or match.group(2))
+    assert "summary_settle" in keys and "usage_pay" in keys
+    assert sorted(keys - set(TEXTS)) == []
+    assert [k for k, v in TEXTS.items() if set(v) != {"ru", "en"}] == []

@@ -198,3 +198,61 @@ async def test_split_with_mentions_equally_by_percentages_and_in_amounts(world: 
         "rent": "EXACT_AMOUNTS",
     }
     assert [s["share_percentage"] for s in expenses["groceries"]["splits"]] == ["70", "30"]
+
+
+async def test_link_group_by_its_owner_only_and_settle_a_debt(world: World) -> None:
+    group_id = await _group(world)
+    other_chat = -100740001
+    # Bob is a member, not an owner: he may not link a chat to the group.
+    await world.say(BOB, group_chat(other_chat), f"/link group {group_id}")
+    await world.reply(other_chat, f"Only an owner of group #{group_id} may link a chat to it.")
+    # Nor may anyone link a group that does not exist.
+    await world.say(ALICE, group_chat(other_chat), "/link group 999999")
+    await world.reply(other_chat, "Only an owner of group #999999 may link a chat to it.")
+
+    await world.say(BOB, group_chat(GROUP), "/settle @alice_s 300")
+    question = await world.reply(GROUP, "You paid Alice 300.00\nConfirm?")
+    # Only Bob may confirm his payment.
+    data = _button(question, "Confirm")
+    await world.post(callback_update(ALICE, world.sent_message(question), data))
+    await world.post(callback_update(BOB, world.sent_message(question), data))
+    await world.reply(GROUP, "Recorded: 300.00 RUB paid back.")
+    token = world.make_token(BOB.telegram_id, groups=[group_id])
+    (settlement,) = await world.ok(
+        world.splits, "GET", f"/financials/settlements?group_id={group_id}", token
+    )
+    assert (
+        settlement["paid_by_user_id"],
+        settlement["paid_to_user_id"],
+        settlement["amount"],
+    ) == (BOB.telegram_id, ALICE.telegram_id, "300.00")
+    answers = [c.params.get("text") for c in world.telegram.sent("answerCallbackQuery")]
+    assert answers == ["Only the person who asked can confirm this.", None]
+    # A settlement with someone the bot does not know, and one that cannot be read.
+    await world.say(BOB, group_chat(GROUP), "/settle @nobody_here 10")
+    await world.reply(GROUP, "I do not know @nobody_here yet")
+    await world.say(BOB, group_chat(GROUP), "/settle 10 @alice_s")
+    await world.reply(GROUP, "Usage: /settle @user <amount>")
+
+
+@pytest.mark.parametrize("world_settings", [{"result_wait_seconds": 1.0}], indirect=True)
+async def test_a_slow_answer_is_announced_then_given_when_it_comes(world: World) -> None:
+    group_id = await _group(world)
+    await world.splits_service.stop()  # the splits service is down for a while
+    await world.say(BOB, group_chat(GROUP), "/settle @alice_s 120")
+    question = await world.reply(GROUP, "You paid Alice 120.00")
+    await world.post(
+        callback_update(BOB, world.sent_message(question), _button(question, "Confirm"))
+    )
+    await world.reply(GROUP, "Still being processed; I will tell you when it is done.")
+    assert not [t for t in world.telegram.texts(GROUP) if t.startswith("Recorded")]
+
+    await world.splits_service.start()  # back: it takes the command from Kafka and answers
+    await world.reply(GROUP, "Recorded: 120.00 RUB paid back.", timeout=60)
+    token = world.make_token(BOB.telegram_id, groups=[group_id])
+    (settlement,) = await world.ok(
+        world.splits, "GET", f"/financials/settlements?group_id={group_id}", token
+    )
+    assert settlement["amount"] == "120.00"
+    notes = [t for t in world.telegram.texts(GROUP) if t.startswith("Still being processed")]
+    assert len(notes) == 1

@@ -151,3 +151,37 @@ async def test_cancel_sends_nothing(world: World) -> None:
         world.ledger, "GET", f"/api/payments/periods/{pid}/contributions", token
     )
     assert contributions == []
+
+
+async def test_an_owner_records_a_meter_reading_in_private_chat(world: World) -> None:
+    cid, _, token = await _setup(world)
+    meter = await world.ok(
+        world.ledger,
+        "POST",
+        f"/api/payments/communities/{cid}/meters",
+        token,
+        {"owner_id": BOB.telegram_id, "meter_type": "electricity"},
+    )
+    bob = private_chat(BOB)
+    await world.say(BOB, bob, "/lang en")
+    await world.say(BOB, bob, "/meter twelve")
+    await world.reply(BOB.telegram_id, "Usage: /meter <value>")
+
+    # In private chat the community is the one the owner belongs to (from the ledger's events).
+    async def asked() -> dict[str, Any] | None:
+        before = len(world.telegram.sent())
+        await world.say(BOB, bob, "/meter 1234,5")
+        reply = await world.reply(BOB.telegram_id, "", after=before)
+        return reply if "Meter reading 1234.5 (electricity)" in reply["text"] else None
+
+    question = await eventually(asked, what="the meter reading to confirm")
+    data = question["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+    await world.post(callback_update(BOB, world.sent_message(question), data))
+    await world.reply(BOB.telegram_id, "Reading 1234.5 recorded.")
+    readings = await world.ok(
+        world.ledger, "GET", f"/api/payments/meters/{meter['id']}/readings", token
+    )
+    assert [r["value"] for r in readings] == ["1234.5"]
+    # Alice has no meter of her own.
+    await world.say(ALICE, group_chat(GROUP), "/meter 10")
+    await world.reply(GROUP, f"You have no meter in community #{cid}.")

@@ -97,6 +97,8 @@ class World:
     make_token: Any
     app: Any
     settings: Settings
+    #: The splits app, which a test may stop and start again (``await …stop()``, ``start()``).
+    splits_service: Any = None
     posted: list[dict[str, Any]] = field(default_factory=list)
 
     async def post(self, update: dict[str, Any], secret: str | None = SECRET) -> httpx.Response:
@@ -111,7 +113,13 @@ class World:
         return update
 
     async def reply(
-        self, chat_id: int, containing: str, *, after: int = 0, method: str = "sendMessage"
+        self,
+        chat_id: int,
+        containing: str,
+        *,
+        after: int = 0,
+        method: str = "sendMessage",
+        timeout: float = 20,
     ) -> dict[str, Any]:
         """The first message the bot sent to ``chat_id`` whose text contains ``containing``
         (``method="editMessageText"``: the first such edit)."""
@@ -123,7 +131,7 @@ class World:
                     return params
             return None
 
-        return await eventually(found, timeout=20, what=f"a reply with {containing!r}")
+        return await eventually(found, timeout=timeout, what=f"a reply with {containing!r}")
 
     def sent_message(self, params: dict[str, Any]) -> dict[str, Any]:
         """The message object Telegram would have for a message the bot sent."""

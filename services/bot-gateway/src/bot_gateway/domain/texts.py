@@ -204,6 +204,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Split {amount} for {description} {how} {people}",
         "ru": "Разделить {amount} за {description} {how} {people}",
     },
+    "summary_settle": {
+        "en": "You paid {user} {amount}",
+        "ru": "Вы вернули {user} {amount}",
+    },
     "split_how_EQUAL": {"en": "equally between", "ru": "поровну между:"},
     "split_how_SHARES": {"en": "by shares between", "ru": "по долям между:"},
     "split_how_PERCENTAGE": {"en": "by percentages between", "ru": "по процентам между:"},
