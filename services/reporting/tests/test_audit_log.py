@@ -79,6 +79,9 @@ async def test_every_event_is_audited_and_tampering_is_named(
 
     head = (await api.get("/api/audit/head", params={"community_id": cid}, headers=auth)).json()
     assert (head["seq"], head["hash"]) == (len(entries), entries[-1]["hash"])
+    short = await api.get("/audit/head", params={"community_id": cid}, headers=auth)
+    assert short.json() == head  # the same endpoints at /audit, the path
+    assert (await api.get("/audit", params={"community_id": cid}, headers=auth)).status_code == 200
     verified = (
         await api.get("/api/audit/verify", params={"community_id": cid}, headers=auth)
     ).json()

@@ -26,7 +26,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "Balance sheets, owner balances, settle-up plans and a tamper-evident audit log, "
             "built from events."
         ),
-        routers=[router, exports.router, groups.router, audit.router, freshness.router],
+        routers=[
+            router,
+            exports.router,
+            groups.router,
+            audit.router,
+            audit.short_router,
+            freshness.router,
+        ],
         on_startup=[lambda: freshness.seed_last_applied_gauge(runtime)],
         extra_readiness={"freshness": freshness.readiness_check(runtime)},
     )

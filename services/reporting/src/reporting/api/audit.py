@@ -227,3 +227,15 @@ async def chain_head(
         event_type=head.event_type,
         occurred_at=head.occurred_at,
     )
+
+
+#: The same endpoints at ``/audit``, the path issue 5 names (``/api/audit`` stays the main one).
+short_router = APIRouter(prefix="/audit", tags=["audit"])
+for _route in list(router.routes):
+    short_router.add_api_route(
+        _route.path.removeprefix("/api/audit"),  # type: ignore[attr-defined]
+        _route.endpoint,  # type: ignore[attr-defined]
+        response_model=_route.response_model,  # type: ignore[attr-defined]
+        methods=list(_route.methods),  # type: ignore[attr-defined]
+        include_in_schema=False,
+    )
