@@ -185,3 +185,55 @@ async def test_an_owner_records_a_meter_reading_in_private_chat(world: World) ->
     # Alice has no meter of her own.
     await world.say(ALICE, group_chat(GROUP), "/meter 10")
     await world.reply(GROUP, f"You have no meter in community #{cid}.")
+
+
+async def test_an_expense_is_announced_in_the_chat_and_each_share_in_private(
+    world: World,
+) -> None:
+    cid, pid, token = await _setup(world)
+    carol = Person(710003, "Carol", "carol_o")
+    await world.ok(
+        world.ledger,
+        "POST",
+        f"/api/payments/communities/{cid}/owners",
+        token,
+        {"user_id": carol.telegram_id, "display_name": "Carol", "ownership_share": "20"},
+    )
+    # Alice writes to the bot in private; Carol only ever spoke in the group (the bot cannot
+    # start a private chat with her).
+    await world.say(ALICE, private_chat(ALICE), "/start")
+    await world.say(carol, group_chat(GROUP), "/help")
+    await world.reply(GROUP, "Commands:")
+
+    await world.ok(
+        world.ledger,
+        "POST",
+        f"/api/payments/periods/{pid}/expenses",
+        token,
+        {"amount": "5000", "payment_type": "maintenance"},
+    )
+    announced = await world.reply(GROUP, "Alice recorded 5,000.00 RUB maintenance")
+    assert announced["text"] == "Alice recorded 5,000.00 RUB maintenance"
+    await world.reply(
+        ALICE.telegram_id,
+        "Your share of maintenance (5,000.00 RUB, recorded by Alice): 2,500.00 RUB",
+    )
+    await world.reply(
+        BOB.telegram_id,
+        "Ваша доля в расходе «maintenance» (5\u00a0000,00 RUB, записал(а) Alice): "
+        "1\u00a0666,67 RUB",
+    )
+
+    # An expense for Alice alone: nobody else hears of a share.
+    await world.ok(
+        world.ledger,
+        "POST",
+        f"/api/payments/periods/{pid}/expenses",
+        token,
+        {"amount": "300", "payment_type": "keys", "owner_ids": [ALICE.telegram_id]},
+    )
+    await world.reply(GROUP, "Alice recorded 300.00 RUB keys")
+    await world.reply(ALICE.telegram_id, "Your share of keys (300.00 RUB, recorded by Alice)")
+    shares = [t for t in world.telegram.texts() if t.startswith(("Your share", "Ваша доля"))]
+    assert len(shares) == 3
+    assert world.telegram.texts(carol.telegram_id) == []

@@ -131,6 +131,8 @@ class Gateway:
         user_id = None
         if user is not None and not user.is_bot:
             user_id = await repo.meet(user.id, user.username, user.first_name, user.language_code)
+        if chat_id and chat_type == "private":
+            await repo.note_private_chat(chat_id)
         chat = await repo.chat(chat_id) if chat_id else None
         lang = (chat.language if chat is not None else None) or language_of(
             user.language_code if user else None

@@ -2,13 +2,15 @@
 
 For every event: keep who belongs where (the scopes of the tokens the gateway mints), remember
 users' ledger entries (for ``/undo``), answer the user waiting for this correlation id (the
-result, or the refusal's detail), and tell linked chats when money moves; when a period closes,
-each owner gets a personal statement in private chat.
+result, or the refusal's detail), and tell linked chats when money moves. What concerns one owner
+goes to their private chat with the bot (when they have one): their share of a community expense,
+and their personal statement when a period closes.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from sosenki_contracts import topics
@@ -54,6 +56,8 @@ class Notifier:
         if age > timedelta(hours=self.gateway.settings.notify_max_age_hours):
             return
         await self._notify_chats(repo, event, answered_chat)
+        if event.event_type == "ledger.expense_recorded":
+            await self._shares(repo, event)
         if event.event_type == "ledger.period_closed":
             await self._statements(repo, event)
 
@@ -213,9 +217,7 @@ class Notifier:
         self, repo: Repository, event: EventEnvelope, lang: str, audit: str
     ) -> str | None:
         p, kind = event.payload, event.event_type
-        actor = event.actor.display_name or (
-            await repo.name_of(int(event.actor.id)) if event.actor.id.isdigit() else event.actor.id
-        )
+        actor = await self._actor(repo, event)
         community_id = p.get("community_id")
         if kind == "ledger.period_closed":
             head = say("audit_head", lang, hash=audit) if audit else ""
@@ -281,6 +283,36 @@ class Notifier:
             )
         return None
 
+    async def _actor(self, repo: Repository, event: EventEnvelope) -> str:
+        if event.actor.display_name:
+            return event.actor.display_name
+        if event.actor.id.isdigit():
+            return await repo.name_of(int(event.actor.id))
+        return event.actor.id
+
+    # Each owner's share, in private (a group chat cannot show everyone's) --------------------
+
+    async def _shares(self, repo: Repository, event: EventEnvelope) -> None:
+        p = event.payload
+        if p.get("kind", "regular") != "regular":
+            return
+        actor = await self._actor(repo, event)
+        category = p.get("payment_type") or p.get("description") or ""
+        for line in p.get("allocations", []):
+            if Decimal(line["amount"]) == 0:
+                continue
+            for chat in await repo.private_chats_of(int(line["owner_id"])):
+                lang = language_of(chat.language)
+                text = say(
+                    "your_share",
+                    lang,
+                    share=money(line["amount"], p["currency"], lang),
+                    amount=money(p["amount"], p["currency"], lang),
+                    category=category,
+                    actor=actor,
+                )
+                await repo.enqueue(int(chat.chat_id), "sendMessage", {"text": text})
+
     async def _audit_head(self, community_id: int) -> str:
         services = self.gateway.services
         try:
@@ -312,8 +344,8 @@ class Notifier:
             return
         currency = str(sheet.get("currency") or community.get("base_currency") or "RUB")
         for entry in sheet.get("entries", []):
-            for person in await repo.telegram_ids_of(int(entry["owner_id"])):
-                lang = language_of(person.language_code)
+            for chat in await repo.private_chats_of(int(entry["owner_id"])):
+                lang = language_of(chat.language)
                 text = say(
                     "statement",
                     lang,
@@ -325,4 +357,4 @@ class Notifier:
                     paid_exp=money(entry["total_paid_expenses"], currency, lang),
                     balance=money(entry["balance"], currency, lang),
                 )
-                await repo.enqueue(int(person.telegram_user_id), "sendMessage", {"text": text})
+                await repo.enqueue(int(chat.chat_id), "sendMessage", {"text": text})

@@ -158,6 +158,27 @@ class Repository:
             )
         )
 
+    async def note_private_chat(self, chat_id: int) -> None:
+        """The user wrote to the bot in private, so the bot may write to them there."""
+        await self.session.execute(
+            insert(t.chats).values(chat_id=chat_id, chat_type="private").on_conflict_do_nothing()
+        )
+
+    async def private_chats_of(self, user_id: int) -> list[Row[Any]]:
+        """The private chats the bot has with a user (a Telegram account the user is, that wrote
+        to the bot in private): ``chat_id`` and the language to speak there."""
+        u, c = t.telegram_users, t.chats
+        query = (
+            select(
+                c.c.chat_id,
+                func.coalesce(c.c.language, u.c.language_code).label("language"),
+            )
+            .join(c, c.c.chat_id == u.c.telegram_user_id)
+            .where(u.c.user_id == user_id, c.c.chat_type == "private")
+            .order_by(c.c.chat_id)
+        )
+        return list((await self.session.execute(query)).all())
+
     async def migrate_chat(self, old_chat_id: int, new_chat_id: int) -> None:
         """A group became a supergroup (a new id): its links and settings move along."""
         c = t.chats

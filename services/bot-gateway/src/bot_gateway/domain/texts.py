@@ -298,6 +298,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "{actor} recorded {amount} {category}",
         "ru": "{actor} записал(а) расход {amount}: {category}",
     },
+    "your_share": {
+        "en": "Your share of {category} ({amount}, recorded by {actor}): {share}",
+        "ru": "Ваша доля в расходе «{category}» ({amount}, записал(а) {actor}): {share}",
+    },
     "notify_charge": {
         "en": "{actor} charged {owner} {amount}: {description}",
         "ru": "{actor} начислил(а) {owner} {amount}: {description}",
