@@ -69,6 +69,10 @@ def test_sending_limits() -> None:
     # Twenty a minute in a group: the 21st waits until the oldest of the last 20 is a minute old.
     window = [t0 + timedelta(seconds=i) for i in range(20)]
     assert earliest_send(-5, t0, window[-1], window) == t0 + timedelta(minutes=1)
+    # A shorter window (tests) works the same way.
+    short = {"per_group_per_minute": 3, "group_window": timedelta(seconds=2)}
+    assert earliest_send(-5, t0, None, window[-3:], **short) == window[-3] + timedelta(seconds=2)
+    assert earliest_send(-5, t0, None, window[-2:], **short) == t0
     # A private chat has no per-minute limit.
     assert earliest_send(5, t0, window[-1], window) == window[-1] + timedelta(seconds=1)
 

@@ -85,3 +85,39 @@ async def test_a_restart_loses_no_queued_message(
 
         (message,) = await eventually(delivered, timeout=30, what="the queued message")
         assert message.params["text"].startswith("Commands:")
+
+
+async def test_a_group_gets_no_more_than_its_limit_per_window_and_private_chats_go_on(
+    gateway_alone: Any, fake_telegram: FakeTelegram
+) -> None:
+    """The real sender against the fake Bot API, with the group limit at 3 per 2-second window
+    (Telegram's is 20 a minute; the window is shortened so the test does not wait a minute)."""
+    group = {"id": -100800, "type": "supergroup", "title": "Cedars village"}
+    limits = {
+        "send_per_group_per_minute": 3,
+        "send_group_window_seconds": 2.0,
+        "send_interval_per_chat_seconds": 0.05,
+    }
+    async with gateway_alone(**limits) as (client, _):
+        for _ in range(7):
+            update = message_update(ANNA, group, "/help")
+            assert (
+                await client.post("/telegram/webhook", json=update, headers=HEADERS)
+            ).status_code == 200
+        update = message_update(ANNA, private_chat(ANNA), "/start")
+        await client.post("/telegram/webhook", json=update, headers=HEADERS)
+
+        async def all_sent() -> list[Any] | None:
+            sent = [c for c in fake_telegram.sent() if int(c.params["chat_id"]) == group["id"]]
+            return sent if len(sent) == 7 else None
+
+        to_group = await eventually(all_sent, what="seven messages to the group")
+    times = [c.at for c in to_group]
+    # Any four messages in a row span at least the window: never a fourth within it.
+    assert all(times[i + 3] - times[i] >= 1.95 for i in range(len(times) - 3))
+    # The first three go at once (the per-chat pace only), the 7th waits two windows.
+    assert times[2] - times[0] < 1.5
+    assert times[6] - times[0] >= 3.9
+    # The private chat did not wait behind the group.
+    (private,) = [c for c in fake_telegram.sent() if int(c.params["chat_id"]) == ANNA.telegram_id]
+    assert private.at < times[3]

@@ -186,6 +186,7 @@ def create_app(
         gateway.bot,
         per_chat_interval=settings.send_interval_per_chat_seconds,
         per_group_per_minute=settings.send_per_group_per_minute,
+        group_window=settings.send_group_window_seconds,
         poll_interval=settings.sender_poll_interval_seconds,
     )
     gateway.on_sent_queued(sender.notify)

@@ -38,6 +38,8 @@ class Settings(ServiceSettings):
     # Outgoing message limits (Telegram: about 1/s per chat, 20/min per group).
     send_interval_per_chat_seconds: float = 1.0
     send_per_group_per_minute: int = 20
+    #: The window of the per-group limit: a minute (tests shorten it rather than wait a minute).
+    send_group_window_seconds: float = 60.0
     sender_poll_interval_seconds: float = 0.2
 
     @property

@@ -19,12 +19,14 @@ def earliest_send(
     *,
     per_chat_interval: timedelta = timedelta(seconds=1),
     per_group_per_minute: int = 20,
+    group_window: timedelta = timedelta(minutes=1),
 ) -> datetime:
-    """When the next queued message of this chat may go, given what was sent to it lately."""
+    """When the next queued message of this chat may go, given what was sent to it lately
+    (``sent_last_minute``: in the last ``group_window``, a minute unless tests shorten it)."""
     at = not_before
     if last_sent is not None:
         at = max(at, last_sent + per_chat_interval)
     if is_group(chat_id) and len(sent_last_minute) >= per_group_per_minute:
         window = sorted(sent_last_minute)
-        at = max(at, window[-per_group_per_minute] + timedelta(minutes=1))
+        at = max(at, window[-per_group_per_minute] + group_window)
     return at

@@ -52,12 +52,14 @@ class Sender:
         *,
         per_chat_interval: float = 1.0,
         per_group_per_minute: int = 20,
+        group_window: float = 60.0,
         poll_interval: float = 0.2,
     ) -> None:
         self._db = db
         self._bot = bot
         self._per_chat = timedelta(seconds=per_chat_interval)
         self._per_group = per_group_per_minute
+        self._group_window = timedelta(seconds=group_window)
         self._poll = poll_interval
         self._wakeup = asyncio.Event()
         self._stopping = asyncio.Event()
@@ -135,7 +137,7 @@ class Sender:
                     await session.scalars(
                         select(m.c.sent_at).where(
                             m.c.chat_id == row.chat_id,
-                            m.c.sent_at > now() - timedelta(minutes=1),
+                            m.c.sent_at > now() - self._group_window,
                         )
                     )
                 ).all()
@@ -147,6 +149,7 @@ class Sender:
             recent,
             per_chat_interval=self._per_chat,
             per_group_per_minute=self._per_group,
+            group_window=self._group_window,
         )
 
     async def _send(self, session: AsyncSession, row: Row[Any]) -> bool:
