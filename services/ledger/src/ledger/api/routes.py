@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -10,7 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from sosenki_contracts.money import format_amount
 from sosenki_platform.auth.dependency import CurrentPrincipal
 from sosenki_platform.errors import BadRequest, NotFound
-from sosenki_platform.service import Runtime
+from sosenki_platform.requests import ReadSession, WriteSession, correlation_id, runtime_of
 
 from ledger.access import Caller
 from ledger.api import schemas as s
@@ -22,32 +21,17 @@ from ledger.treasury import Treasury
 router = APIRouter(prefix="/api/payments", tags=["ledger"])
 
 
-def _runtime(request: Request) -> Runtime:
-    runtime: Runtime = request.app.state.runtime
-    return runtime
+def _writer(request: Request, session: WriteSession, principal: CurrentPrincipal) -> Treasury:
+    caller = Caller.from_principal(principal)
+    return Treasury(runtime_of(request), session, caller, correlation_id(request))
 
 
-async def _write(request: Request, principal: CurrentPrincipal) -> AsyncIterator[Treasury]:
-    runtime = _runtime(request)
-    async with runtime.unit_of_work() as session:
-        yield Treasury(
-            runtime,
-            session,
-            Caller.from_principal(principal),
-            correlation_id=request.headers.get("x-correlation-id"),
-        )
+def _reader(request: Request, session: ReadSession, principal: CurrentPrincipal) -> Treasury:
+    return Treasury(runtime_of(request), session, Caller.from_principal(principal))
 
 
-async def _read(request: Request, principal: CurrentPrincipal) -> AsyncIterator[Treasury]:
-    runtime = _runtime(request)
-    async with runtime.db.session() as session:
-        yield Treasury(runtime, session, Caller.from_principal(principal))
-
-
-# scope="function": the unit of work commits before the response is sent, so a 201 means
-# committed and the client's next request sees the write (FastAPI's default ends it after).
-Writer = Annotated[Treasury, Depends(_write, scope="function")]
-Reader = Annotated[Treasury, Depends(_read, scope="function")]
+Writer = Annotated[Treasury, Depends(_writer)]
+Reader = Annotated[Treasury, Depends(_reader)]
 
 
 def _period_out(p: Period) -> s.PeriodOut:

@@ -3,13 +3,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from sosenki_contracts.events.recurring import OccurrenceSnapshot, PatternSnapshot
 from sosenki_platform.auth.dependency import CurrentPrincipal
-from sosenki_platform.service import Runtime
+from sosenki_platform.requests import ReadSession, WriteSession, correlation_id, runtime_of
 
 from recurring.access import Caller
 from recurring.api import schemas as s
@@ -31,38 +30,23 @@ router = APIRouter(prefix="/api/recurring", tags=["recurring"])
 MAX_PREVIEW = 500
 
 
-def _runtime(request: Request) -> Runtime:
-    runtime: Runtime = request.app.state.runtime
-    return runtime
-
-
 def _clock(request: Request) -> Clock:
     clock: Clock = request.app.state.clock
     return clock
 
 
-async def _write(request: Request, principal: CurrentPrincipal) -> AsyncIterator[Patterns]:
-    runtime = _runtime(request)
-    async with runtime.unit_of_work() as session:
-        yield Patterns(
-            runtime,
-            session,
-            Caller.from_principal(principal),
-            _clock(request),
-            correlation_id=request.headers.get("x-correlation-id"),
-        )
+def _writer(request: Request, session: WriteSession, principal: CurrentPrincipal) -> Patterns:
+    caller = Caller.from_principal(principal)
+    clock = _clock(request)
+    return Patterns(runtime_of(request), session, caller, clock, correlation_id(request))
 
 
-async def _read(request: Request, principal: CurrentPrincipal) -> AsyncIterator[Patterns]:
-    runtime = _runtime(request)
-    async with runtime.db.session() as session:
-        yield Patterns(runtime, session, Caller.from_principal(principal), _clock(request))
+def _reader(request: Request, session: ReadSession, principal: CurrentPrincipal) -> Patterns:
+    return Patterns(runtime_of(request), session, Caller.from_principal(principal), _clock(request))
 
 
-# scope="function": the unit of work commits before the response is sent, so a 201 means
-# committed and the client's next request sees the write (FastAPI's default ends it after).
-Writer = Annotated[Patterns, Depends(_write, scope="function")]
-Reader = Annotated[Patterns, Depends(_read, scope="function")]
+Writer = Annotated[Patterns, Depends(_writer)]
+Reader = Annotated[Patterns, Depends(_reader)]
 Count = Annotated[int, Query(ge=1, le=MAX_PREVIEW)]
 StatusFilter = Literal["active", "paused", "cancelled", "finished", "all"]
 

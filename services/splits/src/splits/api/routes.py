@@ -6,7 +6,6 @@ Paths follow the seed document: ``/financials/...`` for expenses, splits and set
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any
@@ -16,7 +15,7 @@ from sosenki_contracts.commands.splits import UpdateExpense
 from sosenki_contracts.money import format_amount
 from sosenki_platform.auth.dependency import CurrentPrincipal
 from sosenki_platform.errors import NotFound
-from sosenki_platform.service import Runtime
+from sosenki_platform.requests import ReadSession, WriteSession, correlation_id, runtime_of
 from sqlalchemy import Row
 
 from splits.access import Caller
@@ -26,32 +25,17 @@ from splits.shared_costs import ExpenseView, Payment, SharedCosts
 router = APIRouter(tags=["splits"])
 
 
-def _runtime(request: Request) -> Runtime:
-    runtime: Runtime = request.app.state.runtime
-    return runtime
+def _writer(request: Request, session: WriteSession, principal: CurrentPrincipal) -> SharedCosts:
+    caller = Caller.from_principal(principal)
+    return SharedCosts(runtime_of(request), session, caller, correlation_id=correlation_id(request))
 
 
-async def _write(request: Request, principal: CurrentPrincipal) -> AsyncIterator[SharedCosts]:
-    runtime = _runtime(request)
-    async with runtime.unit_of_work() as session:
-        yield SharedCosts(
-            runtime,
-            session,
-            Caller.from_principal(principal),
-            correlation_id=request.headers.get("x-correlation-id"),
-        )
+def _reader(request: Request, session: ReadSession, principal: CurrentPrincipal) -> SharedCosts:
+    return SharedCosts(runtime_of(request), session, Caller.from_principal(principal))
 
 
-async def _read(request: Request, principal: CurrentPrincipal) -> AsyncIterator[SharedCosts]:
-    runtime = _runtime(request)
-    async with runtime.db.session() as session:
-        yield SharedCosts(runtime, session, Caller.from_principal(principal))
-
-
-# scope="function": the unit of work commits before the response is sent, so a 201 means
-# committed and the client's next request sees the write (FastAPI's default ends it after).
-Writer = Annotated[SharedCosts, Depends(_write, scope="function")]
-Reader = Annotated[SharedCosts, Depends(_read, scope="function")]
+Writer = Annotated[SharedCosts, Depends(_writer)]
+Reader = Annotated[SharedCosts, Depends(_reader)]
 
 
 def _money(amount: Any, currency: str) -> str:
