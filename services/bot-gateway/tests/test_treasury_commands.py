@@ -3,6 +3,7 @@ statement in private chat), carry forward; and chats hear when money moves elsew
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -106,7 +107,16 @@ async def test_a_month_of_treasury_from_the_group_chat(world: World) -> None:
 
     await world.say(ALICE, chat, "/close")
     await _confirm(world, ALICE, GROUP, "Close period July")
-    await world.reply(GROUP, f"Period #{pid} is closed.")
+    closed = await world.reply(GROUP, f"Period #{pid} is closed.")
+    # The audit chain head from reporting, so anyone can later verify nothing was rewritten.
+    head = re.search(r"Audit chain head: ([0-9a-f]{64})", closed["text"])
+    assert head, closed["text"]
+    chain = await world.reporting.get(
+        "/api/audit",
+        params={"community_id": cid, "limit": 500},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert head.group(1) in [entry["hash"] for entry in chain.json()["entries"]]
     # Each owner the bot knows gets a personal statement in private chat.
     statement = await world.reply(BOB.telegram_id, f"Период №{pid} сообщества Pines закрыт.")
     assert "баланс 250,00 RUB" in statement["text"]

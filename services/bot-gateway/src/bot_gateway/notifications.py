@@ -158,7 +158,10 @@ class Notifier:
                 "done_charge", lang, amount=money(p["amount"], p["currency"], lang), owner=owner
             )
         if kind == "ledger.period_closed":
-            return say("done_period_closed", lang, id=p["period_id"])
+            # The chat that closed the period gets the audit chain head too, like the others.
+            audit = await self._audit_head(int(p["community_id"]))
+            head = say("audit_head", lang, hash=audit) if audit else ""
+            return say("done_period_closed", lang, id=p["period_id"]) + head
         if kind == "ledger.balances_carried_forward":
             return say(
                 "done_carried",
