@@ -266,6 +266,8 @@ async def test_commands_go_out_through_the_outbox_too(
     )
     async with db.transaction() as session:
         await Outbox(tables, lambda t: t).append_command(session, topic, command, key="pattern-7")
+    async with db.transaction() as session:  # the same command again (a retry): queued once
+        await Outbox(tables, lambda t: t).append_command(session, topic, command, key="pattern-7")
     relay = OutboxRelay(db, tables, infrastructure.kafka_bootstrap_servers, "test")
     await relay.publish_batch()
     await relay.stop()

@@ -22,6 +22,7 @@ from aiokafka import AIOKafkaProducer
 from opentelemetry import trace
 from sosenki_contracts.envelope import CommandEnvelope, EventEnvelope
 from sqlalchemy import func, select, text
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sosenki_platform.db import Database
@@ -33,6 +34,8 @@ from sosenki_platform.telemetry import context_from_headers, current_traceparent
 log = get_logger(__name__)
 
 _RELAY_LOCK_ID = 0x0_7B0_C5
+# Namespace of the outbox row ids derived from command ids.
+_COMMAND_ROWS = uuid.UUID("5d1f3c2e-9a0b-4c55-8f3e-6b7a1c2d3e4f")
 
 
 class Outbox:
@@ -50,8 +53,10 @@ class Outbox:
         self, session: AsyncSession, topic: str, command: CommandEnvelope, key: str
     ) -> None:
         """Record a command for another service, sent exactly like an event (at least once; the
-        receiver dedupes by ``command_id``). ``key`` orders commands about one thing."""
-        await self._insert(session, topic, uuid.uuid4(), key, command.command_type, command)
+        receiver dedupes by ``command_id``). ``key`` orders commands about one thing. The row id
+        is derived from the command id, so appending the same command again queues nothing."""
+        row_id = uuid.uuid5(_COMMAND_ROWS, command.command_id)
+        await self._insert(session, topic, row_id, key, command.command_type, command)
 
     async def _insert(
         self,
@@ -63,7 +68,8 @@ class Outbox:
         message: EventEnvelope | CommandEnvelope,
     ) -> None:
         await session.execute(
-            self._table.insert().values(
+            insert(self._table)
+            .values(
                 event_id=row_id,
                 topic=self._topic_for(topic),
                 key=key,
@@ -71,6 +77,7 @@ class Outbox:
                 envelope=json.loads(message.model_dump_json()),
                 traceparent=current_traceparent(),
             )
+            .on_conflict_do_nothing(index_elements=["event_id"])
         )
 
 

@@ -256,7 +256,7 @@ class Turn:
             if action.command_type.startswith("splits.")
             else topics.LEDGER_COMMANDS
         )
-        await self.repo.send_command(self.gateway.topic(topic), key, command)
+        await self.gateway.runtime.outbox.append_command(self.repo.session, topic, command, key)
         await self.repo.await_result(
             action.correlation_id, action.command_id, action.chat_id, action.language
         )

@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-import json
-import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sosenki_contracts.envelope import CommandEnvelope
-from sosenki_platform.telemetry import current_traceparent
 from sqlalchemy import Row, delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot_gateway.adapters import tables as t
-
-_COMMAND_ID_NAMESPACE = uuid.UUID("5d1f3c2e-9a0b-4c55-8f3e-6b7a1c2d3e4f")
 
 
 def now() -> datetime:
@@ -369,20 +363,4 @@ class Repository:
             t.outgoing_messages.insert().values(
                 chat_id=chat_id, method=method, params={**params, "chat_id": chat_id}, photo=photo
             )
-        )
-
-    async def send_command(self, topic: str, key: str, command: CommandEnvelope) -> None:
-        """Put a command in the outbox (the relay publishes the row's JSON as it is). The row's
-        event id is derived from the command id, so the same command is queued only once."""
-        await self.session.execute(
-            insert(t.platform.outbox)
-            .values(
-                event_id=uuid.uuid5(_COMMAND_ID_NAMESPACE, command.command_id),
-                topic=topic,
-                key=key,
-                event_type=command.command_type,
-                envelope=json.loads(command.model_dump_json()),
-                traceparent=current_traceparent(),
-            )
-            .on_conflict_do_nothing(index_elements=[t.platform.outbox.c.event_id])
         )
