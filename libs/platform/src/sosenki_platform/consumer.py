@@ -50,10 +50,6 @@ class Delivery:
     value: bytes | None
     headers: Sequence[tuple[str, bytes]] = ()
 
-    @property
-    def source_topic(self) -> str:
-        return self.topic
-
 
 class _Poison(Exception):
     def __init__(self, reason: str, error: str) -> None:
