@@ -3,7 +3,11 @@ SHELL := /bin/bash
 export PATH := $(HOME)/.local/bin:$(PATH)
 STACK := uv run python deploy/local/stack.py
 
-.PHONY: up down status logs reset test lint token migration bench
+.PHONY: help up down status logs reset test lint token migration bench
+.DEFAULT_GOAL := help
+
+help:        ## this list
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:[^#]*## /\t/' | expand -t 14
 
 up:          ## install everything, start PostgreSQL, Kafka, the five services and demo data
 	@scripts/bootstrap.sh
