@@ -7,6 +7,7 @@ Every error leaves as JSON ``{"detail": "..."}`` with its status; validation err
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -149,7 +150,10 @@ def install_request_metrics(app: FastAPI, service_name: str) -> None:
                 )
 
 
-def operations_router(checks: dict[str, ReadinessCheck]) -> APIRouter:
+def operations_router(
+    checks: dict[str, ReadinessCheck], details: dict[str, ReadinessCheck] | None = None
+) -> APIRouter:
+    """``checks`` decide readiness; ``details`` are only shown (a failure reads "unavailable")."""
     router = APIRouter(tags=["operations"])
 
     @router.get("/health/live")
@@ -167,6 +171,11 @@ def operations_router(checks: dict[str, ReadinessCheck]) -> APIRouter:
             except Exception as exc:
                 ok = False
                 results[name] = f"unavailable: {exc}"
+        for name, detail_of in (details or {}).items():
+            try:
+                results[name] = await asyncio.wait_for(detail_of(), timeout=3.0)
+            except Exception as exc:
+                results[name] = f"unavailable: {exc!r}"
         body = {"status": "ok" if ok else "unavailable", "checks": results}
         return JSONResponse(body, status_code=200 if ok else 503)
 

@@ -24,3 +24,13 @@ CONSUMER_LAST_APPLIED = Gauge(
     "When the last event of a topic was applied (unix time)",
     ["service", "topic"],
 )
+CONSUMER_TRANSIENT_RETRIES = Counter(
+    "sosenki_consumer_transient_retries_total",
+    "Attempts to apply a message that failed for a transient reason (database or service away)",
+    ["service", "topic"],
+)
+CONSUMER_STALLED = Gauge(
+    "sosenki_consumer_stalled_partitions",
+    "Partitions whose position is held by a transient failure right now",
+    ["service", "topic"],
+)

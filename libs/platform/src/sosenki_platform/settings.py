@@ -51,7 +51,17 @@ class ServiceSettings(BaseSettings):
     # Outbox relay and consumers.
     relay_batch_size: int = 200
     relay_poll_interval_seconds: float = 0.2
+    # A message whose handler fails deterministically is dead-lettered after this many attempts;
+    # transient failures (database or service away, deadlocks) are retried without limit.
     consumer_max_attempts: int = 5
+    # Backoff between attempts: doubles from the first delay up to the cap.
+    consumer_retry_backoff_seconds: float = 0.1
+    consumer_max_backoff_seconds: float = 30.0
+    # aiokafka leaves the group when a handler runs longer than this (client-side only; the broker
+    # never sees it, rebalances use the session timeout). A consumer waiting out a database outage
+    # sits in one handler, so this is a day rather than aiokafka's five minutes; past it the
+    # consumer rejoins and re-reads the uncommitted message (applied once thanks to the inbox).
+    consumer_max_poll_interval_seconds: float = 86400.0
     max_request_body_bytes: int = 1024 * 1024
     # OpenTelemetry: export spans to this OTLP/HTTP endpoint when set.
     otlp_endpoint: str = ""
