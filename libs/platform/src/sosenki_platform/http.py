@@ -12,14 +12,18 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import asyncpg
+import httpx
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sosenki_platform.errors import ServiceError
+from sosenki_platform.failures import Unavailable, is_transient
 from sosenki_platform.logging import get_logger
 from sosenki_platform.metrics import HTTP_DURATION, HTTP_REQUESTS
 
@@ -51,7 +55,33 @@ def validation_detail(exc: RequestValidationError) -> str:
     return "; ".join(messages) or "Invalid request"
 
 
-def install_error_handlers(app: FastAPI) -> None:
+#: Seconds a client is told to wait when a dependency (the database) is unavailable.
+RETRY_AFTER_SECONDS = 5
+UNAVAILABLE_DETAIL = "Service temporarily unavailable: its database cannot be reached; retry later"
+
+
+def unavailable_response(retry_after: int = RETRY_AFTER_SECONDS) -> JSONResponse:
+    return JSONResponse(
+        {"detail": UNAVAILABLE_DETAIL},
+        status_code=503,
+        headers={"Retry-After": str(retry_after)},
+    )
+
+
+#: Exceptions a dependency's outage surfaces as (see failures.is_transient for the judgement).
+OUTAGE_EXCEPTIONS: tuple[type[Exception], ...] = (
+    OSError,
+    TimeoutError,
+    sa_exc.DBAPIError,
+    sa_exc.TimeoutError,
+    asyncpg.PostgresError,
+    asyncpg.InterfaceError,
+    Unavailable,
+    httpx.TransportError,
+)
+
+
+def install_error_handlers(app: FastAPI, retry_after: int = RETRY_AFTER_SECONDS) -> None:
     async def on_service_error(_: Request, exc: Exception) -> Response:
         assert isinstance(exc, ServiceError)
         return JSONResponse({"detail": exc.detail}, status_code=exc.status_code)
@@ -70,6 +100,15 @@ def install_error_handlers(app: FastAPI) -> None:
         log.error("unhandled_error", path=request.url.path, error=repr(exc), exc_info=exc)
         return JSONResponse({"detail": "Internal error"}, status_code=500)
 
+    async def on_outage(request: Request, exc: Exception) -> Response:
+        # More specific handlers (e.g. IntegrityError -> 409) win over this one by class.
+        if is_transient(exc):
+            log.warning("dependency_unavailable", path=request.url.path, error=repr(exc)[:300])
+            return unavailable_response(retry_after)
+        return await on_unexpected(request, exc)
+
+    for outage in OUTAGE_EXCEPTIONS:
+        app.add_exception_handler(outage, on_outage)
     app.add_exception_handler(ServiceError, on_service_error)
     app.add_exception_handler(RequestValidationError, on_validation_error)
     app.add_exception_handler(StarletteHTTPException, on_http_error)

@@ -30,7 +30,7 @@ from sosenki_platform.http import (
     install_request_metrics,
     operations_router,
 )
-from sosenki_platform.idempotency import IdempotencyMiddleware
+from sosenki_platform.idempotency import IdempotencyMiddleware, request_transaction
 from sosenki_platform.inbox import Inbox
 from sosenki_platform.kafka import create_broker, subscribe
 from sosenki_platform.logging import configure_logging, get_logger
@@ -76,7 +76,13 @@ class Runtime:
 
     @asynccontextmanager
     async def unit_of_work(self) -> AsyncIterator[AsyncSession]:
-        """A write transaction; the relay is nudged once it has committed."""
+        """A write transaction; the relay is nudged once it has committed. Within a request
+        with an ``Idempotency-Key`` it is a savepoint of the request's transaction, which commits
+        together with the stored response (see idempotency.py)."""
+        async with request_transaction() as shared:
+            if shared is not None:
+                yield shared
+                return
         async with self.db.transaction() as session:
             yield session
         self.relay.notify()
@@ -252,7 +258,9 @@ def create_service_app(
     install_error_handlers(app)
     install_request_metrics(app, settings.service_name)
     # Outermost last: the size limit guards everything, including the idempotency buffer.
-    app.add_middleware(IdempotencyMiddleware, db=runtime.db, tables=runtime.tables)
+    app.add_middleware(
+        IdempotencyMiddleware, db=runtime.db, tables=runtime.tables, on_commit=runtime.relay.notify
+    )
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_body_bytes)
 
     async def kafka_state() -> str:
