@@ -12,6 +12,16 @@ HTTP_DURATION = Histogram(
 )
 OUTBOX_PENDING = Gauge("outbox_pending_events", "Events waiting in the outbox", ["service"])
 OUTBOX_PUBLISHED = Counter("outbox_published_total", "Events published by the relay", ["service"])
+OUTBOX_PARKED = Counter(
+    "sosenki_outbox_parked_total",
+    "Outbox rows the broker refused for good, set aside with their reason",
+    ["service"],
+)
+OUTBOX_PARKED_ROWS = Gauge(
+    "sosenki_outbox_parked_rows",
+    "Outbox rows parked and not yet re-queued or discarded by an operator",
+    ["service"],
+)
 OUTBOX_FAILURES = Counter("outbox_publish_failures_total", "Failed relay batches", ["service"])
 CONSUMER_EVENTS = Counter(
     "consumer_events_total",
