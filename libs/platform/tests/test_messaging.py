@@ -326,3 +326,16 @@ async def test_a_row_the_broker_refuses_is_parked_and_the_others_go_out(
     assert rows[3].park_reason.startswith("MessageSizeTooLargeError")
     waiting = rows[4]
     assert (waiting.published_at, waiting.parked_at) == (None, None)
+
+
+async def test_a_redriven_copy_is_taken_up_only_by_the_group_that_dead_lettered_it(
+    db: Database, infrastructure: Any
+) -> None:
+    consumer = _consumer(db, infrastructure)  # its dead letters belong to "test-group"
+    raw = _event("p", 1).to_json_bytes()
+    for_others = [("x-redriven-for-group", b"reporting")]
+    for_us = [("x-redriven-for-group", b"test-group")]
+    assert await consumer.handle(Delivery("t", 0, 1, b"p", raw, for_others)) == "ignored"
+    assert await _applied_count(db) == 0
+    assert await consumer.handle(Delivery("t", 0, 2, b"p", raw, for_us)) == "applied"
+    assert await _applied_count(db) == 1

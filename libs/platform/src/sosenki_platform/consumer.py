@@ -153,6 +153,9 @@ class _Consumer(Generic[M]):
         """Apply one delivery; returns the outcome (applied, duplicate, ignored, rejected,
         dead_lettered). Returns only once the outcome is settled: transient failures are waited
         out here, so the caller never commits past a message that is still to be applied."""
+        if self._meant_for_another_group(delivery):
+            CONSUMER_EVENTS.labels(self._service, delivery.topic, "ignored").inc()
+            return "ignored"
         try:
             try:
                 message = self._read(delivery)
@@ -188,6 +191,14 @@ class _Consumer(Generic[M]):
         if outcome == "applied":
             CONSUMER_LAST_APPLIED.labels(self._service, delivery.topic).set(time.time())
         return outcome
+
+    def _meant_for_another_group(self, delivery: Delivery) -> bool:
+        """A re-driven dead letter is for the group that dead-lettered it (dead_letter_desk.py)."""
+        mine = getattr(self._dead_letters, "group", None)
+        for name, value in delivery.headers:
+            if name == "x-redriven-for-group" and value is not None and mine is not None:
+                return bool(value.decode("utf-8", "replace") != mine)
+        return False
 
     def _backoff(self, attempt: int) -> float:
         delay: float = min(self._retry_backoff * 2.0 ** min(attempt - 1, 30), self._max_backoff)

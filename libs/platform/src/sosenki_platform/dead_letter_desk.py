@@ -10,9 +10,11 @@ re-driven out of order (``--offset``) while an earlier one still waits is rememb
 commit's metadata (a short JSON list of offsets), so nothing is shown or re-driven twice.
 
 Re-driving republishes the letter's original key, value and headers to its source topic (the
-``x-dlq-*`` headers are dropped, ``x-redriven-from`` says where it came from). The value is the
-same envelope, so the ``event_id``/``command_id`` is the same and the inbox applies it at most
-once; consumer groups that applied it before find it a duplicate.
+``x-dlq-*`` headers are dropped, ``x-redriven-from`` says where it came from, and
+``x-redriven-for-group`` names the group that dead-lettered it: other groups reading the source
+topic pass the copy by, so a re-drive never reaches a group whose inbox may have been pruned).
+The value is the same envelope, so the ``event_id``/``command_id`` is the same and the inbox
+applies it at most once.
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ from sosenki_platform.logging import get_logger
 log = get_logger(__name__)
 
 DESK_GROUP_SUFFIX = ".dead-letters"
+#: Header of a re-driven copy: the consumer group it is meant for; other groups pass it by.
+REDRIVEN_FOR_GROUP = "x-redriven-for-group"
 
 
 @dataclass(frozen=True)
@@ -137,14 +141,13 @@ class DeadLetterDesk:
         try:
             for letter in letters:
                 source_topic, _, _ = letter.source
-                headers = [(k, v) for k, v in letter.headers if not k.startswith("x-dlq-")]
-                headers = [h for h in headers if h[0] != "x-redriven-from"]
-                headers.append(
-                    (
-                        "x-redriven-from",
-                        f"{letter.topic}/{letter.partition}/{letter.offset}".encode(),
-                    )
-                )
+                headers = [
+                    (k, v) for k, v in letter.headers if not k.startswith(("x-dlq-", "x-redriven-"))
+                ]
+                origin = f"{letter.topic}/{letter.partition}/{letter.offset}"
+                headers.append(("x-redriven-from", origin.encode()))
+                # Only the group that dead-lettered it takes it up again (consumer.py).
+                headers.append((REDRIVEN_FOR_GROUP, letter.group.encode()))
                 await producer.send_and_wait(
                     source_topic, value=letter.value, key=letter.key, headers=headers
                 )

@@ -44,3 +44,13 @@ CONSUMER_STALLED = Gauge(
     "Partitions whose position is held by a transient failure right now",
     ["service", "topic"],
 )
+DEAD_LETTERS_WAITING = Gauge(
+    "sosenki_dead_letters_waiting",
+    "Dead letters of this service not yet re-driven, per dead-letter topic",
+    ["service", "topic"],
+)
+RETENTION_DELETED = Counter(
+    "sosenki_retention_deleted_rows_total",
+    "Rows removed by the retention jobs, per job",
+    ["service", "job"],
+)

@@ -34,6 +34,7 @@ from sosenki_platform.idempotency import IdempotencyMiddleware, request_transact
 from sosenki_platform.inbox import Inbox
 from sosenki_platform.kafka import create_broker, subscribe
 from sosenki_platform.logging import configure_logging, get_logger
+from sosenki_platform.maintenance import Maintenance, RetentionJob
 from sosenki_platform.migrations import upgrade_async
 from sosenki_platform.outbox import Outbox, OutboxRelay
 from sosenki_platform.settings import ServiceSettings
@@ -56,6 +57,7 @@ class Runtime:
     relay: OutboxRelay = field(init=False)
     inbox: Inbox = field(init=False)
     dead_letters: DeadLetters = field(init=False)
+    maintenance: Maintenance = field(init=False)
     event_consumers: list[tuple[EventConsumer, list[str]]] = field(default_factory=list)
     command_consumers: list[tuple[CommandConsumer, list[str]]] = field(default_factory=list)
 
@@ -73,6 +75,12 @@ class Runtime:
         )
         self.inbox = Inbox(self.tables)
         self.dead_letters = DeadLetters(s.kafka_bootstrap_servers, s.consumer_group)
+        self.maintenance = Maintenance(s, self.db, self.tables)
+
+    def add_retention_job(self, name: str, job: RetentionJob) -> None:
+        """Run ``job`` with the platform's retention jobs (it deletes what it may, returns how
+        many rows went), e.g. the gateway's sent messages."""
+        self.maintenance.jobs[name] = job
 
     @asynccontextmanager
     async def unit_of_work(self) -> AsyncIterator[AsyncSession]:
@@ -229,11 +237,14 @@ def create_service_app(
                 settings.kafka_bootstrap_servers,
                 prefix=settings.topic_prefix,
                 partitions=settings.topic_partitions,
+                replication_factor=settings.kafka_replication_factor,
+                min_insync_replicas=settings.kafka_min_insync_replicas,
             ),
             "kafka topics",
         )
         await broker.start()
         runtime.relay.start()
+        runtime.maintenance.start()
         for hook in on_startup:
             await hook()
         log.info("service_started", port=settings.http_port)
@@ -245,6 +256,7 @@ def create_service_app(
                 await stop()
             for consumer in runtime.all_consumers():
                 consumer.stop()  # a message waiting on an outage is read again after restart
+            await runtime.maintenance.stop()
             await broker.stop()  # waits for in-flight handlers (graceful_timeout)
             await runtime.relay.stop()
             await runtime.dead_letters.close()
