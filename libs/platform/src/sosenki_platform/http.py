@@ -58,11 +58,19 @@ def validation_detail(exc: RequestValidationError) -> str:
 #: Seconds a client is told to wait when a dependency (the database) is unavailable.
 RETRY_AFTER_SECONDS = 5
 UNAVAILABLE_DETAIL = "Service temporarily unavailable: its database cannot be reached; retry later"
+DEPENDENCY_UNAVAILABLE_DETAIL = (
+    "Service temporarily unavailable: a service it depends on cannot be reached; retry later"
+)
 
 
-def unavailable_response(retry_after: int = RETRY_AFTER_SECONDS) -> JSONResponse:
+def unavailable_response(
+    retry_after: int = RETRY_AFTER_SECONDS, exc: BaseException | None = None
+) -> JSONResponse:
+    detail = UNAVAILABLE_DETAIL
+    if exc is not None and _caused_by(exc, (Unavailable, httpx.HTTPError)):
+        detail = DEPENDENCY_UNAVAILABLE_DETAIL
     return JSONResponse(
-        {"detail": UNAVAILABLE_DETAIL},
+        {"detail": detail},
         status_code=503,
         headers={"Retry-After": str(retry_after)},
     )
@@ -79,6 +87,17 @@ OUTAGE_EXCEPTIONS: tuple[type[Exception], ...] = (
     Unavailable,
     httpx.TransportError,
 )
+
+
+def _caused_by(exc: BaseException, kinds: tuple[type[BaseException], ...]) -> bool:
+    current: BaseException | None = exc
+    for _ in range(20):
+        if current is None:
+            return False
+        if isinstance(current, kinds):
+            return True
+        current = current.__cause__ or current.__context__
+    return False
 
 
 def install_error_handlers(app: FastAPI, retry_after: int = RETRY_AFTER_SECONDS) -> None:
@@ -104,7 +123,7 @@ def install_error_handlers(app: FastAPI, retry_after: int = RETRY_AFTER_SECONDS)
         # More specific handlers (e.g. IntegrityError -> 409) win over this one by class.
         if is_transient(exc):
             log.warning("dependency_unavailable", path=request.url.path, error=repr(exc)[:300])
-            return unavailable_response(retry_after)
+            return unavailable_response(retry_after, exc)
         return await on_unexpected(request, exc)
 
     for outage in OUTAGE_EXCEPTIONS:

@@ -94,7 +94,7 @@ class IdempotencyMiddleware:
             if not is_transient(exc):
                 raise
             log.warning("dependency_unavailable", path=scope["path"], error=repr(exc)[:300])
-            response = unavailable_response()
+            response = unavailable_response(exc=exc)
         await response(scope, receive, send)
 
     async def _handle(
