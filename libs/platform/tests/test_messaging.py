@@ -274,3 +274,68 @@ async def test_commands_go_out_through_the_outbox_too(
     (record,) = await _read_all(infrastructure.kafka_bootstrap_servers, topic, 1)
     assert record.key == b"pattern-7"
     assert CommandEnvelope.from_json_bytes(record.value) == command
+
+
+async def test_a_row_the_broker_refuses_is_parked_and_the_others_go_out(
+    db: Database, infrastructure: Any
+) -> None:
+    from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
+    bootstrap = infrastructure.kafka_bootstrap_servers
+    topic = f"test.{uuid.uuid4().hex[:8]}.events.v1"
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:  # the broker takes at most 20 kB per record on this topic; the producer up to 1 MiB
+        await admin.create_topics(
+            [NewTopic(topic, 3, 1, topic_configs={"max.message.bytes": "20000"})]
+        )
+    finally:
+        await admin.close()
+
+    def sized(key: str, n: int, size: int) -> EventEnvelope:
+        event = _event(key, n)
+        return event.model_copy(update={"payload": {**event.payload, "note": "x" * size}})
+
+    events = [
+        _event("a", 1),
+        sized("broker-refuses", 2, 50_000),  # refused by the broker, after sending
+        sized("producer-refuses", 3, 2_000_000),  # refused by the producer, before sending
+        _event("producer-refuses", 4),  # behind a parked row of its key: waits
+        _event("b", 5),
+        _event("a", 6),
+    ]
+    await _append(db, topic, events)
+    relay = OutboxRelay(db, tables, bootstrap, "test")
+    relay.start()
+    try:
+        records = await _read_all(bootstrap, topic, 3)
+    finally:
+        await relay.stop()
+    got = sorted(json.loads(r.value)["payload"]["period_id"] for r in records)
+    assert got == [1, 5, 6], "every row that can go out goes out, only once"
+
+    t = tables.outbox
+    async with db.session() as session:
+        rows = {
+            r.envelope["payload"]["period_id"]: r
+            for r in (await session.execute(select(t).order_by(t.c.id))).all()
+        }
+    assert {n for n, r in rows.items() if r.published_at is not None} == {1, 5, 6}
+    assert {n for n, r in rows.items() if r.parked_at is not None} == {2, 3}
+    assert rows[2].park_reason.startswith("MessageSizeTooLargeError")
+    assert rows[3].park_reason.startswith("MessageSizeTooLargeError")
+    waiting = rows[4]
+    assert (waiting.published_at, waiting.parked_at) == (None, None)
+
+
+async def test_a_redriven_copy_is_taken_up_only_by_the_group_that_dead_lettered_it(
+    db: Database, infrastructure: Any
+) -> None:
+    consumer = _consumer(db, infrastructure)  # its dead letters belong to "test-group"
+    raw = _event("p", 1).to_json_bytes()
+    for_others = [("x-redriven-for-group", b"reporting")]
+    for_us = [("x-redriven-for-group", b"test-group")]
+    assert await consumer.handle(Delivery("t", 0, 1, b"p", raw, for_others)) == "ignored"
+    assert await _applied_count(db) == 0
+    assert await consumer.handle(Delivery("t", 0, 2, b"p", raw, for_us)) == "applied"
+    assert await _applied_count(db) == 1

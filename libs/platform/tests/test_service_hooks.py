@@ -52,7 +52,12 @@ async def test_hooks_and_extra_readiness(new_database: Any, service_env: dict[st
         assert calls == ["started"]
         ready = await client.get("/health/ready")
         assert ready.status_code == 200
-        assert ready.json()["checks"] == {"database": "ok", "kafka": "ok", "scheduler": "ok"}
+        assert ready.json()["checks"] == {
+            "database": "ok",
+            "scheduler": "ok",
+            "kafka": "ok",
+            "consumers": "ok",
+        }
         healthy["value"] = False
         not_ready = await client.get("/health/ready")
         assert not_ready.status_code == 503

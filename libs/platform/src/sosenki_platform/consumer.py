@@ -2,9 +2,15 @@
 
 A message is applied in one transaction together with its inbox row. What cannot be decoded, has
 an unknown type or version, or has a payload that does not match its schema goes straight to the
-dead-letter topic. A handler that raises is retried a bounded number of times (with backoff) and
-then dead-lettered. Either way the consumer moves on; only a failure to reach the dead-letter
-topic itself stops the offset from being committed, so nothing disappears.
+dead-letter topic. A handler that fails *deterministically* is retried a bounded number of times
+(``max_attempts``, with backoff) and then dead-lettered, and the consumer moves on.
+
+A *transient* failure (see :mod:`sosenki_platform.failures`: the database restarting, a deadlock, a
+called service unavailable, the broker away) says nothing about the message: it is retried without
+limit, with exponential backoff capped at ``max_backoff``, and the partition's position is held
+(nothing after it is read, nothing is committed past it) until it succeeds. Reaching the
+dead-letter topic is retried the same way. While that happens the partition counts as *stalled*
+(metric ``sosenki_consumer_stalled_partitions``, readiness detail ``consumers``).
 
 Commands are the same, except that a refusal (a :class:`ServiceError`) is not a failure: it is
 recorded by ``on_rejected`` (a rejection event carrying the ``detail``) and the command is done.
@@ -13,6 +19,7 @@ recorded by ``on_rejected`` (a rejection event carrying the ``detail``) and the 
 from __future__ import annotations
 
 import asyncio
+import random
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -26,9 +33,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sosenki_platform.db import Database
 from sosenki_platform.dead_letters import DeadLetters
 from sosenki_platform.errors import ServiceError
+from sosenki_platform.failures import is_transient
 from sosenki_platform.inbox import Inbox
 from sosenki_platform.logging import get_logger
-from sosenki_platform.metrics import CONSUMER_EVENTS, CONSUMER_LAST_APPLIED
+from sosenki_platform.metrics import (
+    CONSUMER_EVENTS,
+    CONSUMER_LAST_APPLIED,
+    CONSUMER_STALLED,
+    CONSUMER_TRANSIENT_RETRIES,
+)
 
 log = get_logger(__name__)
 
@@ -57,6 +70,23 @@ class _Poison(Exception):
         self.reason = reason
 
 
+class ConsumerStopping(Exception):
+    """The service is shutting down while a message waits for a transient failure to pass: the
+    message is not committed and is read again after the restart."""
+
+
+@dataclass
+class Stall:
+    """A partition held at one offset by a transient failure."""
+
+    topic: str
+    partition: int
+    offset: int
+    since: float
+    attempts: int
+    error: str
+
+
 class _Consumer(Generic[M]):
     """The shared decode → dedupe → apply → retry → dead-letter loop."""
 
@@ -69,6 +99,7 @@ class _Consumer(Generic[M]):
         *,
         max_attempts: int = 5,
         retry_backoff: float = 0.05,
+        max_backoff: float = 30.0,
     ) -> None:
         self._db = db
         self._inbox = inbox
@@ -76,6 +107,14 @@ class _Consumer(Generic[M]):
         self._service = service_name
         self._max_attempts = max_attempts
         self._retry_backoff = retry_backoff
+        self._max_backoff = max_backoff
+        self._stopping = asyncio.Event()
+        #: Partitions currently held by a transient failure, by (topic, partition).
+        self.stalls: dict[tuple[str, int], Stall] = {}
+
+    def stop(self) -> None:
+        """Give up waiting on transient failures (shutdown): the message is read again later."""
+        self._stopping.set()
 
     # Subclasses say how to read a message and what applying it means.
     def _decode(self, raw: bytes) -> M:
@@ -111,46 +150,127 @@ class _Consumer(Generic[M]):
         return message
 
     async def handle(self, delivery: Delivery) -> str:
-        """Apply one delivery; returns the outcome (applied, duplicate, ignored, dead_lettered)."""
+        """Apply one delivery; returns the outcome (applied, duplicate, ignored, rejected,
+        dead_lettered). Returns only once the outcome is settled: transient failures are waited
+        out here, so the caller never commits past a message that is still to be applied."""
+        if self._meant_for_another_group(delivery):
+            CONSUMER_EVENTS.labels(self._service, delivery.topic, "ignored").inc()
+            return "ignored"
         try:
-            message = self._read(delivery)
-        except _Poison as poison:
-            return await self._dead_letter(delivery, poison.reason, str(poison), attempts=1)
-
-        attempt = 0
-        while True:
-            attempt += 1
             try:
-                outcome = await self._apply(delivery, message)
-                break
-            except Exception as exc:
-                if attempt >= self._max_attempts:
-                    return await self._dead_letter(delivery, "failed", repr(exc), attempt)
-                log.warning(
-                    "message_apply_failed",
-                    topic=delivery.topic,
-                    offset=delivery.offset,
-                    attempt=attempt,
-                    error=repr(exc),
-                )
-                await asyncio.sleep(self._retry_backoff * 2 ** (attempt - 1))
+                message = self._read(delivery)
+            except _Poison as poison:
+                return await self._dead_letter(delivery, poison.reason, str(poison), attempts=1)
+
+            failures = 0  # deterministic failures only: transient ones do not count
+            transient = 0
+            while True:
+                try:
+                    outcome = await self._apply(delivery, message)
+                    break
+                except Exception as exc:
+                    if is_transient(exc):
+                        transient += 1
+                        await self._wait_transient(delivery, transient, exc)
+                        continue
+                    failures += 1
+                    if failures >= self._max_attempts:
+                        return await self._dead_letter(delivery, "failed", repr(exc), failures)
+                    log.warning(
+                        "message_apply_failed",
+                        topic=delivery.topic,
+                        partition=delivery.partition,
+                        offset=delivery.offset,
+                        attempt=failures,
+                        error=repr(exc),
+                    )
+                    await self._sleep(self._backoff(failures))
+        finally:
+            self._clear_stall(delivery)
         CONSUMER_EVENTS.labels(self._service, delivery.topic, outcome).inc()
         if outcome == "applied":
             CONSUMER_LAST_APPLIED.labels(self._service, delivery.topic).set(time.time())
         return outcome
 
+    def _meant_for_another_group(self, delivery: Delivery) -> bool:
+        """A re-driven dead letter is for the group that dead-lettered it (dead_letter_desk.py)."""
+        mine = getattr(self._dead_letters, "group", None)
+        for name, value in delivery.headers:
+            if name == "x-redriven-for-group" and value is not None and mine is not None:
+                return bool(value.decode("utf-8", "replace") != mine)
+        return False
+
+    def _backoff(self, attempt: int) -> float:
+        delay: float = min(self._retry_backoff * 2.0 ** min(attempt - 1, 30), self._max_backoff)
+        return delay * random.uniform(0.8, 1.0)  # jitter: stalled consumers do not retry in step
+
+    async def _sleep(self, seconds: float) -> None:
+        if self._stopping.is_set():
+            raise ConsumerStopping
+        try:
+            await asyncio.wait_for(self._stopping.wait(), timeout=seconds)
+        except TimeoutError:
+            return
+        raise ConsumerStopping
+
+    async def _wait_transient(self, delivery: Delivery, attempt: int, exc: BaseException) -> None:
+        key = (delivery.topic, delivery.partition)
+        stall = self.stalls.get(key)
+        if stall is None:
+            stall = Stall(delivery.topic, delivery.partition, delivery.offset, time.time(), 0, "")
+            self.stalls[key] = stall
+            CONSUMER_STALLED.labels(self._service, delivery.topic).inc()
+        stall.attempts = attempt
+        stall.error = repr(exc)[:300]
+        CONSUMER_TRANSIENT_RETRIES.labels(self._service, delivery.topic).inc()
+        delay = self._backoff(attempt)
+        # Every attempt while it is fresh, then once in a while: an outage must not flood the log.
+        if attempt <= 3 or attempt % 20 == 0:
+            log.warning(
+                "message_waiting_on_transient_failure",
+                topic=delivery.topic,
+                partition=delivery.partition,
+                offset=delivery.offset,
+                attempt=attempt,
+                retry_in=round(delay, 2),
+                error=repr(exc)[:500],
+            )
+        await self._sleep(delay)
+
+    def _clear_stall(self, delivery: Delivery) -> None:
+        stall = self.stalls.pop((delivery.topic, delivery.partition), None)
+        if stall is not None:
+            CONSUMER_STALLED.labels(self._service, delivery.topic).dec()
+            log.info(
+                "message_transient_failure_passed",
+                topic=delivery.topic,
+                partition=delivery.partition,
+                offset=delivery.offset,
+                attempts=stall.attempts,
+                stalled_seconds=round(time.time() - stall.since, 1),
+            )
+
     async def _dead_letter(self, delivery: Delivery, reason: str, error: str, attempts: int) -> str:
-        await self._dead_letters.send(
-            topic=delivery.topic,
-            partition=delivery.partition,
-            offset=delivery.offset,
-            key=delivery.key,
-            value=delivery.value,
-            headers=delivery.headers,
-            reason=reason,
-            error=error,
-            attempts=attempts,
-        )
+        unreachable = 0
+        while True:
+            try:
+                await self._dead_letters.send(
+                    topic=delivery.topic,
+                    partition=delivery.partition,
+                    offset=delivery.offset,
+                    key=delivery.key,
+                    value=delivery.value,
+                    headers=delivery.headers,
+                    reason=reason,
+                    error=error,
+                    attempts=attempts,
+                )
+                break
+            except Exception as exc:
+                # The dead-letter topic is out of reach: hold the position until it is back.
+                await self._dead_letters.close()
+                unreachable += 1
+                await self._wait_transient(delivery, unreachable, exc)
         CONSUMER_EVENTS.labels(self._service, delivery.topic, "dead_lettered").inc()
         return "dead_lettered"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -23,10 +24,26 @@ def async_url(url: str) -> str:
 
 
 class Database:
-    def __init__(self, url: str, *, pool_size: int = 10, echo: bool = False) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        pool_size: int = 10,
+        echo: bool = False,
+        connect_timeout: float = 5.0,
+        pool_timeout: float = 10.0,
+    ) -> None:
         self.url = async_url(url)
+        # Short timeouts: while the database is unreachable a request should get its 503 soon,
+        # not hang for asyncpg's default minute.
         self.engine: AsyncEngine = create_async_engine(
-            self.url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, echo=echo
+            self.url,
+            pool_size=pool_size,
+            max_overflow=pool_size,
+            pool_pre_ping=True,
+            pool_timeout=pool_timeout,
+            connect_args={"timeout": connect_timeout},
+            echo=echo,
         )
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
 
@@ -43,7 +60,7 @@ class Database:
             yield session
 
     async def ping(self) -> None:
-        async with self.engine.connect() as conn:
+        async with asyncio.timeout(5.0), self.engine.connect() as conn:
             await conn.execute(text("SELECT 1"))
 
     async def dispose(self) -> None:

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from aiokafka import AIOKafkaProducer
 from sosenki_contracts.topics import dead_letter_topic
 
+from sosenki_platform.kafka_clients import client_kwargs
 from sosenki_platform.logging import get_logger
 
 log = get_logger(__name__)
@@ -23,12 +24,13 @@ class DeadLetters:
     def __init__(self, bootstrap_servers: str, consumer_group: str) -> None:
         self._bootstrap = bootstrap_servers
         self._group = consumer_group
+        self.group = consumer_group
         self._producer: AIOKafkaProducer | None = None
 
     async def _get_producer(self) -> AIOKafkaProducer:
         if self._producer is None:
             producer = AIOKafkaProducer(
-                bootstrap_servers=self._bootstrap, acks="all", enable_idempotence=True
+                **client_kwargs(self._bootstrap), acks="all", enable_idempotence=True
             )
             await producer.start()
             self._producer = producer
@@ -49,7 +51,7 @@ class DeadLetters:
     ) -> None:
         """Publish to ``<topic>.dlq``; raises when Kafka refuses, so the source is not committed."""
         dlq_headers = [
-            *[(k, v) for k, v in headers if not k.startswith("x-dlq-")],
+            *[(k, v) for k, v in headers if not k.startswith(("x-dlq-", "x-redriven-"))],
             ("x-dlq-reason", reason.encode()),
             ("x-dlq-error", error[:4000].encode()),
             ("x-dlq-source-topic", topic.encode()),

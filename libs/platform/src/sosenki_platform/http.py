@@ -7,18 +7,23 @@ Every error leaves as JSON ``{"detail": "..."}`` with its status; validation err
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import asyncpg
+import httpx
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sosenki_platform.errors import ServiceError
+from sosenki_platform.failures import Unavailable, is_transient
 from sosenki_platform.logging import get_logger
 from sosenki_platform.metrics import HTTP_DURATION, HTTP_REQUESTS
 
@@ -50,7 +55,52 @@ def validation_detail(exc: RequestValidationError) -> str:
     return "; ".join(messages) or "Invalid request"
 
 
-def install_error_handlers(app: FastAPI) -> None:
+#: Seconds a client is told to wait when a dependency (the database) is unavailable.
+RETRY_AFTER_SECONDS = 5
+UNAVAILABLE_DETAIL = "Service temporarily unavailable: its database cannot be reached; retry later"
+DEPENDENCY_UNAVAILABLE_DETAIL = (
+    "Service temporarily unavailable: a service it depends on cannot be reached; retry later"
+)
+
+
+def unavailable_response(
+    retry_after: int = RETRY_AFTER_SECONDS, exc: BaseException | None = None
+) -> JSONResponse:
+    detail = UNAVAILABLE_DETAIL
+    if exc is not None and _caused_by(exc, (Unavailable, httpx.HTTPError)):
+        detail = DEPENDENCY_UNAVAILABLE_DETAIL
+    return JSONResponse(
+        {"detail": detail},
+        status_code=503,
+        headers={"Retry-After": str(retry_after)},
+    )
+
+
+#: Exceptions a dependency's outage surfaces as (see failures.is_transient for the judgement).
+OUTAGE_EXCEPTIONS: tuple[type[Exception], ...] = (
+    OSError,
+    TimeoutError,
+    sa_exc.DBAPIError,
+    sa_exc.TimeoutError,
+    asyncpg.PostgresError,
+    asyncpg.InterfaceError,
+    Unavailable,
+    httpx.TransportError,
+)
+
+
+def _caused_by(exc: BaseException, kinds: tuple[type[BaseException], ...]) -> bool:
+    current: BaseException | None = exc
+    for _ in range(20):
+        if current is None:
+            return False
+        if isinstance(current, kinds):
+            return True
+        current = current.__cause__ or current.__context__
+    return False
+
+
+def install_error_handlers(app: FastAPI, retry_after: int = RETRY_AFTER_SECONDS) -> None:
     async def on_service_error(_: Request, exc: Exception) -> Response:
         assert isinstance(exc, ServiceError)
         return JSONResponse({"detail": exc.detail}, status_code=exc.status_code)
@@ -69,6 +119,15 @@ def install_error_handlers(app: FastAPI) -> None:
         log.error("unhandled_error", path=request.url.path, error=repr(exc), exc_info=exc)
         return JSONResponse({"detail": "Internal error"}, status_code=500)
 
+    async def on_outage(request: Request, exc: Exception) -> Response:
+        # More specific handlers (e.g. IntegrityError -> 409) win over this one by class.
+        if is_transient(exc):
+            log.warning("dependency_unavailable", path=request.url.path, error=repr(exc)[:300])
+            return unavailable_response(retry_after, exc)
+        return await on_unexpected(request, exc)
+
+    for outage in OUTAGE_EXCEPTIONS:
+        app.add_exception_handler(outage, on_outage)
     app.add_exception_handler(ServiceError, on_service_error)
     app.add_exception_handler(RequestValidationError, on_validation_error)
     app.add_exception_handler(StarletteHTTPException, on_http_error)
@@ -149,7 +208,10 @@ def install_request_metrics(app: FastAPI, service_name: str) -> None:
                 )
 
 
-def operations_router(checks: dict[str, ReadinessCheck]) -> APIRouter:
+def operations_router(
+    checks: dict[str, ReadinessCheck], details: dict[str, ReadinessCheck] | None = None
+) -> APIRouter:
+    """``checks`` decide readiness; ``details`` are only shown (a failure reads "unavailable")."""
     router = APIRouter(tags=["operations"])
 
     @router.get("/health/live")
@@ -167,6 +229,11 @@ def operations_router(checks: dict[str, ReadinessCheck]) -> APIRouter:
             except Exception as exc:
                 ok = False
                 results[name] = f"unavailable: {exc}"
+        for name, detail_of in (details or {}).items():
+            try:
+                results[name] = await asyncio.wait_for(detail_of(), timeout=3.0)
+            except Exception as exc:
+                results[name] = f"unavailable: {exc!r}"
         body = {"status": "ok" if ok else "unavailable", "checks": results}
         return JSONResponse(body, status_code=200 if ok else 503)
 

@@ -1,42 +1,76 @@
 """``Idempotency-Key`` for POST requests: a repeated key returns the first response and records
 nothing new.
 
-The key (scoped to the caller's token subject) is claimed in its own transaction *before* the
-request runs, so two concurrent requests with one key cannot both run: the second gets 409. When
-the request finishes its response is stored with the key and replayed for every repeat; a repeat
-with a different body gets 409. A 5xx releases the key, so the client may retry.
+The key (scoped to the caller's token subject) lives in the request's own write transaction: the
+middleware opens one transaction, claims the key in it, runs the request (whose units of work
+become savepoints of that transaction, see :func:`request_transaction`) and stores the response
+with the key *in the same commit*. So a retried request is answered with the stored response
+exactly when the write committed; when it did not (an exception, a 5xx, a crash, the database
+going away) nothing of it remains, the key included, and a retry runs afresh.
 
-A process that dies between committing the change and storing the response leaves the key
-claimed; after ``ABANDONED_AFTER`` it may be claimed again (the one window where a retry could
-record twice, and only after a crash).
+A request refused with a 4xx is stored (its unit of work rolled back to its savepoint) and the
+refusal is replayed. A repeat with a different body gets 409; a repeat while the first is still
+running gets 409 too (a transaction-scoped advisory lock on the key says so without waiting).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
-from datetime import timedelta
+from collections.abc import AsyncIterator, Callable
+from contextvars import ContextVar
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sosenki_platform.db import Database
 from sosenki_platform.errors import ServiceError
+from sosenki_platform.failures import is_transient
+from sosenki_platform.http import unavailable_response
+from sosenki_platform.logging import get_logger
 from sosenki_platform.tables import PlatformTables
 
+log = get_logger(__name__)
+
 HEADER = b"idempotency-key"
+#: Rows left by an older version of this module while a request ran (never committed now).
 IN_PROGRESS = 0
-ABANDONED_AFTER = timedelta(minutes=5)
 MAX_KEY_LENGTH = 255
+
+#: The transaction of the request being handled under an Idempotency-Key, if any.
+_REQUEST_TRANSACTION: ContextVar[AsyncSession | None] = ContextVar(
+    "sosenki_request_transaction", default=None
+)
+
+
+@contextlib.asynccontextmanager
+async def request_transaction() -> AsyncIterator[AsyncSession | None]:
+    """Inside a request with an Idempotency-Key: a savepoint of the request's transaction (a
+    refusal rolls back to it; the commit is the middleware's). Elsewhere: None."""
+    session = _REQUEST_TRANSACTION.get()
+    if session is None:
+        yield None
+        return
+    async with session.begin_nested():
+        yield session
 
 
 class IdempotencyMiddleware:
-    def __init__(self, app: ASGIApp, db: Database, tables: PlatformTables) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        db: Database,
+        tables: PlatformTables,
+        on_commit: Callable[[], None] | None = None,
+    ) -> None:
         self.app = app
         self.db = db
         self.table = tables.idempotency_keys
+        self.on_commit = on_commit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         key = _header(scope, HEADER)
@@ -54,25 +88,85 @@ class IdempotencyMiddleware:
             return
         body = await _read_body(receive)
         digest = hashlib.sha256(scope["path"].encode() + b"\n" + body).hexdigest()
+        try:
+            response = await self._handle(scope, body, principal, key, digest)
+        except Exception as exc:
+            if not is_transient(exc):
+                raise
+            log.warning("dependency_unavailable", path=scope["path"], error=repr(exc)[:300])
+            response = unavailable_response(exc=exc)
+        await response(scope, receive, send)
 
-        stored = await self._claim(principal, key, scope["path"], digest)
-        if stored is not None:
-            await stored(scope, receive, send)
-            return
+    async def _handle(
+        self, scope: Scope, body: bytes, principal: str, key: str, digest: str
+    ) -> Response:
+        async with self.db.sessions() as session:
+            transaction = await session.begin()
+            try:
+                earlier = await self._claim(session, principal, key, scope["path"], digest)
+                if earlier is not None:
+                    await transaction.rollback()
+                    return earlier
+                token = _REQUEST_TRANSACTION.set(session)
+                try:
+                    status, headers, chunks = await _run(self.app, scope, body)
+                finally:
+                    _REQUEST_TRANSACTION.reset(token)
+                response_body = b"".join(chunks)
+                if status >= 500:  # nothing of a failed request stays, its key included
+                    await transaction.rollback()
+                else:
+                    t = self.table
+                    await session.execute(
+                        update(t)
+                        .where(t.c.principal == principal, t.c.key == key)
+                        .values(status_code=status, response_body=response_body.decode())
+                    )
+                    await transaction.commit()
+                    if self.on_commit is not None:
+                        self.on_commit()
+                return _Collected(status, headers, response_body)
+            except BaseException:
+                if transaction.is_active:
+                    await transaction.rollback()
+                raise
 
-        status, headers, chunks = await _run(self.app, scope, body)
-        response_body = b"".join(chunks)
-        await self._settle(principal, key, status, response_body)
-        await send({"type": "http.response.start", "status": status, "headers": headers})
-        await send({"type": "http.response.body", "body": response_body})
-
-    async def _claim(self, principal: str, key: str, path: str, digest: str) -> Response | None:
-        """Claim the key; or the response to give instead (a replay or a conflict)."""
+    async def _claim(
+        self, session: AsyncSession, principal: str, key: str, path: str, digest: str
+    ) -> Response | None:
+        """Claim the key in the request's transaction; or the response to give instead."""
         t = self.table
-        async with self.db.transaction() as session:
-            claimed = await session.scalar(
-                insert(t)
-                .values(
+        mine = await session.scalar(
+            text("SELECT pg_try_advisory_xact_lock(hashtext(:principal), hashtext(:key))"),
+            {"principal": principal, "key": key},
+        )
+        if not mine:
+            return _detail(409, "A request with this Idempotency-Key is still being processed")
+        claimed = await session.scalar(
+            insert(t)
+            .values(
+                principal=principal,
+                key=key,
+                method="POST",
+                path=path,
+                request_hash=digest,
+                status_code=IN_PROGRESS,
+                response_body="",
+            )
+            .on_conflict_do_nothing()
+            .returning(t.c.key)
+        )
+        if claimed is not None:
+            return None
+        row = (
+            await session.execute(select(t).where(t.c.principal == principal, t.c.key == key))
+        ).one()
+        if row.request_hash != digest:
+            return _detail(409, "This Idempotency-Key was already used for a different request")
+        if row.status_code == IN_PROGRESS:  # left by an older version: its write is unknown
+            await session.execute(delete(t).where(t.c.principal == principal, t.c.key == key))
+            await session.execute(
+                insert(t).values(
                     principal=principal,
                     key=key,
                     method="POST",
@@ -80,47 +174,24 @@ class IdempotencyMiddleware:
                     request_hash=digest,
                     status_code=IN_PROGRESS,
                     response_body="",
+                    created_at=func.now(),
                 )
-                .on_conflict_do_nothing()
-                .returning(t.c.key)
-            )
-            if claimed is not None:
-                return None
-            row = (
-                await session.execute(
-                    select(t, (func.now() - t.c.created_at).label("age"))
-                    .where(t.c.principal == principal, t.c.key == key)
-                    .with_for_update()
-                )
-            ).one()
-            if row.request_hash != digest:
-                return _detail(409, "This Idempotency-Key was already used for a different request")
-            if row.status_code != IN_PROGRESS:
-                return Response(
-                    row.response_body,
-                    status_code=row.status_code,
-                    media_type="application/json",
-                    headers={"Idempotent-Replayed": "true"},
-                )
-            if row.age < ABANDONED_AFTER:
-                return _detail(409, "A request with this Idempotency-Key is still being processed")
-            await session.execute(
-                update(t)
-                .where(t.c.principal == principal, t.c.key == key)
-                .values(created_at=func.now())
             )
             return None
+        return Response(
+            row.response_body,
+            status_code=row.status_code,
+            media_type="application/json",
+            headers={"Idempotent-Replayed": "true"},
+        )
 
-    async def _settle(self, principal: str, key: str, status: int, body: bytes) -> None:
-        t = self.table
-        where = (t.c.principal == principal) & (t.c.key == key)
-        async with self.db.transaction() as session:
-            if status >= 500:
-                await session.execute(delete(t).where(where))
-            else:
-                await session.execute(
-                    update(t).where(where).values(status_code=status, response_body=body.decode())
-                )
+
+class _Collected(Response):
+    """A response collected from the app, sent as it was."""
+
+    def __init__(self, status: int, headers: list[Any], body: bytes) -> None:
+        super().__init__(body, status_code=status)
+        self.raw_headers = list(headers)
 
 
 def _header(scope: Scope, name: bytes) -> str | None:

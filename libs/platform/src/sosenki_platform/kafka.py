@@ -50,6 +50,8 @@ def subscribe(
     topics: list[str],
     group_id: str,
     service_name: str,
+    *,
+    max_poll_interval_seconds: float = 86400.0,
 ) -> None:
     async def handle(body: bytes, message: KafkaMessage) -> None:
         record = message.raw_message
@@ -71,6 +73,9 @@ def subscribe(
         group_id=group_id,
         auto_offset_reset="earliest",
         ack_policy=AckPolicy.NACK_ON_ERROR,
+        # A transient failure is waited out inside the handler (see consumer.py): without this,
+        # aiokafka would leave the group after five minutes of a database outage.
+        max_poll_interval_ms=min(int(max_poll_interval_seconds * 1000), 2**31 - 1),
         decoder=_raw_body,
     )(handle)
 

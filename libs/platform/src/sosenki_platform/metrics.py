@@ -12,6 +12,16 @@ HTTP_DURATION = Histogram(
 )
 OUTBOX_PENDING = Gauge("outbox_pending_events", "Events waiting in the outbox", ["service"])
 OUTBOX_PUBLISHED = Counter("outbox_published_total", "Events published by the relay", ["service"])
+OUTBOX_PARKED = Counter(
+    "sosenki_outbox_parked_total",
+    "Outbox rows the broker refused for good, set aside with their reason",
+    ["service"],
+)
+OUTBOX_PARKED_ROWS = Gauge(
+    "sosenki_outbox_parked_rows",
+    "Outbox rows parked and not yet re-queued or discarded by an operator",
+    ["service"],
+)
 OUTBOX_FAILURES = Counter("outbox_publish_failures_total", "Failed relay batches", ["service"])
 CONSUMER_EVENTS = Counter(
     "consumer_events_total",
@@ -23,4 +33,24 @@ CONSUMER_LAST_APPLIED = Gauge(
     "consumer_last_applied_timestamp_seconds",
     "When the last event of a topic was applied (unix time)",
     ["service", "topic"],
+)
+CONSUMER_TRANSIENT_RETRIES = Counter(
+    "sosenki_consumer_transient_retries_total",
+    "Attempts to apply a message that failed for a transient reason (database or service away)",
+    ["service", "topic"],
+)
+CONSUMER_STALLED = Gauge(
+    "sosenki_consumer_stalled_partitions",
+    "Partitions whose position is held by a transient failure right now",
+    ["service", "topic"],
+)
+DEAD_LETTERS_WAITING = Gauge(
+    "sosenki_dead_letters_waiting",
+    "Dead letters of this service not yet re-driven, per dead-letter topic",
+    ["service", "topic"],
+)
+RETENTION_DELETED = Counter(
+    "sosenki_retention_deleted_rows_total",
+    "Rows removed by the retention jobs, per job",
+    ["service", "job"],
 )

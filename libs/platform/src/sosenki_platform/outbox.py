@@ -19,15 +19,22 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
+from aiokafka import errors as kafka_errors
 from opentelemetry import trace
 from sosenki_contracts.envelope import CommandEnvelope, EventEnvelope
-from sqlalchemy import func, select, text
+from sqlalchemy import Select, func, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sosenki_platform.db import Database
 from sosenki_platform.logging import get_logger
-from sosenki_platform.metrics import OUTBOX_FAILURES, OUTBOX_PENDING, OUTBOX_PUBLISHED
+from sosenki_platform.metrics import (
+    OUTBOX_FAILURES,
+    OUTBOX_PARKED,
+    OUTBOX_PARKED_ROWS,
+    OUTBOX_PENDING,
+    OUTBOX_PUBLISHED,
+)
 from sosenki_platform.tables import PlatformTables
 from sosenki_platform.telemetry import context_from_headers, current_traceparent, tracer
 
@@ -176,8 +183,37 @@ class OutboxRelay:
             except Exception as exc:
                 log.debug("producer_stop_failed", error=repr(exc))
 
+    def _pending(self) -> Select[Any]:
+        """Rows to publish, in id order: not published, not parked, and not behind a parked row
+        of their own topic and key (one aggregate's events must not overtake each other)."""
+        t = self._table
+        blocking = t.alias("blocking")
+        behind_a_parked_row = (
+            select(blocking.c.id)
+            .where(
+                blocking.c.topic == t.c.topic,
+                blocking.c.key == t.c.key,
+                blocking.c.id < t.c.id,
+                blocking.c.parked_at.is_not(None),
+                blocking.c.published_at.is_(None),
+            )
+            .exists()
+        )
+        return select(t.c.id).where(
+            t.c.published_at.is_(None), t.c.parked_at.is_(None), ~behind_a_parked_row
+        )
+
     async def publish_batch(self) -> int:
-        """Publish up to one batch of pending rows; returns how many were published."""
+        """Publish up to one batch of pending rows; returns how many were settled (published or
+        parked).
+
+        A row the broker refuses for good (:func:`refused_for_good`: too large, invalid) is
+        parked with its reason instead of failing the batch; the rest go out. Rows of the same
+        topic and key after a parked row wait behind it (they are not sent), so an aggregate's
+        events never overtake each other; an operator re-queues or discards the parked row
+        (``python -m <service> outbox``). Any other failure (the broker away) rolls the whole
+        batch back to be tried again.
+        """
         t = self._table
         async with self._db.transaction() as session:
             locked = await session.scalar(
@@ -185,42 +221,110 @@ class OutboxRelay:
             )
             if not locked:
                 return 0
+            ids = self._pending().order_by(t.c.id).limit(self._batch_size).subquery()
             rows = (
                 await session.execute(
                     select(t.c.id, t.c.topic, t.c.key, t.c.envelope, t.c.traceparent)
-                    .where(t.c.published_at.is_(None))
+                    .where(t.c.id.in_(select(ids.c.id)))
                     .order_by(t.c.id)
-                    .limit(self._batch_size)
                 )
             ).all()
             if not rows:
                 OUTBOX_PENDING.labels(self._service).set(0)
                 return 0
             producer = await self._get_producer()
-            futures = []
+            sent: list[tuple[Any, asyncio.Future[Any]]] = []
+            parked: dict[int, str] = {}
+            held: set[tuple[str, str]] = set()  # topic and key of a row parked in this batch
             for row in rows:
-                headers = [("content-type", b"application/json")]
-                if row.traceparent:
-                    headers.append(("traceparent", row.traceparent.encode()))
-                parent = context_from_headers({"traceparent": row.traceparent or ""})
-                with tracer().start_as_current_span(
-                    f"{row.topic} publish", context=parent, kind=trace.SpanKind.PRODUCER
-                ):
-                    futures.append(
-                        await producer.send(
-                            row.topic,
-                            value=json.dumps(row.envelope, separators=(",", ":")).encode(),
-                            key=row.key.encode(),
-                            headers=headers,
-                        )
-                    )
-            await asyncio.gather(*futures)
-            await session.execute(
-                t.update().where(t.c.id.in_([r.id for r in rows])).values(published_at=func.now())
-            )
+                if (row.topic, row.key) in held:
+                    continue  # waits behind its parked predecessor
+                try:
+                    sent.append((row, await self._send(producer, row)))
+                except Exception as exc:
+                    if not refused_for_good(exc):
+                        raise
+                    parked[row.id] = _reason(exc)
+                    held.add((row.topic, row.key))
+            results = await asyncio.gather(*(f for _, f in sent), return_exceptions=True)
+            published: list[int] = []
+            for (row, _), result in zip(sent, results, strict=True):
+                if not isinstance(result, BaseException):
+                    published.append(row.id)
+                elif refused_for_good(result):
+                    # Refused after later rows of its key were already sent: those are out, so
+                    # this key's order is broken here (the log line says so).
+                    parked[row.id] = _reason(result)
+                else:
+                    raise result
+            if published:
+                await session.execute(
+                    t.update().where(t.c.id.in_(published)).values(published_at=func.now())
+                )
+            for row_id, reason in parked.items():
+                await session.execute(
+                    t.update()
+                    .where(t.c.id == row_id)
+                    .values(parked_at=func.now(), park_reason=reason)
+                )
             pending = await session.scalar(
                 select(func.count()).select_from(t).where(t.c.published_at.is_(None))
             )
             OUTBOX_PENDING.labels(self._service).set(pending or 0)
-        OUTBOX_PUBLISHED.labels(self._service).inc(len(rows))
-        return len(rows)
+            if parked:
+                waiting = await session.scalar(
+                    select(func.count())
+                    .select_from(t)
+                    .where(t.c.parked_at.is_not(None), t.c.published_at.is_(None))
+                )
+                OUTBOX_PARKED_ROWS.labels(self._service).set(waiting or 0)
+        OUTBOX_PUBLISHED.labels(self._service).inc(len(published))
+        for row in rows:
+            if row.id in parked:
+                OUTBOX_PARKED.labels(self._service).inc()
+                log.error(
+                    "outbox_row_parked",
+                    outbox_id=row.id,
+                    topic=row.topic,
+                    key=row.key,
+                    reason=parked[row.id],
+                )
+        return len(published) + len(parked)
+
+    async def _send(self, producer: AIOKafkaProducer, row: Any) -> asyncio.Future[Any]:
+        headers = [("content-type", b"application/json")]
+        if row.traceparent:
+            headers.append(("traceparent", row.traceparent.encode()))
+        parent = context_from_headers({"traceparent": row.traceparent or ""})
+        with tracer().start_as_current_span(
+            f"{row.topic} publish", context=parent, kind=trace.SpanKind.PRODUCER
+        ):
+            future: asyncio.Future[Any] = await producer.send(
+                row.topic,
+                value=json.dumps(row.envelope, separators=(",", ":")).encode(),
+                key=row.key.encode(),
+                headers=headers,
+            )
+            return future
+
+
+#: What the broker (or the producer on its behalf) refuses whatever the moment: sending the row
+#: again can never work.
+_REFUSED_FOR_GOOD: tuple[type[BaseException], ...] = (
+    kafka_errors.MessageSizeTooLargeError,
+    kafka_errors.RecordTooLargeError,
+    kafka_errors.RecordListTooLargeError,
+    kafka_errors.CorruptRecordException,
+    kafka_errors.InvalidTopicError,
+    UnicodeError,
+    TypeError,
+    ValueError,
+)
+
+
+def refused_for_good(exc: BaseException) -> bool:
+    return isinstance(exc, _REFUSED_FOR_GOOD)
+
+
+def _reason(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"[:1000]

@@ -5,6 +5,7 @@ shuts all of it down gracefully (in-flight messages finish, the relay flushes)."
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -29,10 +30,11 @@ from sosenki_platform.http import (
     install_request_metrics,
     operations_router,
 )
-from sosenki_platform.idempotency import IdempotencyMiddleware
+from sosenki_platform.idempotency import IdempotencyMiddleware, request_transaction
 from sosenki_platform.inbox import Inbox
 from sosenki_platform.kafka import create_broker, subscribe
 from sosenki_platform.logging import configure_logging, get_logger
+from sosenki_platform.maintenance import Maintenance, RetentionJob
 from sosenki_platform.migrations import upgrade_async
 from sosenki_platform.outbox import Outbox, OutboxRelay
 from sosenki_platform.settings import ServiceSettings
@@ -55,6 +57,7 @@ class Runtime:
     relay: OutboxRelay = field(init=False)
     inbox: Inbox = field(init=False)
     dead_letters: DeadLetters = field(init=False)
+    maintenance: Maintenance = field(init=False)
     event_consumers: list[tuple[EventConsumer, list[str]]] = field(default_factory=list)
     command_consumers: list[tuple[CommandConsumer, list[str]]] = field(default_factory=list)
 
@@ -72,10 +75,22 @@ class Runtime:
         )
         self.inbox = Inbox(self.tables)
         self.dead_letters = DeadLetters(s.kafka_bootstrap_servers, s.consumer_group)
+        self.maintenance = Maintenance(s, self.db, self.tables)
+
+    def add_retention_job(self, name: str, job: RetentionJob) -> None:
+        """Run ``job`` with the platform's retention jobs (it deletes what it may, returns how
+        many rows went), e.g. the gateway's sent messages."""
+        self.maintenance.jobs[name] = job
 
     @asynccontextmanager
     async def unit_of_work(self) -> AsyncIterator[AsyncSession]:
-        """A write transaction; the relay is nudged once it has committed."""
+        """A write transaction; the relay is nudged once it has committed. Within a request
+        with an ``Idempotency-Key`` it is a savepoint of the request's transaction, which commits
+        together with the stored response (see idempotency.py)."""
+        async with request_transaction() as shared:
+            if shared is not None:
+                yield shared
+                return
         async with self.db.transaction() as session:
             yield session
         self.relay.notify()
@@ -102,13 +117,40 @@ class Runtime:
             payload=payload,
         )
 
+    def _retry_settings(self) -> dict[str, Any]:
+        s = self.settings
+        return {
+            "max_attempts": s.consumer_max_attempts,
+            "retry_backoff": s.consumer_retry_backoff_seconds,
+            "max_backoff": s.consumer_max_backoff_seconds,
+        }
+
+    def all_consumers(self) -> list[EventConsumer | CommandConsumer]:
+        return [c for c, _ in self.event_consumers] + [c for c, _ in self.command_consumers]
+
+    def stalled_partitions(self) -> list[dict[str, object]]:
+        """Partitions held by a transient failure right now (for readiness and operators)."""
+        now = time.time()
+        return [
+            {
+                "topic": stall.topic,
+                "partition": stall.partition,
+                "offset": stall.offset,
+                "waiting_seconds": round(now - stall.since, 1),
+                "attempts": stall.attempts,
+                "error": stall.error,
+            }
+            for consumer in self.all_consumers()
+            for stall in consumer.stalls.values()
+        ]
+
     def consume_events(self, topics: Sequence[str]) -> EventConsumer:
         consumer = EventConsumer(
             self.db,
             self.inbox,
             self.dead_letters,
             self.settings.service_name,
-            max_attempts=self.settings.consumer_max_attempts,
+            **self._retry_settings(),
         )
         self.event_consumers.append((consumer, [self.settings.topic(t) for t in topics]))
         return consumer
@@ -120,7 +162,7 @@ class Runtime:
             self.dead_letters,
             self.settings.service_name,
             on_rejected=on_rejected,
-            max_attempts=self.settings.consumer_max_attempts,
+            **self._retry_settings(),
         )
         self.command_consumers.append((consumer, [self.settings.topic(topic)]))
         return consumer
@@ -167,10 +209,25 @@ def create_service_app(
     provider = setup_tracing(settings.service_name, settings.otlp_endpoint)
     broker = create_broker(settings.kafka_bootstrap_servers, settings.service_name, provider)
     group = settings.consumer_group
+    poll_interval = settings.consumer_max_poll_interval_seconds
     for event_consumer, topics in runtime.event_consumers:
-        subscribe(broker, event_consumer, topics, group, settings.service_name)
+        subscribe(
+            broker,
+            event_consumer,
+            topics,
+            group,
+            settings.service_name,
+            max_poll_interval_seconds=poll_interval,
+        )
     for command_consumer, topics in runtime.command_consumers:
-        subscribe(broker, command_consumer, topics, group, settings.service_name)
+        subscribe(
+            broker,
+            command_consumer,
+            topics,
+            group,
+            settings.service_name,
+            max_poll_interval_seconds=poll_interval,
+        )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -180,11 +237,14 @@ def create_service_app(
                 settings.kafka_bootstrap_servers,
                 prefix=settings.topic_prefix,
                 partitions=settings.topic_partitions,
+                replication_factor=settings.kafka_replication_factor,
+                min_insync_replicas=settings.kafka_min_insync_replicas,
             ),
             "kafka topics",
         )
         await broker.start()
         runtime.relay.start()
+        runtime.maintenance.start()
         for hook in on_startup:
             await hook()
         log.info("service_started", port=settings.http_port)
@@ -194,6 +254,9 @@ def create_service_app(
             log.info("service_stopping")
             for stop in on_shutdown:
                 await stop()
+            for consumer in runtime.all_consumers():
+                consumer.stop()  # a message waiting on an outage is read again after restart
+            await runtime.maintenance.stop()
             await broker.stop()  # waits for in-flight handlers (graceful_timeout)
             await runtime.relay.stop()
             await runtime.dead_letters.close()
@@ -207,16 +270,24 @@ def create_service_app(
     install_error_handlers(app)
     install_request_metrics(app, settings.service_name)
     # Outermost last: the size limit guards everything, including the idempotency buffer.
-    app.add_middleware(IdempotencyMiddleware, db=runtime.db, tables=runtime.tables)
+    app.add_middleware(
+        IdempotencyMiddleware, db=runtime.db, tables=runtime.tables, on_commit=runtime.relay.notify
+    )
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_body_bytes)
 
-    async def kafka_ready() -> None:
-        if not await broker.ping(timeout=2.0):
-            raise RuntimeError("Kafka broker is not reachable")
+    async def kafka_state() -> str:
+        return "ok" if await broker.ping(timeout=2.0) else "unreachable"
 
-    checks: dict[str, ReadinessCheck] = {"database": runtime.db.ping, "kafka": kafka_ready}
+    async def consumers_state() -> object:
+        stalled = runtime.stalled_partitions()
+        return {"stalled_partitions": stalled} if stalled else "ok"
+
+    # Readiness is "this service can serve": its own database. Kafka and the consumers are shown
+    # but never take the REST API out of its load balancer (the outbox lets writes go on).
+    checks: dict[str, ReadinessCheck] = {"database": runtime.db.ping}
     checks.update(extra_readiness or {})
-    app.include_router(operations_router(checks))
+    details: dict[str, ReadinessCheck] = {"kafka": kafka_state, "consumers": consumers_state}
+    app.include_router(operations_router(checks, details))
     for router in routers:
         app.include_router(router)
     FastAPIInstrumentor.instrument_app(

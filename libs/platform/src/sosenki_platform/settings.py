@@ -51,7 +51,26 @@ class ServiceSettings(BaseSettings):
     # Outbox relay and consumers.
     relay_batch_size: int = 200
     relay_poll_interval_seconds: float = 0.2
+    # A message whose handler fails deterministically is dead-lettered after this many attempts;
+    # transient failures (database or service away, deadlocks) are retried without limit.
     consumer_max_attempts: int = 5
+    # Backoff between attempts: doubles from the first delay up to the cap.
+    consumer_retry_backoff_seconds: float = 0.1
+    consumer_max_backoff_seconds: float = 30.0
+    # aiokafka leaves the group when a handler runs longer than this (client-side only; the broker
+    # never sees it, rebalances use the session timeout). A consumer waiting out a database outage
+    # sits in one handler, so this is a day rather than aiokafka's five minutes; past it the
+    # consumer rejoins and re-reads the uncommitted message (applied once thanks to the inbox).
+    consumer_max_poll_interval_seconds: float = 86400.0
+    # Topics this service creates when they are missing: 1 on a single local broker; 3 and 2 in a
+    # cluster (deploy/k8s), so that a write acknowledged with acks=all survives a broker loss.
+    kafka_replication_factor: int = 1
+    kafka_min_insync_replicas: int = 1
+    # Upkeep (maintenance.py): retention of the platform tables and the operator gauges.
+    maintenance_interval_seconds: float = 60.0
+    retention_outbox_days: float = 7.0
+    retention_idempotency_key_hours: float = 48.0
+    retention_inbox_days: float = 30.0
     max_request_body_bytes: int = 1024 * 1024
     # OpenTelemetry: export spans to this OTLP/HTTP endpoint when set.
     otlp_endpoint: str = ""

@@ -44,11 +44,23 @@ def add_platform_tables(metadata: MetaData) -> PlatformTables:
         Column("traceparent", Text, nullable=True),
         Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
         Column("published_at", DateTime(timezone=True), nullable=True),
+        # A row the broker refused for good (too large, invalid): set aside with the reason, so
+        # it stops blocking the relay. Later rows of its key wait behind it (see outbox.py).
+        Column("parked_at", DateTime(timezone=True), nullable=True),
+        Column("park_reason", Text, nullable=True),
         Index(
             "ix_outbox_unpublished",
             "id",
             postgresql_where=text("published_at IS NULL"),
         ),
+        Index(
+            "ix_outbox_parked",
+            "topic",
+            "key",
+            "id",
+            postgresql_where=text("parked_at IS NOT NULL AND published_at IS NULL"),
+        ),
+        Index("ix_outbox_published_at", "published_at"),
     )
     inbox = Table(
         "inbox",
@@ -60,6 +72,8 @@ def add_platform_tables(metadata: MetaData) -> PlatformTables:
         Column("partition", Integer, nullable=False),
         Column("offset", BigInteger, nullable=False),
         Column("processed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+        # Retention prunes by position: rows below the group's committed offset of a partition.
+        Index("ix_inbox_position", "topic", "partition", "offset"),
     )
     idempotency_keys = Table(
         "idempotency_keys",
@@ -73,5 +87,6 @@ def add_platform_tables(metadata: MetaData) -> PlatformTables:
         Column("response_body", Text, nullable=False),
         Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
         PrimaryKeyConstraint("principal", "key"),
+        Index("ix_idempotency_keys_created_at", "created_at"),
     )
     return PlatformTables(outbox=outbox, inbox=inbox, idempotency_keys=idempotency_keys)

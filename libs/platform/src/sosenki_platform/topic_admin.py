@@ -30,11 +30,12 @@ def keeps_forever(topic: str) -> bool:
     return topic.endswith(_KEEP_FOREVER_SUFFIXES)
 
 
-def topic_configs(topic: str) -> dict[str, str]:
+def topic_configs(topic: str, min_insync_replicas: int = 1) -> dict[str, str]:
     """The topic-level configuration ``ensure_topics`` creates ``topic`` with."""
+    configs = {"min.insync.replicas": str(min_insync_replicas)}
     if keeps_forever(topic):
-        return {"retention.ms": "-1", "retention.bytes": "-1"}
-    return {"retention.ms": str(COMMAND_RETENTION_MS)}
+        return {**configs, "retention.ms": "-1", "retention.bytes": "-1"}
+    return {**configs, "retention.ms": str(COMMAND_RETENTION_MS)}
 
 
 async def ensure_topics(
@@ -44,13 +45,16 @@ async def ensure_topics(
     partitions: int = 6,
     *,
     replication_factor: int = 1,
+    min_insync_replicas: int = 1,
     timeout_ms: int = 30_000,
 ) -> list[str]:
     """Create each of ``topics`` (default: every SOSenki topic) that does not exist yet.
 
     Names are prefixed with ``prefix`` (see :func:`sosenki_contracts.topics.with_prefix`).
-    Existing topics are left alone, whatever their settings.  Returns the names this call
-    created; a topic created concurrently by someone else counts as existing.
+    Existing topics are left alone, whatever their settings. ``replication_factor`` and
+    ``min_insync_replicas`` come from settings (``SOSENKI_KAFKA_REPLICATION_FACTOR``,
+    ``SOSENKI_KAFKA_MIN_INSYNC_REPLICAS``): 1 locally, 3 and 2 in a cluster. Returns the names
+    this call created; a topic created concurrently by someone else counts as existing.
     """
     wanted = list(
         dict.fromkeys(with_prefix(prefix, t) for t in (ALL_TOPICS if topics is None else topics))
@@ -73,7 +77,7 @@ async def ensure_topics(
                 name=t,
                 num_partitions=partitions,
                 replication_factor=replication_factor,
-                topic_configs=topic_configs(t),
+                topic_configs=topic_configs(t, min_insync_replicas),
             )
             for t in missing
         ]

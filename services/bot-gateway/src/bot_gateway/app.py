@@ -17,7 +17,7 @@ from sosenki_platform.service import Runtime, create_service_app
 
 from bot_gateway.adapters.repository import Repository, now
 from bot_gateway.adapters.services import Services
-from bot_gateway.adapters.tables import platform
+from bot_gateway.adapters.tables import outgoing_messages, platform
 from bot_gateway.api.routes import router
 from bot_gateway.commands import register_commands
 from bot_gateway.domain.texts import say
@@ -173,6 +173,21 @@ class Background:
                 offset = update.update_id + 1
 
 
+def _sent_messages_pruner(runtime: Runtime, settings: Settings) -> Callable[[], Awaitable[int]]:
+    """Sent Telegram messages past ``sent_messages_keep_days`` go; unsent ones always stay."""
+    keep = timedelta(days=settings.sent_messages_keep_days)
+
+    async def prune() -> int:
+        t = outgoing_messages
+        async with runtime.db.transaction() as session:
+            result = await session.execute(
+                t.delete().where(t.c.sent_at.is_not(None), t.c.sent_at < now() - keep)
+            )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    return prune
+
+
 def create_app(
     settings: Settings | None = None, http_client: httpx.AsyncClient | None = None
 ) -> FastAPI:
@@ -192,6 +207,7 @@ def create_app(
     gateway.on_sent_queued(sender.notify)
     register_notifications(runtime, gateway)
     register_commands(runtime)
+    runtime.add_retention_job("sent_messages", _sent_messages_pruner(runtime, settings))
     background = Background(gateway, sender)
     app = create_service_app(
         runtime,

@@ -41,6 +41,8 @@ class Settings(ServiceSettings):
     #: The window of the per-group limit: a minute (tests shorten it rather than wait a minute).
     send_group_window_seconds: float = 60.0
     sender_poll_interval_seconds: float = 0.2
+    # Messages sent to Telegram are kept this long (the platform's retention job prunes them).
+    sent_messages_keep_days: float = 7.0
 
     @property
     def mode(self) -> str:

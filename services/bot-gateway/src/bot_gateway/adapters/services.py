@@ -10,12 +10,14 @@ from typing import Any
 
 import httpx
 from sosenki_platform.auth.tokens import mint_token
+from sosenki_platform.failures import Unavailable as DependencyUnavailable
 
 from bot_gateway.settings import Settings
 
 
-class Unavailable(Exception):
-    """A service could not be reached or failed (5xx)."""
+class Unavailable(DependencyUnavailable):
+    """A service could not be reached or failed (5xx). Transient: a consumer that meets it waits
+    and retries instead of dead-lettering its message."""
 
 
 class Refused(Exception):
