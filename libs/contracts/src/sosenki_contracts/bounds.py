@@ -16,7 +16,7 @@ type              column                            accepted
 ``Percentage``    ``NUMERIC(9, 4)``                 0 … 100, at most 4 decimals
 ``Rate``          ``NUMERIC(30, 10)``               above zero, below 10^6, at most 10 decimals
 ``MeterValue``    ``NUMERIC(20, 3)``                0 … below 10^12, at most 3 decimals
-``Tariff``        ``NUMERIC(20, 6)``                above zero, below 10^9, at most 6 decimals
+``Tariff``        ``NUMERIC(20, 6)``                0 … below 10^9, at most 6 decimals
 text              ``TEXT``                          a length limit per field; no NUL or other
                                                     control characters (newlines and tabs only in
                                                     multi-line fields), no lone surrogates
@@ -201,8 +201,8 @@ Tariff = Annotated[
         kind="tariff",
         integer_digits=9,
         places=6,
-        sign="positive",
-        description='A price per unit above zero, below 10^9, at most 6 decimals, e.g. "5.47".',
+        sign="non_negative",
+        description='A price per unit, below 10^9, at most 6 decimals, e.g. "5.47".',
         example="5.47",
     ),
 ]
@@ -254,6 +254,9 @@ Description = Annotated[str, StringConstraints(max_length=2000), _MULTI_LINE]
 ShortDescription = Annotated[str, StringConstraints(max_length=500), _MULTI_LINE]
 """A shorter free text (an expense's description, a deletion reason): at most 500 characters."""
 
+RequiredDescription = Annotated[str, StringConstraints(min_length=1, max_length=2000), _MULTI_LINE]
+"""Free text that must be given (a charge's description): 1 … 2000 characters."""
+
 Reason = Annotated[str, StringConstraints(min_length=1, max_length=2000), _MULTI_LINE]
 """Why something was reversed: 1 … 2000 characters, newlines allowed."""
 
@@ -280,6 +283,7 @@ __all__ = [
     "PositiveAmount",
     "Rate",
     "Reason",
+    "RequiredDescription",
     "Share",
     "ShortDescription",
     "Tariff",
