@@ -2,7 +2,8 @@
 health checks and ``/metrics``.
 
 Every error leaves as JSON ``{"detail": "..."}`` with its status; validation errors (FastAPI's
-422) become 400 with a readable message; nothing ever shows a traceback.
+422) become 400 with a readable message; a database refusal of the input (overflow, a character
+it cannot hold, a duplicate) becomes 400 or 409 (``db_errors``); nothing ever shows a traceback.
 """
 
 from __future__ import annotations
@@ -15,9 +16,11 @@ from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from sosenki_platform.db_errors import database_refusal, sqlstate_of
 from sosenki_platform.errors import ServiceError
 from sosenki_platform.logging import get_logger
 from sosenki_platform.metrics import HTTP_DURATION, HTTP_REQUESTS
@@ -65,6 +68,19 @@ def install_error_handlers(app: FastAPI) -> None:
             {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
         )
 
+    async def on_database_error(request: Request, exc: Exception) -> Response:
+        refusal = database_refusal(exc)
+        if refusal is None:
+            return await on_unexpected(request, exc)
+        log.warning(
+            "database_refused_input",
+            path=request.url.path,
+            sqlstate=sqlstate_of(exc),
+            status=refusal.status_code,
+            error=repr(getattr(exc, "orig", exc))[:500],
+        )
+        return JSONResponse({"detail": refusal.detail}, status_code=refusal.status_code)
+
     async def on_unexpected(request: Request, exc: Exception) -> Response:
         log.error("unhandled_error", path=request.url.path, error=repr(exc), exc_info=exc)
         return JSONResponse({"detail": "Internal error"}, status_code=500)
@@ -72,6 +88,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ServiceError, on_service_error)
     app.add_exception_handler(RequestValidationError, on_validation_error)
     app.add_exception_handler(StarletteHTTPException, on_http_error)
+    app.add_exception_handler(DBAPIError, on_database_error)
     app.add_exception_handler(Exception, on_unexpected)
 
 
