@@ -41,6 +41,11 @@ class Settings(ServiceSettings):
     #: The window of the per-group limit: a minute (tests shorten it rather than wait a minute).
     send_group_window_seconds: float = 60.0
     sender_poll_interval_seconds: float = 0.2
+    # Per-Telegram-user limit on bot commands (messages starting with "/"): a token bucket,
+    # `command_burst` at once, then `command_rate_per_second`; 0 turns it off. In memory, per
+    # process. Beyond it the command is dropped and the user told politely (once in a while).
+    command_rate_per_second: float = 1.0
+    command_burst: int = 30
 
     @property
     def mode(self) -> str:
