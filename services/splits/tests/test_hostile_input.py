@@ -115,3 +115,17 @@ async def test_item_quantities_and_prices_beyond_their_columns_get_400(
     ]:
         assert field in await anna.refused(400, "POST", items, body)
     assert (await anna.ok("GET", f"/lists/{shop['id']}"))["items"] in (None, [])
+
+
+async def test_a_converted_total_beyond_the_column_gets_400_not_500(flat: tuple[Any, int]) -> None:
+    """Each input fits, their product does not (total × rate > NUMERIC(20, 4)): refused whether
+    by a domain rule or by the database (the platform's last line of defence), never a 500."""
+    anna, group_id = flat
+    body = _expense(
+        group_id, {"total_amount": "999999999999.99", "currency": "USD", "exchange_rate": "99999"}
+    )
+    response = await anna.call("POST", E, body)
+    assert response.status_code == 400, response.text
+    assert response.json()["detail"]
+    listed = await anna.ok("GET", E, params={"group_id": group_id})
+    assert listed["expenses"] == []
