@@ -23,7 +23,9 @@ def test_amounts(text: str, expected: str) -> None:
     assert parsing.parse_amount(text) == Decimal(expected)
 
 
-@pytest.mark.parametrize("text", ["0", "-5", "abc", "1.001", "NaN"])
+@pytest.mark.parametrize(
+    "text", ["0", "-5", "abc", "1.001", "NaN", "99999999999999999", "1e999999", "Infinity"]
+)
 def test_bad_amounts(text: str) -> None:
     with pytest.raises(ValueError):
         parsing.parse_amount(text)

@@ -92,7 +92,7 @@ async def test_requests_without_a_valid_token_get_401(api: Any, authorization: s
 
 
 async def test_an_expired_token_gets_401(api: Any, make_token: Any) -> None:
-    expired = make_token(1, ttl_seconds=-10)
+    expired = make_token(1, ttl_seconds=-120)
     response = await api.get(
         "/api/payments/periods", headers={"Authorization": f"Bearer {expired}"}
     )

@@ -2,7 +2,8 @@
 health checks and ``/metrics``.
 
 Every error leaves as JSON ``{"detail": "..."}`` with its status; validation errors (FastAPI's
-422) become 400 with a readable message; nothing ever shows a traceback.
+422) become 400 with a readable message; a database refusal of the input (overflow, a character
+it cannot hold, a duplicate) becomes 400 or 409 (``db_errors``); nothing ever shows a traceback.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from sosenki_platform.db_errors import database_refusal, sqlstate_of
 from sosenki_platform.errors import ServiceError
 from sosenki_platform.failures import Unavailable, is_transient
 from sosenki_platform.logging import get_logger
@@ -115,6 +117,19 @@ def install_error_handlers(app: FastAPI, retry_after: int = RETRY_AFTER_SECONDS)
             {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
         )
 
+    async def on_database_error(request: Request, exc: Exception) -> Response:
+        refusal = database_refusal(exc)
+        if refusal is None:  # not the input's fault: an outage (503) or a defect (500)
+            return await on_outage(request, exc)
+        log.warning(
+            "database_refused_input",
+            path=request.url.path,
+            sqlstate=sqlstate_of(exc),
+            status=refusal.status_code,
+            error=repr(getattr(exc, "orig", exc))[:500],
+        )
+        return JSONResponse({"detail": refusal.detail}, status_code=refusal.status_code)
+
     async def on_unexpected(request: Request, exc: Exception) -> Response:
         log.error("unhandled_error", path=request.url.path, error=repr(exc), exc_info=exc)
         return JSONResponse({"detail": "Internal error"}, status_code=500)
@@ -131,6 +146,7 @@ def install_error_handlers(app: FastAPI, retry_after: int = RETRY_AFTER_SECONDS)
     app.add_exception_handler(ServiceError, on_service_error)
     app.add_exception_handler(RequestValidationError, on_validation_error)
     app.add_exception_handler(StarletteHTTPException, on_http_error)
+    app.add_exception_handler(sa_exc.DBAPIError, on_database_error)
     app.add_exception_handler(Exception, on_unexpected)
 
 

@@ -37,6 +37,7 @@ from sosenki_platform.logging import configure_logging, get_logger
 from sosenki_platform.maintenance import Maintenance, RetentionJob
 from sosenki_platform.migrations import upgrade_async
 from sosenki_platform.outbox import Outbox, OutboxRelay
+from sosenki_platform.rate_limit import WriteRateLimit
 from sosenki_platform.settings import ServiceSettings
 from sosenki_platform.tables import PlatformTables
 from sosenki_platform.telemetry import setup_tracing, shutdown_tracing
@@ -273,6 +274,9 @@ def create_service_app(
     app.add_middleware(
         IdempotencyMiddleware, db=runtime.db, tables=runtime.tables, on_commit=runtime.relay.notify
     )
+    app.add_middleware(
+        WriteRateLimit, rate_per_second=settings.write_rate_per_second, burst=settings.write_burst
+    )
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_body_bytes)
 
     async def kafka_state() -> str:
@@ -310,7 +314,7 @@ class _LazyVerifier:
         if self._verifier is None:
             s = self._settings
             self._verifier = TokenVerifier.from_settings(
-                s.auth_public_key, s.auth_public_key_file, s.auth_issuer
+                s.auth_public_key, s.auth_public_key_file, s.auth_issuer, s.auth_leeway_seconds
             )
         return self._verifier.verify(token)
 

@@ -42,10 +42,17 @@ class ServiceSettings(BaseSettings):
     http_port: int = 0
     log_level: str = "INFO"
     log_json: bool = True
-    # Authentication: Ed25519 public key (PEM text or a file) to verify bearer tokens.
+    # Authentication: Ed25519 public keys to verify bearer tokens, as PEM text (several blocks
+    # for a key rotation) or files (several paths separated by commas); a token's `kid` picks one.
     auth_public_key: str = ""
     auth_public_key_file: str = ".local/keys/jwt-ed25519.pub.pem"
     auth_issuer: str = "sosenki"
+    # Clock difference forgiven on a token's expiry and issue time.
+    auth_leeway_seconds: float = 30.0
+    # Per-user limit on REST writes (POST/PUT/PATCH/DELETE): a token bucket per token subject,
+    # refilled at `rate` per second up to `burst`; 0 turns it off. In memory, per process.
+    write_rate_per_second: float = 10.0
+    write_burst: int = 100
     # A token this service presents when it calls another service's REST API.
     service_token: str = ""
     # Outbox relay and consumers.

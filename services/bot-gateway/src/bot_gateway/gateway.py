@@ -8,6 +8,8 @@ none of it, and Telegram's retry finds the update id and changes nothing.
 
 from __future__ import annotations
 
+import math
+import time
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -29,6 +31,7 @@ from aiogram.types import (
 from sosenki_contracts import topics
 from sosenki_contracts.envelope import Actor, CommandEnvelope
 from sosenki_platform.logging import get_logger
+from sosenki_platform.rate_limit import TokenBuckets
 from sosenki_platform.service import Runtime
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -64,6 +67,11 @@ class Gateway:
         self.dispatcher = Dispatcher()
         self.bot_username = ""
         self._sender_wakeup: Any = None
+        self.command_limit = (
+            CommandLimit(settings.command_rate_per_second, settings.command_burst)
+            if settings.command_rate_per_second > 0
+            else None
+        )
 
     @property
     def has_token(self) -> bool:
@@ -94,6 +102,8 @@ class Gateway:
                 log.info("update_duplicate", update_id=update.update_id)
                 return "duplicate"
             turn = await self._turn(repo, update)
+            if await self._over_command_limit(repo, update, turn):
+                return "limited"
             try:
                 async with session.begin_nested():
                     await self.dispatcher.feed_update(self.bot, update, turn=turn)
@@ -107,6 +117,22 @@ class Gateway:
                         turn.chat_id, "sendMessage", {"text": say("failed", turn.lang)}
                     )
                 return "failed"
+
+    async def _over_command_limit(self, repo: Repository, update: Update, turn: Turn) -> bool:
+        """A user sending commands faster than the limit: drop the command, say so politely."""
+        message = update.message
+        if self.command_limit is None or message is None or turn.telegram_user is None:
+            return False
+        if not (message.text or "").startswith("/"):
+            return False
+        wait = self.command_limit.check(turn.telegram_user.id)
+        if wait is None:
+            return False
+        log.warning("command_rate_limited", telegram_user_id=turn.telegram_user.id)
+        if wait > 0 and turn.chat_id:
+            text = say("too_many_commands", turn.lang, seconds=math.ceil(wait))
+            await repo.enqueue(turn.chat_id, "sendMessage", {"text": text})
+        return True
 
     async def _turn(self, repo: Repository, update: Update) -> Turn:
         user: User | None = None
@@ -149,6 +175,29 @@ class Gateway:
             community_id=chat.community_id if chat is not None else None,
             splits_group_id=chat.splits_group_id if chat is not None else None,
         )
+
+
+class CommandLimit:
+    """Per-Telegram-user command buckets. ``check`` gives None when the command may run; else the
+    seconds to wait, or 0.0 when the user was already told in the last ``notice_every`` seconds
+    (a flood gets one polite reply, not one per message)."""
+
+    def __init__(self, rate: float, burst: int, notice_every: float = 30.0) -> None:
+        self.buckets = TokenBuckets(rate, burst)
+        self.notice_every = notice_every
+        self._told: dict[int, float] = {}
+
+    def check(self, telegram_user_id: int) -> float | None:
+        wait = self.buckets.take(str(telegram_user_id))
+        if wait == 0:
+            return None
+        now = time.monotonic()
+        if now - self._told.get(telegram_user_id, -1e9) < self.notice_every:
+            return 0.0
+        if len(self._told) > 10_000:
+            self._told.clear()
+        self._told[telegram_user_id] = now
+        return wait
 
 
 @dataclass

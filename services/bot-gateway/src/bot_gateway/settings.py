@@ -43,6 +43,11 @@ class Settings(ServiceSettings):
     sender_poll_interval_seconds: float = 0.2
     # Messages sent to Telegram are kept this long (the platform's retention job prunes them).
     sent_messages_keep_days: float = 7.0
+    # Per-Telegram-user limit on bot commands (messages starting with "/"): a token bucket,
+    # `command_burst` at once, then `command_rate_per_second`; 0 turns it off. In memory, per
+    # process. Beyond it the command is dropped and the user told politely (once in a while).
+    command_rate_per_second: float = 1.0
+    command_burst: int = 30
 
     @property
     def mode(self) -> str:

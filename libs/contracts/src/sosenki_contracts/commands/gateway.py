@@ -6,8 +6,11 @@ user's private chat.
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from sosenki_contracts.bounds import MAX_ID, Id, Line
 from sosenki_contracts.registry import command
 
 _CONFIG = ConfigDict(extra="ignore", frozen=True)
@@ -19,9 +22,9 @@ class SendReminder(BaseModel):
 
     model_config = _CONFIG
 
-    chat_id: int | None = None
-    user_id: int | None = None
-    text: str = Field(min_length=1, max_length=4096)
+    chat_id: int | None = Field(default=None, ge=-MAX_ID, le=MAX_ID)
+    user_id: Id | None = None
+    text: Annotated[Line, Field(min_length=1)]
 
     @model_validator(mode="after")
     def _one_recipient(self) -> SendReminder:

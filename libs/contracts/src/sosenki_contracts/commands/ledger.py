@@ -9,9 +9,21 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
-from sosenki_contracts.money import PositiveAmount
+from sosenki_contracts.bounds import (
+    Description,
+    Id,
+    Label,
+    MeterValue,
+    Name,
+    PositiveAmount,
+    Reason,
+    RequiredDescription,
+    Share,
+    Tariff,
+    Username,
+)
 from sosenki_contracts.registry import command
 
 _CONFIG = ConfigDict(extra="ignore", frozen=True)
@@ -21,71 +33,71 @@ _CONFIG = ConfigDict(extra="ignore", frozen=True)
 class CreatePeriod(BaseModel):
     model_config = _CONFIG
 
-    community_id: int
-    name: str
+    community_id: Id
+    name: Name
     start_date: date
     end_date: date
-    description: str | None = None
+    description: Description | None = None
 
 
 @command("ledger.record_contribution", version=1)
 class RecordContribution(BaseModel):
     model_config = _CONFIG
 
-    period_id: int
-    owner_id: int
+    period_id: Id
+    owner_id: Id
     amount: PositiveAmount
-    comment: str | None = None
+    comment: Description | None = None
 
 
 @command("ledger.add_owner", version=1)
 class AddOwner(BaseModel):
     model_config = _CONFIG
 
-    community_id: int
-    user_id: int
-    display_name: str
-    username: str | None = None
-    ownership_share: PositiveAmount
+    community_id: Id
+    user_id: Id
+    display_name: Name
+    username: Username | None = None
+    ownership_share: Share
 
 
 @command("ledger.close_period", version=1)
 class ClosePeriod(BaseModel):
     model_config = _CONFIG
 
-    period_id: int
+    period_id: Id
 
 
 @command("ledger.reopen_period", version=1)
 class ReopenPeriod(BaseModel):
     model_config = _CONFIG
 
-    period_id: int
+    period_id: Id
 
 
 @command("ledger.record_expense", version=1)
 class RecordExpense(BaseModel):
     model_config = _CONFIG
 
-    period_id: int
+    period_id: Id
     amount: PositiveAmount
-    payment_type: str
-    paid_by_owner_id: int | None = None
-    vendor: str | None = None
-    description: str | None = None
+    payment_type: Label
+    paid_by_owner_id: Id | None = None
+    vendor: Name | None = None
+    description: Description | None = None
     #: PROPORTIONAL, FIXED_FEE, USAGE_BASED or NONE
-    allocation_strategy: str = "PROPORTIONAL"
-    owner_ids: list[int] | None = None
+    allocation_strategy: Label = "PROPORTIONAL"
+    owner_ids: list[Id] | None = Field(default=None, max_length=10000)
 
 
 @command("ledger.record_charge", version=1)
 class RecordCharge(BaseModel):
     model_config = _CONFIG
 
-    period_id: int
-    owner_id: int
+    period_id: Id
+    owner_id: Id
     amount: PositiveAmount
-    description: str
+    description: RequiredDescription
 
 
 @command("ledger.charge_owners", version=1)
@@ -95,11 +107,11 @@ class ChargeOwners(BaseModel):
 
     model_config = _CONFIG
 
-    community_id: int
+    community_id: Id
     on_date: date
     amount: PositiveAmount
-    description: str
-    owner_ids: list[int] | None = None
+    description: RequiredDescription
+    owner_ids: list[Id] | None = Field(default=None, max_length=10000)
 
 
 @command("ledger.reverse_entry", version=1)
@@ -109,26 +121,26 @@ class ReverseEntry(BaseModel):
     model_config = _CONFIG
 
     entry: Literal["contribution", "expense", "charge"]
-    period_id: int
-    entry_id: int
-    reason: str
+    period_id: Id
+    entry_id: Id
+    reason: Reason
 
 
 @command("ledger.carry_forward", version=1)
 class CarryForward(BaseModel):
     model_config = _CONFIG
 
-    from_period_id: int
-    to_period_id: int
+    from_period_id: Id
+    to_period_id: Id
 
 
 @command("ledger.change_share", version=1)
 class ChangeShare(BaseModel):
     model_config = _CONFIG
 
-    community_id: int
-    owner_id: int
-    ownership_share: PositiveAmount
+    community_id: Id
+    owner_id: Id
+    ownership_share: Share
     effective_from: date
 
 
@@ -136,48 +148,48 @@ class ChangeShare(BaseModel):
 class DeactivateOwner(BaseModel):
     model_config = _CONFIG
 
-    community_id: int
-    owner_id: int
+    community_id: Id
+    owner_id: Id
 
 
 @command("ledger.create_budget_item", version=1)
 class CreateBudgetItem(BaseModel):
     model_config = _CONFIG
 
-    period_id: int
-    category: str
+    period_id: Id
+    category: Label
     planned_amount: PositiveAmount
-    allocation_strategy: str = "PROPORTIONAL"
-    meter_type: str | None = None
-    description: str | None = None
+    allocation_strategy: Label = "PROPORTIONAL"
+    meter_type: Label | None = None
+    description: Description | None = None
 
 
 @command("ledger.apply_budget_item", version=1)
 class ApplyBudgetItem(BaseModel):
     model_config = _CONFIG
 
-    period_id: int
-    budget_item_id: int
+    period_id: Id
+    budget_item_id: Id
 
 
 @command("ledger.register_meter", version=1)
 class RegisterMeter(BaseModel):
     model_config = _CONFIG
 
-    community_id: int
-    owner_id: int
-    meter_type: str
+    community_id: Id
+    owner_id: Id
+    meter_type: Label
     name: str | None = None
-    tariff: PositiveAmount | None = None
+    tariff: Tariff | None = None
 
 
 @command("ledger.record_meter_reading", version=1)
 class RecordMeterReading(BaseModel):
     model_config = _CONFIG
 
-    meter_id: int
+    meter_id: Id
     reading_date: date
-    value: PositiveAmount
+    value: MeterValue
     is_replacement: bool = False
 
 
@@ -185,8 +197,8 @@ class RecordMeterReading(BaseModel):
 class BillUsage(BaseModel):
     model_config = _CONFIG
 
-    period_id: int
-    meter_type: str
+    period_id: Id
+    meter_type: Label
 
 
 __all__ = [

@@ -15,6 +15,17 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from sosenki_contracts.bounds import (
+    MAX_ID,
+    MAX_INT32,
+    Description,
+    Id,
+    Line,
+    Name,
+    RequiredDescription,
+    ShortDescription,
+    Timezone,
+)
 from sosenki_contracts.registry import command
 
 _CONFIG = ConfigDict(extra="ignore", frozen=True)
@@ -30,7 +41,7 @@ class SplitsExpenseTarget(BaseModel):
     model_config = _CONFIG
 
     kind: Literal["splits_expense"] = "splits_expense"
-    template_expense_id: int
+    template_expense_id: Id
 
 
 class LedgerChargeTarget(BaseModel):
@@ -40,10 +51,10 @@ class LedgerChargeTarget(BaseModel):
     model_config = _CONFIG
 
     kind: Literal["ledger_charge"] = "ledger_charge"
-    community_id: int
-    owner_ids: list[int] | None = None
-    amount: str
-    description: str
+    community_id: Id
+    owner_ids: list[Id] | None = Field(default=None, max_length=10000)
+    amount: Annotated[str, Field(max_length=40)]
+    description: RequiredDescription
 
 
 class LedgerPeriodTarget(BaseModel):
@@ -52,9 +63,9 @@ class LedgerPeriodTarget(BaseModel):
     model_config = _CONFIG
 
     kind: Literal["ledger_period"] = "ledger_period"
-    community_id: int
-    name: str
-    description: str | None = None
+    community_id: Id
+    name: Name
+    description: Description | None = None
 
 
 class ReminderTarget(BaseModel):
@@ -63,9 +74,9 @@ class ReminderTarget(BaseModel):
     model_config = _CONFIG
 
     kind: Literal["reminder"] = "reminder"
-    chat_id: int | None = None
-    user_id: int | None = None
-    text: str
+    chat_id: int | None = Field(default=None, ge=-MAX_ID, le=MAX_ID)
+    user_id: Id | None = None
+    text: Annotated[Line, Field(min_length=1)]
 
 
 Target = Annotated[
@@ -79,18 +90,20 @@ class PatternDefinition(BaseModel):
 
     model_config = _CONFIG
 
-    name: str = Field(min_length=1, max_length=200)
+    name: Name
     frequency: Frequency
     interval: int = 1
     #: Weekly patterns: MO TU WE TH FR SA SU (or full English names); default: the start's weekday.
-    days_of_week: list[str] | None = None
+    days_of_week: list[Annotated[str, Field(max_length=20)]] | None = Field(
+        default=None, max_length=7
+    )
     start_date: date
     #: Local time of day the occurrence is due, in ``timezone``.
     time_of_day: time = time(0, 0)
     #: IANA timezone name, e.g. ``Europe/Moscow``.
-    timezone: str = "Europe/Moscow"
+    timezone: Timezone = "Europe/Moscow"
     end_date: date | None = None
-    max_occurrences: int | None = None
+    max_occurrences: int | None = Field(default=None, le=MAX_INT32)
     catch_up: CatchUp = "all"
     target: Target
 
@@ -104,22 +117,22 @@ class CreatePattern(PatternDefinition):
 class PausePattern(BaseModel):
     model_config = _CONFIG
 
-    pattern_id: str
+    pattern_id: Annotated[str, Field(min_length=1, max_length=100)]
 
 
 @command("recurring.resume_pattern", version=1)
 class ResumePattern(BaseModel):
     model_config = _CONFIG
 
-    pattern_id: str
+    pattern_id: Annotated[str, Field(min_length=1, max_length=100)]
 
 
 @command("recurring.cancel_pattern", version=1)
 class CancelPattern(BaseModel):
     model_config = _CONFIG
 
-    pattern_id: str
-    reason: str | None = Field(default=None, max_length=500)
+    pattern_id: Annotated[str, Field(min_length=1, max_length=100)]
+    reason: ShortDescription | None = None
 
 
 __all__ = [

@@ -8,11 +8,25 @@ of the splits service are these models with unknown fields refused). A refused c
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from sosenki_contracts.money import CurrencyCode, DecimalString, PositiveAmount
+from sosenki_contracts.bounds import (
+    MAX_INT32,
+    Amount,
+    Description,
+    Id,
+    Label,
+    Name,
+    Percentage,
+    PositiveAmount,
+    Rate,
+    ShortDescription,
+    Units,
+    Version,
+)
+from sosenki_contracts.money import CurrencyCode
 from sosenki_contracts.registry import command
 
 _CONFIG = ConfigDict(extra="ignore", frozen=True)
@@ -29,9 +43,9 @@ class RecurrencePattern(BaseModel):
     type: Literal["daily", "weekly", "monthly", "yearly"]
     interval: int = Field(default=1, ge=1, le=366)
     #: 0 = Monday … 6 = Sunday (weekly patterns only).
-    days_of_week: list[int] | None = None
+    days_of_week: list[Annotated[int, Field(ge=0, le=6)]] | None = Field(default=None, max_length=7)
     end_date: date | None = None
-    max_occurrences: int | None = Field(default=None, ge=1)
+    max_occurrences: int | None = Field(default=None, ge=1, le=MAX_INT32)
 
 
 class PayerIn(BaseModel):
@@ -39,7 +53,7 @@ class PayerIn(BaseModel):
 
     model_config = _CONFIG
 
-    user_id: int
+    user_id: Id
     amount: PositiveAmount
 
 
@@ -50,37 +64,37 @@ class SplitIn(BaseModel):
 
     model_config = _CONFIG
 
-    user_id: int
-    owed_amount: DecimalString | None = None
-    share_percentage: DecimalString | None = None
-    share_units: int | None = None
+    user_id: Id
+    owed_amount: Amount | None = None
+    share_percentage: Percentage | None = None
+    share_units: Units | None = None
 
 
 @command("splits.create_group", version=1)
 class CreateGroup(BaseModel):
     model_config = _CONFIG
 
-    name: str = Field(min_length=1, max_length=200)
+    name: Name
     base_currency: CurrencyCode = "RUB"
-    description: str | None = Field(default=None, max_length=2000)
+    description: Description | None = None
 
 
 @command("splits.add_member", version=1)
 class AddMember(BaseModel):
     model_config = _CONFIG
 
-    group_id: int
-    user_id: int = Field(gt=0)
+    group_id: Id
+    user_id: Id
     role: MemberRole = "member"
-    display_name: str | None = Field(default=None, max_length=200)
+    display_name: Name | None = None
 
 
 @command("splits.remove_member", version=1)
 class RemoveMember(BaseModel):
     model_config = _CONFIG
 
-    group_id: int
-    user_id: int
+    group_id: Id
+    user_id: Id
 
 
 @command("splits.create_list", version=1)
@@ -89,9 +103,9 @@ class CreateList(BaseModel):
 
     model_config = _CONFIG
 
-    name: str = Field(min_length=1, max_length=200)
-    group_id: int | None = None
-    description: str | None = Field(default=None, max_length=2000)
+    name: Name
+    group_id: Id | None = None
+    description: Description | None = None
     #: Currency of a personal list's prices (a group's list uses the group's currency).
     currency: CurrencyCode | None = None
 
@@ -102,12 +116,12 @@ class AddItem(BaseModel):
 
     model_config = _CONFIG
 
-    list_id: int
-    name: str = Field(min_length=1, max_length=200)
+    list_id: Id
+    name: Name
     price: PositiveAmount | None = None
-    quantity: int = Field(default=1, ge=1)
+    quantity: Units = 1
     #: Who the item is for (default: whoever added it).
-    assigned_to: int | None = None
+    assigned_to: Id | None = None
 
 
 @command("splits.update_item", version=1)
@@ -116,18 +130,18 @@ class UpdateItem(BaseModel):
 
     model_config = _CONFIG
 
-    item_id: int
-    name: str | None = Field(default=None, min_length=1, max_length=200)
+    item_id: Id
+    name: Name | None = None
     price: PositiveAmount | None = None
-    quantity: int | None = Field(default=None, ge=1)
-    assigned_to: int | None = None
+    quantity: Units | None = None
+    assigned_to: Id | None = None
 
 
 @command("splits.remove_item", version=1)
 class RemoveItem(BaseModel):
     model_config = _CONFIG
 
-    item_id: int
+    item_id: Id
 
 
 class ExpenseFields(BaseModel):
@@ -135,34 +149,36 @@ class ExpenseFields(BaseModel):
 
     model_config = _CONFIG
 
-    description: str | None = Field(default=None, min_length=1, max_length=500)
+    description: Annotated[ShortDescription, Field(min_length=1)] | None = None
     total_amount: PositiveAmount | None = None
     currency: CurrencyCode | None = None
-    exchange_rate: DecimalString | None = Field(
+    exchange_rate: Rate | None = Field(
         default=None, description="Units of the group's currency per unit of `currency`."
     )
-    category: str | None = Field(default=None, max_length=100)
+    category: Label | None = None
     expense_date: date | None = None
     split_type: SplitTypeName | None = None
-    paid_by_user_id: int | None = None
+    paid_by_user_id: Id | None = None
     payers: list[PayerIn] | None = Field(
-        default=None, description="Several payers; their amounts sum to the total."
+        default=None, max_length=1000, description="Several payers; their amounts sum to the total."
     )
     splits_in: list[SplitIn] | None = Field(
-        default=None, description="Participants (EQUAL: default all members of the group)."
+        default=None,
+        max_length=1000,
+        description="Participants (EQUAL: default all members of the group).",
     )
-    notes: str | None = Field(default=None, max_length=2000)
+    notes: Description | None = None
 
 
 @command("splits.create_expense", version=1)
 class CreateExpense(ExpenseFields):
     """``group_id`` and/or ``list_id``/``item_id``: at least one."""
 
-    description: str = Field(min_length=1, max_length=500)
+    description: Annotated[ShortDescription, Field(min_length=1)]
     split_type: SplitTypeName = "EQUAL"
-    group_id: int | None = None
-    list_id: int | None = None
-    item_id: int | None = None
+    group_id: Id | None = None
+    list_id: Id | None = None
+    item_id: Id | None = None
     is_recurring: bool = False
     recurrence: RecurrencePattern | None = None
 
@@ -171,17 +187,17 @@ class CreateExpense(ExpenseFields):
 class UpdateExpense(ExpenseFields):
     """Only the fields present change; ``version`` is the one the change was based on."""
 
-    expense_id: int
-    version: int
+    expense_id: Id
+    version: Version
 
 
 @command("splits.delete_expense", version=1)
 class DeleteExpense(BaseModel):
     model_config = _CONFIG
 
-    expense_id: int
-    version: int
-    reason: str | None = Field(default=None, max_length=500)
+    expense_id: Id
+    version: Version
+    reason: ShortDescription | None = None
 
 
 @command("splits.settle_split", version=1)
@@ -190,12 +206,12 @@ class SettleSplit(BaseModel):
 
     model_config = _CONFIG
 
-    expense_split_id: int
+    expense_split_id: Id
     amount_paid: PositiveAmount
     #: Who pays (default: the split's participant).
-    paid_by_user_id: int | None = None
+    paid_by_user_id: Id | None = None
     #: Who receives it (default: the expense's payer; required when it has several).
-    paid_to_user_id: int | None = None
+    paid_to_user_id: Id | None = None
 
 
 @command("splits.record_settlement", version=1)
@@ -204,12 +220,12 @@ class RecordSettlement(BaseModel):
 
     model_config = _CONFIG
 
-    group_id: int
-    paid_by_user_id: int
-    paid_to_user_id: int
+    group_id: Id
+    paid_by_user_id: Id
+    paid_to_user_id: Id
     amount: PositiveAmount
     currency: CurrencyCode | None = None
-    description: str | None = Field(default=None, max_length=500)
+    description: ShortDescription | None = None
     settlement_date: date | None = None
 
 
@@ -217,9 +233,9 @@ class RecordSettlement(BaseModel):
 class DeleteSettlement(BaseModel):
     model_config = _CONFIG
 
-    settlement_id: int
-    version: int
-    reason: str | None = Field(default=None, max_length=500)
+    settlement_id: Id
+    version: Version
+    reason: ShortDescription | None = None
 
 
 @command("splits.finalise_list_cost", version=1)
@@ -228,9 +244,9 @@ class FinaliseListCost(BaseModel):
 
     model_config = _CONFIG
 
-    list_id: int
-    paid_by_user_id: int | None = None
-    description: str | None = Field(default=None, max_length=500)
+    list_id: Id
+    paid_by_user_id: Id | None = None
+    description: ShortDescription | None = None
     expense_date: date | None = None
 
 
@@ -240,9 +256,9 @@ class CreateExpenseOccurrence(BaseModel):
 
     model_config = _CONFIG
 
-    template_expense_id: int
+    template_expense_id: Id
     occurrence_date: date
-    occurrence_number: int | None = Field(default=None, ge=1)
+    occurrence_number: int | None = Field(default=None, ge=1, le=MAX_INT32)
 
 
 __all__ = [

@@ -2,24 +2,31 @@
 
 Claims: ``sub`` (the user id, or ``service:<name>`` for a service token), ``roles`` (global
 roles: ``user``, ``admin``, ``service``), ``communities`` and ``groups`` (the scopes: ids this
-token may act in), ``iss``, ``iat`` and ``exp``. Whether a user is a treasurer or a group
+token may act in), ``iss``, ``iat`` and ``exp``; the header's ``kid`` names the signing key
+(a fingerprint of its public key). Whether a user is a treasurer or a group
 owner is the owning service's knowledge, not the token's.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import jwt
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from sosenki_platform.errors import Unauthorized
 
 ALGORITHM = "EdDSA"
 PRIVILEGED_ROLES = frozenset({"admin", "service"})
+#: Clock difference between the issuer and a verifier that is forgiven on ``exp`` and ``iat``.
+DEFAULT_LEEWAY_SECONDS = 30.0
 
 
 @dataclass(frozen=True)
@@ -55,12 +62,45 @@ def generate_keypair() -> tuple[str, str]:
     private = key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     ).decode()
-    public = (
-        key.public_key()
-        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-        .decode()
-    )
-    return private, public
+    return private, _public_pem(key.public_key())
+
+
+def _public_pem(key: Ed25519PublicKey) -> str:
+    return key.public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    ).decode()
+
+
+def _load_private(private_key_pem: str) -> Ed25519PrivateKey:
+    key = serialization.load_pem_private_key(private_key_pem.encode(), password=None)
+    if not isinstance(key, Ed25519PrivateKey):
+        raise ValueError("The signing key must be an Ed25519 private key")
+    return key
+
+
+def _load_public(public_key_pem: str) -> Ed25519PublicKey:
+    key = serialization.load_pem_public_key(public_key_pem.encode())
+    if not isinstance(key, Ed25519PublicKey):
+        raise ValueError("A token public key must be an Ed25519 public key")
+    return key
+
+
+def _kid(key: Ed25519PublicKey) -> str:
+    raw = key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return base64.urlsafe_b64encode(hashlib.sha256(raw).digest()[:12]).decode().rstrip("=")
+
+
+def key_id(pem: str) -> str:
+    """The ``kid`` of a key pair, from its private or public PEM: a fingerprint of the public
+    key, so a verifier knows a key's id without being told it."""
+    if "PRIVATE KEY" in pem:
+        return _kid(_load_private(pem).public_key())
+    return _kid(_load_public(pem))
+
+
+def split_pems(text: str) -> list[str]:
+    """The PEM blocks in ``text`` (one setting may carry several public keys)."""
+    return [f"-----BEGIN{block}" for block in text.split("-----BEGIN")[1:] if block.strip()]
 
 
 def mint_token(
@@ -73,6 +113,8 @@ def mint_token(
     ttl_seconds: int = 3600,
     issuer: str = "sosenki",
 ) -> str:
+    """A signed token whose header names the signing key (``kid``)."""
+    key = _load_private(private_key_pem)
     now = int(time.time())
     claims = {
         "sub": subject,
@@ -83,39 +125,99 @@ def mint_token(
         "iat": now,
         "exp": now + ttl_seconds,
     }
-    return jwt.encode(claims, private_key_pem, algorithm=ALGORITHM)
+    return jwt.encode(claims, key, algorithm=ALGORITHM, headers={"kid": _kid(key.public_key())})
 
 
 class TokenVerifier:
-    def __init__(self, public_key_pem: str, issuer: str = "sosenki") -> None:
-        self._key = public_key_pem
+    """Verifies tokens against a set of public keys, chosen by the token's ``kid``.
+
+    Several keys let a signing key be rotated without downtime: verifiers first learn the new
+    public key next to the old one, then the issuer switches to the new private key, and the old
+    public key is dropped once the last token it signed has expired. A token without ``kid``
+    (minted before keys had ids) is tried against every key. ``leeway`` seconds of clock
+    difference are forgiven on ``exp`` and ``iat``.
+    """
+
+    def __init__(
+        self,
+        public_keys: str | Sequence[str],
+        issuer: str = "sosenki",
+        *,
+        leeway_seconds: float = DEFAULT_LEEWAY_SECONDS,
+    ) -> None:
+        pems = split_pems(public_keys) if isinstance(public_keys, str) else list(public_keys)
+        if not pems:
+            raise ValueError("No token public key given")
+        self._keys: dict[str, Ed25519PublicKey] = {}
+        for pem in pems:
+            key = _load_public(pem)
+            self._keys[_kid(key)] = key
         self._issuer = issuer
+        self._leeway = leeway_seconds
+
+    @property
+    def key_ids(self) -> frozenset[str]:
+        return frozenset(self._keys)
 
     @classmethod
-    def from_settings(cls, public_key: str, public_key_file: str, issuer: str) -> TokenVerifier:
+    def from_settings(
+        cls,
+        public_key: str,
+        public_key_file: str,
+        issuer: str,
+        leeway_seconds: float = DEFAULT_LEEWAY_SECONDS,
+    ) -> TokenVerifier:
+        """``public_key``: one or more PEM blocks; else ``public_key_file``: one path or several
+        separated by commas."""
         if not public_key:
-            path = Path(public_key_file)
-            if not path.is_file():
-                raise RuntimeError(
-                    f"No token public key: set SOSENKI_AUTH_PUBLIC_KEY or create {path} "
-                    "(e.g. `uv run sosenki-token keygen`)"
-                )
-            public_key = path.read_text()
-        return cls(public_key, issuer)
+            texts = []
+            for name in (part.strip() for part in public_key_file.split(",")):
+                path = Path(name)
+                if not name:
+                    continue
+                if not path.is_file():
+                    raise RuntimeError(
+                        f"No token public key: set SOSENKI_AUTH_PUBLIC_KEY or create {path} "
+                        "(e.g. `uv run sosenki-token keygen`)"
+                    )
+                texts.append(path.read_text())
+            public_key = "\n".join(texts)
+        return cls(public_key, issuer, leeway_seconds=leeway_seconds)
 
-    def verify(self, token: str) -> Principal:
+    def _candidates(self, token: str) -> list[Ed25519PublicKey]:
         try:
-            claims = jwt.decode(
-                token,
-                self._key,
-                algorithms=[ALGORITHM],
-                issuer=self._issuer,
-                options={"require": ["sub", "exp", "iss"]},
-            )
-        except jwt.ExpiredSignatureError as exc:
-            raise Unauthorized("Token has expired") from exc
+            header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as exc:
             raise Unauthorized(f"Invalid token: {exc}") from exc
+        if header.get("alg") != ALGORITHM:
+            raise Unauthorized("Invalid token: the signing algorithm is not allowed")
+        kid = header.get("kid")
+        if kid is None:
+            return list(self._keys.values())
+        if not isinstance(kid, str) or kid not in self._keys:
+            raise Unauthorized("Invalid token: signed with an unknown key")
+        return [self._keys[kid]]
+
+    def verify(self, token: str) -> Principal:
+        claims: dict[str, Any] | None = None
+        error: jwt.PyJWTError | None = None
+        for key in self._candidates(token):
+            try:
+                claims = jwt.decode(
+                    token,
+                    key,
+                    algorithms=[ALGORITHM],
+                    issuer=self._issuer,
+                    leeway=self._leeway,
+                    options={"require": ["sub", "exp", "iss"]},
+                )
+                break
+            except jwt.ExpiredSignatureError as exc:
+                raise Unauthorized("Token has expired") from exc
+            except jwt.PyJWTError as exc:
+                error = exc
+        if claims is None:
+            raise Unauthorized(f"Invalid token: {error}") from error
         try:
             return Principal(
                 subject=str(claims["sub"]),

@@ -7,6 +7,10 @@ from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal, InvalidOperation
 from typing import Any
 
+from sosenki_contracts.bounds import MAX_AMOUNT_INTEGER_DIGITS
+
+MAX_AMOUNT = Decimal(10) ** MAX_AMOUNT_INTEGER_DIGITS
+
 
 class Unreadable(ValueError):
     """The arguments cannot be read; ``key`` names the hint to show (``values`` fill it in)."""
@@ -33,6 +37,8 @@ def parse_amount(text: str) -> Decimal:
         raise ValueError(f"not an amount: {text!r}") from None
     if not amount.is_finite() or amount <= 0:
         raise ValueError(f"not a positive amount: {text!r}")
+    if amount >= MAX_AMOUNT:  # what the services' amounts accept (sosenki_contracts.bounds)
+        raise ValueError(f"too large an amount: {text!r}")
     exponent = amount.as_tuple().exponent
     if isinstance(exponent, int) and exponent < -2:
         raise ValueError(f"too many decimal places: {text!r}")

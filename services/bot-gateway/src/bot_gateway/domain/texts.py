@@ -171,6 +171,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "The service is not available right now; please try again later.",
         "ru": "Сервис сейчас недоступен, попробуйте позже.",
     },
+    "too_many_commands": {
+        "en": "You are sending commands faster than I can keep up with; "
+        "please wait {seconds} s and try again.",
+        "ru": "Вы отправляете команды слишком часто; подождите {seconds} с и попробуйте снова.",
+    },
     "failed": {
         "en": "Something went wrong; please try again later.",
         "ru": "Что-то пошло не так, попробуйте позже.",

@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
+from sosenki_contracts.bounds import MAX_INT32, Id
 from sosenki_contracts.money import format_amount
 from sosenki_platform.auth.dependency import CurrentPrincipal
 from sosenki_platform.errors import BadRequest, NotFound
@@ -105,7 +106,7 @@ async def create_community(body: s.CommunityIn, treasury: Writer) -> Any:
 
 
 @router.get("/communities/{community_id}", response_model=s.CommunityOut)
-async def get_community(community_id: int, treasury: Reader) -> Any:
+async def get_community(community_id: Id, treasury: Reader) -> Any:
     row = await treasury.require_reader(community_id)
     return s.CommunityOut(
         id=row.id,
@@ -117,7 +118,7 @@ async def get_community(community_id: int, treasury: Reader) -> Any:
 
 
 @router.post("/communities/{community_id}/owners", status_code=201, response_model=s.OwnerOut)
-async def add_owner(community_id: int, body: s.OwnerIn, treasury: Writer) -> Any:
+async def add_owner(community_id: Id, body: s.OwnerIn, treasury: Writer) -> Any:
     row = await treasury.add_owner(
         community_id, body.user_id, body.display_name, body.username, body.ownership_share
     )
@@ -126,7 +127,7 @@ async def add_owner(community_id: int, body: s.OwnerIn, treasury: Writer) -> Any
 
 @router.post("/communities/{community_id}/owners/{user_id}/shares", response_model=s.OwnerOut)
 async def change_share(
-    community_id: int, user_id: int, body: s.ShareChangeIn, treasury: Writer
+    community_id: Id, user_id: Id, body: s.ShareChangeIn, treasury: Writer
 ) -> Any:
     row = await treasury.change_share(
         community_id, user_id, body.ownership_share, body.effective_from
@@ -135,18 +136,18 @@ async def change_share(
 
 
 @router.post("/communities/{community_id}/owners/{user_id}/deactivate", response_model=s.OwnerOut)
-async def deactivate_owner(community_id: int, user_id: int, treasury: Writer) -> Any:
+async def deactivate_owner(community_id: Id, user_id: Id, treasury: Writer) -> Any:
     return _owner_out(await treasury.deactivate_owner(community_id, user_id))
 
 
 @router.post("/communities/{community_id}/treasurers", status_code=201)
-async def add_treasurer(community_id: int, body: s.TreasurerIn, treasury: Writer) -> Any:
+async def add_treasurer(community_id: Id, body: s.TreasurerIn, treasury: Writer) -> Any:
     await treasury.add_treasurer(community_id, body.user_id)
     return {"community_id": community_id, "user_id": body.user_id}
 
 
 @router.get("/communities/{community_id}/owners", response_model=list[s.OwnerOut])
-async def list_owners(community_id: int, treasury: Reader) -> Any:
+async def list_owners(community_id: Id, treasury: Reader) -> Any:
     await treasury.require_reader(community_id)
     return [_owner_out(r) for r in await treasury.repo.list_owners(community_id)]
 
@@ -169,9 +170,9 @@ async def create_period(body: s.PeriodIn, treasury: Writer, principal: CurrentPr
 async def list_periods(
     treasury: Reader,
     status: str | None = None,
-    community_id: int | None = None,
+    community_id: Id | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_INT32)] = 0,
 ) -> Any:
     if community_id is not None:
         await treasury.require_reader(community_id)
@@ -187,12 +188,12 @@ async def list_periods(
 
 
 @router.get("/periods/{period_id}", response_model=s.PeriodOut)
-async def get_period(period_id: int, treasury: Reader) -> Any:
+async def get_period(period_id: Id, treasury: Reader) -> Any:
     return _period_out(await treasury.period(period_id))
 
 
 @router.post("/periods/{period_id}/close", response_model=s.PeriodClosedOut)
-async def close_period(period_id: int, treasury: Writer) -> Any:
+async def close_period(period_id: Id, treasury: Writer) -> Any:
     period = await treasury.close_period(period_id)
     return s.PeriodClosedOut(id=period.id, status=period.status.value, closed_at=period.closed_at)
 
@@ -201,13 +202,13 @@ async def close_period(period_id: int, treasury: Writer) -> Any:
 @router.post(
     "/periods/{period_id}/contributions", status_code=201, response_model=s.ContributionOut
 )
-async def record_contribution(period_id: int, body: s.ContributionIn, treasury: Writer) -> Any:
+async def record_contribution(period_id: Id, body: s.ContributionIn, treasury: Writer) -> Any:
     row = await treasury.record_contribution(period_id, body.user_id, body.amount, body.comment)
     return _contribution_out(row)
 
 
 @router.get("/periods/{period_id}/contributions", response_model=list[s.ContributionOut])
-async def list_contributions(period_id: int, treasury: Reader, owner_id: int | None = None) -> Any:
+async def list_contributions(period_id: Id, treasury: Reader, owner_id: Id | None = None) -> Any:
     await treasury.period(period_id)
     return [
         _contribution_out(r) for r in await treasury.repo.list_contributions(period_id, owner_id)
@@ -215,7 +216,7 @@ async def list_contributions(period_id: int, treasury: Reader, owner_id: int | N
 
 
 @router.post("/periods/{period_id}/expenses", status_code=201, response_model=s.ExpenseOut)
-async def record_expense(period_id: int, body: s.ExpenseIn, treasury: Writer) -> Any:
+async def record_expense(period_id: Id, body: s.ExpenseIn, treasury: Writer) -> Any:
     row = await treasury.record_expense(
         period_id,
         paid_by_owner_id=body.paid_by_user_id,
@@ -232,7 +233,7 @@ async def record_expense(period_id: int, body: s.ExpenseIn, treasury: Writer) ->
 
 
 @router.get("/periods/{period_id}/expenses", response_model=list[s.ExpenseOut])
-async def list_expenses(period_id: int, treasury: Reader) -> Any:
+async def list_expenses(period_id: Id, treasury: Reader) -> Any:
     await treasury.period(period_id)
     rows = await treasury.repo.list_expenses(period_id)
     allocations = await treasury.repo.allocations_of([r.id for r in rows])
@@ -240,7 +241,7 @@ async def list_expenses(period_id: int, treasury: Reader) -> Any:
 
 
 @router.get("/periods/{period_id}/expenses/{expense_id}", response_model=s.ExpenseOut)
-async def get_expense(period_id: int, expense_id: int, treasury: Reader) -> Any:
+async def get_expense(period_id: Id, expense_id: Id, treasury: Reader) -> Any:
     await treasury.period(period_id)
     row = await treasury.repo.get_entry("expense", period_id, expense_id)
     if row is None:
@@ -265,7 +266,7 @@ def _charge_out(row: Any) -> s.ChargeOut:
 
 
 @router.post("/periods/{period_id}/charges", status_code=201, response_model=s.ChargeOut)
-async def record_charge(period_id: int, body: s.ChargeIn, treasury: Writer) -> Any:
+async def record_charge(period_id: Id, body: s.ChargeIn, treasury: Writer) -> Any:
     row = await treasury.record_charge(period_id, body.user_id, body.amount, body.description)
     return _charge_out(row)
 
@@ -273,7 +274,7 @@ async def record_charge(period_id: int, body: s.ChargeIn, treasury: Writer) -> A
 @router.post(
     "/communities/{community_id}/charges", status_code=201, response_model=list[s.ChargeOut]
 )
-async def charge_owners(community_id: int, body: s.ChargeOwnersIn, treasury: Writer) -> Any:
+async def charge_owners(community_id: Id, body: s.ChargeOwnersIn, treasury: Writer) -> Any:
     rows = await treasury.charge_owners(
         community_id, body.on_date, body.amount, body.description, body.owner_ids
     )
@@ -281,7 +282,7 @@ async def charge_owners(community_id: int, body: s.ChargeOwnersIn, treasury: Wri
 
 
 @router.get("/periods/{period_id}/charges", response_model=list[s.ChargeOut])
-async def list_charges(period_id: int, treasury: Reader, owner_id: int | None = None) -> Any:
+async def list_charges(period_id: Id, treasury: Reader, owner_id: Id | None = None) -> Any:
     await treasury.period(period_id)
     return [_charge_out(r) for r in await treasury.repo.list_charges(period_id, owner_id)]
 
@@ -299,7 +300,7 @@ def _entry(e: OwnerTotals, currency: str) -> dict[str, Any]:
 
 
 @router.get("/periods/{period_id}/balance-sheet", response_model=s.BalanceSheetOut)
-async def balance_sheet(period_id: int, treasury: Reader) -> Any:
+async def balance_sheet(period_id: Id, treasury: Reader) -> Any:
     period, currency, entries = await treasury.period_balances(period_id)
     total = sum((e.balance for e in entries), Decimal(0))
     return s.BalanceSheetOut(
@@ -311,13 +312,13 @@ async def balance_sheet(period_id: int, treasury: Reader) -> Any:
 
 
 @router.get("/periods/{period_id}/owner-balance/{owner_id}", response_model=s.OwnerBalanceOut)
-async def owner_balance(period_id: int, owner_id: int, treasury: Reader) -> Any:
+async def owner_balance(period_id: Id, owner_id: Id, treasury: Reader) -> Any:
     currency, entry = await treasury.owner_balance(period_id, owner_id)
     return s.OwnerBalanceOut(period_id=period_id, **_entry(entry, currency))
 
 
 @router.get("/periods/{period_id}/fund-summary", response_model=s.FundSummaryOut)
-async def fund_summary(period_id: int, treasury: Reader) -> Any:
+async def fund_summary(period_id: Id, treasury: Reader) -> Any:
     currency, contributed, spent = await treasury.fund_summary(period_id)
     return s.FundSummaryOut(
         period_id=period_id,
@@ -330,7 +331,7 @@ async def fund_summary(period_id: int, treasury: Reader) -> Any:
 
 # Period transitions
 @router.post("/periods/{period_id}/reopen", response_model=s.PeriodOut)
-async def reopen_period(period_id: int, treasury: Writer) -> Any:
+async def reopen_period(period_id: Id, treasury: Writer) -> Any:
     return _period_out(await treasury.reopen_period(period_id))
 
 
@@ -350,7 +351,7 @@ async def carry_forward(body: s.CarryForwardIn, treasury: Writer) -> Any:
 
 
 @router.get("/periods/{period_id}/opening-transactions", response_model=s.OpeningTransactionsOut)
-async def opening_transactions(period_id: int, treasury: Reader) -> Any:
+async def opening_transactions(period_id: Id, treasury: Reader) -> Any:
     currency = await treasury.currency_of(await treasury.period(period_id))
     contributions = await treasury.repo.list_contributions(period_id, kind="opening")
     charges = await treasury.repo.list_charges(period_id, kind="opening")
@@ -391,7 +392,7 @@ async def opening_transactions(period_id: int, treasury: Reader) -> Any:
     response_model=s.ContributionOut,
 )
 async def reverse_contribution(
-    period_id: int, entry_id: int, body: s.ReversalIn, treasury: Writer
+    period_id: Id, entry_id: Id, body: s.ReversalIn, treasury: Writer
 ) -> Any:
     return _contribution_out(
         await treasury.reverse("contribution", period_id, entry_id, body.reason)
@@ -401,9 +402,7 @@ async def reverse_contribution(
 @router.post(
     "/periods/{period_id}/expenses/{entry_id}/reverse", status_code=201, response_model=s.ExpenseOut
 )
-async def reverse_expense(
-    period_id: int, entry_id: int, body: s.ReversalIn, treasury: Writer
-) -> Any:
+async def reverse_expense(period_id: Id, entry_id: Id, body: s.ReversalIn, treasury: Writer) -> Any:
     row = await treasury.reverse("expense", period_id, entry_id, body.reason)
     return _expense_out(row, (await treasury.repo.allocations_of([row.id]))[row.id])
 
@@ -411,9 +410,7 @@ async def reverse_expense(
 @router.post(
     "/periods/{period_id}/charges/{entry_id}/reverse", status_code=201, response_model=s.ChargeOut
 )
-async def reverse_charge(
-    period_id: int, entry_id: int, body: s.ReversalIn, treasury: Writer
-) -> Any:
+async def reverse_charge(period_id: Id, entry_id: Id, body: s.ReversalIn, treasury: Writer) -> Any:
     return _charge_out(await treasury.reverse("charge", period_id, entry_id, body.reason))
 
 
@@ -434,7 +431,7 @@ def _meter_out(row: Any) -> s.MeterOut:
 
 
 @router.post("/communities/{community_id}/meters", status_code=201, response_model=s.MeterOut)
-async def register_meter(community_id: int, body: s.MeterIn, treasury: Writer) -> Any:
+async def register_meter(community_id: Id, body: s.MeterIn, treasury: Writer) -> Any:
     row = await treasury.register_meter(
         community_id, body.owner_id, body.meter_type, body.name, body.tariff
     )
@@ -442,7 +439,7 @@ async def register_meter(community_id: int, body: s.MeterIn, treasury: Writer) -
 
 
 @router.get("/communities/{community_id}/meters", response_model=list[s.MeterOut])
-async def list_meters(community_id: int, treasury: Reader, owner_id: int | None = None) -> Any:
+async def list_meters(community_id: Id, treasury: Reader, owner_id: Id | None = None) -> Any:
     await treasury.require_reader(community_id)
     return [_meter_out(m) for m in await treasury.repo.list_meters(community_id, owner_id=owner_id)]
 
@@ -458,7 +455,7 @@ def _reading_out(row: Any) -> s.ReadingOut:
 
 
 @router.post("/meters/{meter_id}/readings", status_code=201, response_model=s.ReadingOut)
-async def record_reading(meter_id: int, body: s.ReadingIn, treasury: Writer) -> Any:
+async def record_reading(meter_id: Id, body: s.ReadingIn, treasury: Writer) -> Any:
     row = await treasury.record_reading(
         meter_id, body.reading_date, body.value, body.is_replacement
     )
@@ -466,14 +463,14 @@ async def record_reading(meter_id: int, body: s.ReadingIn, treasury: Writer) -> 
 
 
 @router.get("/meters/{meter_id}/readings", response_model=list[s.ReadingOut])
-async def list_readings(meter_id: int, treasury: Reader) -> Any:
+async def list_readings(meter_id: Id, treasury: Reader) -> Any:
     meter = await treasury.meter(meter_id)
     return [_reading_out(r) for r in await treasury.repo.reading_rows(meter.id)]
 
 
 @router.get("/periods/{period_id}/consumption", response_model=s.ConsumptionOut)
 async def period_consumption(
-    period_id: int, treasury: Reader, meter_type: MeterType | None = None
+    period_id: Id, treasury: Reader, meter_type: MeterType | None = None
 ) -> Any:
     period = await treasury.period(period_id)
     used = await treasury.consumption(period, meter_type.value if meter_type else None)
@@ -494,7 +491,7 @@ async def period_consumption(
 @router.post(
     "/periods/{period_id}/usage-billing", status_code=201, response_model=list[s.ChargeOut]
 )
-async def bill_usage(period_id: int, body: s.UsageBillingIn, treasury: Writer) -> Any:
+async def bill_usage(period_id: Id, body: s.UsageBillingIn, treasury: Writer) -> Any:
     return [_charge_out(c) for c in await treasury.bill_usage(period_id, body.meter_type)]
 
 
@@ -514,7 +511,7 @@ def _budget_item_out(row: Any) -> s.BudgetItemOut:
 
 
 @router.post("/periods/{period_id}/budget-items", status_code=201, response_model=s.BudgetItemOut)
-async def create_budget_item(period_id: int, body: s.BudgetItemIn, treasury: Writer) -> Any:
+async def create_budget_item(period_id: Id, body: s.BudgetItemIn, treasury: Writer) -> Any:
     row = await treasury.create_budget_item(
         period_id,
         body.category,
@@ -527,7 +524,7 @@ async def create_budget_item(period_id: int, body: s.BudgetItemIn, treasury: Wri
 
 
 @router.get("/periods/{period_id}/budget-items", response_model=list[s.BudgetItemOut])
-async def list_budget_items(period_id: int, treasury: Reader) -> Any:
+async def list_budget_items(period_id: Id, treasury: Reader) -> Any:
     await treasury.period(period_id)
     return [_budget_item_out(r) for r in await treasury.repo.list_budget_items(period_id)]
 
@@ -537,12 +534,12 @@ async def list_budget_items(period_id: int, treasury: Reader) -> Any:
     status_code=201,
     response_model=list[s.ChargeOut],
 )
-async def apply_budget_item(period_id: int, item_id: int, treasury: Writer) -> Any:
+async def apply_budget_item(period_id: Id, item_id: Id, treasury: Writer) -> Any:
     return [_charge_out(c) for c in await treasury.apply_budget_item(period_id, item_id)]
 
 
 @router.get("/periods/{period_id}/budget-vs-actual", response_model=s.BudgetVsActualOut)
-async def budget_vs_actual(period_id: int, treasury: Reader) -> Any:
+async def budget_vs_actual(period_id: Id, treasury: Reader) -> Any:
     currency, rows = await treasury.budget_vs_actual(period_id)
     return s.BudgetVsActualOut(
         period_id=period_id,

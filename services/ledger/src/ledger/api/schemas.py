@@ -5,7 +5,21 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
-from sosenki_contracts.money import Amount, CurrencyCode
+from sosenki_contracts.bounds import (
+    Amount,
+    Description,
+    Id,
+    Label,
+    MeterValue,
+    Name,
+    Reason,
+    RequiredDescription,
+    Share,
+    Tariff,
+    Timezone,
+    Username,
+)
+from sosenki_contracts.money import CurrencyCode
 
 from ledger.domain.allocation import AllocationStrategy
 from ledger.domain.meters import MeterType
@@ -16,9 +30,9 @@ class Body(BaseModel):
 
 
 class CommunityIn(Body):
-    name: str = Field(min_length=1, max_length=200)
+    name: Name
     base_currency: CurrencyCode = "RUB"
-    timezone: str = "Europe/Moscow"
+    timezone: Timezone = "Europe/Moscow"
 
 
 class CommunityOut(BaseModel):
@@ -32,19 +46,19 @@ class CommunityOut(BaseModel):
 
 
 class OwnerIn(Body):
-    user_id: int = Field(gt=0)
-    display_name: str = Field(min_length=1, max_length=200)
-    username: str | None = Field(default=None, max_length=64)
-    ownership_share: Amount
+    user_id: Id
+    display_name: Name
+    username: Username | None = None
+    ownership_share: Share
 
 
 class ShareChangeIn(Body):
-    ownership_share: Amount
+    ownership_share: Share
     effective_from: date = Field(description="Expenses dated from this day on use the new share")
 
 
 class TreasurerIn(Body):
-    user_id: int = Field(gt=0)
+    user_id: Id
 
 
 class OwnerOut(BaseModel):
@@ -57,13 +71,13 @@ class OwnerOut(BaseModel):
 
 
 class PeriodIn(Body):
-    community_id: int | None = Field(
+    community_id: Id | None = Field(
         default=None, description="Required unless the token is scoped to exactly one community"
     )
-    name: str = Field(min_length=1, max_length=200)
+    name: Name
     start_date: date
     end_date: date
-    description: str | None = Field(default=None, max_length=2000)
+    description: Description | None = None
 
 
 class PeriodOut(BaseModel):
@@ -91,9 +105,9 @@ class PeriodClosedOut(BaseModel):
 
 
 class ContributionIn(Body):
-    user_id: int
+    user_id: Id
     amount: Amount
-    comment: str | None = Field(default=None, max_length=2000)
+    comment: Description | None = None
 
 
 class EntryFacts(BaseModel):
@@ -115,17 +129,17 @@ class ContributionOut(EntryFacts):
 
 
 class ReversalIn(Body):
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: Reason
 
 
 class ExpenseIn(Body):
-    paid_by_user_id: int | None = None
+    paid_by_user_id: Id | None = None
     amount: Amount
-    payment_type: str = Field(min_length=1, max_length=100)
-    vendor: str | None = Field(default=None, max_length=200)
-    description: str | None = Field(default=None, max_length=2000)
+    payment_type: Label
+    vendor: Name | None = None
+    description: Description | None = None
     allocation_strategy: AllocationStrategy = AllocationStrategy.PROPORTIONAL
-    owner_ids: list[int] | None = Field(
+    owner_ids: list[Id] | None = Field(
         default=None, description="Allocate among these owners only (default: all active owners)"
     )
     date: datetime | None = Field(
@@ -156,16 +170,16 @@ class ExpenseOut(EntryFacts):
 
 
 class ChargeIn(Body):
-    user_id: int
+    user_id: Id
     amount: Amount
-    description: str = Field(min_length=1, max_length=2000)
+    description: RequiredDescription
 
 
 class ChargeOwnersIn(Body):
     on_date: date = Field(description="The charge goes into the open period covering this day")
     amount: Amount
-    description: str = Field(min_length=1, max_length=2000)
-    owner_ids: list[int] | None = Field(default=None, description="Default: every active owner")
+    description: RequiredDescription
+    owner_ids: list[Id] | None = Field(default=None, description="Default: every active owner")
 
 
 class ChargeOut(EntryFacts):
@@ -216,8 +230,8 @@ class FundSummaryOut(BaseModel):
 
 
 class CarryForwardIn(Body):
-    from_period_id: int
-    to_period_id: int
+    from_period_id: Id
+    to_period_id: Id
 
 
 class CarryForwardOut(BaseModel):
@@ -252,10 +266,10 @@ class OpeningTransactionsOut(BaseModel):
 
 
 class MeterIn(Body):
-    owner_id: int
+    owner_id: Id
     meter_type: MeterType
-    name: str | None = Field(default=None, max_length=200)
-    tariff: Amount | None = Field(default=None, description="Price per unit, to bill usage")
+    name: Name | None = None
+    tariff: Tariff | None = Field(default=None, description="Price per unit, to bill usage")
 
 
 class MeterOut(BaseModel):
@@ -269,7 +283,7 @@ class MeterOut(BaseModel):
 
 class ReadingIn(Body):
     reading_date: date
-    value: Amount
+    value: MeterValue
     is_replacement: bool = False
 
 
@@ -298,13 +312,11 @@ class UsageBillingIn(Body):
 
 
 class BudgetItemIn(Body):
-    category: str = Field(
-        min_length=1, max_length=100, description="Matches expenses' payment_type"
-    )
+    category: Label = Field(description="Matches expenses' payment_type")
     planned_amount: Amount
     allocation_strategy: AllocationStrategy = AllocationStrategy.PROPORTIONAL
     meter_type: MeterType | None = None
-    description: str | None = Field(default=None, max_length=2000)
+    description: Description | None = None
 
 
 class BudgetItemOut(BaseModel):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict
+from sosenki_contracts.bounds import ShortDescription
 from sosenki_contracts.commands.recurring import PatternDefinition
 
 
@@ -15,7 +16,7 @@ class PatternIn(PatternDefinition):
 class CancelIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    reason: str | None = None
+    reason: ShortDescription | None = None
 
 
 class OccurrencePreview(BaseModel):

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
+from sosenki_contracts.bounds import MAX_INT32, Id
 from sosenki_platform.auth import Principal
 from sosenki_platform.auth.dependency import CurrentPrincipal
 from sosenki_platform.errors import BadRequest, NotFound
@@ -113,13 +114,13 @@ def _chain(
 async def search_audit_log(
     request: Request,
     principal: CurrentPrincipal,
-    community_id: int | None = None,
-    group_id: int | None = None,
+    community_id: Id | None = None,
+    group_id: Id | None = None,
     event_type: str | None = None,
     occurred_from: Annotated[datetime | None, Query(alias="from")] = None,
     occurred_to: Annotated[datetime | None, Query(alias="to")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_INT32)] = 0,
 ) -> Any:
     for moment in (occurred_from, occurred_to):
         if moment is not None and moment.tzinfo is None:
@@ -172,10 +173,10 @@ async def search_audit_log(
 async def verify_chain(
     request: Request,
     principal: CurrentPrincipal,
-    community_id: int | None = None,
-    group_id: int | None = None,
+    community_id: Id | None = None,
+    group_id: Id | None = None,
     topic: Annotated[str | None, Query(description="e.g. ledger.events.v1")] = None,
-    partition: Annotated[int | None, Query(ge=0)] = None,
+    partition: Annotated[int | None, Query(ge=0, le=MAX_INT32)] = None,
 ) -> Any:
     chain = _chain(principal, community_id, group_id, topic, partition)
     async with _runtime(request).db.session() as session:
@@ -200,10 +201,10 @@ async def verify_chain(
 async def chain_head(
     request: Request,
     principal: CurrentPrincipal,
-    community_id: int | None = None,
-    group_id: int | None = None,
+    community_id: Id | None = None,
+    group_id: Id | None = None,
     topic: Annotated[str | None, Query(description="e.g. ledger.events.v1")] = None,
-    partition: Annotated[int | None, Query(ge=0)] = None,
+    partition: Annotated[int | None, Query(ge=0, le=MAX_INT32)] = None,
 ) -> Any:
     chain = _chain(principal, community_id, group_id, topic, partition)
     async with _runtime(request).db.session() as session:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from fastapi import APIRouter, Request, Response
+from sosenki_contracts.bounds import Id
 from sosenki_platform.auth.dependency import CurrentPrincipal
 from starlette.concurrency import run_in_threadpool
 
@@ -97,7 +98,7 @@ async def _sheet_report(request: Request, principal: CurrentPrincipal, period_id
 
 @router.get("/periods/{period_id}/balance-sheet.csv", response_class=Response)
 async def balance_sheet_csv(
-    period_id: int, request: Request, principal: CurrentPrincipal
+    period_id: Id, request: Request, principal: CurrentPrincipal
 ) -> Response:
     report = await _sheet_report(request, principal, period_id)
     return _download(to_csv(report), CSV, f"balance-sheet-{period_id}.csv")
@@ -105,7 +106,7 @@ async def balance_sheet_csv(
 
 @router.get("/periods/{period_id}/balance-sheet.pdf", response_class=Response)
 async def balance_sheet_pdf(
-    period_id: int, request: Request, principal: CurrentPrincipal
+    period_id: Id, request: Request, principal: CurrentPrincipal
 ) -> Response:
     report = await _sheet_report(request, principal, period_id)
     return _download(await run_in_threadpool(to_pdf, report), PDF, f"balance-sheet-{period_id}.pdf")
@@ -120,7 +121,7 @@ async def _statement(
 
 @router.get("/communities/{community_id}/owners/{owner_id}/statement.csv", response_class=Response)
 async def statement_csv(
-    community_id: int, owner_id: int, request: Request, principal: CurrentPrincipal
+    community_id: Id, owner_id: Id, request: Request, principal: CurrentPrincipal
 ) -> Response:
     s = await _statement(request, principal, community_id, owner_id)
     return _download(to_csv(statement_report(s)), CSV, f"statement-{community_id}-{owner_id}.csv")
@@ -128,7 +129,7 @@ async def statement_csv(
 
 @router.get("/communities/{community_id}/owners/{owner_id}/statement.pdf", response_class=Response)
 async def statement_pdf(
-    community_id: int, owner_id: int, request: Request, principal: CurrentPrincipal
+    community_id: Id, owner_id: Id, request: Request, principal: CurrentPrincipal
 ) -> Response:
     s = await _statement(request, principal, community_id, owner_id)
     body = await run_in_threadpool(to_pdf, statement_report(s))
@@ -136,7 +137,7 @@ async def statement_pdf(
 
 
 @router.get("/periods/{period_id}/charts/balances.png", response_class=Response)
-async def balances_chart(period_id: int, request: Request, principal: CurrentPrincipal) -> Response:
+async def balances_chart(period_id: Id, request: Request, principal: CurrentPrincipal) -> Response:
     period = await visible_period(request, principal, period_id)
     currency, sheet = await period_balance_sheet(request, period)
     png = await run_in_threadpool(
@@ -150,7 +151,7 @@ async def balances_chart(period_id: int, request: Request, principal: CurrentPri
 
 
 @router.get("/communities/{community_id}/charts/fund.png", response_class=Response)
-async def fund_chart(community_id: int, request: Request, principal: CurrentPrincipal) -> Response:
+async def fund_chart(community_id: Id, request: Request, principal: CurrentPrincipal) -> Response:
     await visible_community(request, principal, community_id)
     history = await community_fund(request, community_id)
     png = await run_in_threadpool(

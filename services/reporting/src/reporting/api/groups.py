@@ -10,6 +10,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
+from sosenki_contracts.bounds import Id
 from sosenki_contracts.money import format_amount
 from sosenki_contracts.settle_up import Transfer
 from sosenki_platform.auth import Principal
@@ -115,7 +116,7 @@ async def _balances(request: Request, group_id: int) -> list[MemberBalance]:
 
 
 @router.get("/groups/{group_id}/balance-summary", response_model=GroupBalanceSummaryOut)
-async def balance_summary(group_id: int, request: Request, principal: CurrentPrincipal) -> Any:
+async def balance_summary(group_id: Id, request: Request, principal: CurrentPrincipal) -> Any:
     group = await visible_group(request, principal, group_id)
     balances = await _balances(request, group_id)
     cur = group.base_currency
@@ -143,7 +144,7 @@ async def balance_summary(group_id: int, request: Request, principal: CurrentPri
 
 
 @router.get("/users/{user_id}/net-position", response_model=NetPositionOut)
-async def net_position(user_id: int, request: Request, principal: CurrentPrincipal) -> Any:
+async def net_position(user_id: Id, request: Request, principal: CurrentPrincipal) -> Any:
     """Where a user stands in every group they are in (users see their own)."""
     if not principal.is_privileged and principal.user_id != user_id:
         raise NotFound("User not found")
@@ -229,7 +230,7 @@ def group_expenses_report(group: Row[Any], expenses: list[Row[Any]]) -> Report:
 
 
 @router.get("/groups/{group_id}/expenses.csv", response_class=Response)
-async def group_expenses_csv(group_id: int, request: Request, principal: CurrentPrincipal) -> Any:
+async def group_expenses_csv(group_id: Id, request: Request, principal: CurrentPrincipal) -> Any:
     group = await visible_group(request, principal, group_id)
     async with _runtime(request).db.session() as session:
         expenses = await GroupReads(session).expenses(group_id)
@@ -241,7 +242,7 @@ async def group_expenses_csv(group_id: int, request: Request, principal: Current
 
 
 @router.get("/groups/{group_id}/charts/balances.png", response_class=Response)
-async def group_balances_chart(group_id: int, request: Request, principal: CurrentPrincipal) -> Any:
+async def group_balances_chart(group_id: Id, request: Request, principal: CurrentPrincipal) -> Any:
     group = await visible_group(request, principal, group_id)
     async with _runtime(request).db.session() as session:
         reads = GroupReads(session)

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
+from sosenki_contracts.bounds import MAX_INT32, Id
 from sosenki_contracts.money import format_amount
 from sosenki_platform.auth import Principal
 from sosenki_platform.auth.dependency import CurrentPrincipal
@@ -193,9 +194,9 @@ async def list_periods(
     request: Request,
     principal: CurrentPrincipal,
     status: str | None = None,
-    community_id: int | None = None,
+    community_id: Id | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_INT32)] = 0,
 ) -> Any:
     query = select(t.periods)
     if not principal.is_privileged:
@@ -217,7 +218,7 @@ async def list_periods(
 
 
 @router.get("/periods/{period_id}", response_model=PeriodOut)
-async def get_period(period_id: int, request: Request, principal: CurrentPrincipal) -> Any:
+async def get_period(period_id: Id, request: Request, principal: CurrentPrincipal) -> Any:
     return _period_out(await visible_period(request, principal, period_id))
 
 
@@ -241,7 +242,7 @@ async def period_balance_sheet(request: Request, period: Row[Any]) -> tuple[str,
 
 
 @router.get("/periods/{period_id}/balance-sheet", response_model=BalanceSheet)
-async def balance_sheet(period_id: int, request: Request, principal: CurrentPrincipal) -> Any:
+async def balance_sheet(period_id: Id, request: Request, principal: CurrentPrincipal) -> Any:
     period = await visible_period(request, principal, period_id)
     _, sheet = await period_balance_sheet(request, period)
     return sheet
@@ -249,7 +250,7 @@ async def balance_sheet(period_id: int, request: Request, principal: CurrentPrin
 
 @router.get("/periods/{period_id}/owner-balance/{owner_id}", response_model=OwnerBalance)
 async def owner_balance(
-    period_id: int, owner_id: int, request: Request, principal: CurrentPrincipal
+    period_id: Id, owner_id: Id, request: Request, principal: CurrentPrincipal
 ) -> Any:
     period = await visible_period(request, principal, period_id)
     async with _runtime(request).db.session() as session:
@@ -274,7 +275,7 @@ def _fund_out(summary: FundSummary, currency: str) -> FundSummaryOut:
 
 
 @router.get("/periods/{period_id}/fund-summary", response_model=FundSummaryOut)
-async def fund_summary(period_id: int, request: Request, principal: CurrentPrincipal) -> Any:
+async def fund_summary(period_id: Id, request: Request, principal: CurrentPrincipal) -> Any:
     period = await visible_period(request, principal, period_id)
     async with _runtime(request).db.session() as session:
         read = ReadModels(session)
@@ -305,7 +306,7 @@ async def community_fund(request: Request, community_id: int) -> FundHistory:
 
 
 @router.get("/communities/{community_id}/fund", response_model=FundHistory)
-async def fund_over_time(community_id: int, request: Request, principal: CurrentPrincipal) -> Any:
+async def fund_over_time(community_id: Id, request: Request, principal: CurrentPrincipal) -> Any:
     await visible_community(request, principal, community_id)
     return await community_fund(request, community_id)
 
@@ -352,14 +353,14 @@ async def owner_statement(request: Request, community_id: int, owner_id: int) ->
 
 @router.get("/communities/{community_id}/owners/{owner_id}/statement", response_model=StatementOut)
 async def statement_across_periods(
-    community_id: int, owner_id: int, request: Request, principal: CurrentPrincipal
+    community_id: Id, owner_id: Id, request: Request, principal: CurrentPrincipal
 ) -> Any:
     await visible_community(request, principal, community_id)
     return await owner_statement(request, community_id, owner_id)
 
 
 @router.get("/periods/{period_id}/budget-vs-actual", response_model=BudgetVsActualOut)
-async def budget_vs_actual(period_id: int, request: Request, principal: CurrentPrincipal) -> Any:
+async def budget_vs_actual(period_id: Id, request: Request, principal: CurrentPrincipal) -> Any:
     """Planned (budget items) against actually spent (expenses by payment type), per category."""
     period = await visible_period(request, principal, period_id)
     async with _runtime(request).db.session() as session:
@@ -387,7 +388,7 @@ def _decimal_text(value: Decimal) -> str:
 
 @router.get("/periods/{period_id}/consumption", response_model=ConsumptionOut)
 async def period_consumption(
-    period_id: int,
+    period_id: Id,
     request: Request,
     principal: CurrentPrincipal,
     meter_type: Annotated[str | None, Query(description="electricity, water or gas")] = None,

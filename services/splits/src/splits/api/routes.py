@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
+from sosenki_contracts.bounds import MAX_INT32, Id, ShortDescription, Version
 from sosenki_contracts.commands.splits import UpdateExpense
 from sosenki_contracts.money import format_amount
 from sosenki_platform.auth.dependency import CurrentPrincipal
@@ -74,24 +75,24 @@ async def list_groups(costs: Reader) -> Any:
 
 
 @router.get("/groups/{group_id}", response_model=s.GroupOut)
-async def get_group(group_id: int, costs: Reader) -> Any:
+async def get_group(group_id: Id, costs: Reader) -> Any:
     return await _group_out(costs, await costs.require_member(group_id))
 
 
 @router.post("/groups/{group_id}/members", status_code=201, response_model=s.MemberOut)
-async def add_member(group_id: int, body: s.MemberIn, costs: Writer) -> Any:
+async def add_member(group_id: Id, body: s.MemberIn, costs: Writer) -> Any:
     row = await costs.add_member(group_id, body.user_id, body.role, body.display_name)
     return _member_out(row)
 
 
 @router.get("/groups/{group_id}/members", response_model=list[s.MemberOut])
-async def list_members(group_id: int, costs: Reader) -> Any:
+async def list_members(group_id: Id, costs: Reader) -> Any:
     await costs.require_member(group_id)
     return [_member_out(m) for m in await costs.repo.list_members(group_id)]
 
 
 @router.delete("/groups/{group_id}/members/{user_id}", status_code=204)
-async def remove_member(group_id: int, user_id: int, costs: Writer) -> Response:
+async def remove_member(group_id: Id, user_id: Id, costs: Writer) -> Response:
     await costs.remove_member(group_id, user_id)
     return Response(status_code=204)
 
@@ -131,18 +132,18 @@ async def create_list(body: s.ListIn, costs: Writer) -> Any:
 
 
 @router.get("/lists", response_model=list[s.ListOut])
-async def list_lists(costs: Reader, group_id: int | None = None) -> Any:
+async def list_lists(costs: Reader, group_id: Id | None = None) -> Any:
     return [_list_out(r) for r in await costs.visible_lists(group_id)]
 
 
 @router.get("/lists/{list_id}", response_model=s.ListOut)
-async def get_list(list_id: int, costs: Reader) -> Any:
+async def get_list(list_id: Id, costs: Reader) -> Any:
     row = await costs.shopping_list(list_id)
     return _list_out(row, list(await costs.repo.list_items(list_id)))
 
 
 @router.post("/lists/{list_id}/items", status_code=201, response_model=s.ItemOut)
-async def add_item(list_id: int, body: s.ItemIn, costs: Writer) -> Any:
+async def add_item(list_id: Id, body: s.ItemIn, costs: Writer) -> Any:
     item, lst = await costs.add_item(
         list_id, body.name, body.price, body.quantity, body.assigned_to
     )
@@ -156,14 +157,14 @@ async def _item_on_list(costs: SharedCosts, list_id: int, item_id: int) -> None:
 
 
 @router.patch("/lists/{list_id}/items/{item_id}", response_model=s.ItemOut)
-async def update_item(list_id: int, item_id: int, body: s.ItemChange, costs: Writer) -> Any:
+async def update_item(list_id: Id, item_id: Id, body: s.ItemChange, costs: Writer) -> Any:
     await _item_on_list(costs, list_id, item_id)
     item, lst = await costs.update_item(item_id, body.model_dump(exclude_unset=True))
     return _item_out(item, lst.currency)
 
 
 @router.delete("/lists/{list_id}/items/{item_id}", status_code=204)
-async def remove_item(list_id: int, item_id: int, costs: Writer) -> Response:
+async def remove_item(list_id: Id, item_id: Id, costs: Writer) -> Response:
     await _item_on_list(costs, list_id, item_id)
     await costs.remove_item(item_id)
     return Response(status_code=204)
@@ -237,15 +238,15 @@ async def create_expense(body: s.ExpenseIn, costs: Writer) -> Any:
 @router.get("/financials/expenses", response_model=s.ExpenseList)
 async def list_expenses(
     costs: Reader,
-    group_id: int | None = None,
-    list_id: int | None = None,
-    paid_by: int | None = None,
+    group_id: Id | None = None,
+    list_id: Id | None = None,
+    paid_by: Id | None = None,
     start_date: date | None = None,
     end_date: date | None = None,
     is_recurring: Annotated[bool | None, Query(alias="isRecurring")] = None,
     include_deleted: bool = False,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_INT32)] = 0,
 ) -> Any:
     views, total = await costs.list_expenses(
         group_id=group_id,
@@ -264,12 +265,12 @@ async def list_expenses(
 
 
 @router.get("/financials/expenses/{expense_id}", response_model=s.ExpenseOut)
-async def get_expense(expense_id: int, costs: Reader) -> Any:
+async def get_expense(expense_id: Id, costs: Reader) -> Any:
     return expense_out(await costs.expense(expense_id))
 
 
 @router.put("/financials/expenses/{expense_id}", response_model=s.ExpenseOut)
-async def update_expense(expense_id: int, body: s.ExpenseChange, costs: Writer) -> Any:
+async def update_expense(expense_id: Id, body: s.ExpenseChange, costs: Writer) -> Any:
     change = UpdateExpense.model_validate(
         {**body.model_dump(exclude_unset=True), "expense_id": expense_id}
     )
@@ -278,16 +279,16 @@ async def update_expense(expense_id: int, body: s.ExpenseChange, costs: Writer) 
 
 @router.delete("/financials/expenses/{expense_id}", response_model=s.ExpenseOut)
 async def delete_expense(
-    expense_id: int,
+    expense_id: Id,
     costs: Writer,
-    expected_version: Annotated[int, Query(description="The version being deleted")],
-    reason: Annotated[str | None, Query(max_length=500)] = None,
+    expected_version: Annotated[Version, Query(description="The version being deleted")],
+    reason: Annotated[ShortDescription | None, Query()] = None,
 ) -> Any:
     return expense_out(await costs.delete_expense(expense_id, expected_version, reason))
 
 
 @router.get("/financials/expenses/{expense_id}/history", response_model=list[s.HistoryEntryOut])
-async def expense_history(expense_id: int, costs: Reader) -> Any:
+async def expense_history(expense_id: Id, costs: Reader) -> Any:
     return [
         s.HistoryEntryOut(
             version=h.version,
@@ -335,7 +336,7 @@ def _payment_out(payment: Payment) -> s.SettlementActivityOut:
     status_code=201,
     response_model=s.SettlementActivityOut,
 )
-async def settle_split(split_id: int, body: s.SettleIn, costs: Writer) -> Any:
+async def settle_split(split_id: Id, body: s.SettleIn, costs: Writer) -> Any:
     payment = await costs.settle_split(
         split_id, body.amount_paid, body.paid_by_user_id, body.paid_to_user_id
     )
@@ -346,7 +347,7 @@ async def settle_split(split_id: int, body: s.SettleIn, costs: Writer) -> Any:
     "/financials/expense_splits/{split_id}/settlement_activities",
     response_model=list[s.SettlementActivityOut],
 )
-async def split_activities(split_id: int, costs: Reader) -> Any:
+async def split_activities(split_id: Id, costs: Reader) -> Any:
     _, rows, currency = await costs.split_activities(split_id)
     return [_activity_out(r, currency) for r in rows]
 
@@ -375,21 +376,21 @@ async def record_settlement(body: s.SettlementIn, costs: Writer) -> Any:
 
 
 @router.get("/financials/settlements", response_model=list[s.SettlementOut])
-async def list_settlements(costs: Reader, group_id: int, include_deleted: bool = False) -> Any:
+async def list_settlements(costs: Reader, group_id: Id, include_deleted: bool = False) -> Any:
     return [_settlement_out(r) for r in await costs.settlements(group_id, include_deleted)]
 
 
 @router.get("/financials/settlements/{settlement_id}", response_model=s.SettlementOut)
-async def get_settlement(settlement_id: int, costs: Reader) -> Any:
+async def get_settlement(settlement_id: Id, costs: Reader) -> Any:
     return _settlement_out(await costs.settlement(settlement_id))
 
 
 @router.delete("/financials/settlements/{settlement_id}", response_model=s.SettlementOut)
 async def delete_settlement(
-    settlement_id: int,
+    settlement_id: Id,
     costs: Writer,
-    expected_version: Annotated[int, Query(description="The version being deleted")],
-    reason: Annotated[str | None, Query(max_length=500)] = None,
+    expected_version: Annotated[Version, Query(description="The version being deleted")],
+    reason: Annotated[ShortDescription | None, Query()] = None,
 ) -> Any:
     row = await costs.delete_settlement(settlement_id, expected_version, reason)
     return _settlement_out(row)
@@ -397,7 +398,7 @@ async def delete_settlement(
 
 # Summaries
 @router.get("/costs/lists/{list_id}/cost-summary", response_model=s.ListCostSummaryOut)
-async def list_cost_summary(list_id: int, costs: Reader) -> Any:
+async def list_cost_summary(list_id: Id, costs: Reader) -> Any:
     found = await costs.list_cost_summary(list_id)
     cur, summary = found.currency, found.summary
     return s.ListCostSummaryOut(
@@ -421,7 +422,7 @@ async def list_cost_summary(list_id: int, costs: Reader) -> Any:
 
 
 @router.post("/costs/lists/{list_id}/cost-summary", status_code=201, response_model=s.ExpenseOut)
-async def finalise_list_cost(list_id: int, costs: Writer, body: s.FinaliseIn | None = None) -> Any:
+async def finalise_list_cost(list_id: Id, costs: Writer, body: s.FinaliseIn | None = None) -> Any:
     body = body or s.FinaliseIn()
     view = await costs.finalise_list(
         list_id, body.paid_by_user_id, body.description, body.expense_date
@@ -430,7 +431,7 @@ async def finalise_list_cost(list_id: int, costs: Writer, body: s.FinaliseIn | N
 
 
 @router.get("/costs/groups/{group_id}/balance-summary", response_model=s.GroupBalanceSummaryOut)
-async def balance_summary(group_id: int, costs: Reader) -> Any:
+async def balance_summary(group_id: Id, costs: Reader) -> Any:
     found = await costs.balance_summary(group_id)
     cur = found.group.base_currency
     return s.GroupBalanceSummaryOut(

@@ -10,8 +10,8 @@ from datetime import date, datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
+from sosenki_contracts.bounds import Id, Name, PositiveAmount, ShortDescription, Units, Version
 from sosenki_contracts.commands import splits as c
-from sosenki_contracts.money import PositiveAmount
 
 _IN = ConfigDict(extra="forbid", frozen=True)
 
@@ -23,9 +23,9 @@ class GroupIn(c.CreateGroup):
 class MemberIn(BaseModel):
     model_config = _IN
 
-    user_id: int = Field(gt=0)
+    user_id: Id
     role: c.MemberRole = "member"
-    display_name: str | None = Field(default=None, max_length=200)
+    display_name: Name | None = None
 
 
 class ListIn(c.CreateList):
@@ -35,19 +35,19 @@ class ListIn(c.CreateList):
 class ItemIn(BaseModel):
     model_config = _IN
 
-    name: str = Field(min_length=1, max_length=200)
+    name: Name
     price: PositiveAmount | None = None
-    quantity: int = Field(default=1, ge=1)
-    assigned_to: int | None = None
+    quantity: Units = 1
+    assigned_to: Id | None = None
 
 
 class ItemChange(BaseModel):
     model_config = _IN
 
-    name: str | None = Field(default=None, min_length=1, max_length=200)
+    name: Name | None = None
     price: PositiveAmount | None = None
-    quantity: int | None = Field(default=None, ge=1)
-    assigned_to: int | None = None
+    quantity: Units | None = None
+    assigned_to: Id | None = None
 
 
 class ExpenseIn(c.CreateExpense):
@@ -57,15 +57,15 @@ class ExpenseIn(c.CreateExpense):
 class ExpenseChange(c.ExpenseFields):
     model_config = _IN
 
-    version: int = Field(description="The version this change is based on")
+    version: Version = Field(description="The version this change is based on")
 
 
 class SettleIn(BaseModel):
     model_config = _IN
 
     amount_paid: PositiveAmount
-    paid_by_user_id: int | None = None
-    paid_to_user_id: int | None = None
+    paid_by_user_id: Id | None = None
+    paid_to_user_id: Id | None = None
 
 
 class SettlementIn(c.RecordSettlement):
@@ -75,8 +75,8 @@ class SettlementIn(c.RecordSettlement):
 class FinaliseIn(BaseModel):
     model_config = _IN
 
-    paid_by_user_id: int | None = None
-    description: str | None = Field(default=None, max_length=500)
+    paid_by_user_id: Id | None = None
+    description: ShortDescription | None = None
     expense_date: date | None = None
 
 
