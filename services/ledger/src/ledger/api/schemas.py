@@ -31,6 +31,17 @@ class CommunityOut(BaseModel):
     )
 
 
+class MembershipOut(BaseModel):
+    community_id: int
+    role: str = Field(description="treasurer or owner")
+    active: bool = Field(description="False for a deactivated owner")
+
+
+class UserMembershipsOut(BaseModel):
+    user_id: int
+    memberships: list[MembershipOut]
+
+
 class OwnerIn(Body):
     user_id: int = Field(gt=0)
     display_name: str = Field(min_length=1, max_length=200)
