@@ -4,6 +4,7 @@ gateway's tests and the end-to-end tests)."""
 from __future__ import annotations
 
 import itertools
+import re
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -169,6 +170,15 @@ class World:
         return await self.gateway.post(
             "/api/gateway/join-links", json=body, headers={"Authorization": f"Bearer {token}"}
         )
+
+    async def start(self, person: Person) -> int:
+        """``/start`` in private chat: the user number the bot says the person is."""
+        after = len(self.telegram.sent("sendMessage"))
+        await self.say(person, private_chat(person), "/start")
+        reply = await self.reply(person.telegram_id, "/help", after=after)
+        found = re.search(r"(\d+)\.$", str(reply["text"]))
+        assert found, reply["text"]
+        return int(found.group(1))
 
     async def become(self, person: Person, user_id: int) -> None:
         """Link ``person``'s Telegram account to ``user_id`` the way a user does it themselves:
