@@ -60,3 +60,59 @@ def test_an_expired_auth_date_fails() -> None:
 def test_no_hash_fails() -> None:
     with pytest.raises(InvalidInitData):
         validate_init_data("auth_date=1&user=%7B%7D", TOKEN, 3600)
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        sample(hash="é" * 64),  # non-ASCII: compare_digest on str would raise TypeError
+        sample().rpartition("hash=")[0] + "hash=\ud800",  # a lone surrogate (JSON allows it)
+        "hash=%FF%FE&auth_date=1",  # undecodable bytes
+        "auth_date=1&user=%7B%7D",  # no hash
+        sample(hash=""),
+        sample() + "&x=" + "a" * 5000,  # huge
+        "&".join(f"k{i}=v" for i in range(500)),  # many fields
+        "\ud800=1&hash=ab",
+    ],
+    ids=[
+        "non-ascii hash",
+        "surrogate hash",
+        "bad bytes",
+        "no hash",
+        "empty hash",
+        "huge",
+        "many fields",
+        "surrogate key",
+    ],
+)
+def test_hostile_input_is_refused_never_crashes(hostile: str) -> None:
+    with pytest.raises(InvalidInitData):
+        validate_init_data(hostile, TOKEN, 3600)
+
+
+@pytest.mark.parametrize(
+    "user",
+    [
+        json.dumps({"id": "42", "first_name": "Str"}),
+        json.dumps({"id": 2**63, "first_name": "Huge"}),
+        json.dumps({"id": -5, "first_name": "Negative"}),
+        json.dumps([1, 2]),
+        "not json",
+    ],
+)
+def test_a_signed_but_unusable_user_is_refused(user: str) -> None:
+    """Even correctly signed, a user the gateway could not store is refused."""
+    fields = {"user": user, "auth_date": str(int(time.time()))}
+    fields["hash"] = sign(fields, TOKEN)
+    with pytest.raises(InvalidInitData, match="user"):
+        validate_init_data(urlencode(fields), TOKEN, 3600)
+
+
+def test_text_fields_a_database_cannot_hold_are_dropped() -> None:
+    fields = {
+        "user": json.dumps({"id": 7, "first_name": "A\u0000B", "username": {"x": 1}}),
+        "auth_date": str(int(time.time())),
+    }
+    fields["hash"] = sign(fields, TOKEN)
+    user = validate_init_data(urlencode(fields), TOKEN, 3600)
+    assert user.telegram_user_id == 7 and user.first_name == "" and user.username is None

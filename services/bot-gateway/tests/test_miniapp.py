@@ -14,7 +14,7 @@ from urllib.parse import quote, urlencode
 import pytest
 import uvicorn
 from bot_gateway.domain.initdata import sign
-from bot_gateway.testing import Person, World
+from bot_gateway.testing import Person, World, private_chat
 from sosenki_platform.testing import eventually, free_port
 
 pytestmark = pytest.mark.integration
@@ -70,6 +70,11 @@ async def _olga_owes(world: World) -> int:
         token,
         {"user_id": OLGA.telegram_id, "amount": "120.00", "description": "Fee"},
     )
+    # The treasurer invites Olga's owner record; Olga opens the invitation in Telegram.
+    link = await world.invite(OLGA.telegram_id, token, community_id=cid)
+    assert link.status_code == 201, link.text
+    await world.say(OLGA, private_chat(OLGA), f"/start {link.json()['start_parameter']}")
+    await world.reply(OLGA.telegram_id, f"привязаны к пользователю {OLGA.telegram_id}.")
     return int(cid)
 
 

@@ -27,7 +27,8 @@ GROUP = -100740000
 
 
 async def _group(world: World) -> int:
-    """Alice's splits group "Flat" with Bob and Carol, linked to the group chat."""
+    """Alice's splits group "Flat" with Bob and Carol (who linked their Telegram accounts to
+    their users), linked to the group chat; Dave only said /start."""
     token = world.make_token(ALICE.telegram_id)
     group = await world.ok(world.splits, "POST", "/groups", token, {"name": "Flat"})
     for person in (BOB, CAROL):
@@ -38,8 +39,9 @@ async def _group(world: World) -> int:
             token,
             {"user_id": person.telegram_id, "display_name": person.first_name},
         )
-    for person in (BOB, CAROL, DAVE):
-        await world.say(person, private_chat(person), "/start")
+    for person in (ALICE, BOB, CAROL):
+        await world.become(person, person.telegram_id)
+    await world.say(DAVE, private_chat(DAVE), "/start")
     await world.say(ALICE, group_chat(GROUP), f"/link group {group['id']}")
     await world.reply(GROUP, f"This chat is linked to group Flat (#{group['id']})")
     return int(group["id"])
@@ -180,12 +182,13 @@ async def test_split_with_mentions_equally_by_percentages_and_in_amounts(world: 
     await world.reply(GROUP, "Recorded: rent, 1,000.00 RUB (Alice 500.00 RUB")
 
     # Someone outside the group: the splits service refuses, and says why.
+    dave = await world.start(DAVE)  # a user of his own, whom nobody added to the group
     await world.say(ALICE, chat, "/split 50 coffee @dave_s")
     question = await world.reply(GROUP, "Split 50.00 RUB for coffee equally between Alice, Dave")
     await world.post(
         callback_update(ALICE, world.sent_message(question), _button(question, "Confirm"))
     )
-    await world.reply(GROUP, f"Refused: Not members of this group: [{DAVE.telegram_id}]")
+    await world.reply(GROUP, f"Refused: Not members of this group: [{dave}]")
 
     async def three() -> list[dict[str, Any]] | None:
         found = await _expenses(world, group_id)

@@ -49,11 +49,13 @@ async def _setup(world: World) -> tuple[int, int, str]:
             },
         )
     )["id"]
+    for person in (ALICE, BOB):  # both linked their Telegram accounts to their users
+        await world.become(person, person.telegram_id)
     chat = group_chat(GROUP)
     await world.say(ALICE, chat, "/lang en")
     await world.say(ALICE, chat, f"/link community {cid}")
     await world.reply(GROUP, "linked to community Pines")
-    await world.say(BOB, private_chat(BOB), "/start")  # Bob is known to the bot
+
     return cid, pid, token
 
 

@@ -34,7 +34,8 @@ async def _count(world: World, table: Any) -> int:
 
 
 async def _community(world: World) -> tuple[int, int]:
-    """Alice's community with Alice and Bob as owners and an open period."""
+    """Alice's community with Alice and Bob as owners and an open period; both have linked
+    their Telegram accounts to their users (the REST ids happen to equal their Telegram ids)."""
     token = world.make_token(ALICE.telegram_id)
     community = await world.ok(
         world.ledger, "POST", "/api/payments/communities", token, {"name": "Cedars"}
@@ -60,6 +61,8 @@ async def _community(world: World) -> tuple[int, int]:
         token,
         {"community_id": cid, "name": "June", "start_date": "2025-06-01", "end_date": "2025-06-30"},
     )
+    await world.become(ALICE, ALICE.telegram_id)
+    await world.become(BOB, BOB.telegram_id)
     return cid, period["id"]
 
 

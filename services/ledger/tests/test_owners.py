@@ -78,3 +78,33 @@ async def test_charging_every_owner_goes_into_the_open_period_covering_the_date(
     )
     one = await treasurer.ok("POST", f"{owners}/charges", body | {"owner_ids": [2]})
     assert [c["user_id"] for c in one] == [2]
+
+
+async def test_where_a_user_belongs_for_the_user_and_services_only(
+    treasurer: Any, make_token: Any
+) -> None:
+    """The bot gateway mints tokens and checks invitations from this (it never guesses)."""
+    await treasurer.start({1: "1", 2: "1"})
+    cid = treasurer.community_id
+    await treasurer.ok("POST", f"/api/payments/communities/{cid}/owners/2/deactivate")
+    client = treasurer.client
+
+    async def ask(user_id: int, token: str) -> Any:
+        return await client.get(
+            f"/api/payments/users/{user_id}/memberships",
+            headers={"Authorization": f"Bearer {token}"},
+        )
+
+    service = make_token("service:bot-gateway", roles=["service"])
+    mine = (await ask(1, service)).json()["memberships"]
+    assert mine == [
+        {"community_id": cid, "role": "owner", "active": True},
+        {"community_id": cid, "role": "treasurer", "active": True},
+    ]
+    assert (await ask(2, make_token(2))).json()["memberships"] == [
+        {"community_id": cid, "role": "owner", "active": False}
+    ]
+    assert (await ask(77, service)).json() == {"user_id": 77, "memberships": []}
+    # Another user (even the community's treasurer) may not list where someone belongs.
+    assert (await ask(2, make_token(1, communities=[cid]))).status_code == 403
+    assert (await ask(1, make_token(3))).status_code == 403

@@ -253,3 +253,23 @@ async def test_a_personal_list_belongs_to_its_owner(people: Callable[[int], Any]
     )
     assert expense["currency"] == "EUR" and [s["user_id"] for s in expense["splits"]] == [1]
     assert [x["id"] for x in await alice.ok("GET", "/lists")] == [lst["id"]]
+
+
+async def test_where_a_user_belongs_for_the_user_and_services_only(
+    people: Callable[[int], Any], splits_client: Any, make_token: Any
+) -> None:
+    """The bot gateway mints tokens and checks invitations from this (it never guesses)."""
+    alice, bob = people(1), people(2)
+    first = await alice.group([2])
+    second = await bob.group([])
+    assert await bob.ok("GET", "/users/2/memberships") == {
+        "user_id": 2,
+        "memberships": [
+            {"group_id": first, "role": "member"},
+            {"group_id": second, "role": "owner"},
+        ],
+    }
+    service = {"Authorization": f"Bearer {make_token('service:bot-gateway', roles=['service'])}"}
+    listed = await splits_client.get("/users/1/memberships", headers=service)
+    assert listed.json()["memberships"] == [{"group_id": first, "role": "owner"}]
+    assert await alice.refused(403, "GET", "/users/2/memberships")

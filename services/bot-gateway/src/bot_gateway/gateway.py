@@ -38,7 +38,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot_gateway.adapters.repository import Repository
 from bot_gateway.adapters.services import Services
+from bot_gateway.domain.identity import Memberships
 from bot_gateway.domain.texts import language_of, say
+from bot_gateway.identity import Identity
 from bot_gateway.settings import Settings
 
 log = get_logger(__name__)
@@ -63,6 +65,7 @@ class Gateway:
         self.runtime = runtime
         self.settings = settings
         self.services = services
+        self.identity = Identity(runtime, settings, services)
         self.bot = make_bot(settings)
         self.dispatcher = Dispatcher()
         self.bot_username = ""
@@ -156,7 +159,9 @@ class Gateway:
             )
         user_id = None
         if user is not None and not user.is_bot:
-            user_id = await repo.meet(user.id, user.username, user.first_name, user.language_code)
+            user_id = await self.identity.meet(
+                repo, user.id, user.username, user.first_name, user.language_code
+            )
         if chat_id and chat_type == "private":
             await repo.note_private_chat(chat_id)
         chat = await repo.chat(chat_id) if chat_id else None
@@ -215,6 +220,27 @@ class Turn:
     community_id: int | None = None
     splits_group_id: int | None = None
     said: list[str] = field(default_factory=list)
+    _memberships: Memberships | None = None
+
+    async def memberships(self) -> Memberships:
+        """Where the user belongs, as the ledger and splits say (asked once per update)."""
+        if self._memberships is None:
+            assert self.user_id is not None
+            self._memberships = await self.gateway.services.memberships(self.user_id)
+        return self._memberships
+
+    def become(self, user_id: int) -> None:
+        """The account is another user from now on (it claimed an invitation, or unlinked)."""
+        self.user_id, self._memberships = user_id, None
+
+    async def token(
+        self, *, communities: list[int] | None = None, groups: list[int] | None = None
+    ) -> str:
+        """A token for the user, scoped to these of their confirmed communities and groups."""
+        assert self.user_id is not None
+        return self.gateway.services.user_token(
+            self.user_id, await self.memberships(), communities=communities, groups=groups
+        )
 
     @property
     def is_private(self) -> bool:

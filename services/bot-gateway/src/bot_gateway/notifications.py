@@ -1,6 +1,7 @@
 """Events back into messages (consumers of ``ledger.events.v1`` and ``splits.events.v1``).
 
-For every event: keep who belongs where (the scopes of the tokens the gateway mints), remember
+For every event: keep owners' and members' display names (never used for tokens: those ask the
+ledger and splits), remember
 users' ledger entries (for ``/undo``), answer the user waiting for this correlation id (the
 result, or the refusal's detail), and tell linked chats when money moves. What concerns one owner
 goes to their private chat with the bot (when they have one): their share of a community expense,
@@ -61,7 +62,7 @@ class Notifier:
         if event.event_type == "ledger.period_closed":
             await self._statements(repo, event)
 
-    # Who belongs where, and users' entries ----------------------------------------------
+    # Names of who belongs where, and users' entries ----------------------------------------------
 
     async def _remember(self, repo: Repository, event: EventEnvelope) -> None:
         p, kind = event.payload, event.event_type

@@ -23,6 +23,8 @@ class Settings(ServiceSettings):
     #: webhook, polling or off; empty: webhook when a webhook URL is set, else polling with a
     #: token, else off.
     telegram_mode: str = ""
+    # An invitation (``/start join_<token>``) may be claimed for this long: a week by default.
+    invitation_ttl_seconds: int = 7 * 24 * 3600
     # Mini App initData older than this is refused.
     initdata_max_age_seconds: int = 3600
     # The other services' REST APIs (queries only).

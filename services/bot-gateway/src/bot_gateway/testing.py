@@ -4,6 +4,7 @@ gateway's tests and the end-to-end tests)."""
 from __future__ import annotations
 
 import itertools
+import re
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -155,6 +156,39 @@ class World:
                     "text": params["text"],
                 }
         raise AssertionError("not a sent message")
+
+    async def invite(
+        self,
+        user_id: int,
+        token: str,
+        *,
+        community_id: int | None = None,
+        group_id: int | None = None,
+    ) -> httpx.Response:
+        """Ask the gateway for an invitation for ``user_id`` (as whoever ``token`` names)."""
+        body = {"user_id": user_id, "community_id": community_id, "group_id": group_id}
+        return await self.gateway.post(
+            "/api/gateway/join-links", json=body, headers={"Authorization": f"Bearer {token}"}
+        )
+
+    async def start(self, person: Person) -> int:
+        """``/start`` in private chat: the user number the bot says the person is."""
+        after = len(self.telegram.sent("sendMessage"))
+        await self.say(person, private_chat(person), "/start")
+        reply = await self.reply(person.telegram_id, "/help", after=after)
+        found = re.search(r"(\d+)\.$", str(reply["text"]))
+        assert found, reply["text"]
+        return int(found.group(1))
+
+    async def become(self, person: Person, user_id: int) -> None:
+        """Link ``person``'s Telegram account to ``user_id`` the way a user does it themselves:
+        an invitation made with their own token, opened in private chat."""
+        response = await self.invite(user_id, self.make_token(user_id))
+        assert response.status_code == 201, response.text
+        after = len(self.telegram.sent("sendMessage"))
+        await self.say(person, private_chat(person), f"/start {response.json()['start_parameter']}")
+        linked = "привязаны к пользователю" if person.language_code == "ru" else "linked to user"
+        await self.reply(person.telegram_id, f"{linked} {user_id}.", after=after)
 
     async def ok(
         self, client: httpx.AsyncClient, method: str, path: str, token: str, body: Any = None

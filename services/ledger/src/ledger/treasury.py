@@ -94,6 +94,13 @@ class Treasury:
             return "treasurer"
         return "owner"
 
+    async def memberships_of(self, user_id: int) -> list[tuple[int, str, bool]]:
+        """Where a user is a treasurer or an owner: for the user themselves and for services
+        (the bot gateway asks before it mints a token or honours an invitation)."""
+        if not self.caller.privileged and self.caller.user_id != user_id:
+            raise Forbidden("Only the user themselves or a service may see where a user belongs")
+        return await self.repo.memberships_of(user_id)
+
     async def require_treasurer(self, community_id: int) -> Any:
         community = await self.require_reader(community_id)
         if await self._is_treasurer(community_id):

@@ -216,6 +216,13 @@ class SharedCosts:
     async def member_ids(self, group_id: int) -> list[int]:
         return [m.user_id for m in await self.repo.list_members(group_id)]
 
+    async def memberships_of(self, user_id: int) -> list[tuple[int, str]]:
+        """The groups a user belongs to, with their role: for the user themselves and for
+        services (the bot gateway asks before it mints a token or honours an invitation)."""
+        if not self.caller.privileged and self.caller.user_id != user_id:
+            raise Forbidden("Only the user themselves or a service may see where a user belongs")
+        return await self.repo.memberships_of(user_id)
+
     def _me(self) -> int:
         if self.caller.user_id is None:
             raise BadRequest("This needs a user: say which user (e.g. paid_by_user_id)")

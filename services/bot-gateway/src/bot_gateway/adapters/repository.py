@@ -46,40 +46,57 @@ class Repository:
         username: str | None,
         first_name: str | None,
         language_code: str | None,
-    ) -> int:
-        """Remember a Telegram user (a new one is user ``telegram_user_id``); their user id."""
+    ) -> tuple[int, bool]:
+        """Remember a Telegram account: (its user id, whether it is new). A new account becomes
+        a new user with an id from the gateway's own range, never its Telegram id."""
         u = t.telegram_users
-        row = (
+        names = {"username": username, "first_name": first_name, "language_code": language_code}
+        known = (
+            await self.session.execute(
+                update(u)
+                .where(u.c.telegram_user_id == telegram_user_id)
+                .values(**names, updated_at=func.now())
+                .returning(u.c.user_id)
+            )
+        ).first()
+        if known is not None:
+            return int(known.user_id), False
+        created = (
             await self.session.execute(
                 insert(u)
                 .values(
                     telegram_user_id=telegram_user_id,
-                    user_id=telegram_user_id,
-                    username=username,
-                    first_name=first_name,
-                    language_code=language_code,
+                    user_id=t.user_ids.next_value(),
+                    how="registered",
+                    **names,
                 )
-                .on_conflict_do_update(
-                    index_elements=[u.c.telegram_user_id],
-                    set_={
-                        "username": username,
-                        "first_name": first_name,
-                        "language_code": language_code,
-                        "updated_at": func.now(),
-                    },
-                )
+                .on_conflict_do_nothing(index_elements=[u.c.telegram_user_id])
                 .returning(u.c.user_id)
             )
-        ).one()
-        return int(row.user_id)
+        ).first()
+        if created is not None:
+            return int(created.user_id), True
+        row = await self.telegram_user(telegram_user_id)  # met at the same moment elsewhere
+        assert row is not None
+        return int(row.user_id), False
 
-    async def link_user(self, telegram_user_id: int, user_id: int) -> None:
+    async def relink(self, telegram_user_id: int, user_id: int, how: str) -> None:
+        """Make the account ``user_id`` (the caller checked it may; the unique user id refuses
+        a second account for one user)."""
         u = t.telegram_users
         await self.session.execute(
             update(u)
             .where(u.c.telegram_user_id == telegram_user_id)
-            .values(user_id=user_id, updated_at=func.now())
+            .values(user_id=user_id, how=how, updated_at=func.now())
         )
+
+    async def new_user_id(self) -> int:
+        return int(await self.session.scalar(select(t.user_ids.next_value())) or 0)
+
+    async def account_of(self, user_id: int) -> Row[Any] | None:
+        """The Telegram account that is ``user_id``, if any."""
+        u = t.telegram_users
+        return (await self.session.execute(select(u).where(u.c.user_id == user_id))).first()
 
     async def user_by_username(self, username: str) -> Row[Any] | None:
         u = t.telegram_users
@@ -115,25 +132,44 @@ class Repository:
 
     # Invitations --------------------------------------------------------------------------
 
-    async def create_join_link(
-        self, token: str, user_id: int, community_id: int | None, created_by: str
+    async def add_invitation(
+        self,
+        token_hash: str,
+        user_id: int,
+        created_by: int,
+        expires_at: datetime,
+        community_id: int | None,
+        group_id: int | None,
     ) -> None:
         await self.session.execute(
-            t.join_links.insert().values(
-                token=token, user_id=user_id, community_id=community_id, created_by=created_by
+            t.invitations.insert().values(
+                token_hash=token_hash,
+                user_id=user_id,
+                created_by=created_by,
+                expires_at=expires_at,
+                community_id=community_id,
+                group_id=group_id,
             )
         )
 
-    async def use_join_link(self, token: str, telegram_user_id: int) -> Row[Any] | None:
-        j = t.join_links
+    async def open_invitation(self, token_hash: str) -> Row[Any] | None:
+        """An unused, unexpired invitation, locked until the claim is decided."""
+        i = t.invitations
         return (
             await self.session.execute(
-                update(j)
-                .where(j.c.token == token, j.c.used_at.is_(None))
-                .values(used_at=func.now(), used_by=telegram_user_id)
-                .returning(j.c.user_id, j.c.community_id)
+                select(i)
+                .where(i.c.token_hash == token_hash, i.c.used_at.is_(None), i.c.expires_at > now())
+                .with_for_update()
             )
         ).first()
+
+    async def use_invitation(self, token_hash: str, telegram_user_id: int) -> None:
+        i = t.invitations
+        await self.session.execute(
+            update(i)
+            .where(i.c.token_hash == token_hash)
+            .values(used_at=func.now(), used_by=telegram_user_id)
+        )
 
     # Chats --------------------------------------------------------------------------------
 
@@ -220,16 +256,6 @@ class Repository:
         await self.session.execute(
             delete(m).where(m.c.kind == kind, m.c.scope_id == scope_id, m.c.user_id == user_id)
         )
-
-    async def scopes_of(self, user_id: int, kind: str) -> list[int]:
-        m = t.memberships
-        rows = await self.session.execute(
-            select(m.c.scope_id)
-            .where(m.c.user_id == user_id, m.c.kind == kind)
-            .distinct()
-            .order_by(m.c.scope_id)
-        )
-        return [int(r.scope_id) for r in rows]
 
     async def members_of(self, kind: str, scope_id: int) -> list[Row[Any]]:
         m = t.memberships

@@ -1,7 +1,9 @@
 """Queries to the other services' REST APIs, as the user the gateway acts for.
 
-The gateway holds the signing key and mints a short-lived token for each call, scoped to the
-communities and groups the call needs; the services decide what the user may see.
+The gateway holds the signing key and mints a short-lived token for each call. A user's token
+carries only communities and groups the ledger and splits confirm the user belongs to (asked with
+the gateway's service token, never guessed from events); the services still decide what the user
+may see.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import httpx
 from sosenki_platform.auth.tokens import mint_token
 from sosenki_platform.failures import Unavailable as DependencyUnavailable
 
+from bot_gateway.domain.identity import Memberships
 from bot_gateway.settings import Settings
 
 
@@ -62,6 +65,42 @@ class Services:
     def service_token(self) -> str:
         return self.token("service:bot-gateway", roles=["service"])
 
+    async def memberships(self, user_id: int) -> Memberships:
+        """Where the user belongs, as the ledger and splits say now (:class:`Unavailable` when
+        either cannot say: the gateway never guesses)."""
+        token = self.service_token()
+        try:
+            ledger = await self.get(self.ledger(f"/users/{user_id}/memberships"), token)
+            splits = await self.get(self.splits(f"/users/{user_id}/memberships"), token)
+        except Refused as refused:  # the gateway's own token refused: a misconfiguration
+            raise Unavailable(f"memberships of {user_id}: {refused.detail}") from refused
+        communities: dict[int, set[str]] = {}
+        for m in ledger["memberships"]:
+            communities.setdefault(int(m["community_id"]), set()).add(str(m["role"]))
+        return Memberships(
+            communities={c: frozenset(roles) for c, roles in communities.items()},
+            groups={int(m["group_id"]): str(m["role"]) for m in splits["memberships"]},
+        )
+
+    def user_token(
+        self,
+        user_id: int,
+        memberships: Memberships,
+        *,
+        communities: list[int] | None = None,
+        groups: list[int] | None = None,
+        ttl_seconds: int | None = None,
+    ) -> str:
+        """A token for ``user_id`` scoped to the asked communities and groups the user belongs
+        to (all of them when none is asked for): never one the ledger or splits did not confirm."""
+        mine_c, mine_g = sorted(memberships.communities), sorted(memberships.groups)
+        return self.token(
+            user_id,
+            communities=[c for c in mine_c if communities is None or c in communities],
+            groups=[g for g in mine_g if groups is None or g in groups],
+            ttl_seconds=ttl_seconds,
+        )
+
     async def get(self, url: str, token: str, params: dict[str, Any] | None = None) -> Any:
         response = await self._request(url, token, params)
         return response.json()
@@ -97,15 +136,13 @@ class Services:
     def splits(self, path: str) -> str:
         return f"{self._settings.splits_url}{path}"
 
-    async def community(self, user_id: int, community_id: int) -> dict[str, Any]:
-        token = self.token(user_id, communities=[community_id])
+    async def community(self, token: str, community_id: int) -> dict[str, Any]:
         result: dict[str, Any] = await self.get(self.ledger(f"/communities/{community_id}"), token)
         return result
 
     async def periods(
-        self, user_id: int, community_id: int, status: str | None = None
+        self, token: str, community_id: int, status: str | None = None
     ) -> list[dict[str, Any]]:
-        token = self.token(user_id, communities=[community_id])
         params: dict[str, Any] = {"community_id": community_id, "limit": 100}
         if status:
             params["status"] = status

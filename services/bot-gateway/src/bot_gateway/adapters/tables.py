@@ -13,12 +13,15 @@ from sqlalchemy import (
     LargeBinary,
     MetaData,
     PrimaryKeyConstraint,
+    Sequence,
     Table,
     Text,
     func,
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
+
+from bot_gateway.domain.identity import FIRST_GATEWAY_USER_ID
 
 metadata = MetaData()
 platform = add_platform_tables(metadata)
@@ -33,12 +36,20 @@ processed_updates = Table(
     Index("ix_processed_updates_received_at", "received_at"),
 )
 
-#: A Telegram user and the SOSenki user they are (by default the same number).
+#: The user ids the gateway allocates to new Telegram accounts (see ``domain/identity.py``).
+user_ids = Sequence(
+    "user_ids", start=FIRST_GATEWAY_USER_ID, minvalue=FIRST_GATEWAY_USER_ID, metadata=metadata
+)
+
+#: A Telegram account and the one SOSenki user it is (and a user has at most one account).
+#: ``how``: ``registered`` (a user of its own, made by the gateway), ``invitation`` (it claimed
+#: an invitation), ``legacy`` (registered before the gateway had its own ids: user = Telegram id).
 telegram_users = Table(
     "telegram_users",
     metadata,
     Column("telegram_user_id", BigInteger, primary_key=True, autoincrement=False),
-    Column("user_id", BigInteger, nullable=False, index=True),
+    Column("user_id", BigInteger, nullable=False, unique=True),
+    Column("how", Text, nullable=False, server_default="registered"),
     Column("username", Text, nullable=True, index=True),
     Column("first_name", Text, nullable=True),
     Column("language_code", Text, nullable=True),
@@ -46,15 +57,19 @@ telegram_users = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
 
-#: One-time invitations (``/start join_<token>``) that link a Telegram user to a user id.
-join_links = Table(
-    "join_links",
+#: Single-use, expiring invitations (``/start join_<token>``) that hand one record (an owner in a
+#: community, a member in a group, or the creator's own user) to one Telegram account. Only the
+#: token's SHA-256 is kept.
+invitations = Table(
+    "invitations",
     metadata,
-    Column("token", Text, primary_key=True),
+    Column("token_hash", Text, primary_key=True),
     Column("user_id", BigInteger, nullable=False),
-    Column("community_id", Integer, nullable=True),
-    Column("created_by", Text, nullable=False),
+    Column("community_id", BigInteger, nullable=True),
+    Column("group_id", BigInteger, nullable=True),
+    Column("created_by", BigInteger, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
     Column("used_at", DateTime(timezone=True), nullable=True),
     Column("used_by", BigInteger, nullable=True),
 )
@@ -72,8 +87,8 @@ chats = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
 
-#: Who belongs where (from the ledger's and the splits service's events): the scopes of the
-#: tokens the gateway mints for a user.
+#: Who belongs where, from the ledger's and the splits service's events: only for names to show
+#: (owners' display names). Tokens and invitations ask the ledger and splits instead.
 memberships = Table(
     "memberships",
     metadata,

@@ -1,10 +1,10 @@
-"""The gateway's HTTP edge: Telegram's webhook, invitation links for treasurers, and the Mini App
+"""The gateway's HTTP edge: Telegram's webhook, invitations, and the Mini App
 (its page, the initData → token exchange, and the user's balances)."""
 
 from __future__ import annotations
 
 import hmac
-import secrets
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +17,7 @@ from sosenki_platform.logging import get_logger
 from sqlalchemy.exc import DBAPIError, InterfaceError
 
 from bot_gateway.adapters.repository import Repository
-from bot_gateway.adapters.services import Refused
+from bot_gateway.adapters.services import Refused, Unavailable
 from bot_gateway.domain.initdata import InvalidInitData, validate_init_data
 from bot_gateway.gateway import Gateway
 
@@ -74,38 +74,47 @@ async def telegram_webhook(request: Request) -> Response:
 
 
 class JoinLinkIn(BaseModel):
-    user_id: int = Field(gt=0, description="The user the invited Telegram account becomes")
-    community_id: int
+    user_id: int = Field(gt=0, lt=2**63, description="The user the invited account becomes")
+    community_id: int | None = Field(
+        default=None, gt=0, lt=2**63, description="Where the user is an owner you are treasurer of"
+    )
+    group_id: int | None = Field(
+        default=None, gt=0, lt=2**63, description="A group you own where the user is a member"
+    )
 
 
 class JoinLinkOut(BaseModel):
     token: str
     start_parameter: str
     link: str
+    expires_at: datetime
 
 
 @router.post("/api/gateway/join-links", status_code=201, response_model=JoinLinkOut)
 async def create_join_link(body: JoinLinkIn, request: Request, principal: CurrentPrincipal) -> Any:
-    """A one-time deep link (``/start join_<token>``) that links whoever opens it to
-    ``user_id``. Only a treasurer of the community may make one."""
+    """A single-use, expiring invitation (``/start join_<token>``): whoever opens it first, in a
+    private chat with the bot, becomes ``user_id``. Only for a record the caller manages (an
+    owner of a community they are treasurer of, a member of a group they own) or the caller
+    themselves, for a user no Telegram account is yet, who belongs nowhere the caller does not
+    manage (the ledger and splits are asked, now and again when it is claimed)."""
     gateway = _gateway(request)
-    services = gateway.services
-    bearer = request.headers.get("authorization", "").partition(" ")[2]
+    creator = principal.user_id
+    if creator is None:
+        raise Forbidden("Only a user may invite (the token has no user)")
     try:
-        community = await services.get(services.ledger(f"/communities/{body.community_id}"), bearer)
-    except Refused:
-        community = {}
-    if community.get("my_role") != "treasurer":
-        raise Forbidden(f"Only a treasurer of community {body.community_id} may do this")
-    token = secrets.token_urlsafe(18)
-    async with gateway.unit_of_work() as session:
-        await Repository(session).create_join_link(
-            token, body.user_id, body.community_id, principal.subject
-        )
+        async with gateway.unit_of_work() as session:
+            token, expires_at = await gateway.identity.invite(
+                Repository(session), creator, body.user_id, body.community_id, body.group_id
+            )
+    except Unavailable:
+        return _unavailable("The ledger or splits cannot say who belongs where")
     start = f"join_{token}"
     username = gateway.bot_username or "sosenki_bot"
     return JoinLinkOut(
-        token=token, start_parameter=start, link=f"https://t.me/{username}?start={start}"
+        token=token,
+        start_parameter=start,
+        link=f"https://t.me/{username}?start={start}",
+        expires_at=expires_at,
     )
 
 
@@ -136,14 +145,20 @@ async def miniapp_session(body: SessionIn, request: Request) -> Any:
     except InvalidInitData as exc:
         raise Unauthorized(f"Invalid initData: {exc}") from None
     async with gateway.unit_of_work() as session:
-        repo = Repository(session)
-        user_id = await repo.meet(
-            user.telegram_user_id, user.username, user.first_name, user.language_code
+        user_id = await gateway.identity.meet(
+            Repository(session),
+            user.telegram_user_id,
+            user.username,
+            user.first_name,
+            user.language_code,
         )
-        communities = await repo.scopes_of(user_id, "community")
-        groups = await repo.scopes_of(user_id, "group")
+    try:  # exactly where the ledger and splits say the user belongs, asked now
+        memberships = await gateway.services.memberships(user_id)
+    except Unavailable:
+        return _unavailable("The ledger or splits cannot say who belongs where")
+    communities, groups = sorted(memberships.communities), sorted(memberships.groups)
     ttl = settings.miniapp_token_ttl_seconds
-    token = gateway.services.token(user_id, communities=communities, groups=groups, ttl_seconds=ttl)
+    token = gateway.services.user_token(user_id, memberships, ttl_seconds=ttl)
     return SessionOut(
         token=token, user_id=user_id, expires_in=ttl, communities=communities, groups=groups
     )

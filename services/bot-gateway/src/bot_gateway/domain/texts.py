@@ -10,17 +10,53 @@ LANGUAGES = ("ru", "en")
 TEXTS: dict[str, dict[str, str]] = {
     "start": {
         "en": "Hello, {name}! I keep your community's treasury and your group's shared costs.\n"
-        "Type /help to see what I can do.",
+        "Type /help to see what I can do. Your user number: {user_id}.",
         "ru": "Здравствуйте, {name}! Я веду казну вашего сообщества и общие расходы группы.\n"
-        "Наберите /help, чтобы увидеть команды.",
+        "Наберите /help, чтобы увидеть команды. Ваш номер пользователя: {user_id}.",
     },
     "joined": {
         "en": "Welcome, {name}! You are now linked to user {user_id}.",
         "ru": "Добро пожаловать, {name}! Вы привязаны к пользователю {user_id}.",
     },
     "join_invalid": {
-        "en": "This invitation link is not valid or was already used.",
-        "ru": "Эта ссылка-приглашение недействительна или уже использована.",
+        "en": "This invitation link is not valid, has expired or was already used.",
+        "ru": "Эта ссылка-приглашение недействительна, истекла или уже использована.",
+    },
+    "join_in_private": {
+        "en": "Open the invitation link in a private chat with me.",
+        "ru": "Откройте ссылку-приглашение в личном чате со мной.",
+    },
+    "join_already": {
+        "en": "You already are user {user_id}.",
+        "ru": "Вы уже пользователь {user_id}.",
+    },
+    "join_taken": {
+        "en": "This invitation was refused: another Telegram account already is user {user_id}.",
+        "ru": "Приглашение отклонено: пользователь {user_id} уже привязан к другому аккаунту "
+        "Telegram.",
+    },
+    "join_account_linked": {
+        "en": "This invitation was refused: your Telegram account already belongs to another "
+        "user, who has a community or group. Ask whoever invited you to add that user instead, "
+        "or send /unlink first.",
+        "ru": "Приглашение отклонено: ваш аккаунт Telegram уже привязан к другому пользователю, "
+        "у которого есть сообщество или группа. Попросите пригласившего добавить этого "
+        "пользователя или сначала отправьте /unlink.",
+    },
+    "join_no_longer": {
+        "en": "This invitation is no longer valid: {detail}",
+        "ru": "Это приглашение больше не действует: {detail}",
+    },
+    "unlink_in_private": {
+        "en": "Send /unlink in a private chat with me.",
+        "ru": "Отправьте /unlink в личном чате со мной.",
+    },
+    "unlinked": {
+        "en": "This Telegram account is no longer user {old}; it is the new user {new}. "
+        "To be user {old} again, ask for a new invitation.",
+        "ru": "Этот аккаунт Telegram больше не пользователь {old}; теперь это новый "
+        "пользователь {new}. Чтобы снова стать пользователем {old}, попросите новое "
+        "приглашение.",
     },
     "help": {
         "en": "Commands:\n"
@@ -37,6 +73,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "/report: the balance sheet\n"
         "/undo <reason>: reverse your last entry\n"
         "/link community <id> | /link group <id>: link this chat\n"
+        "/unlink: this Telegram account stops being your user\n"
         "/lang ru|en: the chat's language",
         "ru": "Команды:\n"
         "/balance — ваш баланс\n"
@@ -52,6 +89,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "/report — оборотная ведомость\n"
         "/undo <причина> — отменить вашу последнюю запись\n"
         "/link community <id> | /link group <id> — привязать этот чат\n"
+        "/unlink — отвязать этот аккаунт Telegram от вашего пользователя\n"
         "/lang ru|en — язык чата",
     },
     "usage_pay": {

@@ -45,14 +45,33 @@ async def _guard(turn: Turn, action: Any) -> None:
 async def start(message: Message, command: CommandObject, turn: Turn) -> None:
     payload = (command.args or "").strip()
     if payload.startswith("join_") and turn.telegram_user is not None:
-        link = await turn.repo.use_join_link(payload.removeprefix("join_"), turn.telegram_user.id)
-        if link is None:
-            await turn.say("join_invalid")
+        if not turn.is_private:  # an invitation is claimed in private, where only its user sees
+            await turn.say("join_in_private")
             return
-        await turn.repo.link_user(turn.telegram_user.id, int(link.user_id))
-        await turn.say("joined", name=turn.name, user_id=link.user_id)
+        await _guard(turn, _claim(payload.removeprefix("join_"), turn))
         return
-    await turn.say("start", name=turn.name)
+    await turn.say("start", name=turn.name, user_id=turn.user_id)
+
+
+async def _claim(token: str, turn: Turn) -> None:
+    assert turn.telegram_user is not None
+    user = turn.telegram_user
+    claimed = await turn.gateway.identity.claim(turn.repo, token, user.id, user.first_name)
+    if claimed.key == "joined" and claimed.user_id is not None:
+        turn.become(claimed.user_id)
+    await turn.say(claimed.key, name=turn.name, user_id=claimed.user_id, detail=claimed.detail)
+
+
+async def unlink(message: Message, turn: Turn) -> None:
+    """The account stops being its user (e.g. before the person moves to another account)."""
+    if not turn.is_private or turn.telegram_user is None:
+        await turn.say("unlink_in_private")
+        return
+    old, new = await turn.gateway.identity.unlink(
+        turn.repo, turn.telegram_user.id, turn.telegram_user.first_name
+    )
+    turn.become(new)
+    await turn.say("unlinked", old=old, new=new)
 
 
 async def help_(message: Message, turn: Turn) -> None:
@@ -82,7 +101,7 @@ async def _link(command: CommandObject, turn: Turn) -> None:
     services = turn.gateway.services
     if kind == "community":
         try:
-            community = await services.community(turn.user_id, scope_id)
+            community = await services.community(await turn.token(communities=[scope_id]), scope_id)
         except Refused:
             community = {}
         if community.get("my_role") != "treasurer":
@@ -93,7 +112,7 @@ async def _link(command: CommandObject, turn: Turn) -> None:
         )
         await turn.say("linked_community", name=community.get("name", ""), id=scope_id)
         return
-    token = services.token(turn.user_id, groups=[scope_id])
+    token = await turn.token(groups=[scope_id])
     try:
         group = await services.get(services.splits(f"/groups/{scope_id}"), token)
     except Refused:
@@ -146,7 +165,8 @@ async def _community(turn: Turn) -> int:
 
 async def _period(turn: Turn, community_id: int, status: str = "OPEN") -> dict[str, Any]:
     assert turn.user_id is not None
-    found = await turn.gateway.services.periods(turn.user_id, community_id, status)
+    token = await turn.token(communities=[community_id])
+    found = await turn.gateway.services.periods(token, community_id, status)
     if not found:
         await turn.say(
             "no_open_period" if status == "OPEN" else "no_closed_period", id=community_id
@@ -296,7 +316,7 @@ async def _meter(command: CommandObject, turn: Turn) -> None:
     services = turn.gateway.services
     meters = await services.get(
         services.ledger(f"/communities/{community_id}/meters"),
-        services.token(turn.user_id, communities=[community_id]),
+        await turn.token(communities=[community_id]),
         {"owner_id": turn.user_id},
     )
     if not meters:
@@ -442,6 +462,7 @@ def build_router() -> Router:
     router.message(Command("help"))(help_)
     router.message(Command("lang"))(lang)
     router.message(Command("link"))(link)
+    router.message(Command("unlink"))(unlink)
     router.message(F.migrate_to_chat_id)(migrated_to)
     router.message(F.migrate_from_chat_id)(migrated_from)
     router.message(Command("balance"))(balance)

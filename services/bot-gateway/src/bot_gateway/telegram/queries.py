@@ -17,7 +17,7 @@ async def community_of(turn: Turn) -> int | None:
         return turn.community_id
     if turn.user_id is None:
         return None
-    mine = await turn.repo.scopes_of(turn.user_id, "community")
+    mine = sorted((await turn.memberships()).communities)
     return mine[0] if mine else None
 
 
@@ -26,13 +26,14 @@ async def communities_of(turn: Turn) -> list[int]:
         return [turn.community_id]
     if turn.user_id is None:
         return []
-    return await turn.repo.scopes_of(turn.user_id, "community")
+    return sorted((await turn.memberships()).communities)
 
 
 async def _community(turn: Turn, community_id: int) -> dict[str, Any]:
     assert turn.user_id is not None
     try:
-        return await turn.gateway.services.community(turn.user_id, community_id)
+        token = await turn.token(communities=[community_id])
+        return await turn.gateway.services.community(token, community_id)
     except Refused:
         return {"id": community_id, "name": f"#{community_id}", "base_currency": "RUB"}
 
@@ -46,7 +47,7 @@ async def reporting_periods(turn: Turn, community_id: int) -> list[dict[str, Any
     services = turn.gateway.services
     body = await services.get(
         services.reporting("/api/payments/periods"),
-        services.token(turn.user_id, communities=[community_id]),
+        await turn.token(communities=[community_id]),
         {"community_id": community_id, "limit": 100},
     )
     periods: list[dict[str, Any]] = body["periods"]
@@ -80,7 +81,7 @@ async def balance(turn: Turn) -> None:
                 services.reporting(
                     f"/api/payments/periods/{period['id']}/owner-balance/{turn.user_id}"
                 ),
-                services.token(turn.user_id, communities=[community_id]),
+                await turn.token(communities=[community_id]),
             )
         except Refused:
             lines.append(turn.t("balance_none", community=community["name"]))
@@ -105,7 +106,8 @@ async def periods(turn: Turn) -> None:
         await turn.say("no_community")
         return
     assert turn.user_id is not None
-    found = await turn.gateway.services.periods(turn.user_id, community_id)
+    token = await turn.token(communities=[community_id])
+    found = await turn.gateway.services.periods(token, community_id)
     if not found:
         await turn.say("periods_none")
         return
@@ -123,7 +125,7 @@ async def report(turn: Turn) -> None:
         return
     assert turn.user_id is not None
     services = turn.gateway.services
-    token = services.token(turn.user_id, communities=[community_id])
+    token = await turn.token(communities=[community_id])
     period = current(await reporting_periods(turn, community_id))
     if period is None:
         await turn.say("periods_none")
@@ -158,7 +160,7 @@ async def group(turn: Turn, group_id: int) -> dict[str, Any]:
     assert turn.user_id is not None
     services = turn.gateway.services
     found: dict[str, Any] = await services.get(
-        services.splits(f"/groups/{group_id}"), services.token(turn.user_id, groups=[group_id])
+        services.splits(f"/groups/{group_id}"), await turn.token(groups=[group_id])
     )
     for member in found.get("members", []):
         member["name"] = str(

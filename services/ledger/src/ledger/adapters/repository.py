@@ -69,6 +69,18 @@ class LedgerRepository:
         )
         return bool(found)
 
+    async def memberships_of(self, user_id: int) -> list[tuple[int, str, bool]]:
+        """(community id, role, active) of every treasurer and owner record of a user."""
+        treasurers = await self.session.execute(
+            select(t.treasurers.c.community_id).where(t.treasurers.c.user_id == user_id)
+        )
+        owners = await self.session.execute(
+            select(t.owners.c.community_id, t.owners.c.active).where(t.owners.c.user_id == user_id)
+        )
+        found = [(int(r.community_id), "treasurer", True) for r in treasurers]
+        found += [(int(r.community_id), "owner", bool(r.active)) for r in owners]
+        return sorted(found)
+
     async def get_owner(self, community_id: int, user_id: int) -> Row[Any] | None:
         return (
             await self.session.execute(

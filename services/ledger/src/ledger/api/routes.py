@@ -152,6 +152,18 @@ async def list_owners(community_id: Id, treasury: Reader) -> Any:
     return [_owner_out(r) for r in await treasury.repo.list_owners(community_id)]
 
 
+@router.get("/users/{user_id}/memberships", response_model=s.UserMembershipsOut)
+async def user_memberships(user_id: int, treasury: Reader) -> Any:
+    """Every community where the user is a treasurer or an owner (the user or a service only)."""
+    found = await treasury.memberships_of(user_id)
+    return s.UserMembershipsOut(
+        user_id=user_id,
+        memberships=[
+            s.MembershipOut(community_id=c, role=role, active=active) for c, role, active in found
+        ],
+    )
+
+
 # Periods
 @router.post("/periods", status_code=201, response_model=s.PeriodOut)
 async def create_period(body: s.PeriodIn, treasury: Writer, principal: CurrentPrincipal) -> Any:

@@ -45,6 +45,17 @@ class CommunityOut(BaseModel):
     )
 
 
+class MembershipOut(BaseModel):
+    community_id: int
+    role: str = Field(description="treasurer or owner")
+    active: bool = Field(description="False for a deactivated owner")
+
+
+class UserMembershipsOut(BaseModel):
+    user_id: int
+    memberships: list[MembershipOut]
+
+
 class OwnerIn(Body):
     user_id: Id
     display_name: Name

@@ -62,6 +62,12 @@ class SplitsRepository:
         rows = await self._all(select(m.c.group_id).where(m.c.user_id == user_id))
         return sorted(r[0] for r in rows)
 
+    async def memberships_of(self, user_id: int) -> list[tuple[int, str]]:
+        """(group id, role) of every group the user is a member of."""
+        m = t.group_members
+        rows = await self._all(select(m.c.group_id, m.c.role).where(m.c.user_id == user_id))
+        return sorted((int(r[0]), str(r[1])) for r in rows)
+
     async def list_groups(self, group_ids: Sequence[int] | None) -> Sequence[Row[Any]]:
         query = select(t.groups).order_by(t.groups.c.id)
         if group_ids is not None:

@@ -97,6 +97,16 @@ async def remove_member(group_id: Id, user_id: Id, costs: Writer) -> Response:
     return Response(status_code=204)
 
 
+@router.get("/users/{user_id}/memberships", response_model=s.UserMembershipsOut)
+async def user_memberships(user_id: int, costs: Reader) -> Any:
+    """Every group the user is a member of (the user or a service only)."""
+    found = await costs.memberships_of(user_id)
+    return s.UserMembershipsOut(
+        user_id=user_id,
+        memberships=[s.GroupMembershipOut(group_id=g, role=role) for g, role in found],
+    )
+
+
 # Lists and items
 def _item_out(row: Row[Any], currency: str) -> s.ItemOut:
     return s.ItemOut(

@@ -88,6 +88,16 @@ class MemberOut(BaseModel):
     joined_at: datetime
 
 
+class GroupMembershipOut(BaseModel):
+    group_id: int
+    role: str = Field(description="owner or member")
+
+
+class UserMembershipsOut(BaseModel):
+    user_id: int
+    memberships: list[GroupMembershipOut]
+
+
 class GroupOut(BaseModel):
     id: int
     name: str

@@ -1,0 +1,107 @@
+"""The identity rules alone (``domain/identity.py``): who may hand a record to a Telegram account,
+and which account may leave the user it is."""
+
+from __future__ import annotations
+
+import pytest
+from bot_gateway.domain.identity import Memberships, Refused, check_invitation, may_leave
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+pytestmark = pytest.mark.unit
+
+TREASURER = Memberships(communities={1: frozenset({"treasurer", "owner"})}, groups={7: "owner"})
+
+
+def _check(invited: Memberships, community_id: int | None = 1, group_id: int | None = None) -> None:
+    check_invitation(
+        user_id=17,
+        creator_id=5,
+        creator=TREASURER,
+        invited=invited,
+        community_id=community_id,
+        group_id=group_id,
+    )
+
+
+def test_an_owner_record_the_treasurer_manages_may_be_handed_over() -> None:
+    _check(Memberships(communities={1: frozenset({"owner"})}, groups={7: "member"}))
+    _check(Memberships(groups={7: "member"}), community_id=None, group_id=7)
+
+
+@pytest.mark.parametrize(
+    ("invited", "community_id", "group_id", "key"),
+    [
+        (Memberships(), 1, None, "invitation_no_record"),
+        (Memberships(communities={1: frozenset({"owner"})}), 2, None, "invitation_not_manager"),
+        (
+            Memberships(communities={1: frozenset({"owner"}), 2: frozenset({"owner"})}),
+            1,
+            None,
+            "invitation_elsewhere",
+        ),
+        (
+            Memberships(communities={1: frozenset({"owner"})}, groups={8: "member"}),
+            1,
+            None,
+            "invitation_elsewhere",
+        ),
+        (Memberships(groups={7: "member"}), 1, 7, "invitation_bad"),
+        (Memberships(groups={7: "member"}), None, None, "invitation_bad"),
+    ],
+    ids=["no record", "not manager", "other community", "other group", "both", "neither"],
+)
+def test_refusals(
+    invited: Memberships, community_id: int | None, group_id: int | None, key: str
+) -> None:
+    with pytest.raises(Refused) as refused:
+        _check(invited, community_id, group_id)
+    assert refused.value.key == key
+
+
+def test_oneself_needs_no_record() -> None:
+    check_invitation(
+        user_id=5,
+        creator_id=5,
+        creator=TREASURER,
+        invited=TREASURER,
+        community_id=None,
+        group_id=None,
+    )
+
+
+def test_only_an_empty_registered_user_may_be_left_behind() -> None:
+    assert may_leave(True, Memberships())
+    assert not may_leave(False, Memberships())
+    assert not may_leave(True, Memberships(groups={3: "member"}))
+
+
+places = st.dictionaries(st.integers(1, 6), st.sampled_from(["owner", "treasurer"]), max_size=4)
+groups = st.dictionaries(st.integers(1, 6), st.sampled_from(["owner", "member"]), max_size=4)
+
+
+@settings(max_examples=200, deadline=None)
+@given(places, groups, places, groups, st.integers(1, 6))
+def test_an_accepted_invitation_never_reaches_beyond_what_its_maker_manages(
+    creator_c: dict[int, str],
+    creator_g: dict[int, str],
+    invited_c: dict[int, str],
+    invited_g: dict[int, str],
+    community_id: int,
+) -> None:
+    creator = Memberships({c: frozenset({r}) for c, r in creator_c.items()}, creator_g)
+    invited = Memberships({c: frozenset({r}) for c, r in invited_c.items()}, invited_g)
+    try:
+        check_invitation(
+            user_id=17,
+            creator_id=5,
+            creator=creator,
+            invited=invited,
+            community_id=community_id,
+            group_id=None,
+        )
+    except Refused:
+        return
+    assert creator.treasurer_of(community_id) and invited.owner_in(community_id)
+    assert all(creator.treasurer_of(c) for c in invited.communities)
+    assert all(creator.group_owner_of(g) for g in invited.groups)
