@@ -35,6 +35,7 @@ from splits.domain import payments
 from splits.domain.balances import MemberBalance, group_balances
 from splits.domain.cost_summary import CostSummary, PricedItem, cost_summary, item_lines
 from splits.domain.groups import Role, check_group_name, check_removal
+from splits.domain.list_charge import check_charge, check_split_type_change
 from splits.domain.payments import SplitStatus
 from splits.domain.recurrence import check_recurrence
 from splits.domain.splitting import (
@@ -553,9 +554,15 @@ class SharedCosts:
         return group, lst, item
 
     async def _item_lines(self, lst: Row[Any] | None, item: Row[Any] | None) -> dict[int, Decimal]:
+        """Values per user of the items an ITEM_BASED expense charges: the one item, or the
+        list's items not already charged by an expense of their own (``domain/list_charge.py``)."""
         if lst is None:
             raise BadRequest("ITEM_BASED needs a list_id or an item_id")
-        rows = [item] if item is not None else await self.repo.list_items(lst.id)
+        if item is not None:
+            rows = [item]
+        else:
+            charged = await self.repo.charged_items(lst.id)
+            rows = [r for r in await self.repo.list_items(lst.id) if r.id not in charged]
         return item_lines(
             PricedItem(r.id, r.price, r.added_by, r.assigned_to) for r in rows if r is not None
         )
@@ -584,6 +591,15 @@ class SharedCosts:
             if currency != base_currency:
                 raise BadRequest(
                     f"ITEM_BASED expenses are in the list's currency ({base_currency})"
+                )
+            if lst is not None:
+                # The list row lock makes "charged once" hold under concurrent requests.
+                lst = await self.shopping_list(lst.id, for_update=True)
+                check_charge(
+                    lst.id,
+                    lst.finalised_expense_id,
+                    item.id if item is not None else None,
+                    await self.repo.charged_items(lst.id),
                 )
             lines = await self._item_lines(lst, item)
             if total is None:
@@ -634,6 +650,8 @@ class SharedCosts:
             }
         )
         await self._write_money(row, shares, payers, base_total, activity={})
+        if split_type is SplitType.ITEM_BASED and item is None and lst is not None:
+            await self.repo.set_list_finalised(lst.id, row.id)
         view = await self._view(await self._refresh(row.id))
         await self._record_history(view, "created", None)
         snapshot = view.snapshot()
@@ -802,6 +820,7 @@ class SharedCosts:
         row = view.row
         given = body.model_fields_set
         split_type = SplitType(body.split_type or row.split_type)
+        check_split_type_change(row.split_type, split_type.value)
         currency = body.currency or row.currency
         if "exchange_rate" in given:
             rate = body.exchange_rate
@@ -866,6 +885,11 @@ class SharedCosts:
         view = await self._writable(expense_id, version)
         row = view.row
         before = view.snapshot()
+        if row.list_id is not None:
+            lst = await self.repo.get_list(row.list_id, for_update=True)
+            if lst is not None and lst.finalised_expense_id == row.id:
+                # The list's charge is reversed: the list opens again (domain/list_charge.py).
+                await self.repo.set_list_finalised(lst.id, None)
         await self.repo.update_expense(
             row.id,
             {
@@ -1171,7 +1195,11 @@ class SharedCosts:
             for split in (await self.repo.splits_of([expense_id]))[expense_id]:
                 added[split.user_id] = Decimal(split.owed_amount)
         else:
+            # What finalising would charge: items charged on their own are left out.
+            charged = await self.repo.charged_items(list_id)
             for item in await self.repo.list_items(list_id):
+                if item.id in charged:
+                    continue
                 if item.price is not None and item.added_by is not None:
                     added[item.added_by] = added.get(item.added_by, ZERO) + Decimal(item.price)
         return ListSummary(lst, currency, cost_summary(participants, added, currency), expense_id)
@@ -1199,8 +1227,7 @@ class SharedCosts:
                 expense_date=expense_date,
             )
         )
-        await self.repo.set_list_finalised(list_id, view.row.id)
-        return view
+        return view  # create_expense finalised the list
 
 
 def _payer_lines(payers: Sequence[PayerIn] | None) -> list[tuple[int, Decimal]] | None:

@@ -83,7 +83,20 @@ class SplitsRepository:
             visible.append(and_(c.group_id.is_(None), c.owner_user_id == owner))
         return await self._all(select(t.lists).where(or_(*visible)).order_by(c.id))
 
-    async def set_list_finalised(self, list_id: int, expense_id: int) -> None:
+    async def charged_items(self, list_id: int) -> dict[int, int]:
+        """Item id → the live single-item ITEM_BASED expense that charged it."""
+        c = t.expenses.c
+        rows = await self._all(
+            select(c.item_id, c.id).where(
+                c.list_id == list_id,
+                c.item_id.is_not(None),
+                c.split_type == "ITEM_BASED",
+                c.deleted_at.is_(None),
+            )
+        )
+        return {r.item_id: r.id for r in rows}
+
+    async def set_list_finalised(self, list_id: int, expense_id: int | None) -> None:
         await self.session.execute(
             t.lists.update().where(t.lists.c.id == list_id).values(finalised_expense_id=expense_id)
         )
