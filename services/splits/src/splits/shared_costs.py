@@ -34,6 +34,7 @@ from splits.adapters.repository import SplitsRepository
 from splits.domain import payments
 from splits.domain.balances import MemberBalance, group_balances
 from splits.domain.cost_summary import CostSummary, PricedItem, cost_summary, item_lines
+from splits.domain.currency_change import check_currency_change
 from splits.domain.groups import Role, check_group_name, check_removal
 from splits.domain.list_charge import check_charge, check_split_type_change
 from splits.domain.payments import SplitStatus
@@ -826,6 +827,10 @@ class SharedCosts:
             rate = body.exchange_rate
         else:
             rate = row.exchange_rate if currency == row.currency else None
+        activity = await self.repo.activity_totals(row.id)
+        check_currency_change(
+            row.id, (row.currency, row.exchange_rate), (currency, rate), bool(activity)
+        )
         members = await self.member_ids(row.group_id) if row.group_id is not None else None
         lines = None
         total = body.total_amount if body.total_amount is not None else Decimal(row.total_amount)
@@ -867,7 +872,6 @@ class SharedCosts:
             total, currency, paid_by_user_id=paid_by, payers=payer_lines, members=members
         )
         base_total = to_base(total, currency, row.base_currency, rate)
-        activity = await self.repo.activity_totals(row.id)
         await self._write_money(row, shares, payers, base_total, activity=activity)
         return {
             "split_type": split_type.value,
