@@ -200,3 +200,85 @@ async def test_catch_up_sends_at_most_the_limit_per_batch_and_the_rest_follow_in
     assert [o["status"] for o in skipped] == ["skipped"] * 363 + ["emitted"]
     pattern = await recurring.ok("GET", f"{P}/{pid}")
     assert (pattern["status"], pattern["next_number"]) == ("active", 365)
+
+
+async def _rejected(settings: Settings, topic: str, event_type: str, cid: str, detail: str) -> None:
+    event = EventEnvelope(
+        event_type=event_type,
+        producer=event_type.split(".")[0],
+        aggregate_id=cid,
+        causation_id=cid,
+        payload={
+            "command_id": cid,
+            "command_type": "x",
+            "status_code": 409,
+            "detail": detail,
+        },
+    )
+    producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers)
+    await producer.start()
+    try:
+        await producer.send_and_wait(settings.topic(topic), event.to_json_bytes(), key=b"k")
+    finally:
+        await producer.stop()
+
+
+async def test_a_refused_splits_occurrence_pauses_the_pattern_and_says_why_to_its_creator(
+    recurring: Recurring,
+    recurring_settings: Settings,
+    infrastructure: Infrastructure,
+    topic_prefix: str,
+) -> None:
+    rent = await recurring.ok(
+        "POST",
+        P,
+        charge_pattern(name="Rent", target={"kind": "splits_expense", "template_expense_id": 12}),
+    )
+    fee = await recurring.ok("POST", P, charge_pattern())
+    recurring.clock.set(datetime(2027, 2, 1, tzinfo=UTC))
+    await recurring.scheduler.tick()
+    why = "Recurring expense 12: users [3] have left group 4, and an EXACT_AMOUNTS split cannot"
+    await _rejected(
+        recurring_settings,
+        topics.SPLITS_EVENTS,
+        "splits.command_rejected",
+        f"recurring:{rent['pattern_id']}:1",
+        why,
+    )
+    await _rejected(
+        recurring_settings,
+        topics.LEDGER_EVENTS,
+        "ledger.command_rejected",
+        f"recurring:{fee['pattern_id']}:1",
+        "No open period covers 2027-01-31",
+    )
+
+    async def paused() -> dict[str, Any] | None:
+        found = await recurring.ok("GET", f"{P}/{rent['pattern_id']}")
+        return dict(found) if found["status"] == "paused" else None
+
+    await eventually(paused, what="the rent pattern paused")
+    (occurrence,) = await recurring.ok("GET", f"{P}/{rent['pattern_id']}/occurrences")
+    assert (occurrence["status"], occurrence["detail"]) == ("refused", why)
+
+    events = await read_topic(
+        infrastructure.kafka_bootstrap_servers,
+        topic_prefix + topics.RECURRING_EVENTS,
+        {rent["pattern_id"]},
+        expect=4,
+    )
+    (notice,) = [e for e in events if e["event_type"] == "recurring.pattern_paused"]
+    assert notice["payload"] == {
+        "pattern_id": rent["pattern_id"],
+        "reason": f"Occurrence 1: {why}",
+        "occurrence_number": 1,
+        "created_by": "1",
+    }
+
+    # A ledger charge refused for want of a period is about the moment: the pattern goes on.
+    async def fee_refused() -> list[Any] | None:
+        found = await recurring.ok("GET", f"{P}/{fee['pattern_id']}/occurrences")
+        return found if found and found[0]["status"] == "refused" else None
+
+    await eventually(fee_refused, what="the fee occurrence refused")
+    assert (await recurring.ok("GET", f"{P}/{fee['pattern_id']}"))["status"] == "active"

@@ -15,7 +15,7 @@ from typing import Any
 from sosenki_contracts import topics
 from sosenki_contracts.commands.recurring import PatternDefinition, SplitsExpenseTarget
 from sosenki_contracts.envelope import Actor, CommandEnvelope
-from sosenki_contracts.events.recurring import OccurrenceSnapshot, PatternSnapshot
+from sosenki_contracts.events.recurring import OccurrenceSnapshot, PatternPaused, PatternSnapshot
 from sosenki_contracts.events.splits import RecurringExpenseRequested
 from sosenki_platform.errors import Conflict, NotFound
 from sosenki_platform.logging import get_logger
@@ -28,6 +28,7 @@ from recurring.adapters.repository import PatternRepository
 from recurring.clock import Clock
 from recurring.domain.catch_up import next_batch
 from recurring.domain.first_occurrence import template_is_first
+from recurring.domain.refusal import pauses_on_refusal
 from recurring.domain.schedule import (
     WEEKDAYS,
     CatchUp,
@@ -196,8 +197,16 @@ class Patterns:
         row = await self.get(pattern_id, for_update=True)
         if row.status != ACTIVE:
             raise Conflict(f"Pattern {pattern_id} is {row.status}, not active")
+        return await self._pause(row)
+
+    async def _pause(
+        self, row: Row[Any], reason: str | None = None, number: int | None = None
+    ) -> Row[Any]:
         row = await self.repo.update_pattern(row.id, {"status": PAUSED})
-        await self._publish("recurring.pattern_paused", row.id, {"pattern_id": row.id})
+        paused = PatternPaused(
+            pattern_id=row.id, reason=reason, occurrence_number=number, created_by=row.created_by
+        )
+        await self._publish("recurring.pattern_paused", row.id, paused.model_dump(mode="json"))
         return row
 
     async def resume(self, pattern_id: str) -> Row[Any]:
@@ -362,6 +371,11 @@ class Patterns:
             found.pattern_id,
             self._dump(occurrence_snapshot(written)),
         )
+        if status == REFUSED:
+            pattern = await self.repo.get_pattern(found.pattern_id, for_update=True)
+            if pattern is not None and pattern.status == ACTIVE:
+                if pauses_on_refusal(parse_target(pattern.target)):
+                    await self._pause(pattern, f"Occurrence {found.number}: {detail}", found.number)
         return True
 
     # The splits hand-off

@@ -37,6 +37,7 @@ from splits.domain.cost_summary import CostSummary, PricedItem, cost_summary, it
 from splits.domain.currency_change import check_currency_change
 from splits.domain.groups import Role, check_group_name, check_removal
 from splits.domain.list_charge import check_charge, check_split_type_change
+from splits.domain.occurrence_participants import occurrence_participants
 from splits.domain.payments import SplitStatus
 from splits.domain.recurrence import check_recurrence
 from splits.domain.splitting import (
@@ -940,6 +941,18 @@ class SharedCosts:
                 f"Expense {template_expense_id} already has an occurrence on {occurrence_date}"
             )
         split_type = SplitType(t.split_type)
+        splits = list(view.splits)
+        if t.group_id is not None:
+            # People who left since: dropped or refused (domain/occurrence_participants.py).
+            staying = occurrence_participants(
+                t.id,
+                t.group_id,
+                split_type.value,
+                [s.user_id for s in splits],
+                [p.user_id for p in view.payers],
+                await self.member_ids(t.group_id),
+            )
+            splits = [s for s in splits if s.user_id in staying]
         splits_in = [
             SplitIn(
                 user_id=s.user_id,
@@ -947,7 +960,7 @@ class SharedCosts:
                 share_percentage=s.share_percentage,
                 share_units=s.share_units,
             )
-            for s in view.splits
+            for s in splits
         ]
         if split_type is SplitType.ITEM_BASED:
             # The list's items were bought once; later occurrences repeat the same amounts.
