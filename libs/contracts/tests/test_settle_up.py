@@ -9,7 +9,13 @@ from decimal import Decimal
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sosenki_contracts.settle_up import Transfer, minimum_transfers, plan_settle_up
+from sosenki_contracts.settle_up import (
+    EXACT_LIMIT,
+    Transfer,
+    _greedy,
+    minimum_transfers,
+    plan_settle_up,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -102,14 +108,97 @@ def test_every_plan_clears_all_balances_exactly_with_the_fewest_transfers(
     assert plan == plan_settle_up(balances)
 
 
-@settings(max_examples=50, deadline=None)
+def test_fifteen_balances_in_five_zero_sum_triples_take_ten_transfers() -> None:
+    cents: list[int] = []
+    for k in range(5):
+        cents += [120 + 11 * k, 130 + 13 * k, -(250 + 24 * k)]
+    balances = {i + 1: D(c).scaleb(-2) for i, c in enumerate(cents)}
+    plan = plan_settle_up(balances)
+    assert len(plan) == 10
+    assert all(v == 0 for v in apply(balances, plan).values())
+
+
+def _worst_case_at_the_limit() -> dict[int, Decimal]:
+    """EXACT_LIMIT members, no cancelling pair, many disjoint zero-sum triples: the most levels
+    the exact search has to build (the slowest input we know)."""
+    cents = ([100, 200, -300] * EXACT_LIMIT)[: EXACT_LIMIT - 1]
+    cents.append(-sum(cents))
+    return {i + 1: D(c).scaleb(-2) for i, c in enumerate(cents)}
+
+
+def test_the_exact_limit_is_at_least_twenty_and_its_worst_case_takes_under_a_second() -> None:
+    assert EXACT_LIMIT >= 20
+    balances = _worst_case_at_the_limit()
+    assert len([b for b in balances.values() if b != 0]) == EXACT_LIMIT
+    started = time.perf_counter()
+    plan = plan_settle_up(balances)
+    elapsed = time.perf_counter() - started
+    assert elapsed < 1.0, f"{elapsed:.3f}s"
+    assert all(v == 0 for v in apply(balances, plan).values())
+    # Six {1, 2, −3} triples and the last two members: 20 − 7 groups.
+    assert len(plan) == EXACT_LIMIT - 7
+
+
+def _planted(draw: st.DrawFn, members: int) -> tuple[dict[int, Decimal], int]:
+    """Balances made of disjoint zero-sum groups (sizes 2–5) in a random user order, and how many
+    groups were planted."""
+    cents: list[list[int]] = []
+    left = members
+    while left >= 2:
+        size = draw(st.integers(2, min(5, left)))
+        if left - size == 1:
+            size = left
+        part = draw(
+            st.lists(st.integers(-9000, 9000).filter(bool), min_size=size - 1, max_size=size - 1)
+        )
+        if sum(part) == 0:
+            part[0] += 1
+        cents.append([*part, -sum(part)])
+        left -= size
+    flat = [c for group in cents for c in group]
+    ids = draw(st.permutations(list(range(1, len(flat) + 1))))
+    return {ids[i]: D(c).scaleb(-2) for i, c in enumerate(flat)}, len(cents)
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.data(), members=st.integers(2, EXACT_LIMIT))
+def test_up_to_the_limit_the_plan_is_never_more_than_n_minus_the_planted_groups(
+    data: st.DataObject, members: int
+) -> None:
+    balances, groups = _planted(data.draw, members)
+    plan = plan_settle_up(balances)
+    assert all(v == 0 for v in apply(balances, plan).values())
+    assert all(t.amount > 0 and t.from_user_id != t.to_user_id for t in plan)
+    n = len([b for b in balances.values() if b != 0])
+    assert len(plan) <= n - groups
+    assert len(plan) == minimum_transfers(balances)
+    assert len(plan) <= len(_greedy(dict(balances)))
+
+
+@settings(max_examples=40, deadline=None)
 @given(
-    cents=st.lists(st.integers(-100, 100), min_size=15, max_size=20).map(lambda xs: [*xs, -sum(xs)])
+    cents=st.lists(st.integers(-100, 100), min_size=21, max_size=40).map(lambda xs: [*xs, -sum(xs)])
 )
-def test_groups_beyond_the_exact_limit_still_get_a_plan_that_clears_everything(
+def test_beyond_the_exact_limit_the_plan_clears_everything_and_is_never_worse_than_greedy(
     cents: list[int],
 ) -> None:
     balances = {i + 1: D(c).scaleb(-2) for i, c in enumerate(cents)}
     plan = plan_settle_up(balances)
     assert all(v == 0 for v in apply(balances, plan).values())
     assert len(plan) <= max(0, len([c for c in cents if c != 0]) - 1)
+    assert len(plan) <= len(_greedy({u: b for u, b in balances.items() if b != 0}))
+
+
+def test_beyond_the_exact_limit_pairs_and_triples_are_taken_out_first() -> None:
+    # 31 members: five cancelling pairs and seven zero-sum triples; 31 − 12 groups = 19
+    # transfers, where greedy over everybody needs more.
+    cents: list[int] = []
+    for k in range(5):
+        cents += [1000 + 7 * k, -(1000 + 7 * k)]
+    for k in range(7):
+        cents += [120 + 11 * k, 130 + 13 * k, -(250 + 24 * k)]
+    balances = {i + 1: D(c).scaleb(-2) for i, c in enumerate(cents)}
+    plan = plan_settle_up(balances)
+    assert all(v == 0 for v in apply(balances, plan).values())
+    assert len(plan) == 31 - 12
+    assert len(_greedy(dict(balances))) == 25

@@ -29,6 +29,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         clock,
         interval=settings.scheduler_interval_seconds,
         batch_size=settings.scheduler_batch_size,
+        catch_up_limit=settings.scheduler_catch_up_limit,
     )
 
     async def start_scheduler() -> None:

@@ -15,7 +15,7 @@ from typing import Any
 from sosenki_contracts import topics
 from sosenki_contracts.commands.recurring import PatternDefinition, SplitsExpenseTarget
 from sosenki_contracts.envelope import Actor, CommandEnvelope
-from sosenki_contracts.events.recurring import OccurrenceSnapshot, PatternSnapshot
+from sosenki_contracts.events.recurring import OccurrenceSnapshot, PatternPaused, PatternSnapshot
 from sosenki_contracts.events.splits import RecurringExpenseRequested
 from sosenki_platform.errors import Conflict, NotFound
 from sosenki_platform.logging import get_logger
@@ -26,6 +26,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from recurring.access import Caller
 from recurring.adapters.repository import PatternRepository
 from recurring.clock import Clock
+from recurring.domain.catch_up import next_batch
+from recurring.domain.first_occurrence import template_is_first
+from recurring.domain.refusal import pauses_on_refusal
 from recurring.domain.schedule import (
     WEEKDAYS,
     CatchUp,
@@ -34,6 +37,7 @@ from recurring.domain.schedule import (
     build_schedule,
     weekday_codes,
 )
+from recurring.domain.start_window import check_start
 from recurring.domain.targets import (
     check_target,
     command_for,
@@ -130,8 +134,10 @@ class Patterns:
     async def create(
         self, d: PatternDefinition, *, source: str | None = None, first_is_template: bool = False
     ) -> Row[Any]:
-        """A new active pattern. ``first_is_template``: occurrence 1 already exists at the target
-        (the splits expense the pattern repeats), so it is recorded as done, not sent."""
+        """A new active pattern. ``first_is_template``: the pattern repeats an existing splits
+        expense dated ``start_date``; when that date is occurrence 1's, occurrence 1 is recorded
+        as done, not sent (``domain/first_occurrence.py``)."""
+        check_start(d.start_date, self.clock.now().date())
         schedule = build_schedule(
             frequency=d.frequency,
             interval=d.interval,
@@ -168,7 +174,7 @@ class Patterns:
             }
         )
         await self._publish("recurring.pattern_created", row.id, self._dump(pattern_snapshot(row)))
-        if first_is_template:
+        if first_is_template and template_is_first(schedule, d.start_date):
             await self._record(row, schedule, first, DONE, detail="The template itself")
             row = await self._advance(row, schedule, 2)
         return row
@@ -191,8 +197,16 @@ class Patterns:
         row = await self.get(pattern_id, for_update=True)
         if row.status != ACTIVE:
             raise Conflict(f"Pattern {pattern_id} is {row.status}, not active")
+        return await self._pause(row)
+
+    async def _pause(
+        self, row: Row[Any], reason: str | None = None, number: int | None = None
+    ) -> Row[Any]:
         row = await self.repo.update_pattern(row.id, {"status": PAUSED})
-        await self._publish("recurring.pattern_paused", row.id, {"pattern_id": row.id})
+        paused = PatternPaused(
+            pattern_id=row.id, reason=reason, occurrence_number=number, created_by=row.created_by
+        )
+        await self._publish("recurring.pattern_paused", row.id, paused.model_dump(mode="json"))
         return row
 
     async def resume(self, pattern_id: str) -> Row[Any]:
@@ -240,36 +254,37 @@ class Patterns:
         return await self.repo.occurrences(row.id)
 
     # The scheduler
-    async def emit_due(self, limit: int) -> int:
-        """Claim up to ``limit`` due patterns and emit their due occurrences; returns how many
-        patterns were emitted. A pattern that fails (say, a template the contracts no longer
-        accept) is logged and left due; the others in the batch still go out."""
+    async def emit_due(self, limit: int, catch_up_limit: int = 100) -> int:
+        """Claim up to ``limit`` due patterns and emit their due occurrences, at most
+        ``catch_up_limit`` per pattern (``domain/catch_up.py``); returns how many patterns were
+        emitted. A pattern that fails (say, a template the contracts no longer accept) is logged
+        and left due; the others in the batch still go out."""
         now = self.clock.now()
         emitted = 0
         for row in await self.repo.claim_due(now, limit):
             try:
                 async with self.session.begin_nested():
-                    await self._emit(row, now)
+                    await self._emit(row, now, catch_up_limit)
                 emitted += 1
             except Exception as exc:
                 log.error("pattern_emit_failed", pattern_id=row.id, error=repr(exc))
         return emitted
 
-    async def _emit(self, row: Row[Any], now: datetime) -> None:
+    async def _emit(self, row: Row[Any], now: datetime, catch_up_limit: int) -> None:
         schedule = schedule_of(row)
-        due = schedule.due(now, row.next_number)
+        due = schedule.due(now, row.next_number, limit=catch_up_limit + 1)
         if not due:
             await self._advance(row, schedule, row.next_number)
             return
-        if row.catch_up == CatchUp.LATEST and len(due) > 1:
-            for occurrence in due[:-1]:
-                await self._record(
-                    row, schedule, occurrence, SKIPPED, detail="Missed; only the latest is sent"
-                )
-            due = due[-1:]
-        for occurrence in due:
+        batch = next_batch(due, CatchUp(row.catch_up), catch_up_limit)
+        for occurrence in batch.skip:
+            await self._record(
+                row, schedule, occurrence, SKIPPED, detail="Missed; only the latest is sent"
+            )
+        for occurrence in batch.send:
             await self._record(row, schedule, occurrence, EMITTED)
-        await self._advance(row, schedule, due[-1].number + 1)
+        last = (batch.send or batch.skip)[-1]
+        await self._advance(row, schedule, last.number + 1)
 
     async def _record(
         self,
@@ -356,6 +371,11 @@ class Patterns:
             found.pattern_id,
             self._dump(occurrence_snapshot(written)),
         )
+        if status == REFUSED:
+            pattern = await self.repo.get_pattern(found.pattern_id, for_update=True)
+            if pattern is not None and pattern.status == ACTIVE:
+                if pauses_on_refusal(parse_target(pattern.target)):
+                    await self._pause(pattern, f"Occurrence {found.number}: {detail}", found.number)
         return True
 
     # The splits hand-off

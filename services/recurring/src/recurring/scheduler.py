@@ -24,12 +24,19 @@ log = get_logger(__name__)
 
 class Scheduler:
     def __init__(
-        self, runtime: Runtime, clock: Clock, *, interval: float = 1.0, batch_size: int = 100
+        self,
+        runtime: Runtime,
+        clock: Clock,
+        *,
+        interval: float = 1.0,
+        batch_size: int = 100,
+        catch_up_limit: int = 100,
     ) -> None:
         self.runtime = runtime
         self.clock = clock
         self.interval = interval
         self.batch_size = batch_size
+        self.catch_up_limit = catch_up_limit
         self._task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
 
@@ -40,7 +47,7 @@ class Scheduler:
         while True:
             async with self.runtime.unit_of_work() as session:
                 patterns = Patterns(self.runtime, session, SERVICE, self.clock)
-                batch = await patterns.emit_due(self.batch_size)
+                batch = await patterns.emit_due(self.batch_size, self.catch_up_limit)
             claimed += batch
             if batch < self.batch_size:
                 return claimed

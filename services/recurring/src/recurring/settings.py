@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pydantic import Field
 from sosenki_platform.settings import ServiceSettings
 
 
@@ -12,6 +13,8 @@ class Settings(ServiceSettings):
     scheduler_interval_seconds: float = 1.0
     #: Patterns claimed per transaction.
     scheduler_batch_size: int = 100
+    #: Occurrences of one pattern sent per transaction when many are due (the rest follow).
+    scheduler_catch_up_limit: int = Field(default=100, ge=1)
     #: Timezone of patterns created from a splits recurring expense (groups have none).
     default_timezone: str = "Europe/Moscow"
     #: Tests only: read "now" from this file (ISO 8601) instead of the system clock.

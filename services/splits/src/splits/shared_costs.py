@@ -34,7 +34,10 @@ from splits.adapters.repository import SplitsRepository
 from splits.domain import payments
 from splits.domain.balances import MemberBalance, group_balances
 from splits.domain.cost_summary import CostSummary, PricedItem, cost_summary, item_lines
+from splits.domain.currency_change import check_currency_change
 from splits.domain.groups import Role, check_group_name, check_removal
+from splits.domain.list_charge import check_charge, check_split_type_change
+from splits.domain.occurrence_participants import occurrence_participants
 from splits.domain.payments import SplitStatus
 from splits.domain.recurrence import check_recurrence
 from splits.domain.splitting import (
@@ -560,9 +563,15 @@ class SharedCosts:
         return group, lst, item
 
     async def _item_lines(self, lst: Row[Any] | None, item: Row[Any] | None) -> dict[int, Decimal]:
+        """Values per user of the items an ITEM_BASED expense charges: the one item, or the
+        list's items not already charged by an expense of their own (``domain/list_charge.py``)."""
         if lst is None:
             raise BadRequest("ITEM_BASED needs a list_id or an item_id")
-        rows = [item] if item is not None else await self.repo.list_items(lst.id)
+        if item is not None:
+            rows = [item]
+        else:
+            charged = await self.repo.charged_items(lst.id)
+            rows = [r for r in await self.repo.list_items(lst.id) if r.id not in charged]
         return item_lines(
             PricedItem(r.id, r.price, r.added_by, r.assigned_to) for r in rows if r is not None
         )
@@ -591,6 +600,15 @@ class SharedCosts:
             if currency != base_currency:
                 raise BadRequest(
                     f"ITEM_BASED expenses are in the list's currency ({base_currency})"
+                )
+            if lst is not None:
+                # The list row lock makes "charged once" hold under concurrent requests.
+                lst = await self.shopping_list(lst.id, for_update=True)
+                check_charge(
+                    lst.id,
+                    lst.finalised_expense_id,
+                    item.id if item is not None else None,
+                    await self.repo.charged_items(lst.id),
                 )
             lines = await self._item_lines(lst, item)
             if total is None:
@@ -641,6 +659,8 @@ class SharedCosts:
             }
         )
         await self._write_money(row, shares, payers, base_total, activity={})
+        if split_type is SplitType.ITEM_BASED and item is None and lst is not None:
+            await self.repo.set_list_finalised(lst.id, row.id)
         view = await self._view(await self._refresh(row.id))
         await self._record_history(view, "created", None)
         snapshot = view.snapshot()
@@ -809,11 +829,16 @@ class SharedCosts:
         row = view.row
         given = body.model_fields_set
         split_type = SplitType(body.split_type or row.split_type)
+        check_split_type_change(row.split_type, split_type.value)
         currency = body.currency or row.currency
         if "exchange_rate" in given:
             rate = body.exchange_rate
         else:
             rate = row.exchange_rate if currency == row.currency else None
+        activity = await self.repo.activity_totals(row.id)
+        check_currency_change(
+            row.id, (row.currency, row.exchange_rate), (currency, rate), bool(activity)
+        )
         members = await self.member_ids(row.group_id) if row.group_id is not None else None
         lines = None
         total = body.total_amount if body.total_amount is not None else Decimal(row.total_amount)
@@ -855,7 +880,6 @@ class SharedCosts:
             total, currency, paid_by_user_id=paid_by, payers=payer_lines, members=members
         )
         base_total = to_base(total, currency, row.base_currency, rate)
-        activity = await self.repo.activity_totals(row.id)
         await self._write_money(row, shares, payers, base_total, activity=activity)
         return {
             "split_type": split_type.value,
@@ -873,6 +897,11 @@ class SharedCosts:
         view = await self._writable(expense_id, version)
         row = view.row
         before = view.snapshot()
+        if row.list_id is not None:
+            lst = await self.repo.get_list(row.list_id, for_update=True)
+            if lst is not None and lst.finalised_expense_id == row.id:
+                # The list's charge is reversed: the list opens again (domain/list_charge.py).
+                await self.repo.set_list_finalised(lst.id, None)
         await self.repo.update_expense(
             row.id,
             {
@@ -919,6 +948,18 @@ class SharedCosts:
                 f"Expense {template_expense_id} already has an occurrence on {occurrence_date}"
             )
         split_type = SplitType(t.split_type)
+        splits = list(view.splits)
+        if t.group_id is not None:
+            # People who left since: dropped or refused (domain/occurrence_participants.py).
+            staying = occurrence_participants(
+                t.id,
+                t.group_id,
+                split_type.value,
+                [s.user_id for s in splits],
+                [p.user_id for p in view.payers],
+                await self.member_ids(t.group_id),
+            )
+            splits = [s for s in splits if s.user_id in staying]
         splits_in = [
             SplitIn(
                 user_id=s.user_id,
@@ -926,7 +967,7 @@ class SharedCosts:
                 share_percentage=s.share_percentage,
                 share_units=s.share_units,
             )
-            for s in view.splits
+            for s in splits
         ]
         if split_type is SplitType.ITEM_BASED:
             # The list's items were bought once; later occurrences repeat the same amounts.
@@ -1178,7 +1219,11 @@ class SharedCosts:
             for split in (await self.repo.splits_of([expense_id]))[expense_id]:
                 added[split.user_id] = Decimal(split.owed_amount)
         else:
+            # What finalising would charge: items charged on their own are left out.
+            charged = await self.repo.charged_items(list_id)
             for item in await self.repo.list_items(list_id):
+                if item.id in charged:
+                    continue
                 if item.price is not None and item.added_by is not None:
                     added[item.added_by] = added.get(item.added_by, ZERO) + Decimal(item.price)
         return ListSummary(lst, currency, cost_summary(participants, added, currency), expense_id)
@@ -1206,8 +1251,7 @@ class SharedCosts:
                 expense_date=expense_date,
             )
         )
-        await self.repo.set_list_finalised(list_id, view.row.id)
-        return view
+        return view  # create_expense finalised the list
 
 
 def _payer_lines(payers: Sequence[PayerIn] | None) -> list[tuple[int, Decimal]] | None:

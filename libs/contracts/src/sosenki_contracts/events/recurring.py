@@ -50,9 +50,15 @@ class PatternCreated(PatternSnapshot):
 
 @event("recurring.pattern_paused", version=1)
 class PatternPaused(BaseModel):
+    """Paused by someone, or by the service when the target refused an occurrence (``reason``
+    says why and ``occurrence_number`` which): tell ``created_by``, the pattern's creator."""
+
     model_config = _CONFIG
 
     pattern_id: str
+    reason: str | None = None
+    occurrence_number: int | None = None
+    created_by: str | None = None
 
 
 @event("recurring.pattern_resumed", version=1)

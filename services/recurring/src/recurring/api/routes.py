@@ -14,6 +14,7 @@ from recurring.access import Caller
 from recurring.api import schemas as s
 from recurring.clock import Clock
 from recurring.domain.schedule import Occurrence, build_schedule
+from recurring.domain.start_window import check_start
 from recurring.domain.targets import check_target
 from recurring.patterns import (
     ACTIVE,
@@ -64,9 +65,10 @@ async def create_pattern(body: s.PatternIn, patterns: Writer) -> Any:
 
 
 @router.post("/patterns/preview", response_model=list[s.OccurrencePreview])
-async def preview_new_pattern(body: s.PatternIn, count: Count = 10) -> Any:
+async def preview_new_pattern(body: s.PatternIn, request: Request, count: Count = 10) -> Any:
     """The first ``count`` occurrences of a pattern before creating it (checked like a creation;
     nothing is saved)."""
+    check_start(body.start_date, _clock(request).now().date())
     schedule = build_schedule(
         frequency=body.frequency,
         interval=body.interval,

@@ -119,11 +119,12 @@ class Schedule:
     def first(self, count: int, from_number: int = 1) -> list[Occurrence]:
         return list(islice(self.occurrences(from_number), count))
 
-    def due(self, now: datetime, from_number: int) -> list[Occurrence]:
-        """Occurrences from ``from_number`` on that are due at ``now``, in order."""
-        found = []
+    def due(self, now: datetime, from_number: int, limit: int | None = None) -> list[Occurrence]:
+        """Occurrences from ``from_number`` on that are due at ``now``, in order (the first
+        ``limit`` of them when given)."""
+        found: list[Occurrence] = []
         for occurrence in self.occurrences(from_number):
-            if occurrence.due_at > now:
+            if occurrence.due_at > now or (limit is not None and len(found) >= limit):
                 break
             found.append(occurrence)
         return found

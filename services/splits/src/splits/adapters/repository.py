@@ -7,7 +7,20 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, and_, exists, func, or_, select
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Row,
+    and_,
+    cast,
+    exists,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from splits.adapters import tables as t
@@ -89,7 +102,20 @@ class SplitsRepository:
             visible.append(and_(c.group_id.is_(None), c.owner_user_id == owner))
         return await self._all(select(t.lists).where(or_(*visible)).order_by(c.id))
 
-    async def set_list_finalised(self, list_id: int, expense_id: int) -> None:
+    async def charged_items(self, list_id: int) -> dict[int, int]:
+        """Item id → the live single-item ITEM_BASED expense that charged it."""
+        c = t.expenses.c
+        rows = await self._all(
+            select(c.item_id, c.id).where(
+                c.list_id == list_id,
+                c.item_id.is_not(None),
+                c.split_type == "ITEM_BASED",
+                c.deleted_at.is_(None),
+            )
+        )
+        return {r.item_id: r.id for r in rows}
+
+    async def set_list_finalised(self, list_id: int, expense_id: int | None) -> None:
         await self.session.execute(
             t.lists.update().where(t.lists.c.id == list_id).values(finalised_expense_id=expense_id)
         )
@@ -305,34 +331,40 @@ class SplitsRepository:
     ) -> tuple[
         list[tuple[int, Decimal]], list[tuple[int, Decimal]], list[tuple[int, int, Decimal]]
     ]:
-        """(paid lines, owed lines, transfers) of a group's live expenses and its settlements."""
+        """(paid lines, owed lines, transfers) of a group's live expenses and its settlements.
+
+        One statement, so one snapshot even under READ COMMITTED: an expense or payment that
+        commits meanwhile is seen whole or not at all, and the lines always sum to zero."""
         e, p, s = t.expenses, t.expense_payers, t.expense_splits
         a, st = t.settlement_activities, t.settlements
         live = and_(e.c.group_id == group_id, e.c.deleted_at.is_(None))
-        paid = await self._all(
-            select(p.c.user_id, func.sum(p.c.base_amount))
+        nobody = cast(null(), BigInteger)
+        lines = union_all(
+            select(literal("paid"), p.c.user_id, nobody, func.sum(p.c.base_amount))
             .join(e, e.c.id == p.c.expense_id)
             .where(live)
-            .group_by(p.c.user_id)
-        )
-        owed = await self._all(
-            select(s.c.user_id, func.sum(s.c.base_owed_amount))
+            .group_by(p.c.user_id),
+            select(literal("owed"), s.c.user_id, nobody, func.sum(s.c.base_owed_amount))
             .join(e, e.c.id == s.c.expense_id)
             .where(live)
-            .group_by(s.c.user_id)
-        )
-        activities = await self._all(
-            select(a.c.paid_by_user_id, a.c.paid_to_user_id, func.sum(a.c.base_amount))
+            .group_by(s.c.user_id),
+            select(
+                literal("moved"),
+                a.c.paid_by_user_id,
+                a.c.paid_to_user_id,
+                func.sum(a.c.base_amount),
+            )
             .where(a.c.group_id == group_id)
-            .group_by(a.c.paid_by_user_id, a.c.paid_to_user_id)
-        )
-        transfers = await self._all(
-            select(st.c.paid_by_user_id, st.c.paid_to_user_id, func.sum(st.c.amount))
+            .group_by(a.c.paid_by_user_id, a.c.paid_to_user_id),
+            select(
+                literal("moved"), st.c.paid_by_user_id, st.c.paid_to_user_id, func.sum(st.c.amount)
+            )
             .where(st.c.group_id == group_id, st.c.deleted_at.is_(None))
-            .group_by(st.c.paid_by_user_id, st.c.paid_to_user_id)
+            .group_by(st.c.paid_by_user_id, st.c.paid_to_user_id),
         )
+        rows = await self._all(lines)
         return (
-            [(r[0], Decimal(r[1])) for r in paid],
-            [(r[0], Decimal(r[1])) for r in owed],
-            [(r[0], r[1], Decimal(r[2])) for r in [*activities, *transfers]],
+            [(r[1], Decimal(r[3])) for r in rows if r[0] == "paid"],
+            [(r[1], Decimal(r[3])) for r in rows if r[0] == "owed"],
+            [(r[1], r[2], Decimal(r[3])) for r in rows if r[0] == "moved"],
         )
