@@ -1,9 +1,15 @@
-"""Telegram's sending limits: about one message a second per chat, twenty a minute per group."""
+"""Telegram's sending limits and the sender's rules of turn: about one message a second per chat,
+twenty a minute per group, thirty a second overall; the chat that has waited longest goes first;
+a failed attempt is retried after a growing pause."""
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+
+#: The longest pause between two attempts of a message that failed for a passing reason.
+MAX_BACKOFF = 60.0
 
 
 def is_group(chat_id: int) -> bool:
@@ -30,3 +36,38 @@ def earliest_send(
         window = sorted(sent_last_minute)
         at = max(at, window[-per_group_per_minute] + group_window)
     return at
+
+
+def waiting_since(queued_at: datetime, last_sent: datetime | None) -> datetime:
+    """Since when a chat has been waiting for its next message: since that message was queued,
+    or since the chat's last message went, whichever is later. Serving the longest-waiting chat
+    first is a round robin: a chat just served waits behind every chat that was not."""
+    if last_sent is None:
+        return queued_at
+    return max(queued_at, last_sent)
+
+
+def retry_delay(attempts: int) -> float:
+    """Seconds before the next try after ``attempts`` failed ones (0.5, 1, 2, … up to a minute)."""
+    return min(MAX_BACKOFF, 0.5 * 2.0 ** min(max(attempts, 1) - 1, 10))
+
+
+class SendWindow:
+    """At most ``limit`` sends in any ``period`` seconds: a send may go once the ``limit``-th
+    latest one is ``period`` old (a sliding log, so no burst above the limit at any moment)."""
+
+    def __init__(self, limit: int, period: float = 1.0) -> None:
+        if limit < 1:
+            raise ValueError("the limit must be at least 1")
+        self.limit = limit
+        self.period = period
+        self._times: deque[float] = deque(maxlen=limit)
+
+    def wait(self, now: float) -> float:
+        """Seconds to wait from ``now`` before the next send may go."""
+        if len(self._times) < self.limit:
+            return 0.0
+        return max(0.0, self._times[0] + self.period - now)
+
+    def record(self, now: float) -> None:
+        self._times.append(now)
