@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 #: The longest pause between two attempts of a message that failed for a passing reason.
@@ -52,22 +53,39 @@ def retry_delay(attempts: int) -> float:
     return min(MAX_BACKOFF, 0.5 * 2.0 ** min(max(attempts, 1) - 1, 10))
 
 
+@dataclass
+class Send:
+    """One call to Telegram as the global limit sees it: it arrives there between its start and
+    its ``end`` (the answer; None while in flight)."""
+
+    start: float
+    end: float | None = None
+
+
 class SendWindow:
-    """At most ``limit`` sends in any ``period`` seconds: a send may go once the ``limit``-th
-    latest one is ``period`` old (a sliding log, so no burst above the limit at any moment)."""
+    """At most ``limit`` messages reach Telegram in any ``period`` seconds, however long each
+    call takes: a call may start once the ``limit``-th latest call has been answered ``period``
+    ago. (Counting starts alone is not enough: a slow call can arrive late, next to later ones.)
+    """
 
     def __init__(self, limit: int, period: float = 1.0) -> None:
         if limit < 1:
             raise ValueError("the limit must be at least 1")
         self.limit = limit
         self.period = period
-        self._times: deque[float] = deque(maxlen=limit)
+        self._sends: deque[Send] = deque(maxlen=limit)
 
-    def wait(self, now: float) -> float:
-        """Seconds to wait from ``now`` before the next send may go."""
-        if len(self._times) < self.limit:
+    def wait(self, now: float) -> float | None:
+        """Seconds to wait from ``now`` before the next call may start; None: until a call in
+        flight is answered."""
+        if len(self._sends) < self.limit:
             return 0.0
-        return max(0.0, self._times[0] + self.period - now)
+        oldest = self._sends[0]
+        if oldest.end is None:
+            return None
+        return max(0.0, oldest.end + self.period - now)
 
-    def record(self, now: float) -> None:
-        self._times.append(now)
+    def start(self, now: float) -> Send:
+        send = Send(now)
+        self._sends.append(send)
+        return send

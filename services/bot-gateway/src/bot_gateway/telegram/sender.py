@@ -19,6 +19,7 @@ replicas do not break the limits.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -46,7 +47,13 @@ from sqlalchemy import Row, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot_gateway.adapters.repository import Repository
-from bot_gateway.domain.limits import SendWindow, earliest_send, retry_delay, waiting_since
+from bot_gateway.domain.limits import (
+    Send,
+    SendWindow,
+    earliest_send,
+    retry_delay,
+    waiting_since,
+)
 from bot_gateway.settings import Settings
 
 log = get_logger(__name__)
@@ -152,6 +159,7 @@ class Sender:
         self._batch = max(1, settings.send_global_per_second)
         self._window = SendWindow(settings.send_global_per_second)
         self._window_turn = asyncio.Lock()
+        self._window_moved = asyncio.Event()
         self._slots = asyncio.Semaphore(max(1, settings.send_concurrency))
         self._wakeup = asyncio.Event()
         self._stopping = asyncio.Event()
@@ -297,13 +305,15 @@ class Sender:
             except Exception as exc:  # the queued parameters are not a valid request
                 outcome = Outcome("failed", "invalid", repr(exc)[:500])
             else:
-                await self._take_turn()
+                send = await self._take_turn()
                 try:
                     result = await self._bot(method)
                     message_id = result.message_id if isinstance(result, Message) else None
                     outcome = Outcome("sent", message_id=message_id)
                 except Exception as exc:
                     outcome = classify(exc, claimed.attempts)
+                finally:
+                    self._answered(send)
             await self._record(claimed, outcome)
             return outcome.kind == "sent"
 
@@ -323,14 +333,19 @@ class Sender:
             )
             return result.first()
 
-    async def _take_turn(self) -> None:
-        """Wait until the global limit lets one more message go."""
+    async def _take_turn(self) -> Send:
+        """Wait until the global limit lets one more call start; the caller sets its ``end``."""
         loop = asyncio.get_running_loop()
         async with self._window_turn:
-            wait = self._window.wait(loop.time())
-            if wait > 0:  # nothing else records meanwhile (the lock), so one wait is enough
-                await asyncio.sleep(wait)
-            self._window.record(loop.time())
+            while (wait := self._window.wait(loop.time())) != 0.0:
+                self._window_moved.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._window_moved.wait(), timeout=wait or 1.0)
+            return self._window.start(loop.time())
+
+    def _answered(self, send: Send) -> None:
+        send.end = asyncio.get_running_loop().time()
+        self._window_moved.set()
 
     async def _record(self, claimed: Row[Any], outcome: Outcome) -> None:
         """Write the outcome, retrying until the database takes it: the outcome lives only here
