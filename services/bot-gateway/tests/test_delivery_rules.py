@@ -105,6 +105,11 @@ def test_pauses_between_attempts_grow_to_a_minute() -> None:
         (TelegramBadRequest(METHOD, "Bad Request: message is too long"), "failed", "too_large"),
         (TelegramBadRequest(METHOD, "Bad Request: can't parse entities"), "failed", "bad_request"),
         (TelegramEntityTooLarge(METHOD, "Request Entity Too Large"), "failed", "too_large"),
+        (
+            TelegramBadRequest(METHOD, "Bad Request: message is not modified"),
+            "sent",
+            "not_modified",
+        ),
         (TelegramNotFound(METHOD, "Not Found"), "failed", "not_found"),
         (TelegramConflictError(METHOD, "Conflict"), "failed", "conflict"),
         (TelegramMigrateToChat(METHOD, "upgraded", -1001), "migrated", "migrated"),

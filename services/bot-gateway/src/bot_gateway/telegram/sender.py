@@ -113,6 +113,8 @@ def classify(exc: Exception, attempts: int) -> Outcome:
         return Outcome("failed", "conflict", detail)
     if isinstance(exc, TelegramBadRequest):
         lowered = detail.lower()
+        if "message is not modified" in lowered:  # an edit to what the message already says
+            return Outcome("sent", "not_modified", detail)
         if "chat not found" in lowered:
             return Outcome("failed", "chat_not_found", detail)
         if "too long" in lowered:
