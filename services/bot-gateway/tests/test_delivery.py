@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import Any
 
 import asyncpg
@@ -185,28 +186,41 @@ async def test_a_pass_that_fails_after_telegram_accepted_does_not_send_again(
     assert found["first"].telegram_message_id is not None
 
 
-async def test_a_message_left_in_flight_is_not_sent_again_and_its_chat_goes_on(
+async def test_a_message_left_in_flight_or_too_old_is_given_up_and_its_chat_goes_on(
     gateway_alone: Any, fake_telegram: FakeTelegram
 ) -> None:
     """A sender that died between claiming a message and recording Telegram's answer left it
-    in flight: it may have been delivered, so it is failed as ``in_doubt``, never re-sent."""
-    chat = 840001
+    in flight: it may have been delivered, so it is failed as ``in_doubt``, never re-sent. A
+    message still failing for a passing reason a day after it was queued is failed as
+    ``expired``."""
+    chat, late = 840001, 840002
+    fake_telegram.fail_next("sendMessage", status=502, chat_id=late)
+    insert = text(
+        "INSERT INTO outgoing_messages (chat_id, method, params, created_at, attempts, sending_at)"
+        " VALUES (:chat, 'sendMessage', CAST(:params AS jsonb), now() - CAST(:age AS interval),"
+        " :attempts, CASE WHEN :attempts > 0 THEN now() - interval '1 minute' END)"
+    )
     async with gateway_alone() as (_, app):
         async with app.state.runtime.db.transaction() as session:
-            await session.execute(
-                text(
-                    "INSERT INTO outgoing_messages (chat_id, method, params, attempts, sending_at)"
-                    " VALUES (:chat, 'sendMessage', CAST(:params AS jsonb), 1,"
-                    " now() - interval '1 minute')"
-                ),
-                {"chat": chat, "params": f'{{"chat_id": {chat}, "text": "maybe delivered"}}'},
-            )
+            for chat_id, words, age, attempts in [
+                (chat, "maybe delivered", timedelta(minutes=1), 1),
+                (late, "yesterday's news", timedelta(hours=25), 0),
+            ]:
+                params = f'{{"chat_id": {chat_id}, "text": "{words}"}}'
+                await session.execute(
+                    insert, {"chat": chat_id, "params": params, "age": age, "attempts": attempts}
+                )
             await Repository(session).enqueue(chat, "sendMessage", {"text": "next"})
+            await Repository(session).enqueue(late, "sendMessage", {"text": "today's news"})
         found = by_text(await settled(app))
     assert fake_telegram.texts(chat) == ["next"]
     doubtful = found["maybe delivered"]
     assert doubtful.failure == "in_doubt" and doubtful.sent_at is None
     assert doubtful.sending_at is None
+    assert fake_telegram.texts(late) == ["today's news"]
+    expired = found["yesterday's news"]
+    assert expired.failure == "expired" and expired.attempts == 1
+    assert "Internal Server Error" in expired.last_error
 
 
 async def test_150_chats_are_each_served_before_any_gets_a_second_message(
