@@ -299,25 +299,30 @@ class Sender:
         async with self._slots:
             if self._stopping.is_set():
                 return False
-            claimed = await self._claim(head)
-            if claimed is None:
-                return False
+            # The turn first: a claimed message never waits for the global limit, so the time
+            # in which a crash leaves it in doubt is the call itself.
+            send = await self._take_turn()
             try:
-                method = _method(claimed)
-            except Exception as exc:  # the queued parameters are not a valid request
-                outcome = Outcome("failed", "invalid", repr(exc)[:500])
-            else:
-                send = await self._take_turn()
-                try:
-                    result = await self._bot(method)
-                    message_id = result.message_id if isinstance(result, Message) else None
-                    outcome = Outcome("sent", message_id=message_id)
-                except Exception as exc:
-                    outcome = classify(exc, claimed.attempts)
-                finally:
-                    self._answered(send)
+                claimed = await self._claim(head)
+                if claimed is None:
+                    return False
+                outcome = await self._call(claimed)
+            finally:
+                self._answered(send)
             await self._record(claimed, outcome)
             return outcome.kind == "sent"
+
+    async def _call(self, claimed: Row[Any]) -> Outcome:
+        try:
+            method = _method(claimed)
+        except Exception as exc:  # the queued parameters are not a valid request
+            return Outcome("failed", "invalid", repr(exc)[:500])
+        try:
+            result = await self._bot(method)
+        except Exception as exc:
+            return classify(exc, claimed.attempts)
+        message_id = result.message_id if isinstance(result, Message) else None
+        return Outcome("sent", message_id=message_id)
 
     async def _claim(self, head: _Head) -> Row[Any] | None:
         """Mark the message in flight (committed before Telegram is called); None when it is no
