@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 import pytest
-from aiogram.exceptions import TelegramRetryAfter, TelegramServerError
+from aiogram.exceptions import (
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramMigrateToChat,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
 from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboardMarkup
 from bot_gateway.fake_telegram import BOT_USERNAME, FakeTelegram
 from bot_gateway.gateway import make_bot
@@ -72,3 +80,52 @@ async def test_control_api_and_get_updates(fake_telegram: FakeTelegram) -> None:
         assert got["result"] == []
         calls = (await http.get("/_fake/calls", params={"method": "getMe"})).json()
         assert [c["status"] for c in calls] == [500]
+
+
+async def test_injected_permanent_refusals_migration_and_held_answers(
+    fake_telegram: FakeTelegram,
+) -> None:
+    bot = make_bot(Settings(telegram_bot_token=TOKEN, telegram_api_base=fake_telegram.base_url))
+    fake_telegram.fail_next("sendMessage", status=400, chat_id=2)  # "chat not found", chat 2 only
+    fake_telegram.refuse(3)  # blocked
+    fake_telegram.migrate(-4, -1004)
+    try:
+        await bot.send_message(1, "to one")  # the failure aimed at chat 2 leaves chat 1 alone
+        with pytest.raises(TelegramBadRequest, match="chat not found"):
+            await bot.send_message(2, "a")
+        await bot.send_message(2, "b")
+        for _ in range(2):
+            with pytest.raises(TelegramForbiddenError, match="blocked"):
+                await bot.send_message(3, "c")
+        with pytest.raises(TelegramMigrateToChat) as migrated:
+            await bot.send_message(-4, "d")
+        assert migrated.value.migrate_to_chat_id == -1004
+        with pytest.raises(TelegramBadRequest, match="too long"):
+            await bot.send_message(1, "x" * 4097)
+        hold = fake_telegram.hold_next("sendMessage")
+        held = asyncio.create_task(bot.send_message(1, "held"))
+        await asyncio.wait_for(hold.arrived.wait(), 5)
+        assert fake_telegram.texts(1)[-1] == "held" and not held.done()  # accepted, unanswered
+        hold.release()
+        assert (await held).text == "held"
+    finally:
+        await bot.session.close()
+    assert fake_telegram.texts() == ["to one", "b", "held"]
+
+
+async def test_control_api_injects_refusals_and_migrations(fake_telegram: FakeTelegram) -> None:
+    async with httpx.AsyncClient(base_url=fake_telegram.base_url) as http:
+        bot_url = f"/bot{TOKEN}"
+        await http.post("/_fake/refuse", json={"chat_id": 5, "status": 403})
+        await http.post("/_fake/migrate", json={"chat_id": -6, "to": -1006})
+        await http.post(
+            "/_fake/fail",
+            json={"method": "sendMessage", "status": 413, "chat_id": 7},
+        )
+        blocked = await http.post(f"{bot_url}/sendMessage", json={"chat_id": 5, "text": "a"})
+        assert blocked.status_code == 403 and "blocked" in blocked.json()["description"]
+        moved = await http.post(f"{bot_url}/sendMessage", json={"chat_id": -6, "text": "b"})
+        assert moved.json()["parameters"] == {"migrate_to_chat_id": -1006}
+        large = await http.post(f"{bot_url}/sendMessage", json={"chat_id": 7, "text": "c"})
+        assert large.status_code == 413
+        assert (await http.post(f"{bot_url}/sendMessage", json={"chat_id": 7})).status_code == 200

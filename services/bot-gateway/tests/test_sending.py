@@ -121,29 +121,3 @@ async def test_a_group_gets_no_more_than_its_limit_per_window_and_private_chats_
     # The private chat did not wait behind the group.
     (private,) = [c for c in fake_telegram.sent() if int(c.params["chat_id"]) == ANNA.telegram_id]
     assert private.at < times[3]
-
-
-async def test_the_retention_job_forgets_sent_messages_past_their_age_and_keeps_unsent_ones(
-    gateway_alone: Any,
-) -> None:
-    from sqlalchemy import func, text
-
-    async with gateway_alone(sent_messages_keep_days=7) as (_, app):
-        runtime = app.state.runtime
-        async with runtime.db.transaction() as session:
-            for sent in ("now() - interval '8 days'", "now() - interval '1 day'", "NULL"):
-                await session.execute(
-                    text(
-                        "INSERT INTO outgoing_messages (chat_id, method, params, created_at,"
-                        f" sent_at) VALUES (1, 'sendMessage', '{{}}', now() - interval '9 days',"
-                        f" {sent})"
-                    )
-                )
-        await runtime.maintenance.run_once()  # (its own periodic round may have come first)
-        async with runtime.db.session() as session:
-            left = await session.scalar(
-                select(func.count())
-                .select_from(t.outgoing_messages)
-                .where(t.outgoing_messages.c.created_at < func.now() - text("interval '8 days'"))
-            )
-        assert left == 2  # the one sent 8 days ago went; the recent and the unsent one stay

@@ -17,7 +17,7 @@ from sosenki_platform.service import Runtime, create_service_app
 
 from bot_gateway.adapters.repository import Repository, now
 from bot_gateway.adapters.services import Services
-from bot_gateway.adapters.tables import outgoing_messages, platform
+from bot_gateway.adapters.tables import platform
 from bot_gateway.api.routes import router
 from bot_gateway.commands import register_commands
 from bot_gateway.domain.texts import say
@@ -66,7 +66,8 @@ MENU = {
 
 
 class Background:
-    """The gateway's own loops: the message sender, polling, overdue results, old update ids."""
+    """The gateway's own loops: the message sender, polling, overdue results, old update ids,
+    old outgoing messages."""
 
     def __init__(self, gateway: Gateway, sender: Sender) -> None:
         self.gateway = gateway
@@ -92,6 +93,7 @@ class Background:
                 self._spawn(self._poll, "telegram-polling")
         self._spawn(self._overdue_results, "overdue-results")
         self._spawn(self._forget_old_updates, "forget-old-updates")
+        self._spawn(self._prune_outgoing, "prune-outgoing-messages")
 
     async def stop(self) -> None:
         self._stopping.set()
@@ -151,6 +153,21 @@ class Background:
 
         await self._every(3600, forget, "forget_old_updates")
 
+    async def _prune_outgoing(self) -> None:
+        settings = self.gateway.settings
+        keep_sent = timedelta(hours=settings.sent_messages_keep_hours)
+        keep_failed = timedelta(hours=settings.failed_messages_keep_hours)
+
+        async def prune() -> None:
+            limit, pruned = 5000, 5000
+            while pruned >= limit:  # in batches, each its own short transaction
+                async with self.gateway.unit_of_work() as session:
+                    pruned = await Repository(session).prune_outgoing(
+                        now() - keep_sent, now() - keep_failed, limit
+                    )
+
+        await self._every(settings.outgoing_prune_interval_seconds, prune, "prune_outgoing")
+
     async def _poll(self) -> None:
         """Long polling (no public address): each update goes the same way as a webhook's."""
         bot, offset = self.gateway.bot, 0
@@ -173,21 +190,6 @@ class Background:
                 offset = update.update_id + 1
 
 
-def _sent_messages_pruner(runtime: Runtime, settings: Settings) -> Callable[[], Awaitable[int]]:
-    """Sent Telegram messages past ``sent_messages_keep_days`` go; unsent ones always stay."""
-    keep = timedelta(days=settings.sent_messages_keep_days)
-
-    async def prune() -> int:
-        t = outgoing_messages
-        async with runtime.db.transaction() as session:
-            result = await session.execute(
-                t.delete().where(t.c.sent_at.is_not(None), t.c.sent_at < now() - keep)
-            )
-        return int(getattr(result, "rowcount", 0) or 0)
-
-    return prune
-
-
 def create_app(
     settings: Settings | None = None, http_client: httpx.AsyncClient | None = None
 ) -> FastAPI:
@@ -196,18 +198,10 @@ def create_app(
     runtime = Runtime(settings, platform, MIGRATIONS)
     gateway = Gateway(runtime, settings, Services(settings, http_client))
     gateway.dispatcher.include_router(build_router())
-    sender = Sender(
-        runtime.db,
-        gateway.bot,
-        per_chat_interval=settings.send_interval_per_chat_seconds,
-        per_group_per_minute=settings.send_per_group_per_minute,
-        group_window=settings.send_group_window_seconds,
-        poll_interval=settings.sender_poll_interval_seconds,
-    )
+    sender = Sender(runtime.db, gateway.bot, settings)
     gateway.on_sent_queued(sender.notify)
     register_notifications(runtime, gateway)
     register_commands(runtime)
-    runtime.add_retention_job("sent_messages", _sent_messages_pruner(runtime, settings))
     background = Background(gateway, sender)
     app = create_service_app(
         runtime,

@@ -1,14 +1,22 @@
 """A fake Telegram Bot API server for tests and local runs (there is no Telegram here).
 
 It answers ``/bot<token>/<method>`` like the real Bot API (form or JSON bodies), records every
-call, and can be told to answer the next N calls of a method with 429 (``retry_after``) or a 5xx.
+call, and can be told to answer the next N calls of a method (optionally: to one chat) with an
+error: 429 (``retry_after``), a 5xx, or a permanent refusal (400 "chat not found", 403 "bot was
+blocked by the user", 409, 413, a group upgraded to a supergroup with ``migrate_to_chat_id``).
+A chat can also refuse every message (blocked) or be migrated for good, a text over 4096
+characters is refused as Telegram does, and a call can be held (accepted, its answer delayed).
 ``getUpdates`` hands out updates queued through the control API (for polling mode).
 
 Control API (JSON):
 - ``GET /_fake/calls[?method=sendMessage]``: the recorded calls, oldest first;
-- ``POST /_fake/fail`` ``{"method": "sendMessage", "times": 1, "status": 429, "retry_after": 2}``;
+- ``POST /_fake/fail`` ``{"method": "sendMessage", "times": 1, "status": 429, "retry_after": 2,
+  "chat_id": 42, "description": "…", "migrate_to_chat_id": -1001}`` (all but method optional);
+- ``POST /_fake/refuse`` ``{"chat_id": 42, "status": 403, "description": "…"}``: refuse every
+  message to that chat from now on;
+- ``POST /_fake/migrate`` ``{"chat_id": -5, "to": -1005}``: the group became a supergroup;
 - ``POST /_fake/updates`` ``{...update...}``: queue an update for ``getUpdates``;
-- ``POST /_fake/reset``: forget calls, failures and updates.
+- ``POST /_fake/reset``: forget calls, failures, refusals, migrations and updates.
 
 Run it with ``python -m bot_gateway.fake_telegram --port 8081``; tests start it in-process with
 :class:`FakeTelegram`.
@@ -49,11 +57,59 @@ class Call:
         }
 
 
+#: What Telegram says with each status when a test does not say otherwise.
+DESCRIPTIONS = {
+    400: "Bad Request: chat not found",
+    403: "Forbidden: bot was blocked by the user",
+    404: "Not Found",
+    409: "Conflict: terminated by other request",
+    413: "Request Entity Too Large",
+    429: "Too Many Requests: retry later",
+}
+MIGRATED = "Bad Request: group chat was upgraded to a supergroup chat"
+TOO_LONG = "Bad Request: message is too long"
+MAX_TEXT = 4096
+_SENDING = ("sendMessage", "sendPhoto", "editMessageText")
+
+
 @dataclass
 class Failure:
     status: int
     times: int
     retry_after: int | None = None
+    description: str | None = None
+    migrate_to_chat_id: int | None = None
+    #: Only calls to this chat fail (None: any call of the method).
+    chat_id: int | None = None
+
+    def body(self) -> dict[str, Any]:
+        default = "Internal Server Error" if self.status >= 500 else "Error"
+        body: dict[str, Any] = {
+            "ok": False,
+            "error_code": self.status,
+            "description": self.description or DESCRIPTIONS.get(self.status, default),
+        }
+        parameters: dict[str, Any] = {}
+        if self.retry_after is not None:
+            parameters["retry_after"] = self.retry_after
+        if self.migrate_to_chat_id is not None:
+            parameters["migrate_to_chat_id"] = self.migrate_to_chat_id
+        if parameters:
+            body["parameters"] = parameters
+        return body
+
+
+@dataclass
+class Hold:
+    """A call the fake accepts (recorded as 200 when it arrives) but answers only when released:
+    the moment between Telegram accepting a message and the sender hearing so."""
+
+    method: str
+    arrived: asyncio.Event = field(default_factory=asyncio.Event)
+    released: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def release(self) -> None:
+        self.released.set()
 
 
 class FakeTelegram:
@@ -64,6 +120,10 @@ class FakeTelegram:
         self.port = port
         self.calls: list[Call] = []
         self.failures: dict[str, list[Failure]] = {}
+        #: Chats that refuse every message (status, description), and migrated groups.
+        self.refusing: dict[int, tuple[int, str]] = {}
+        self.migrated: dict[int, int] = {}
+        self.holds: list[Hold] = []
         self.updates: list[dict[str, Any]] = []
         self.webhook: dict[str, Any] = {}
         self._next_message_id = 1000
@@ -72,6 +132,8 @@ class FakeTelegram:
         self.app = web.Application(client_max_size=20 * 1024 * 1024)
         self.app.router.add_get("/_fake/calls", self._get_calls)
         self.app.router.add_post("/_fake/fail", self._post_fail)
+        self.app.router.add_post("/_fake/refuse", self._post_refuse)
+        self.app.router.add_post("/_fake/migrate", self._post_migrate)
         self.app.router.add_post("/_fake/updates", self._post_update)
         self.app.router.add_post("/_fake/reset", self._post_reset)
         self.app.router.add_route("*", "/bot{token}/{method}", self._bot_method)
@@ -99,9 +161,35 @@ class FakeTelegram:
     # What tests use in-process ------------------------------------------------------------
 
     def fail_next(
-        self, method: str, *, times: int = 1, status: int = 429, retry_after: int | None = None
+        self,
+        method: str,
+        *,
+        times: int = 1,
+        status: int = 429,
+        retry_after: int | None = None,
+        description: str | None = None,
+        migrate_to_chat_id: int | None = None,
+        chat_id: int | None = None,
     ) -> None:
-        self.failures.setdefault(method, []).append(Failure(status, times, retry_after))
+        """Answer the next ``times`` calls of ``method`` (to ``chat_id`` only, if given) with
+        an error."""
+        failure = Failure(status, times, retry_after, description, migrate_to_chat_id, chat_id)
+        self.failures.setdefault(method, []).append(failure)
+
+    def refuse(self, chat_id: int, status: int = 403, description: str | None = None) -> None:
+        """Refuse every message to ``chat_id`` from now on (the user blocked the bot, …)."""
+        self.refusing[chat_id] = (status, description or DESCRIPTIONS.get(status, "Error"))
+
+    def migrate(self, chat_id: int, to: int) -> None:
+        """The group ``chat_id`` became the supergroup ``to``: messages to the old id are refused
+        with ``migrate_to_chat_id``."""
+        self.migrated[chat_id] = to
+
+    def hold_next(self, method: str = "sendMessage") -> Hold:
+        """Accept the next call of ``method`` but answer it only when the hold is released."""
+        hold = Hold(method)
+        self.holds.append(hold)
+        return hold
 
     def sent(self, method: str = "sendMessage") -> list[Call]:
         """Successful calls of ``method`` (what the user actually saw)."""
@@ -121,6 +209,11 @@ class FakeTelegram:
     def reset(self) -> None:
         self.calls.clear()
         self.failures.clear()
+        self.refusing.clear()
+        self.migrated.clear()
+        for hold in self.holds:
+            hold.release()
+        self.holds.clear()
         self.updates.clear()
 
     # HTTP -------------------------------------------------------------------------------
@@ -132,12 +225,26 @@ class FakeTelegram:
 
     async def _post_fail(self, request: web.Request) -> web.Response:
         body = await request.json()
+        chat_id, migrate_to = body.get("chat_id"), body.get("migrate_to_chat_id")
         self.fail_next(
             str(body["method"]),
             times=int(body.get("times", 1)),
             status=int(body.get("status", 429)),
             retry_after=body.get("retry_after"),
+            description=body.get("description"),
+            migrate_to_chat_id=None if migrate_to is None else int(migrate_to),
+            chat_id=None if chat_id is None else int(chat_id),
         )
+        return web.json_response({"ok": True})
+
+    async def _post_refuse(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        self.refuse(int(body["chat_id"]), int(body.get("status", 403)), body.get("description"))
+        return web.json_response({"ok": True})
+
+    async def _post_migrate(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        self.migrate(int(body["chat_id"]), int(body["to"]))
         return web.json_response({"ok": True})
 
     async def _post_update(self, request: web.Request) -> web.Response:
@@ -152,35 +259,45 @@ class FakeTelegram:
         token = request.match_info["token"]
         method = request.match_info["method"]
         params, files = await _read_params(request)
-        failure = self._take_failure(method)
+        failure = self._take_failure(method, params) or self._refusal(method, params)
         if failure is not None:
             self.calls.append(Call(method, token, params, time.time(), failure.status, files))
-            body: dict[str, Any] = {
-                "ok": False,
-                "error_code": failure.status,
-                "description": "Too Many Requests: retry later"
-                if failure.status == 429
-                else "Internal Server Error",
-            }
-            if failure.retry_after is not None:
-                body["parameters"] = {"retry_after": failure.retry_after}
-            return web.json_response(body, status=failure.status)
+            return web.json_response(failure.body(), status=failure.status)
         if method == "getUpdates":
             result: Any = await self._get_updates(params)
         else:
             result = self._answer(method, params)
         self.calls.append(Call(method, token, params, time.time(), 200, files))
+        hold = next((h for h in self.holds if h.method == method and not h.arrived.is_set()), None)
+        if hold is not None:
+            hold.arrived.set()
+            await hold.released.wait()
         return web.json_response({"ok": True, "result": result})
 
-    def _take_failure(self, method: str) -> Failure | None:
-        pending = self.failures.get(method)
-        if not pending:
+    def _take_failure(self, method: str, params: dict[str, Any]) -> Failure | None:
+        pending = self.failures.get(method, [])
+        chat_id = _chat_id(params)
+        for failure in pending:
+            if failure.chat_id is None or failure.chat_id == chat_id:
+                failure.times -= 1
+                if failure.times <= 0:
+                    pending.remove(failure)
+                return failure
+        return None
+
+    def _refusal(self, method: str, params: dict[str, Any]) -> Failure | None:
+        """What Telegram itself refuses: a blocked or migrated chat, a text too long."""
+        if method not in _SENDING:
             return None
-        failure = pending[0]
-        failure.times -= 1
-        if failure.times <= 0:
-            pending.pop(0)
-        return failure
+        chat_id = _chat_id(params)
+        if chat_id in self.migrated:
+            return Failure(400, 1, description=MIGRATED, migrate_to_chat_id=self.migrated[chat_id])
+        if chat_id in self.refusing:
+            status, description = self.refusing[chat_id]
+            return Failure(status, 1, description=description)
+        if len(str(params.get("text", ""))) > MAX_TEXT:
+            return Failure(400, 1, description=TOO_LONG)
+        return None
 
     async def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         offset = int(params.get("offset") or 0)
@@ -252,6 +369,13 @@ class FakeTelegram:
         else:
             message["text"] = str(params.get("text", ""))
         return message
+
+
+def _chat_id(params: dict[str, Any]) -> int | None:
+    try:
+        return int(params["chat_id"])
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 async def _read_params(request: web.Request) -> tuple[dict[str, Any], dict[str, int]]:

@@ -43,13 +43,24 @@ class Settings(ServiceSettings):
     #: The window of the per-group limit: a minute (tests shorten it rather than wait a minute).
     send_group_window_seconds: float = 60.0
     sender_poll_interval_seconds: float = 0.2
-    # Messages sent to Telegram are kept this long (the platform's retention job prunes them).
-    sent_messages_keep_days: float = 7.0
     # Per-Telegram-user limit on bot commands (messages starting with "/"): a token bucket,
     # `command_burst` at once, then `command_rate_per_second`; 0 turns it off. In memory, per
     # process. Beyond it the command is dropped and the user told politely (once in a while).
     command_rate_per_second: float = 1.0
     command_burst: int = 30
+    #: Telegram's overall limit (about 30 messages a second for a bot), over any one second.
+    send_global_per_second: int = 30
+    #: Messages in flight at once (to different chats; one chat never has two in flight).
+    send_concurrency: int = 8
+    #: A message still failing for a passing reason (429, 5xx, network) this long after it was
+    #: queued is given up (recorded as failed, ``expired``).
+    send_give_up_after_hours: float = 24.0
+    #: Sent and failed messages are deleted past these ages, checked every prune interval.
+    sent_messages_keep_hours: float = 168.0
+    failed_messages_keep_hours: float = 720.0
+    outgoing_prune_interval_seconds: float = 3600.0
+    #: How often the queue's gauges (depth, oldest pending age, failed kept) are refreshed.
+    sender_metrics_interval_seconds: float = 5.0
 
     @property
     def mode(self) -> str:

@@ -390,3 +390,17 @@ class Repository:
                 chat_id=chat_id, method=method, params={**params, "chat_id": chat_id}, photo=photo
             )
         )
+
+    async def prune_outgoing(
+        self, sent_before: datetime, failed_before: datetime, limit: int = 5000
+    ) -> int:
+        """Delete up to ``limit`` messages sent before ``sent_before`` or failed before
+        ``failed_before`` (pending ones are never deleted); how many went."""
+        m = t.outgoing_messages
+        doomed = (
+            select(m.c.id)
+            .where(or_(m.c.sent_at < sent_before, m.c.failed_at < failed_before))
+            .limit(limit)
+        )
+        result = await self.session.execute(delete(m).where(m.c.id.in_(doomed.scalar_subquery())))
+        return int(getattr(result, "rowcount", 0) or 0)

@@ -152,6 +152,9 @@ recorded_entries = Table(
 )
 
 #: Messages to Telegram, sent in order per chat within Telegram's limits; a restart loses none.
+#: Each message's state is its own: pending (``sent_at`` and ``failed_at`` empty), in flight
+#: (``sending_at``: an attempt was claimed and committed before the call to Telegram), sent, or
+#: failed (``failure``: why, in a word; ``last_error``: what Telegram said).
 outgoing_messages = Table(
     "outgoing_messages",
     metadata,
@@ -164,8 +167,11 @@ outgoing_messages = Table(
     Column("not_before", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("attempts", Integer, nullable=False, server_default=text("0")),
     Column("last_error", Text, nullable=True),
+    Column("sending_at", DateTime(timezone=True), nullable=True),
     Column("sent_at", DateTime(timezone=True), nullable=True),
+    Column("telegram_message_id", BigInteger, nullable=True),
     Column("failed_at", DateTime(timezone=True), nullable=True),
+    Column("failure", Text, nullable=True),
     Index(
         "ix_outgoing_messages_queued",
         "chat_id",
@@ -173,4 +179,19 @@ outgoing_messages = Table(
         postgresql_where=text("sent_at IS NULL AND failed_at IS NULL"),
     ),
     Index("ix_outgoing_messages_sent", "chat_id", "sent_at"),
+    Index(
+        "ix_outgoing_messages_in_flight",
+        "id",
+        postgresql_where=text("sending_at IS NOT NULL"),
+    ),
+    Index(
+        "ix_outgoing_messages_sent_at",
+        "sent_at",
+        postgresql_where=text("sent_at IS NOT NULL"),
+    ),
+    Index(
+        "ix_outgoing_messages_failed_at",
+        "failed_at",
+        postgresql_where=text("failed_at IS NOT NULL"),
+    ),
 )

@@ -1,66 +1,168 @@
-"""Sends the queued messages to Telegram: in order per chat, about one a second per chat and
-twenty a minute per group, waiting out a 429's ``retry_after``, retrying 5xx and network errors
-with backoff, giving up only on a permanent refusal (4xx). The queue is a table, so a restart
-loses nothing; a message is marked sent once Telegram accepted it.
+"""Sends the queued messages to Telegram (the rules are in the README's "Delivery" section).
 
-One sender works at a time per database (an advisory lock), so two gateway replicas do not break
-the per-chat limit.
+Per message: claim it (``sending_at``, committed), call Telegram, record what happened (committed
+on its own, retried until the database takes it). A message Telegram accepted is never sent again:
+a pass that fails half-way loses nothing already recorded, and a message found claimed but not
+recorded (the sender died between the claim and the record) is given up as ``in_doubt`` rather
+than risk a second copy.
+
+Per chat, messages go in order, about one a second, twenty a minute in a group; a passing failure
+(429, 5xx, network) holds the chat's order and is retried after ``retry_after`` or a growing pause;
+a permanent refusal (blocked, chat not found, bad request, too large, conflict) is recorded as
+failed and the chat's next message goes on. Across chats, the chat that has waited longest goes
+first, and no more than ``send_global_per_second`` messages leave in any second.
+
+One sender works at a time per database (an advisory lock held for the pass), so two gateway
+replicas do not break the limits.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import time
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from aiogram import Bot
 from aiogram.exceptions import (
     TelegramBadRequest,
+    TelegramConflictError,
+    TelegramEntityTooLarge,
     TelegramForbiddenError,
+    TelegramMigrateToChat,
+    TelegramNetworkError,
     TelegramNotFound,
     TelegramRetryAfter,
+    TelegramServerError,
     TelegramUnauthorizedError,
 )
 from aiogram.methods import EditMessageText, SendMessage, SendPhoto
-from aiogram.types import BufferedInputFile
+from aiogram.types import BufferedInputFile, Message
+from prometheus_client import Counter, Gauge
 from sosenki_platform.db import Database
 from sosenki_platform.logging import get_logger
-from sqlalchemy import Row, func, select, text, update
+from sqlalchemy import Row, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot_gateway.adapters import tables as t
-from bot_gateway.adapters.repository import now
-from bot_gateway.domain.limits import earliest_send
+from bot_gateway.adapters.repository import Repository
+from bot_gateway.domain.limits import (
+    Send,
+    SendWindow,
+    earliest_send,
+    retry_delay,
+    waiting_since,
+)
+from bot_gateway.settings import Settings
 
 log = get_logger(__name__)
 
 _SENDER_LOCK_ID = 0x7E1E_5E4D
-_PERMANENT = (
-    TelegramBadRequest,
-    TelegramForbiddenError,
-    TelegramNotFound,
-    TelegramUnauthorizedError,
+#: While stopping, how long an outcome is kept trying to reach a database that is down.
+_RECORD_PATIENCE_ON_STOP = 10.0
+
+SENT = Counter("telegram_outgoing_sent_total", "Messages Telegram accepted", ["service"])
+FAILED = Counter(
+    "telegram_outgoing_failed_total",
+    "Messages given up on, by reason (blocked, chat_not_found, bad_request, too_large, …)",
+    ["service", "reason"],
 )
-MAX_BACKOFF = 60.0
+RETRIED = Counter(
+    "telegram_outgoing_retries_total",
+    "Attempts that failed for a passing reason and will be repeated",
+    ["service", "reason"],
+)
+PENDING = Gauge("telegram_outgoing_pending", "Messages waiting to be sent", ["service"])
+OLDEST_PENDING = Gauge(
+    "telegram_outgoing_oldest_pending_seconds",
+    "Age of the oldest message waiting to be sent (0 when none waits)",
+    ["service"],
+)
+FAILED_KEPT = Gauge(
+    "telegram_outgoing_failed_kept", "Failed messages kept in the queue (until pruned)", ["service"]
+)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one attempt."""
+
+    kind: str  # sent | failed | retry | migrated
+    reason: str = ""  # a word for metrics and the ``failure`` column
+    detail: str = ""  # what Telegram said
+    delay: float = 0.0  # retry: seconds to wait
+    message_id: int | None = None  # sent: Telegram's id of the message
+    new_chat_id: int | None = None  # migrated: the supergroup's id
+
+
+def classify(exc: Exception, attempts: int) -> Outcome:
+    """Telegram's answer (an aiogram exception) as an outcome; ``attempts`` made so far."""
+    detail = str(exc)[:500]
+    if isinstance(exc, TelegramRetryAfter):
+        return Outcome("retry", "rate_limited", detail, delay=float(exc.retry_after))
+    if isinstance(exc, TelegramMigrateToChat):
+        return Outcome("migrated", "migrated", detail, new_chat_id=exc.migrate_to_chat_id)
+    if isinstance(exc, TelegramEntityTooLarge):  # before network errors: it is one in aiogram
+        return Outcome("failed", "too_large", detail)
+    if isinstance(exc, TelegramForbiddenError):
+        return Outcome("failed", "blocked" if "blocked" in detail.lower() else "forbidden", detail)
+    if isinstance(exc, TelegramNotFound):
+        return Outcome("failed", "not_found", detail)
+    if isinstance(exc, TelegramConflictError):
+        return Outcome("failed", "conflict", detail)
+    if isinstance(exc, TelegramBadRequest):
+        lowered = detail.lower()
+        if "message is not modified" in lowered:  # an edit to what the message already says
+            return Outcome("sent", "not_modified", detail)
+        if "chat not found" in lowered:
+            return Outcome("failed", "chat_not_found", detail)
+        if "too long" in lowered:
+            return Outcome("failed", "too_large", detail)
+        return Outcome("failed", "bad_request", detail)
+    # Passing: the bot's token (fixed by an operator, then everything goes), Telegram's servers,
+    # the network, an answer that is not Telegram's (a proxy's error page).
+    if isinstance(exc, TelegramUnauthorizedError):
+        reason = "unauthorized"
+    elif isinstance(exc, TelegramServerError):
+        reason = "server_error"
+    elif isinstance(exc, TelegramNetworkError):
+        reason = "network"
+    else:
+        reason = "unexpected"
+    return Outcome("retry", reason, repr(exc)[:500], delay=retry_delay(attempts))
+
+
+@dataclass(frozen=True)
+class _Head:
+    """The oldest unsent message of a chat and what its pace depends on."""
+
+    id: int
+    chat_id: int
+    not_before: datetime
+    created_at: datetime
+    last_sent: datetime | None
+    recent: list[datetime]
 
 
 class Sender:
-    def __init__(
-        self,
-        db: Database,
-        bot: Bot,
-        *,
-        per_chat_interval: float = 1.0,
-        per_group_per_minute: int = 20,
-        group_window: float = 60.0,
-        poll_interval: float = 0.2,
-    ) -> None:
+    def __init__(self, db: Database, bot: Bot, settings: Settings) -> None:
         self._db = db
         self._bot = bot
-        self._per_chat = timedelta(seconds=per_chat_interval)
-        self._per_group = per_group_per_minute
-        self._group_window = timedelta(seconds=group_window)
-        self._poll = poll_interval
+        self._service = settings.service_name
+        self._per_chat = timedelta(seconds=settings.send_interval_per_chat_seconds)
+        self._per_group = settings.send_per_group_per_minute
+        self._group_window = timedelta(seconds=settings.send_group_window_seconds)
+        self._poll = settings.sender_poll_interval_seconds
+        self._give_up_after = timedelta(hours=settings.send_give_up_after_hours)
+        self._metrics_every = settings.sender_metrics_interval_seconds
+        self._metrics_at = 0.0
+        # A pass takes about a second's worth of messages, so a newly queued one waits little.
+        self._batch = max(1, settings.send_global_per_second)
+        self._window = SendWindow(settings.send_global_per_second)
+        self._window_turn = asyncio.Lock()
+        self._window_moved = asyncio.Event()
+        self._slots = asyncio.Semaphore(max(1, settings.send_concurrency))
         self._wakeup = asyncio.Event()
         self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -82,108 +184,307 @@ class Sender:
             wait = self._poll
             try:
                 sent, next_due = await self.send_due()
-                if sent:
-                    continue
                 if next_due is not None:
-                    wait = min(self._poll * 5, max(0.05, (next_due - now()).total_seconds()))
+                    wait = min(self._poll * 5, max(0.01, next_due))
+                if sent:  # look again at once: the next due time is known only after a pass
+                    wait = 0.0
             except Exception as exc:
                 log.warning("sender_failed", error=repr(exc))
                 wait = 1.0
-            try:
-                await asyncio.wait_for(self._wakeup.wait(), timeout=wait)
-            except TimeoutError:
-                pass
+            await self._refresh_metrics()
+            if wait > 0:
+                try:
+                    await asyncio.wait_for(self._wakeup.wait(), timeout=wait)
+                except TimeoutError:
+                    pass
             self._wakeup.clear()
 
-    async def send_due(self) -> tuple[int, datetime | None]:
-        """Send the first queued message of each chat that may go now; (how many went, when the
-        next one is due)."""
-        sent = 0
-        next_due: datetime | None = None
+    async def send_due(self) -> tuple[int, float | None]:
+        """One pass: send the first queued message of each chat that may go now, longest waiting
+        chat first, at most a batch; (how many Telegram accepted, seconds until the next is due:
+        0 when more are due already, None when nothing waits)."""
         async with self._db.transaction() as session:
             locked = await session.scalar(
                 text("SELECT pg_try_advisory_xact_lock(:id)"), {"id": _SENDER_LOCK_ID}
             )
             if not locked:
                 return 0, None
-            for row in await self._heads(session):
-                due = await self._due(session, row)
-                if due > now():
-                    next_due = due if next_due is None else min(next_due, due)
-                    continue
-                if await self._send(session, row):
-                    sent += 1
+            await self._give_up_in_doubt()
+            db_now, heads = await self._heads(session)
+            due, next_due = self._schedule(db_now, heads)
+            batch = due[: self._batch]
+            # The lock's transaction stays open while the batch goes; each message's state is
+            # committed on its own, so losing this transaction loses nothing.
+            results = await asyncio.gather(
+                *(self._deliver(head) for head in batch), return_exceptions=True
+            )
+        sent = 0
+        for head, result in zip(batch, results, strict=True):
+            if isinstance(result, BaseException):
+                log.warning("telegram_delivery_failed", message=head.id, error=repr(result))
+            elif result:
+                sent += 1
+        if len(due) > len(batch):
+            next_due = 0.0
         return sent, next_due
 
-    async def _heads(self, session: AsyncSession) -> list[Row[Any]]:
-        """The oldest unsent message of every chat (later ones wait behind it)."""
-        m = t.outgoing_messages
-        rows = await session.execute(
-            select(m)
-            .where(m.c.sent_at.is_(None), m.c.failed_at.is_(None))
-            .distinct(m.c.chat_id)
-            .order_by(m.c.chat_id, m.c.id)
-            .limit(100)
-        )
-        return sorted(rows.all(), key=lambda r: r.id)
+    async def _give_up_in_doubt(self) -> None:
+        """Messages claimed by a sender that died before recording what Telegram said: perhaps
+        delivered, so never sent again; recorded as failed (``in_doubt``) and the chat goes on."""
+        async with self._db.transaction() as session:
+            rows = await session.execute(
+                text(
+                    "UPDATE outgoing_messages SET failed_at = clock_timestamp(),"
+                    " failure = 'in_doubt', sending_at = NULL,"
+                    " last_error = 'the sender stopped between sending and recording the outcome'"
+                    " WHERE sending_at IS NOT NULL AND sent_at IS NULL AND failed_at IS NULL"
+                    " RETURNING id, chat_id"
+                )
+            )
+            for row in rows.all():
+                log.warning("telegram_message_in_doubt", message=row.id, chat_id=row.chat_id)
+                FAILED.labels(self._service, "in_doubt").inc()
 
-    async def _due(self, session: AsyncSession, row: Row[Any]) -> datetime:
-        m = t.outgoing_messages
-        last = await session.scalar(select(func.max(m.c.sent_at)).where(m.c.chat_id == row.chat_id))
-        recent: list[datetime] = []
-        if row.chat_id < 0:
-            recent = list(
-                (
-                    await session.scalars(
-                        select(m.c.sent_at).where(
-                            m.c.chat_id == row.chat_id,
-                            m.c.sent_at > now() - self._group_window,
+    async def _heads(self, session: AsyncSession) -> tuple[datetime, list[_Head]]:
+        """The database's clock and the oldest unsent message of every chat (later ones wait
+        behind it), with the chat's last send and, for groups, its sends in the group window."""
+        db_now = await session.scalar(text("SELECT clock_timestamp()"))
+        assert isinstance(db_now, datetime)
+        rows = await session.execute(
+            text(
+                "WITH heads AS ("
+                "  SELECT DISTINCT ON (chat_id) id, chat_id, not_before, created_at"
+                "  FROM outgoing_messages WHERE sent_at IS NULL AND failed_at IS NULL"
+                "  ORDER BY chat_id, id)"
+                " SELECT h.id, h.chat_id, h.not_before, h.created_at,"
+                "  (SELECT max(s.sent_at) FROM outgoing_messages s"
+                "   WHERE s.chat_id = h.chat_id) AS last_sent,"
+                "  CASE WHEN h.chat_id < 0 THEN ARRAY("
+                "   SELECT s.sent_at FROM outgoing_messages s"
+                "   WHERE s.chat_id = h.chat_id AND s.sent_at > :since) END AS recent"
+                " FROM heads h"
+            ),
+            {"since": db_now - self._group_window},
+        )
+        heads = [
+            _Head(r.id, r.chat_id, r.not_before, r.created_at, r.last_sent, list(r.recent or []))
+            for r in rows.all()
+        ]
+        return db_now, heads
+
+    def _schedule(self, db_now: datetime, heads: list[_Head]) -> tuple[list[_Head], float | None]:
+        """The heads that may go now, longest waiting chat first; seconds until the next other."""
+        due: list[_Head] = []
+        next_due: float | None = None
+        for head in heads:
+            at = earliest_send(
+                head.chat_id,
+                head.not_before,
+                head.last_sent,
+                head.recent,
+                per_chat_interval=self._per_chat,
+                per_group_per_minute=self._per_group,
+                group_window=self._group_window,
+            )
+            if at <= db_now:
+                due.append(head)
+            else:
+                seconds = (at - db_now).total_seconds()
+                next_due = seconds if next_due is None else min(next_due, seconds)
+        due.sort(key=lambda h: (waiting_since(h.created_at, h.last_sent), h.id))
+        return due, next_due
+
+    async def _deliver(self, head: _Head) -> bool:
+        """Claim, send and record one message; True when Telegram accepted it."""
+        async with self._slots:
+            if self._stopping.is_set():
+                return False
+            # The turn first: a claimed message never waits for the global limit, so the time
+            # in which a crash leaves it in doubt is the call itself.
+            send = await self._take_turn()
+            try:
+                claimed = await self._claim(head)
+                if claimed is None:
+                    return False
+                outcome = await self._call(claimed)
+            finally:
+                self._answered(send)
+            await self._record(claimed, outcome)
+            return outcome.kind == "sent"
+
+    async def _call(self, claimed: Row[Any]) -> Outcome:
+        try:
+            method = _method(claimed)
+        except Exception as exc:  # the queued parameters are not a valid request
+            return Outcome("failed", "invalid", repr(exc)[:500])
+        try:
+            result = await self._bot(method)
+        except Exception as exc:
+            return classify(exc, claimed.attempts)
+        message_id = result.message_id if isinstance(result, Message) else None
+        return Outcome("sent", message_id=message_id)
+
+    async def _claim(self, head: _Head) -> Row[Any] | None:
+        """Mark the message in flight (committed before Telegram is called); None when it is no
+        longer this chat's pending head (re-targeted, sent or failed meanwhile)."""
+        async with self._db.transaction() as session:
+            result = await session.execute(
+                text(
+                    "UPDATE outgoing_messages"
+                    " SET sending_at = clock_timestamp(), attempts = attempts + 1"
+                    " WHERE id = :id AND chat_id = :chat_id AND sending_at IS NULL"
+                    " AND sent_at IS NULL AND failed_at IS NULL"
+                    " RETURNING id, chat_id, method, params, photo, attempts"
+                ),
+                {"id": head.id, "chat_id": head.chat_id},
+            )
+            return result.first()
+
+    async def _take_turn(self) -> Send:
+        """Wait until the global limit lets one more call start; the caller sets its ``end``."""
+        loop = asyncio.get_running_loop()
+        async with self._window_turn:
+            while (wait := self._window.wait(loop.time())) != 0.0:
+                self._window_moved.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._window_moved.wait(), timeout=wait or 1.0)
+            return self._window.start(loop.time())
+
+    def _answered(self, send: Send) -> None:
+        send.end = asyncio.get_running_loop().time()
+        self._window_moved.set()
+
+    async def _record(self, claimed: Row[Any], outcome: Outcome) -> None:
+        """Write the outcome, retrying until the database takes it: the outcome lives only here
+        meanwhile, and losing a "sent" would leave the message in doubt."""
+        started, pause = time.monotonic(), 0.2
+        while True:
+            try:
+                async with self._db.transaction() as session:
+                    failed = await self._apply(session, claimed, outcome)
+                break
+            except Exception as exc:
+                if (
+                    self._stopping.is_set()
+                    and time.monotonic() - started > _RECORD_PATIENCE_ON_STOP
+                ):
+                    log.error("telegram_outcome_lost", message=claimed.id, outcome=outcome.kind)
+                    return
+                log.warning("telegram_outcome_not_recorded", message=claimed.id, error=repr(exc))
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, 5.0)
+        if outcome.kind == "sent":
+            SENT.labels(self._service).inc()
+        elif failed is not None:
+            log.warning(
+                "telegram_message_failed",
+                message=claimed.id,
+                chat_id=claimed.chat_id,
+                reason=failed,
+                error=outcome.detail,
+            )
+            FAILED.labels(self._service, failed).inc()
+        elif outcome.kind == "retry":
+            log.info(
+                "telegram_retry",
+                message=claimed.id,
+                chat_id=claimed.chat_id,
+                reason=outcome.reason,
+                delay=outcome.delay,
+                error=outcome.detail,
+            )
+            RETRIED.labels(self._service, outcome.reason).inc()
+
+    async def _apply(
+        self, session: AsyncSession, claimed: Row[Any], outcome: Outcome
+    ) -> str | None:
+        """Record the outcome in ``session``; the failure reason when the message failed."""
+        values: dict[str, Any] = {"id": claimed.id}
+        if outcome.kind == "sent":
+            # Also over an ``in_doubt`` another sender wrote meanwhile: Telegram's word wins.
+            await session.execute(
+                text(
+                    "UPDATE outgoing_messages SET sent_at = clock_timestamp(), sending_at = NULL,"
+                    " telegram_message_id = :message_id, failed_at = NULL, failure = NULL"
+                    " WHERE id = :id"
+                ),
+                {**values, "message_id": outcome.message_id},
+            )
+            return None
+        if outcome.kind == "migrated":
+            new = outcome.new_chat_id
+            if new is None or new == claimed.chat_id:
+                outcome = Outcome("failed", "migrated", outcome.detail)
+            else:
+                await self._retarget(session, claimed.chat_id, new)
+                return None
+        if outcome.kind == "retry":
+            failed = await session.scalar(
+                text(
+                    "UPDATE outgoing_messages m SET sending_at = NULL, last_error = :error,"
+                    " not_before = clock_timestamp() + make_interval(secs => :delay),"
+                    " failed_at = CASE WHEN x.expired THEN clock_timestamp() END,"
+                    " failure = CASE WHEN x.expired THEN 'expired' END"
+                    " FROM (SELECT created_at < clock_timestamp() - make_interval(secs => :give_up)"
+                    "   AS expired FROM outgoing_messages WHERE id = :id) x"
+                    " WHERE m.id = :id RETURNING m.failure"
+                ),
+                {
+                    **values,
+                    "error": outcome.detail,
+                    "delay": outcome.delay,
+                    "give_up": self._give_up_after.total_seconds(),
+                },
+            )
+            return str(failed) if failed is not None else None
+        await session.execute(
+            text(
+                "UPDATE outgoing_messages SET failed_at = clock_timestamp(), sending_at = NULL,"
+                " failure = :reason, last_error = :error WHERE id = :id AND sent_at IS NULL"
+            ),
+            {**values, "reason": outcome.reason, "error": outcome.detail},
+        )
+        return outcome.reason
+
+    async def _retarget(self, session: AsyncSession, old: int, new: int) -> None:
+        """The group became a supergroup: this and its later messages go to the new id (in their
+        order), and the chat's links move along (as when Telegram tells the bot in an update)."""
+        result = await session.execute(
+            text(
+                "UPDATE outgoing_messages SET chat_id = :new, sending_at = NULL,"
+                " params = params || jsonb_build_object('chat_id', CAST(:new AS bigint)),"
+                " last_error = :note"
+                " WHERE chat_id = :old AND sent_at IS NULL AND failed_at IS NULL"
+            ),
+            {"old": old, "new": new, "note": f"chat {old} migrated to {new}"},
+        )
+        await Repository(session).migrate_chat(old, new)
+        log.info("telegram_chat_migrated", old=old, new=new, moved=getattr(result, "rowcount", 0))
+
+    async def _refresh_metrics(self) -> None:
+        if time.monotonic() - self._metrics_at < self._metrics_every:
+            return
+        self._metrics_at = time.monotonic()
+        try:
+            async with self._db.session() as session:
+                row = (
+                    await session.execute(
+                        text(
+                            "SELECT count(*) AS pending, coalesce(extract(epoch FROM"
+                            " clock_timestamp() - min(created_at)), 0) AS oldest"
+                            " FROM outgoing_messages WHERE sent_at IS NULL AND failed_at IS NULL"
                         )
                     )
-                ).all()
-            )
-        return earliest_send(
-            row.chat_id,
-            row.not_before,
-            last,
-            recent,
-            per_chat_interval=self._per_chat,
-            per_group_per_minute=self._per_group,
-            group_window=self._group_window,
-        )
-
-    async def _send(self, session: AsyncSession, row: Row[Any]) -> bool:
-        m = t.outgoing_messages
-        mark = update(m).where(m.c.id == row.id)
-        try:
-            await self._bot(_method(row))
-        except TelegramRetryAfter as exc:
-            log.info("telegram_retry_after", chat_id=row.chat_id, retry_after=exc.retry_after)
-            await session.execute(
-                mark.values(
-                    not_before=now() + timedelta(seconds=exc.retry_after),
-                    attempts=m.c.attempts + 1,
-                    last_error=f"429 retry after {exc.retry_after}s",
+                ).one()
+                failed = await session.scalar(
+                    text("SELECT count(*) FROM outgoing_messages WHERE failed_at IS NOT NULL")
                 )
-            )
-            return False
-        except _PERMANENT as exc:
-            log.warning("telegram_refused", chat_id=row.chat_id, error=str(exc))
-            await session.execute(mark.values(failed_at=func.now(), last_error=str(exc)[:500]))
-            return False
-        except Exception as exc:  # 5xx, network: try again later
-            backoff = min(MAX_BACKOFF, 0.5 * 2 ** min(row.attempts, 10))
-            log.warning("telegram_send_failed", chat_id=row.chat_id, error=repr(exc))
-            await session.execute(
-                mark.values(
-                    not_before=now() + timedelta(seconds=backoff),
-                    attempts=m.c.attempts + 1,
-                    last_error=repr(exc)[:500],
-                )
-            )
-            return False
-        await session.execute(mark.values(sent_at=now(), attempts=m.c.attempts + 1))
-        return True
+        except Exception as exc:
+            log.warning("sender_metrics_failed", error=repr(exc))
+            return
+        PENDING.labels(self._service).set(row.pending)
+        OLDEST_PENDING.labels(self._service).set(float(row.oldest))
+        FAILED_KEPT.labels(self._service).set(failed or 0)
 
 
 def _method(row: Row[Any]) -> Any:
