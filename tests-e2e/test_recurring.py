@@ -261,7 +261,7 @@ async def test_two_scheduler_processes_emit_every_occurrence_exactly_once(
             command = CommandEnvelope(
                 command_id=f"test:{uuid.uuid4()}",
                 command_type="recurring.create_pattern",
-                issuer="test",
+                issuer="bot-gateway",
                 actor=Actor(kind="user", id="1"),
                 payload={
                     "name": f"Fee {n}",

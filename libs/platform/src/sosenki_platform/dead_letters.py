@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from aiokafka import AIOKafkaProducer
 from sosenki_contracts.topics import dead_letter_topic
 
+from sosenki_platform.kafka_security import KafkaSecurity
 from sosenki_platform.logging import get_logger
 
 log = get_logger(__name__)
@@ -20,15 +21,21 @@ Headers = Sequence[tuple[str, bytes]]
 
 
 class DeadLetters:
-    def __init__(self, bootstrap_servers: str, consumer_group: str) -> None:
+    def __init__(
+        self, bootstrap_servers: str, consumer_group: str, security: KafkaSecurity | None = None
+    ) -> None:
         self._bootstrap = bootstrap_servers
+        self._security = security or KafkaSecurity.from_env()
         self._group = consumer_group
         self._producer: AIOKafkaProducer | None = None
 
     async def _get_producer(self) -> AIOKafkaProducer:
         if self._producer is None:
             producer = AIOKafkaProducer(
-                bootstrap_servers=self._bootstrap, acks="all", enable_idempotence=True
+                bootstrap_servers=self._bootstrap,
+                acks="all",
+                enable_idempotence=True,
+                **self._security.client_options(),
             )
             await producer.start()
             self._producer = producer

@@ -20,15 +20,20 @@ from opentelemetry.sdk.trace import TracerProvider
 from prometheus_client import REGISTRY
 
 from sosenki_platform.consumer import CommandConsumer, Delivery, EventConsumer
+from sosenki_platform.kafka_security import KafkaSecurity
 from sosenki_platform.metrics import CONSUMER_LAG
 
 
 def create_broker(
-    bootstrap_servers: str, service_name: str, tracer_provider: TracerProvider | None
+    bootstrap_servers: str,
+    service_name: str,
+    tracer_provider: TracerProvider | None,
+    security: KafkaSecurity | None = None,
 ) -> KafkaBroker:
     return KafkaBroker(
         bootstrap_servers,
         client_id=service_name,
+        security=(security or KafkaSecurity.from_env()).faststream(),
         graceful_timeout=15.0,
         # Through the standard library (WARNING and up), not FastStream's own INFO printer.
         logger=logging.getLogger("faststream"),

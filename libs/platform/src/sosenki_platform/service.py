@@ -14,6 +14,7 @@ from typing import Any
 from fastapi import APIRouter, FastAPI
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
+from sosenki_contracts.access import BY_SERVICE
 from sosenki_contracts.envelope import Actor, CommandEnvelope, EventEnvelope
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -69,9 +70,12 @@ class Runtime:
             s.service_name,
             batch_size=s.relay_batch_size,
             poll_interval=s.relay_poll_interval_seconds,
+            security=s.kafka_security,
         )
         self.inbox = Inbox(self.tables)
-        self.dead_letters = DeadLetters(s.kafka_bootstrap_servers, s.consumer_group)
+        self.dead_letters = DeadLetters(
+            s.kafka_bootstrap_servers, s.consumer_group, s.kafka_security
+        )
 
     @asynccontextmanager
     async def unit_of_work(self) -> AsyncIterator[AsyncSession]:
@@ -109,6 +113,7 @@ class Runtime:
             self.dead_letters,
             self.settings.service_name,
             max_attempts=self.settings.consumer_max_attempts,
+            topic_prefix=self.settings.topic_prefix,
         )
         self.event_consumers.append((consumer, [self.settings.topic(t) for t in topics]))
         return consumer
@@ -121,6 +126,7 @@ class Runtime:
             self.settings.service_name,
             on_rejected=on_rejected,
             max_attempts=self.settings.consumer_max_attempts,
+            topic_prefix=self.settings.topic_prefix,
         )
         self.command_consumers.append((consumer, [self.settings.topic(topic)]))
         return consumer
@@ -165,7 +171,9 @@ def create_service_app(
     settings = runtime.settings
     configure_logging(settings.service_name, settings.log_level, settings.log_json)
     provider = setup_tracing(settings.service_name, settings.otlp_endpoint)
-    broker = create_broker(settings.kafka_bootstrap_servers, settings.service_name, provider)
+    broker = create_broker(
+        settings.kafka_bootstrap_servers, settings.service_name, provider, settings.kafka_security
+    )
     group = settings.consumer_group
     for event_consumer, topics in runtime.event_consumers:
         subscribe(broker, event_consumer, topics, group, settings.service_name)
@@ -178,8 +186,10 @@ def create_service_app(
         await _with_retries(
             lambda: ensure_topics(
                 settings.kafka_bootstrap_servers,
+                _topics_of(settings.service_name),
                 prefix=settings.topic_prefix,
                 partitions=settings.topic_partitions,
+                security=settings.kafka_security,
             ),
             "kafka topics",
         )
@@ -226,6 +236,13 @@ def create_service_app(
         engine=runtime.db.engine.sync_engine, tracer_provider=provider
     )
     return app
+
+
+def _topics_of(service: str) -> tuple[str, ...] | None:
+    """The topics a service touches (it may see and create no others); all for a service
+    outside the access table (tests' own services)."""
+    row = BY_SERVICE.get(service)
+    return row.topics if row is not None else None
 
 
 class _LazyVerifier:
