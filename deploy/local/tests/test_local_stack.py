@@ -66,7 +66,9 @@ async def test_each_database_accepts_sosenki(stack: None, db: str) -> None:
 async def test_every_topic_exists(stack: None) -> None:
     from aiokafka.admin import AIOKafkaAdminClient
 
-    admin = AIOKafkaAdminClient(bootstrap_servers=kafka.bootstrap_servers())
+    admin = AIOKafkaAdminClient(
+        bootstrap_servers=kafka.bootstrap_servers(), **kafka.security().client_options()
+    )
     await admin.start()
     try:
         existing = set(await admin.list_topics())
@@ -79,7 +81,9 @@ async def _topic_config(topic: str) -> dict[str, str]:
     from aiokafka.admin import AIOKafkaAdminClient
     from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
-    admin = AIOKafkaAdminClient(bootstrap_servers=kafka.bootstrap_servers())
+    admin = AIOKafkaAdminClient(
+        bootstrap_servers=kafka.bootstrap_servers(), **kafka.security().client_options()
+    )
     await admin.start()
     try:
         responses = await admin.describe_configs(
@@ -112,12 +116,22 @@ async def test_produce_and_consume_round_trip(stack: None) -> None:
     bootstrap = kafka.bootstrap_servers()
     prefix = f"test-{uuid.uuid4().hex[:8]}."
     topic = f"{prefix}roundtrip.events.v1"
-    created = await ensure_topics(bootstrap, ["roundtrip.events.v1"], prefix=prefix, partitions=1)
+    admin_security = kafka.security()
+    created = await ensure_topics(
+        bootstrap, ["roundtrip.events.v1"], prefix=prefix, partitions=1, security=admin_security
+    )
     assert created == [topic]
-    assert await ensure_topics(bootstrap, ["roundtrip.events.v1"], prefix=prefix) == []
+    assert (
+        await ensure_topics(
+            bootstrap, ["roundtrip.events.v1"], prefix=prefix, security=admin_security
+        )
+        == []
+    )
     try:
         payload = uuid.uuid4().hex.encode()
-        producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+        producer = AIOKafkaProducer(
+            bootstrap_servers=bootstrap, acks="all", **kafka.security().client_options()
+        )
         await producer.start()
         try:
             await producer.send_and_wait(topic, payload, key=b"k")
@@ -130,6 +144,7 @@ async def test_produce_and_consume_round_trip(stack: None) -> None:
             group_id=f"{prefix}group",
             auto_offset_reset="earliest",
             enable_auto_commit=False,
+            **kafka.security().client_options(),
         )
         await consumer.start()
         try:
@@ -139,7 +154,9 @@ async def test_produce_and_consume_round_trip(stack: None) -> None:
             await consumer.stop()
         assert values == [payload]
     finally:
-        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+        admin = AIOKafkaAdminClient(
+            bootstrap_servers=bootstrap, **kafka.security().client_options()
+        )
         await admin.start()
         try:
             await admin.delete_topics([topic])

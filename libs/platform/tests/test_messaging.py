@@ -16,6 +16,7 @@ from sosenki_platform.db import Database
 from sosenki_platform.dead_letters import DeadLetters
 from sosenki_platform.inbox import Inbox
 from sosenki_platform.kafka import create_broker, subscribe
+from sosenki_platform.kafka_security import client_options
 from sosenki_platform.outbox import Outbox, OutboxRelay
 from sosenki_platform.tables import add_platform_tables
 from sosenki_platform.testing import eventually, free_port
@@ -58,7 +59,11 @@ def _event(key: str, n: int, event_type: str = "ledger.period_closed") -> EventE
 
 async def _read_all(bootstrap: str, topic: str, expected: int, timeout: float = 20.0) -> list[Any]:
     consumer = AIOKafkaConsumer(
-        topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", enable_auto_commit=False
+        topic,
+        bootstrap_servers=bootstrap,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        **client_options(),
     )
     await consumer.start()
     records: list[Any] = []
@@ -178,7 +183,7 @@ async def test_poison_messages_go_to_the_dead_letter_topic_and_the_consumer_goes
     dead_letters = DeadLetters(bootstrap, "test-group")
     consumer = _consumer(db, infrastructure, dead_letters)
     subscribe(broker, consumer, [topic], f"g-{uuid.uuid4().hex}", "test")
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, **client_options())
     await producer.start()
     good = _event("p", 1)
     unknown = EventEnvelope(event_type="ledger.no_such_event", producer="x", aggregate_id="p")
@@ -244,10 +249,17 @@ async def test_a_finished_runs_topics_are_deleted_by_prefix(infrastructure: Any)
     await ensure_topics(bootstrap, [keep], partitions=1)
     deleted = await delete_topics_with_prefix(bootstrap, prefix)
     assert len(deleted) == 16 and all(t.startswith(prefix) for t in deleted)
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **client_options())
     await admin.start()
+
+    async def settled() -> list[str] | None:
+        # Metadata lags a deletion for a moment (and may briefly list an older view).
+        topics = list(await admin.list_topics())
+        done = keep in topics and not any(t.startswith(prefix) for t in topics)
+        return topics if done else None
+
     try:
-        remaining = await admin.list_topics()
+        remaining = await eventually(settled, timeout=20, what="the deletion to settle")
     finally:
         await admin.close()
     assert keep in remaining

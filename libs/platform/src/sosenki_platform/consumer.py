@@ -123,9 +123,6 @@ class _Consumer(Generic[M]):
             raise _Poison("invalid_payload", f"payload of {type_} v{version}: {exc}") from exc
         refusal = self._refusal(delivery, message)
         if refusal is not None:
-            log.warning(
-                "message_refused", topic=delivery.topic, offset=delivery.offset, why=refusal
-            )
             raise _Poison("unauthorized", refusal)
         return message
 
