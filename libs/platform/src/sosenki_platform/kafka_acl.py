@@ -33,6 +33,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import for_code
 from aiokafka.protocol.admin import (
     CreateAclsRequest_v1,
+    DeleteAclsRequest_v1,
     DescribeAclsRequest_v1,
 )
 from aiokafka.protocol.api import Request, RequestStruct, Response
@@ -152,6 +153,18 @@ class _DescribeAcls(Request[DescribeAclsRequest_v1]):  # type: ignore[misc]
         return request_struct_class(1, None, MATCH_ANY_PATTERN, self._principal, None, OP_ANY, 1)
 
 
+class _DeleteAcls(Request[DeleteAclsRequest_v1]):  # type: ignore[misc]
+    API_KEY = 31
+
+    def __init__(self, principals: Sequence[str]) -> None:
+        self._principals = principals
+
+    def build(self, request_struct_class: type[DeleteAclsRequest_v1]) -> DeleteAclsRequest_v1:
+        return request_struct_class(
+            [(1, None, MATCH_ANY_PATTERN, who, None, OP_ANY, 1) for who in self._principals]
+        )
+
+
 class _AlterScramResponse(Response):  # type: ignore[misc]
     API_KEY = 51
     API_VERSION = 0
@@ -203,11 +216,14 @@ _Upsertion: TypeAlias = tuple[str, int, int, bytes, bytes, dict[int, bytes]]
 class _AlterScram(Request[_AlterScramStruct]):  # type: ignore[misc]
     API_KEY = 51
 
-    def __init__(self, upsertions: list[_Upsertion]) -> None:
+    def __init__(
+        self, upsertions: list[_Upsertion], deletions: list[tuple[str, int, dict[int, bytes]]]
+    ) -> None:
         self._upsertions = upsertions
+        self._deletions = deletions
 
     def build(self, request_struct_class: type[_AlterScramStruct]) -> _AlterScramStruct:
-        return request_struct_class([], self._upsertions, {})
+        return request_struct_class(self._deletions, self._upsertions, {})
 
 
 def _salted(password: str, salt: bytes, mechanism: str, iterations: int) -> bytes:
@@ -253,7 +269,7 @@ class KafkaAccessAdmin:
             salt = secrets.token_bytes(24)
             salted = _salted(password, salt, mechanism, SCRAM_ITERATIONS)
             upsertions.append((name, code, SCRAM_ITERATIONS, salt, salted, {}))
-        response = await self._send(_AlterScram(upsertions))
+        response = await self._send(_AlterScram(upsertions, []))
         failures = [
             f"{user}: {for_code(error).__name__} {message or ''}".rstrip()
             for user, error, message, _ in response.results
@@ -261,6 +277,33 @@ class KafkaAccessAdmin:
         ]
         if failures:
             raise RuntimeError("could not set Kafka passwords: " + "; ".join(failures))
+
+    async def delete_users(self, names: Sequence[str], mechanism: str = "SCRAM-SHA-256") -> None:
+        """Remove the users' SCRAM credentials (a user that has none is fine)."""
+        if not names:
+            return
+        code = _MECHANISMS[mechanism][0]
+        response = await self._send(_AlterScram([], [(name, code, {}) for name in names]))
+        failures = [
+            f"{user}: {for_code(error).__name__} {message or ''}".rstrip()
+            for user, error, message, _ in response.results
+            if error and for_code(error).__name__ != "ResourceNotFoundError"
+        ]
+        if failures:
+            raise RuntimeError("could not delete Kafka users: " + "; ".join(failures))
+
+    async def delete_acls_of(self, principals: Sequence[str]) -> None:
+        """Remove every ACL of each principal."""
+        if not principals:
+            return
+        response = await self._send(_DeleteAcls(principals))
+        failures = [
+            f"{who}: {for_code(error).__name__} {message or ''}".rstrip()
+            for who, (error, message, _) in zip(principals, response.filter_responses, strict=True)
+            if error
+        ]
+        if failures:
+            raise RuntimeError("could not delete Kafka ACLs: " + "; ".join(failures))
 
     async def create_acls(self, bindings: Sequence[AclBinding]) -> None:
         """Create ``bindings`` (ALLOW); existing ones are left as they are."""
@@ -308,6 +351,14 @@ async def apply_table(
     async with KafkaAccessAdmin(bootstrap_servers, security) as admin:
         await admin.set_passwords(users, mechanism)
         await admin.create_acls(bindings)
+        # The broker applies ACLs through its metadata log: wait until it serves them, so a
+        # client started next is authorised.
+        for _ in range(100):
+            if set(bindings) <= set(await admin.acls_of()):
+                break
+            await asyncio.sleep(0.1)
+        else:
+            raise RuntimeError("the broker did not show the new Kafka ACLs within 10 s")
     return bindings
 
 
