@@ -12,7 +12,7 @@ from typing import Any
 
 from aiokafka import TopicPartition
 from faststream import AckPolicy
-from faststream.kafka import KafkaBroker
+from faststream.kafka import KafkaBroker, Topic
 from faststream.kafka.annotations import KafkaMessage
 from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
 from faststream.kafka.prometheus import KafkaPrometheusMiddleware
@@ -72,7 +72,9 @@ def subscribe(
         _record_lag(message, record.topic, record.partition, record.offset, service_name)
 
     broker.subscriber(
-        *topics,
+        # The service made sure its topics exist at start-up (and may create no others): FastStream
+        # must not try again, which an ACL-guarded broker refuses.
+        *(Topic(name, declare=False) for name in topics),
         group_id=group_id,
         auto_offset_reset="earliest",
         ack_policy=AckPolicy.NACK_ON_ERROR,
