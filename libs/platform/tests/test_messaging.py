@@ -20,7 +20,7 @@ from sosenki_platform.kafka_security import client_options
 from sosenki_platform.outbox import Outbox, OutboxRelay
 from sosenki_platform.tables import add_platform_tables
 from sosenki_platform.testing import eventually, free_port
-from sosenki_platform.topic_admin import ensure_topics
+from sosenki_platform.topic_admin import delete_topics_with_prefix, ensure_topics
 from sqlalchemy import Column, Integer, MetaData, Table, Text, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -286,3 +286,45 @@ async def test_commands_go_out_through_the_outbox_too(
     (record,) = await _read_all(infrastructure.kafka_bootstrap_servers, topic, 1)
     assert record.key == b"pattern-7"
     assert CommandEnvelope.from_json_bytes(record.value) == command
+
+
+async def test_an_event_on_a_services_topic_from_another_producer_is_refused(
+    db: Database, infrastructure: Any
+) -> None:
+    """Only the ledger writes ledger.events.v1 (ACL); a consumer still checks the envelope."""
+    bootstrap = infrastructure.kafka_bootstrap_servers
+    prefix = f"own{uuid.uuid4().hex[:6]}."
+    ledger_events = prefix + "ledger.events.v1"
+    await ensure_topics(bootstrap, [ledger_events + ".dlq"], partitions=1)
+    dead_letters = DeadLetters(bootstrap, "test-group")
+    consumer = EventConsumer(
+        db, Inbox(tables), dead_letters, "test", max_attempts=1, topic_prefix=prefix
+    )
+
+    @consumer.on("ledger.period_closed")
+    async def apply(session: AsyncSession, event: EventEnvelope) -> None:
+        await session.execute(applied.insert().values(note=str(event.event_id)))
+
+    forged = _event("p", 1).model_copy(update={"producer": "splits"})
+    genuine = _event("p", 2).model_copy(update={"producer": "ledger"})
+    try:
+        outcomes = [
+            await consumer.handle(Delivery(ledger_events, 0, n, b"p", event.to_json_bytes()))
+            for n, event in enumerate((forged, genuine))
+        ]
+        (dead,) = await _read_all(bootstrap, ledger_events + ".dlq", 1)
+    finally:
+        await dead_letters.close()
+        await delete_topics_with_prefix(bootstrap, prefix)
+    assert outcomes == ["dead_lettered", "applied"]
+    assert await _applied_count(db) == 1
+    headers = dict(dead.headers)
+    assert headers["x-dlq-reason"] == b"unauthorized"
+    assert headers["x-dlq-error"].decode() == (
+        f"event ledger.period_closed on {ledger_events} claims producer 'splits'; "
+        "only 'ledger' publishes there"
+    )
+    # Topics outside the table (this file's own test topics) are not checked.
+    assert await consumer.handle(Delivery("t", 0, 9, b"p", _event("p", 3).to_json_bytes())) == (
+        "applied"
+    )
