@@ -116,6 +116,29 @@ def _start_access() -> str:
     return f"kafka-access: {users}{len(bindings)} ACLs from sosenki_contracts.access"
 
 
+def _access_status() -> ComponentStatus:
+    from sosenki_platform.kafka_acl import KafkaAccessAdmin, table_bindings
+
+    address = kafka.bootstrap_servers()
+    if not kafka.security().sasl:
+        return ComponentStatus("kafka-access", "open", None, address, "no SASL: no users, no ACLs")
+    if not kafka.status().running:
+        return ComponentStatus("kafka-access", "unknown", None, address, "kafka is not running")
+
+    async def missing() -> int:
+        async with KafkaAccessAdmin(address, kafka.security()) as admin:
+            present = set(await admin.acls_of())
+        return len(set(table_bindings(_topic_prefix())) - present)
+
+    try:
+        absent = asyncio.run(asyncio.wait_for(missing(), 15))
+    except Exception as exc:
+        return ComponentStatus("kafka-access", "unknown", None, address, f"no answer: {exc}")
+    if absent:
+        return ComponentStatus("kafka-access", "missing", None, address, f"{absent} ACLs missing")
+    return ComponentStatus("kafka-access", "applied", None, address, "")
+
+
 async def _missing_topics() -> list[str]:
     from aiokafka.admin import AIOKafkaAdminClient
     from sosenki_contracts.topics import ALL_TOPICS, with_prefix
@@ -180,9 +203,7 @@ def infra_components() -> list[Component]:
             name="kafka-access",
             start=_start_access,
             stop=lambda: False,
-            status=lambda: ComponentStatus(
-                "kafka-access", "applied", None, kafka.bootstrap_servers(), ""
-            ),
+            status=_access_status,
         ),
     ]
 
