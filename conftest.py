@@ -58,8 +58,9 @@ def _from_local_stack() -> Infrastructure:
         key, _, value = line.removeprefix("export ").partition("=")
         env[key.strip()] = value.strip().strip("'\"")
     # The tests (and the services they start) sign in to Kafka as the stack's admin user.
+    # (Not the bootstrap address: with it set, deploy/local would take the stack for external.)
     for key, value in env.items():
-        if key.startswith("SOSENKI_KAFKA_"):
+        if key.startswith("SOSENKI_KAFKA_") and key != "SOSENKI_KAFKA_BOOTSTRAP_SERVERS":
             os.environ[key] = value
     return Infrastructure(env["SOSENKI_KAFKA_BOOTSTRAP_SERVERS"], env["SOSENKI_PG_ADMIN_URL"])
 
