@@ -18,7 +18,15 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaConnectionError, TopicAuthorizationFailedError
 from sosenki_contracts import topics
 from sosenki_contracts.access import SERVICES
-from sosenki_platform.kafka_acl import READ, TOPIC, WRITE, KafkaAccessAdmin, apply_table
+from sosenki_platform.kafka_acl import (
+    LITERAL,
+    READ,
+    TOPIC,
+    WRITE,
+    AclBinding,
+    KafkaAccessAdmin,
+    apply_table,
+)
 from sosenki_platform.kafka_security import KafkaSecurity
 from sosenki_platform.testing import Infrastructure, eventually
 from sosenki_platform.topic_admin import ensure_topics
@@ -39,7 +47,7 @@ async def own_users(
     bootstrap = infrastructure.kafka_bootstrap_servers
     # Services may not create topics: the operator (here the harness, as admin) does.
     await ensure_topics(bootstrap, prefix=topic_prefix, partitions=2, security=admin)
-    names = {row.service: f"{topic_prefix}{row.service}" for row in SERVICES}
+    names = _names(topic_prefix)
     passwords = {service: secrets.token_urlsafe(18) for service in names}
     await apply_table(bootstrap, admin, passwords=passwords, prefix=topic_prefix, principals=names)
     yield {
@@ -49,6 +57,10 @@ async def own_users(
     async with KafkaAccessAdmin(bootstrap, admin) as acl:
         await acl.delete_acls_of([f"User:{name}" for name in names.values()])
         await acl.delete_users(list(names.values()), admin.mechanism)
+
+
+def _names(prefix: str) -> dict[str, str]:
+    return {row.service: f"{prefix}{row.service}" for row in SERVICES}
 
 
 async def _produce(bootstrap: str, topic: str, security: KafkaSecurity) -> None:
@@ -150,3 +162,24 @@ async def test_the_acls_on_the_broker_are_the_tables(
         topic_prefix + topics.LEDGER_EVENTS,
         topic_prefix + topics.LEDGER_COMMANDS + ".dlq",
     }
+
+
+async def test_applying_the_table_again_takes_back_what_it_does_not_grant(
+    own_users: dict[str, KafkaSecurity], infrastructure: Infrastructure, topic_prefix: str
+) -> None:
+    bootstrap = infrastructure.kafka_bootstrap_servers
+    reporting = own_users["reporting"]
+    commands = topic_prefix + topics.LEDGER_COMMANDS
+    extra = AclBinding(TOPIC, commands, LITERAL, f"User:{reporting.username}", WRITE)
+    async with KafkaAccessAdmin(bootstrap) as acl:
+        await acl.create_acls([extra])
+
+        async def granted() -> bool:
+            return extra in await acl.acls_of(extra.principal)
+
+        await eventually(granted, what="the extra ACL")
+    await _produce(bootstrap, commands, reporting)  # an older table's grant works...
+
+    await apply_table(bootstrap, prefix=topic_prefix, principals=_names(topic_prefix))
+    with pytest.raises(TopicAuthorizationFailedError):  # ...until the table is applied again
+        await _produce(bootstrap, commands, reporting)

@@ -153,16 +153,17 @@ class _DescribeAcls(Request[DescribeAclsRequest_v1]):  # type: ignore[misc]
         return request_struct_class(1, None, MATCH_ANY_PATTERN, self._principal, None, OP_ANY, 1)
 
 
+_Filter: TypeAlias = tuple[int, str | None, int, str, str | None, int, int]
+
+
 class _DeleteAcls(Request[DeleteAclsRequest_v1]):  # type: ignore[misc]
     API_KEY = 31
 
-    def __init__(self, principals: Sequence[str]) -> None:
-        self._principals = principals
+    def __init__(self, filters: Sequence[_Filter]) -> None:
+        self._filters = list(filters)
 
     def build(self, request_struct_class: type[DeleteAclsRequest_v1]) -> DeleteAclsRequest_v1:
-        return request_struct_class(
-            [(1, None, MATCH_ANY_PATTERN, who, None, OP_ANY, 1) for who in self._principals]
-        )
+        return request_struct_class(self._filters)
 
 
 class _AlterScramResponse(Response):  # type: ignore[misc]
@@ -296,10 +297,33 @@ class KafkaAccessAdmin:
         """Remove every ACL of each principal."""
         if not principals:
             return
-        response = await self._send(_DeleteAcls(principals))
+        await self._delete(
+            [(1, None, MATCH_ANY_PATTERN, who, None, OP_ANY, 1) for who in principals]
+        )
+
+    async def delete_acls(self, bindings: Sequence[AclBinding]) -> None:
+        """Remove exactly these ALLOW ACLs."""
+        if bindings:
+            await self._delete(
+                [
+                    (
+                        b.resource_type,
+                        b.resource_name,
+                        b.pattern_type,
+                        b.principal,
+                        b.host,
+                        b.operation,
+                        ALLOW,
+                    )
+                    for b in bindings
+                ]
+            )
+
+    async def _delete(self, filters: Sequence[_Filter]) -> None:
+        response = await self._send(_DeleteAcls(filters))
         failures = [
-            f"{who}: {for_code(error).__name__} {message or ''}".rstrip()
-            for who, (error, message, _) in zip(principals, response.filter_responses, strict=True)
+            f"{f}: {for_code(error).__name__} {message or ''}".rstrip()
+            for f, (error, message, _) in zip(filters, response.filter_responses, strict=True)
             if error
         ]
         if failures:
@@ -342,19 +366,30 @@ async def apply_table(
     prefix: str = "",
     principals: Mapping[str, str] | None = None,
     mechanism: str = "SCRAM-SHA-256",
+    prune: bool = True,
 ) -> list[AclBinding]:
     """Set the given services' passwords (``principals`` maps a service to its user name, default
-    the service's name) and create every ACL of the table; returns the ACLs."""
+    the service's name) and create every ACL of the table; returns the ACLs.
+
+    With ``prune`` the table's principals lose every other ALLOW ACL they hold (what an older
+    table granted), so the broker holds exactly the table.
+    """
     names = dict(principals or {})
     users = {names.get(service, service): pw for service, pw in (passwords or {}).items()}
     bindings = table_bindings(prefix, {s: f"User:{n}" for s, n in names.items()})
     async with KafkaAccessAdmin(bootstrap_servers, security) as admin:
         await admin.set_passwords(users, mechanism)
         await admin.create_acls(bindings)
+        stale: set[AclBinding] = set()
+        if prune:
+            ours = {b.principal for b in bindings}
+            stale = {b for b in await admin.acls_of() if b.principal in ours} - set(bindings)
+            await admin.delete_acls(sorted(stale))
         # The broker applies ACLs through its metadata log: wait until it serves them, so a
-        # client started next is authorised.
+        # client started next is authorised (and what was pruned is refused).
         for _ in range(100):
-            if set(bindings) <= set(await admin.acls_of()):
+            present = set(await admin.acls_of())
+            if set(bindings) <= present and not present & stale:
                 break
             await asyncio.sleep(0.1)
         else:
