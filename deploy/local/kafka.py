@@ -533,6 +533,8 @@ def remove_data() -> None:
 class DisposableBroker:
     """A second, throwaway single-node broker on its own ports and data directory.
 
+    It is open (PLAINTEXT, no ACLs): its clients set ``SOSENKI_KAFKA_SECURITY_PROTOCOL=PLAINTEXT``.
+
     Fault tests stop and restart it ("Kafka is down") without disturbing the shared broker. It uses
     the same jars as the local stack and is a child of the test process, not a detached daemon.
     """
