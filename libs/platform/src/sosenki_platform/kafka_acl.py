@@ -25,6 +25,7 @@ import hashlib
 import os
 import secrets
 import sys
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, TypeAlias
@@ -453,8 +454,6 @@ def main(argv: Iterable[str] | None = None) -> int:
                 print(f"error: {exc}", file=sys.stderr)
                 return 1
             print(f"waiting for Kafka ({exc!r})", file=sys.stderr)
-            import time
-
             time.sleep(2)
     print("\n".join(lines))
     return 0
