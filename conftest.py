@@ -2,9 +2,10 @@
 
 Infrastructure, in order of preference:
 1. already-running services named by environment variables (``SOSENKI_KAFKA_BOOTSTRAP_SERVERS``
-   and ``SOSENKI_PG_ADMIN_URL``);
+   and ``SOSENKI_PG_ADMIN_URL``; a SASL broker's admin credentials in ``SOSENKI_KAFKA_SASL_*``);
 2. containers through testcontainers, when a Docker engine answers;
-3. the local stack, started through ``deploy/local/stack.py infra-up`` (idempotent).
+3. the local stack, started through ``deploy/local/stack.py infra-up`` (idempotent); its admin
+   credentials (``.local/stack.env``) are put in the environment.
 
 Isolation: every test run gets its own topic prefix and its own databases, so runs never see each
 other's data. Only tests that ask for infrastructure start it; unit tests need nothing.
@@ -56,6 +57,11 @@ def _from_local_stack() -> Infrastructure:
     for line in (ROOT / ".local/stack.env").read_text().splitlines():
         key, _, value = line.removeprefix("export ").partition("=")
         env[key.strip()] = value.strip().strip("'\"")
+    # The tests (and the services they start) sign in to Kafka as the stack's admin user.
+    # (Not the bootstrap address: with it set, deploy/local would take the stack for external.)
+    for key, value in env.items():
+        if key.startswith("SOSENKI_KAFKA_") and key != "SOSENKI_KAFKA_BOOTSTRAP_SERVERS":
+            os.environ[key] = value
     return Infrastructure(env["SOSENKI_KAFKA_BOOTSTRAP_SERVERS"], env["SOSENKI_PG_ADMIN_URL"])
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import platform
 import subprocess
 import sys
@@ -42,6 +43,17 @@ def bench_allocation() -> dict[str, float]:
     return out
 
 
+def _stack_env() -> dict[str, str]:
+    """The running local stack's environment; Kafka clients sign in as its admin."""
+    env = dict(
+        line.removeprefix("export ").split("=", 1)
+        for line in (ROOT / ".local/stack.env").read_text().splitlines()
+    )
+    env = {key: value.strip("'\"") for key, value in env.items()}
+    os.environ.update({k: v for k, v in env.items() if k.startswith("SOSENKI_KAFKA_")})
+    return env
+
+
 async def bench_outbox(events: int = 5000) -> dict[str, float]:
     from sosenki_contracts.envelope import EventEnvelope
     from sosenki_platform.db import Database
@@ -51,10 +63,7 @@ async def bench_outbox(events: int = 5000) -> dict[str, float]:
     from sosenki_platform.topic_admin import ensure_topics
     from sqlalchemy import MetaData
 
-    env = dict(
-        line.removeprefix("export ").split("=", 1)
-        for line in (ROOT / ".local/stack.env").read_text().splitlines()
-    )
+    env = _stack_env()
     admin, bootstrap = env["SOSENKI_PG_ADMIN_URL"], env["SOSENKI_KAFKA_BOOTSTRAP_SERVERS"]
     topic = f"bench.{uuid.uuid4().hex[:8]}.events.v1"
     await ensure_topics(bootstrap, [topic])
@@ -107,10 +116,7 @@ async def bench_balance_sheet(sizes: tuple[int, ...] = (1_000, 100_000)) -> dict
     from sosenki_platform.auth.tokens import generate_keypair, mint_token
     from sosenki_platform.testing import create_database, database_url, drop_database, running_app
 
-    env = dict(
-        line.removeprefix("export ").split("=", 1)
-        for line in (ROOT / ".local/stack.env").read_text().splitlines()
-    )
+    env = _stack_env()
     admin, bootstrap = env["SOSENKI_PG_ADMIN_URL"], env["SOSENKI_KAFKA_BOOTSTRAP_SERVERS"]
     private, public = generate_keypair()
     out: dict[str, float] = {}

@@ -25,7 +25,11 @@ def broker(tmp_path: Path):
 async def test_writes_made_while_kafka_is_down_arrive_once_kafka_is_back(
     broker: DisposableBroker, start_service, make_token
 ) -> None:
-    kafka = {"SOSENKI_KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap}
+    # The throwaway broker is open (no SASL): whatever credentials the run uses, none here.
+    kafka = {
+        "SOSENKI_KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap,
+        "SOSENKI_KAFKA_SECURITY_PROTOCOL": "PLAINTEXT",
+    }
     ledger = await start_service("ledger", **kafka)
     reporting = await start_service("reporting", **kafka)
     token = make_token(777)

@@ -25,6 +25,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from sosenki_contracts import topics
 from sosenki_contracts.envelope import Actor, CommandEnvelope
+from sosenki_platform.kafka_security import client_options
 from sosenki_platform.testing import ServiceProcess, eventually
 
 pytestmark = pytest.mark.e2e
@@ -80,7 +81,11 @@ async def read_topic(
 ) -> list[dict[str, Any]]:
     """Every message on ``topic``: waits for ``expect``, then a moment more to see any extra."""
     consumer = AIOKafkaConsumer(
-        topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", enable_auto_commit=False
+        topic,
+        bootstrap_servers=bootstrap,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        **client_options(),
     )
     await consumer.start()
     found: list[dict[str, Any]] = []
@@ -254,14 +259,14 @@ async def test_two_scheduler_processes_emit_every_occurrence_exactly_once(
     prefix = service_env["SOSENKI_TOPIC_PREFIX"]
 
     # Patterns created by commands (both processes consume them, one partition each).
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, **client_options())
     await producer.start()
     try:
         for n in range(patterns):
             command = CommandEnvelope(
                 command_id=f"test:{uuid.uuid4()}",
                 command_type="recurring.create_pattern",
-                issuer="test",
+                issuer="bot-gateway",
                 actor=Actor(kind="user", id="1"),
                 payload={
                     "name": f"Fee {n}",

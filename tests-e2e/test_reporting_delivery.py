@@ -11,6 +11,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from sosenki_contracts import topics
 from sosenki_contracts.envelope import EventEnvelope
+from sosenki_platform.kafka_security import client_options
 from sosenki_platform.testing import eventually
 
 pytestmark = pytest.mark.e2e
@@ -84,7 +85,9 @@ async def test_duplicates_and_poison_on_the_ledger_topic(
         unknown.to_json_bytes(),
         after_poison.to_json_bytes(),
     ]
-    producer = AIOKafkaProducer(bootstrap_servers=infrastructure.kafka_bootstrap_servers)
+    producer = AIOKafkaProducer(
+        bootstrap_servers=infrastructure.kafka_bootstrap_servers, **client_options()
+    )
     await producer.start()
     try:
         for value in messages:
@@ -114,6 +117,7 @@ async def test_duplicates_and_poison_on_the_ledger_topic(
         bootstrap_servers=infrastructure.kafka_bootstrap_servers,
         auto_offset_reset="earliest",
         enable_auto_commit=False,
+        **client_options(),
     )
     await dead.start()
     records = []

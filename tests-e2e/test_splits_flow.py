@@ -13,6 +13,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from sosenki_contracts import topics
 from sosenki_contracts.envelope import Actor, CommandEnvelope
+from sosenki_platform.kafka_security import client_options
 from sosenki_platform.testing import eventually
 
 pytestmark = pytest.mark.e2e
@@ -20,7 +21,11 @@ pytestmark = pytest.mark.e2e
 
 async def _events(bootstrap: str, topic: str) -> list[dict[str, Any]]:
     consumer = AIOKafkaConsumer(
-        topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", enable_auto_commit=False
+        topic,
+        bootstrap_servers=bootstrap,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        **client_options(),
     )
     await consumer.start()
     found: list[dict[str, Any]] = []
@@ -112,7 +117,7 @@ async def test_a_flat_shares_a_month_and_settles_up(
             actor=Actor(kind="user", id="2"),
             payload={"description": "Taxi", "total_amount": "900.00", "group_id": gid},
         )
-        producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
+        producer = AIOKafkaProducer(bootstrap_servers=bootstrap, **client_options())
         await producer.start()
         try:
             await producer.send_and_wait(

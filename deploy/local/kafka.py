@@ -4,11 +4,21 @@ The broker's jars come from Maven Central (``deploy/local/kafka/pom.xml``, fetch
 ``mvn dependency:copy-dependencies`` into ``.local/kafka/libs``) and it runs as
 ``java -cp '.local/kafka/libs/*' kafka.Kafka .local/kafka/config/server.properties``.
 
-* broker 127.0.0.1:9092, controller 127.0.0.1:9093, data in ``.local/kafka/data``
+* broker 127.0.0.1:9092 (SASL_PLAINTEXT, SCRAM-SHA-256 only), controller 127.0.0.1:9093
+  (PLAINTEXT, loopback), data in ``.local/kafka/data``; other ports with
+  ``SOSENKI_LOCAL_KAFKA_PORT`` / ``SOSENKI_LOCAL_KAFKA_CONTROLLER_PORT``
+* every client authenticates: the ``admin`` super user (the stack, the tests) and one user per
+  service, with passwords generated once into ``.local/kafka/credentials.json`` (mode 0600);
+  ACLs (``StandardAuthorizer``, nothing allowed without an ACL) come from
+  ``sosenki_contracts.access`` and are applied by ``stack.py`` on every ``infra-up``
 * topic auto-creation is off: ``stack.py`` creates the topics with ``ensure_topics``
 * logs: ``.local/logs/kafka.log`` (Log4j2) and ``.local/logs/kafka.out`` (JVM stdout/stderr)
 
-If ``SOSENKI_KAFKA_BOOTSTRAP_SERVERS`` is set no broker is started; that cluster is used instead.
+Storage formatted before SASL (or with other security settings) is re-formatted: the local
+broker's topics and messages are deleted once, and ``start`` says so.
+
+If ``SOSENKI_KAFKA_BOOTSTRAP_SERVERS`` is set no broker is started; that cluster is used instead,
+with the credentials in ``SOSENKI_KAFKA_SASL_*`` (see ``sosenki_platform.kafka_security``).
 """
 
 from __future__ import annotations
@@ -16,22 +26,31 @@ from __future__ import annotations
 import asyncio
 import base64
 import hashlib
+import json
 import logging
 import os
+import secrets
 import shutil
 import subprocess
 import time
 import uuid
 from pathlib import Path
 
+from sosenki_contracts.access import SERVICES
+from sosenki_platform.kafka_security import KafkaSecurity
+
 from deploy.local import processes
 from deploy.local.processes import LOCAL_DIR, LOG_DIR, REPO_ROOT, ComponentStatus
 
 NAME = "kafka"
 HOST = "127.0.0.1"
-PORT = 9092
-CONTROLLER_PORT = 9093
+PORT = int(os.environ.get("SOSENKI_LOCAL_KAFKA_PORT") or 9092)
+CONTROLLER_PORT = int(os.environ.get("SOSENKI_LOCAL_KAFKA_CONTROLLER_PORT") or 9093)
 BOOTSTRAP_ENV = "SOSENKI_KAFKA_BOOTSTRAP_SERVERS"
+ADMIN_USER = "admin"
+MECHANISM = "SCRAM-SHA-256"
+#: Bumped whenever the broker's security settings change in a way old storage cannot serve.
+SECURITY_VERSION = "sasl-scram-sha-256/1"
 
 SOURCE_DIR = Path(__file__).resolve().parent / "kafka"
 POM = SOURCE_DIR / "pom.xml"
@@ -43,6 +62,8 @@ CONFIG_DIR = KAFKA_DIR / "config"
 CONFIG_FILE = CONFIG_DIR / "server.properties"
 DATA_DIR = KAFKA_DIR / "data"
 CLUSTER_ID_FILE = KAFKA_DIR / "cluster.id"
+CREDENTIALS_FILE = KAFKA_DIR / "credentials.json"
+SECURITY_STAMP = DATA_DIR / "sosenki-security"
 LIBS_STAMP = LIBS_DIR / ".complete"
 OUT_FILE = LOG_DIR / "kafka.out"
 LOG_FILE = LOG_DIR / "kafka.log"
@@ -63,6 +84,49 @@ def external_bootstrap() -> str | None:
 
 def bootstrap_servers() -> str:
     return external_bootstrap() or f"{HOST}:{PORT}"
+
+
+# ------------------------------------------------------------------------------ credentials
+
+
+def credentials() -> dict[str, str]:
+    """The local broker's user -> password (admin and every service), made once, mode 0600."""
+    try:
+        known: dict[str, str] = json.loads(CREDENTIALS_FILE.read_text())
+    except (FileNotFoundError, ValueError):
+        known = {}
+    wanted = [ADMIN_USER, *(row.service for row in SERVICES)]
+    if all(known.get(user) for user in wanted):
+        return known
+    for user in wanted:
+        known.setdefault(user, secrets.token_urlsafe(24))
+    KAFKA_DIR.mkdir(parents=True, exist_ok=True)
+    tmp = CREDENTIALS_FILE.with_suffix(".tmp")
+    tmp.touch(mode=0o600)
+    tmp.chmod(0o600)
+    tmp.write_text(json.dumps(known, indent=2) + "\n")
+    tmp.replace(CREDENTIALS_FILE)
+    return known
+
+
+def user_security(user: str) -> KafkaSecurity:
+    """How ``user`` (admin or a service) signs in to the local broker."""
+    return KafkaSecurity.create("SASL_PLAINTEXT", MECHANISM, user, credentials()[user])
+
+
+def security() -> KafkaSecurity:
+    """The stack's own (admin) credentials: the local broker's admin, or, for an external
+    cluster, whatever ``SOSENKI_KAFKA_…`` says."""
+    if external_bootstrap() is not None:
+        return KafkaSecurity.from_env()
+    return user_security(ADMIN_USER)
+
+
+def service_security(service: str) -> KafkaSecurity:
+    """A service's credentials: its own user on the local broker; the environment's otherwise."""
+    if external_bootstrap() is not None:
+        return KafkaSecurity.from_env()
+    return user_security(service)
 
 
 def _markers() -> list[str]:
@@ -147,17 +211,44 @@ def _jvm_props() -> list[str]:
 
 
 def server_properties(
-    port: int = PORT, controller_port: int = CONTROLLER_PORT, data_dir: Path = DATA_DIR
+    port: int = PORT,
+    controller_port: int = CONTROLLER_PORT,
+    data_dir: Path = DATA_DIR,
+    admin_password: str | None = None,
 ) -> str:
+    """The broker's configuration; with ``admin_password`` clients must sign in (SASL/SCRAM)
+    and are authorised by ACLs, without it (disposable fault-test brokers) it is open."""
+    if admin_password is None:
+        listeners = f"""\
+listeners=PLAINTEXT://{HOST}:{port},CONTROLLER://{HOST}:{controller_port}
+advertised.listeners=PLAINTEXT://{HOST}:{port}
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+inter.broker.listener.name=PLAINTEXT"""
+    else:
+        jaas = (
+            "org.apache.kafka.common.security.scram.ScramLoginModule required "
+            f'username="{ADMIN_USER}" password="{admin_password}";'
+        )
+        listeners = f"""\
+# Clients: SASL_PLAINTEXT with SCRAM-SHA-256 only. The controller listener stays PLAINTEXT on
+# loopback (SCRAM cannot serve it: its credentials live in the metadata the controller serves);
+# its principal is ANONYMOUS, hence the super user. The admin user signs the broker in.
+listeners=SASL_PLAINTEXT://{HOST}:{port},CONTROLLER://{HOST}:{controller_port}
+advertised.listeners=SASL_PLAINTEXT://{HOST}:{port}
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT
+inter.broker.listener.name=SASL_PLAINTEXT
+sasl.enabled.mechanisms={MECHANISM}
+sasl.mechanism.inter.broker.protocol={MECHANISM}
+listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config={jaas}
+authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
+allow.everyone.if.no.acl.found=false
+super.users=User:{ADMIN_USER};User:ANONYMOUS"""
     return f"""\
 # Written by deploy/local/kafka.py on every start; edits are overwritten.
 process.roles=broker,controller
 node.id=1
-listeners=PLAINTEXT://{HOST}:{port},CONTROLLER://{HOST}:{controller_port}
-advertised.listeners=PLAINTEXT://{HOST}:{port}
+{listeners}
 controller.listener.names=CONTROLLER
-listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
-inter.broker.listener.name=PLAINTEXT
 controller.quorum.bootstrap.servers={HOST}:{controller_port}
 log.dirs={data_dir}
 num.partitions=6
@@ -176,11 +267,29 @@ log.retention.hours=168
 """
 
 
+def _config_text() -> str:
+    return server_properties(admin_password=credentials()[ADMIN_USER])
+
+
 def _write_config() -> None:
     CONFIG_DIR.mkdir(parents=True, exist_ok=True)
-    text = server_properties()
+    text = _config_text()
     if not CONFIG_FILE.exists() or CONFIG_FILE.read_text() != text:
-        CONFIG_FILE.write_text(text)
+        tmp = CONFIG_FILE.with_suffix(".tmp")
+        tmp.touch(mode=0o600)  # it holds the admin password
+        tmp.chmod(0o600)
+        tmp.write_text(text)
+        tmp.replace(CONFIG_FILE)
+
+
+def _storage_outdated() -> bool:
+    """True if the data directory was formatted without this security (e.g. before SASL)."""
+    if not (DATA_DIR / "meta.properties").exists():
+        return False
+    try:
+        return SECURITY_STAMP.read_text().strip() != SECURITY_VERSION
+    except FileNotFoundError:
+        return True
 
 
 def _cluster_id() -> str:
@@ -200,12 +309,24 @@ def _cluster_id() -> str:
 
 
 def _format_storage(
-    data_dir: Path = DATA_DIR, config_file: Path = CONFIG_FILE, cluster_id: str | None = None
+    data_dir: Path = DATA_DIR,
+    config_file: Path = CONFIG_FILE,
+    cluster_id: str | None = None,
+    scram_users: dict[str, str] | None = None,
 ) -> bool:
-    """Format the KRaft log directory once. True if it was formatted now."""
+    """Format the KRaft log directory once. True if it was formatted now.
+
+    ``scram_users`` get their SCRAM credentials written at format time (KIP-900): the admin must
+    exist before the broker starts, since nobody else may create users.
+    """
     if (data_dir / "meta.properties").exists():
         return False
     data_dir.mkdir(parents=True, exist_ok=True)
+    scram = [
+        arg
+        for user, password in (scram_users or {}).items()
+        for arg in ("--add-scram", f"{MECHANISM}=[name={user},password={password}]")
+    ]
     result = subprocess.run(
         [
             _java(),
@@ -221,6 +342,7 @@ def _format_storage(
             str(config_file),
             "--standalone",
             "--ignore-formatted",
+            *scram,
         ],
         capture_output=True,
         text=True,
@@ -239,13 +361,14 @@ def _format_storage(
 # ---------------------------------------------------------------------------- broker process
 
 
-async def _answers(bootstrap: str, timeout_ms: int) -> list[str]:
+async def _answers(bootstrap: str, timeout_ms: int, security: KafkaSecurity) -> list[str]:
     from aiokafka.admin import AIOKafkaAdminClient
 
     admin = AIOKafkaAdminClient(
         bootstrap_servers=bootstrap,
         client_id="sosenki-stack",
         request_timeout_ms=timeout_ms,
+        **security.client_options(),
     )
     try:
         await admin.start()
@@ -255,15 +378,23 @@ async def _answers(bootstrap: str, timeout_ms: int) -> list[str]:
         await admin.close()
 
 
-def broker_answers(bootstrap: str | None = None, timeout_ms: int = 3000) -> bool:
-    """True if a broker at ``bootstrap`` answers a metadata request."""
+def broker_answers(
+    bootstrap: str | None = None, timeout_ms: int = 3000, signed_in: KafkaSecurity | None = None
+) -> bool:
+    """True if a broker at ``bootstrap`` answers a metadata request (signed in as
+    ``signed_in``, default the stack's admin)."""
     quiet = logging.getLogger("aiokafka")
     level = quiet.level
     quiet.setLevel(logging.CRITICAL)
     try:
         asyncio.run(
             asyncio.wait_for(
-                _answers(bootstrap or bootstrap_servers(), timeout_ms), timeout_ms / 1000 + 2
+                _answers(
+                    bootstrap or bootstrap_servers(),
+                    timeout_ms,
+                    signed_in if signed_in is not None else security(),
+                ),
+                timeout_ms / 1000 + 2,
             )
         )
         return True
@@ -308,9 +439,13 @@ def start() -> str:
         return f"kafka: external cluster {external}"
 
     pid = broker_pid()
-    if pid is not None:
+    if pid is not None and CONFIG_FILE.exists() and CONFIG_FILE.read_text() == _config_text():
         _wait_ready(pid, READY_TIMEOUT)
         return f"kafka: already running, pid {pid}, {HOST}:{PORT}"
+    restarted = False
+    if pid is not None:  # running with an older configuration (e.g. before SASL): restart it
+        processes.stop(NAME, _markers(), timeout=STOP_TIMEOUT)
+        restarted = True
     if processes.port_open(HOST, PORT) or processes.port_open(HOST, CONTROLLER_PORT):
         raise KafkaError(
             f"something else already listens on {HOST}:{PORT} or :{CONTROLLER_PORT}; stop it, or "
@@ -319,7 +454,12 @@ def start() -> str:
     t0 = time.monotonic()
     downloaded = ensure_jars()
     _write_config()
-    formatted = _format_storage()
+    reformatted = _storage_outdated()
+    if reformatted:
+        shutil.rmtree(DATA_DIR)
+    formatted = _format_storage(scram_users={ADMIN_USER: credentials()[ADMIN_USER]})
+    if formatted:
+        SECURITY_STAMP.write_text(SECURITY_VERSION + "\n")
     pid = processes.start_detached(
         NAME,
         [
@@ -338,7 +478,18 @@ def start() -> str:
     )
     _wait_ready(pid, READY_TIMEOUT)
     notes = [
-        n for n, flag in (("jars downloaded", downloaded), ("storage formatted", formatted)) if flag
+        n
+        for n, flag in (
+            ("jars downloaded", downloaded),
+            ("restarted with the new configuration", restarted),
+            (
+                "security settings changed (SASL/SCRAM + ACLs): the local broker's old data "
+                "was deleted and the storage re-formatted",
+                reformatted,
+            ),
+            ("storage formatted", formatted and not reformatted),
+        )
+        if flag
     ]
     extra = f" ({', '.join(notes)})" if notes else ""
     return f"kafka: started, pid {pid}, {HOST}:{PORT} in {time.monotonic() - t0:.1f}s{extra}"
@@ -376,10 +527,13 @@ def remove_data() -> None:
     shutil.rmtree(DATA_DIR, ignore_errors=True)
     shutil.rmtree(CONFIG_DIR, ignore_errors=True)
     CLUSTER_ID_FILE.unlink(missing_ok=True)
+    CREDENTIALS_FILE.unlink(missing_ok=True)
 
 
 class DisposableBroker:
     """A second, throwaway single-node broker on its own ports and data directory.
+
+    It is open (PLAINTEXT, no ACLs): its clients set ``SOSENKI_KAFKA_SECURITY_PROTOCOL=PLAINTEXT``.
 
     Fault tests stop and restart it ("Kafka is down") without disturbing the shared broker. It uses
     the same jars as the local stack and is a child of the test process, not a detached daemon.
@@ -426,7 +580,9 @@ class DisposableBroker:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise KafkaError(f"disposable broker exited; see {self.base_dir / 'kafka.out'}")
-            if processes.port_open(HOST, self.port) and broker_answers(self.bootstrap, 2000):
+            if processes.port_open(HOST, self.port) and broker_answers(
+                self.bootstrap, 2000, KafkaSecurity()
+            ):
                 return
             time.sleep(0.3)
         raise KafkaError(f"disposable broker did not answer on {self.bootstrap}")

@@ -59,6 +59,8 @@ def _env(service: str, module: str) -> dict[str, str]:
         **os.environ,
         "SOSENKI_DATABASE_URL": f"{base}/{module}",
         "SOSENKI_KAFKA_BOOTSTRAP_SERVERS": kafka.bootstrap_servers(),
+        # Each service signs in to Kafka as itself (its ACLs: sosenki_contracts.access).
+        **kafka.service_security(service).env(),
         "SOSENKI_AUTH_PUBLIC_KEY_FILE": str(public),
         "SOSENKI_HTTP_PORT": str(DEFAULT_PORTS[service]),
     }

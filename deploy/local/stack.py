@@ -76,7 +76,12 @@ def _start_topics() -> str:
     for _attempt in range(10):  # a broker that just came up may not have a controller yet
         try:
             created = asyncio.run(
-                ensure_topics(kafka.bootstrap_servers(), ALL_TOPICS, prefix=_topic_prefix())
+                ensure_topics(
+                    kafka.bootstrap_servers(),
+                    ALL_TOPICS,
+                    prefix=_topic_prefix(),
+                    security=kafka.security(),
+                )
             )
             break
         except Exception as exc:
@@ -89,12 +94,59 @@ def _start_topics() -> str:
     return f"topics: all {len(ALL_TOPICS)} present"
 
 
+def _start_access() -> str:
+    """Each service's Kafka user and the ACLs of ``sosenki_contracts.access`` (idempotent)."""
+    from sosenki_contracts.access import SERVICES
+    from sosenki_platform.kafka_acl import apply_table
+
+    if kafka.external_bootstrap() is not None and not kafka.security().sasl:
+        return "kafka-access: external cluster without SASL, no users or ACLs"
+    passwords = None
+    if kafka.external_bootstrap() is None:
+        passwords = {row.service: kafka.credentials()[row.service] for row in SERVICES}
+    bindings = asyncio.run(
+        apply_table(
+            kafka.bootstrap_servers(),
+            kafka.security(),
+            passwords=passwords,
+            prefix=_topic_prefix(),
+        )
+    )
+    users = f"{len(passwords)} service users, " if passwords else ""
+    return f"kafka-access: {users}{len(bindings)} ACLs from sosenki_contracts.access"
+
+
+def _access_status() -> ComponentStatus:
+    from sosenki_platform.kafka_acl import KafkaAccessAdmin, table_bindings
+
+    address = kafka.bootstrap_servers()
+    if not kafka.security().sasl:
+        return ComponentStatus("kafka-access", "open", None, address, "no SASL: no users, no ACLs")
+    if not kafka.status().running:
+        return ComponentStatus("kafka-access", "unknown", None, address, "kafka is not running")
+
+    async def missing() -> int:
+        async with KafkaAccessAdmin(address, kafka.security()) as admin:
+            present = set(await admin.acls_of())
+        return len(set(table_bindings(_topic_prefix())) - present)
+
+    try:
+        absent = asyncio.run(asyncio.wait_for(missing(), 15))
+    except Exception as exc:
+        return ComponentStatus("kafka-access", "unknown", None, address, f"no answer: {exc}")
+    if absent:
+        return ComponentStatus("kafka-access", "missing", None, address, f"{absent} ACLs missing")
+    return ComponentStatus("kafka-access", "applied", None, address, "")
+
+
 async def _missing_topics() -> list[str]:
     from aiokafka.admin import AIOKafkaAdminClient
     from sosenki_contracts.topics import ALL_TOPICS, with_prefix
 
     admin = AIOKafkaAdminClient(
-        bootstrap_servers=kafka.bootstrap_servers(), request_timeout_ms=3000
+        bootstrap_servers=kafka.bootstrap_servers(),
+        request_timeout_ms=3000,
+        **kafka.security().client_options(),
     )
     try:
         await admin.start()
@@ -138,13 +190,20 @@ def infra_components() -> list[Component]:
             status=kafka.status,
             logs=(kafka.LOG_FILE, kafka.OUT_FILE),
             reset=kafka.remove_data,
-            env=lambda: {kafka.BOOTSTRAP_ENV: kafka.bootstrap_servers()},
+            # The admin's credentials: for tests and operator tools, never for services.
+            env=lambda: {kafka.BOOTSTRAP_ENV: kafka.bootstrap_servers(), **kafka.security().env()},
         ),
         Component(
             name="topics",
             start=_start_topics,
             stop=lambda: False,
             status=_topics_status,
+        ),
+        Component(
+            name="kafka-access",
+            start=_start_access,
+            stop=lambda: False,
+            status=_access_status,
         ),
     ]
 
@@ -179,6 +238,8 @@ def bring_up(components: Sequence[Component]) -> int:
         print(f"{summary}  [{time.monotonic() - t:.1f}s]", flush=True)
     lines = env_lines(components)
     STACK_ENV_FILE.parent.mkdir(parents=True, exist_ok=True)
+    STACK_ENV_FILE.touch(mode=0o600)  # it holds the Kafka admin's password
+    STACK_ENV_FILE.chmod(0o600)
     STACK_ENV_FILE.write_text("\n".join(lines) + "\n")
     print(f"\nup in {time.monotonic() - t0:.1f}s; environment (also in {STACK_ENV_FILE}):")
     for line in lines:
@@ -209,7 +270,7 @@ def show_status(components: Sequence[Component], as_json: bool) -> int:
             pid = str(s.pid) if s.pid is not None else "-"
             line = f"{s.name:<12} {s.state:<9} pid {pid:<8} {s.address}"
             print(line + (f"  ({s.detail})" if s.detail else ""))
-    return 0 if all(s.running or s.name == "topics" for s in statuses) else 3
+    return 0 if all(s.running or s.name in ("topics", "kafka-access") for s in statuses) else 3
 
 
 def reset(components: Sequence[Component]) -> int:

@@ -27,7 +27,8 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 from prometheus_client import REGISTRY, CollectorRegistry
-from sosenki_contracts.topics import ALL_TOPICS
+from sosenki_contracts.access import SERVICES as KAFKA_ACCESS
+from sosenki_platform.kafka_acl import READ, TOPIC, WRITE, password_env, table_bindings
 from sosenki_platform.settings import DEFAULT_PORTS, ServiceSettings
 
 pytestmark = pytest.mark.unit
@@ -203,56 +204,121 @@ def created_databases_and_roles(sql: str) -> tuple[set[str], dict[str, str | Non
     return databases, roles
 
 
-def kafka_init_topic_configs(service: Mapping[str, Any]) -> dict[str, dict[str, str]]:
-    """Topic -> topic config that the kafka-init service creates it with.
-
-    kafka-init's environment lists the topics in groups: ``<GROUP>_TOPICS`` (names separated by
-    white space) created with the configs in ``<GROUP>_CONFIG`` (``key=value`` pairs).
-    """
-    env = environment_of(service)
-    topics: dict[str, dict[str, str]] = {}
-    for key, value in env.items():
-        if not key.endswith("_TOPICS"):
-            continue
-        config_text = env.get(key.removesuffix("_TOPICS") + "_CONFIG", "")
-        config = dict(pair.split("=", 1) for pair in config_text.split())
-        for topic in value.split():
-            topics[topic] = config
-    return topics
+ACL_TOOL = ["python", "-m", "sosenki_platform.kafka_acl", "apply"]
+STANDARD_AUTHORIZER = "org.apache.kafka.metadata.authorizer.StandardAuthorizer"
 
 
-def kafka_init_problems(
-    service: Mapping[str, Any], expected: Mapping[str, Mapping[str, str]]
-) -> list[str]:
-    """kafka-init must create exactly the ``expected`` topics, each with its expected config,
-    and its script must actually use the variables the topics are listed in."""
+def _jaas_credentials(jaas: str) -> tuple[str | None, str | None]:
+    user = re.search(r'username="([^"]*)"', jaas)
+    password = re.search(r'password="([^"]*)"', jaas)
+    return (user.group(1) if user else None, password.group(1) if password else None)
+
+
+def compose_kafka_security_problems(compose_data: Mapping[str, Any]) -> list[str]:
+    """The broker takes SASL/SCRAM only and authorises by ACL; kafka-init (the table's tool, as
+    the admin) sets each service's password, and each service signs in as itself with it."""
+    services = compose_data.get("services") or {}
     problems: list[str] = []
-    created = kafka_init_topic_configs(service)
-    script = "\n".join(command_of(service)) + "\n" + "\n".join(str(e) for e in _entrypoint(service))
-    for topic in sorted(set(expected) - set(created)):
-        problems.append(f"kafka-init does not create topic {topic}")
-    for topic in sorted(set(created) - set(expected)):
-        problems.append(f"kafka-init creates {topic}, which is not in sosenki_contracts ALL_TOPICS")
-    for topic in sorted(set(expected) & set(created)):
-        if dict(created[topic]) != dict(expected[topic]):
+    broker = environment_of(services.get("kafka") or {})
+    init_service = services.get("kafka-init") or {}
+    init = environment_of(init_service)
+    admin, admin_password = (
+        init.get("SOSENKI_KAFKA_SASL_USERNAME"),
+        init.get("SOSENKI_KAFKA_SASL_PASSWORD"),
+    )
+
+    if broker.get("KAFKA_AUTHORIZER_CLASS_NAME") != STANDARD_AUTHORIZER:
+        problems.append("kafka does not authorise by ACL (KAFKA_AUTHORIZER_CLASS_NAME)")
+    if broker.get("KAFKA_ALLOW_EVERYONE_IF_NO_ACL_FOUND", "false").lower() != "false":
+        problems.append("kafka lets everyone in where no ACL is found")
+    if f"User:{admin}" not in broker.get("KAFKA_SUPER_USERS", "").split(";"):
+        problems.append(f"kafka-init signs in as {admin!r}, which is no super user of kafka")
+    mechanisms = set(broker.get("KAFKA_SASL_ENABLED_MECHANISMS", "").split(","))
+    if mechanisms != {"SCRAM-SHA-256"}:
+        problems.append(f"kafka enables SASL mechanisms {sorted(mechanisms)}, not SCRAM-SHA-256")
+    protocols = dict(
+        e.split(":", 1) for e in broker.get("KAFKA_LISTENER_SECURITY_PROTOCOL_MAP", "").split(",")
+    )
+    controllers = set(broker.get("KAFKA_CONTROLLER_LISTENER_NAMES", "").split(","))
+    for listener, protocol in protocols.items():
+        if listener not in controllers and protocol != "SASL_PLAINTEXT":
+            problems.append(f"kafka listener {listener} is {protocol}: clients must sign in")
+    inter = broker.get("KAFKA_INTER_BROKER_LISTENER_NAME", "")
+    jaas_key = f"KAFKA_LISTENER_NAME_{inter}_SCRAM___SHA___256_SASL_JAAS_CONFIG"
+    if _jaas_credentials(broker.get(jaas_key, "")) != (admin, admin_password):
+        problems.append(f"kafka's {jaas_key} does not sign in as kafka-init's admin")
+    formatter = services.get("kafka-format") or {}
+    if admin_password != environment_of(formatter).get("ADMIN_PASSWORD") or (
+        f"name={admin}," not in "\n".join(command_of(formatter))
+    ):
+        problems.append("kafka-format does not write kafka-init's admin into the storage")
+
+    if command_of(init_service) != ACL_TOOL:
+        problems.append(f"kafka-init runs {command_of(init_service)}, not {' '.join(ACL_TOOL)}")
+    for row in KAFKA_ACCESS:
+        password = init.get(password_env(row.service))
+        if not password:
             problems.append(
-                f"kafka-init creates {topic} with {created[topic]}, "
-                f"but the code (topic_admin.topic_configs) says {dict(expected[topic])}"
+                f"kafka-init sets no password for {row.service} ({password_env(row.service)})"
             )
-    env = environment_of(service)
-    for key in env:
-        if key.endswith(("_TOPICS", "_CONFIG")) and not re.search(rf"\$\$\{{?{key}\b", script):
-            problems.append(f"kafka-init's script never uses ${key} (write it $${key} in compose)")
-    if "kafka-topics.sh" not in script or "--create" not in script:
-        problems.append("kafka-init's script does not run kafka-topics.sh --create")
+        env = environment_of(services.get(row.service) or {})
+        where = f"compose service {row.service!r}"
+        if env.get("SOSENKI_KAFKA_SECURITY_PROTOCOL") != "SASL_PLAINTEXT":
+            problems.append(f"{where} does not sign in to Kafka (SOSENKI_KAFKA_SECURITY_PROTOCOL)")
+        if env.get("SOSENKI_KAFKA_SASL_MECHANISM", "SCRAM-SHA-256") not in mechanisms:
+            problems.append(f"{where} uses a SASL mechanism kafka does not enable")
+        if env.get("SOSENKI_KAFKA_SASL_USERNAME") != row.service:
+            problems.append(
+                f"{where} signs in to Kafka as {env.get('SOSENKI_KAFKA_SASL_USERNAME')!r}, "
+                f"not as itself ({row.service!r}): its ACLs would be another's"
+            )
+        if password and env.get("SOSENKI_KAFKA_SASL_PASSWORD") != password:
+            problems.append(f"{where}'s Kafka password is not the one kafka-init sets")
     return problems
 
 
-def _entrypoint(service: Mapping[str, Any]) -> list[str]:
-    entrypoint = service.get("entrypoint")
-    if entrypoint is None:
-        return []
-    return shlex.split(entrypoint) if isinstance(entrypoint, str) else [str(e) for e in entrypoint]
+def k8s_kafka_problems(
+    deployments: Mapping[str, Mapping[str, Any]],
+    jobs: Mapping[str, Mapping[str, Any]],
+    config_maps: Mapping[str, Mapping[str, Any]],
+) -> list[str]:
+    """The same for deploy/k8s: the kafka-access Job runs the table's tool as the admin, with
+    each service's password from the Secret, and each Deployment signs in as itself with the
+    same Secret key (never a literal password)."""
+    problems: list[str] = []
+    config = {k: str(v) for cm in config_maps.values() for k, v in (cm.get("data") or {}).items()}
+    if config.get("SOSENKI_KAFKA_SECURITY_PROTOCOL") != "SASL_PLAINTEXT":
+        problems.append("sosenki-config does not make clients sign in to Kafka")
+    job = jobs.get("kafka-access")
+    if job is None:
+        return [*problems, "deploy/k8s has no kafka-access Job (users and ACLs from the table)"]
+    (container,) = job["spec"]["template"]["spec"]["containers"]
+    if [str(c) for c in container.get("command", [])] != ACL_TOOL:
+        problems.append(f"the kafka-access Job runs {container.get('command')}, not the tool")
+    job_env = {e["name"]: e for e in container.get("env", [])}
+    admin_password = job_env.get("SOSENKI_KAFKA_SASL_PASSWORD") or {}
+    if "secretKeyRef" not in (admin_password.get("valueFrom") or {}):
+        problems.append("the kafka-access Job's admin password is not taken from a Secret")
+    for row in KAFKA_ACCESS:
+        ref = ((job_env.get(password_env(row.service)) or {}).get("valueFrom") or {}).get(
+            "secretKeyRef"
+        )
+        if not ref:
+            problems.append(f"the kafka-access Job sets no password for {row.service}")
+        deployment = deployments.get(row.service)
+        if deployment is None:
+            continue
+        (service,) = deployment["spec"]["template"]["spec"]["containers"]
+        env = {e["name"]: e for e in service.get("env", [])}
+        where = f"k8s Deployment {row.service!r}"
+        if str((env.get("SOSENKI_KAFKA_SASL_USERNAME") or {}).get("value")) != row.service:
+            problems.append(f"{where} does not sign in to Kafka as {row.service!r}")
+        password = env.get("SOSENKI_KAFKA_SASL_PASSWORD") or {}
+        if "value" in password:
+            problems.append(f"{where} spells its Kafka password out: take it from the Secret")
+        elif ref and (password.get("valueFrom") or {}).get("secretKeyRef") != ref:
+            problems.append(f"{where}'s Kafka password is not the Secret key the Job sets ({ref})")
+    return problems
 
 
 def prometheus_targets(config: Mapping[str, Any]) -> dict[str, str]:
@@ -552,23 +618,38 @@ def test_kafka_bootstrap_is_an_internal_advertised_listener() -> None:
     assert not problems, "\n".join(problems)
 
 
-def expected_topic_configs() -> dict[str, dict[str, str]]:
-    from sosenki_platform.topic_admin import topic_configs
-
-    return {topic: dict(topic_configs(topic)) for topic in ALL_TOPICS}
-
-
-def test_kafka_init_creates_every_topic() -> None:
+def test_kafka_init_creates_topics_users_and_acls_from_the_code() -> None:
     services = compose()["services"]
     assert "kafka-init" in services, "docker-compose.yml has no kafka-init service"
-    problems = kafka_init_problems(services["kafka-init"], expected_topic_configs())
-    partitions = int(environment_of(services["kafka-init"]).get("PARTITIONS", "1"))
+    init = services["kafka-init"]
+    problems: list[str] = []
+    # The tool creates sosenki_contracts ALL_TOPICS with topic_admin.topic_configs and the ACLs
+    # of sosenki_contracts.access: nothing to copy here, so nothing to drift.
+    if command_of(init) != ACL_TOOL or init.get("image") != "sosenki:local":
+        problems.append(f"kafka-init runs {init.get('image')} {command_of(init)}, not the tool")
+    partitions = int(environment_of(init).get("SOSENKI_TOPIC_PARTITIONS", "6"))
     if partitions < 2:
         problems.append(f"kafka-init creates topics with {partitions} partition(s)")
-    deps = services["kafka-init"].get("depends_on") or {}
+    deps = init.get("depends_on") or {}
     if not isinstance(deps, Mapping) or deps.get("kafka", {}).get("condition") != "service_healthy":
         problems.append("kafka-init does not wait for kafka to be healthy")
     assert not problems, "\n".join(problems)
+
+
+def test_compose_kafka_signs_everyone_in_and_each_service_as_itself() -> None:
+    problems = compose_kafka_security_problems(compose())
+    assert not problems, "\n".join(problems)
+
+
+def test_the_acls_the_tool_applies_are_the_tables() -> None:
+    bindings = table_bindings()
+    for row in KAFKA_ACCESS:
+        mine = [b for b in bindings if b.principal == row.principal]
+        writes = {b.resource_name for b in mine if b.operation == WRITE}
+        reads = {b.resource_name for b in mine if b.operation == READ and b.resource_type == TOPIC}
+        assert writes == set(row.writes), row.service
+        assert reads == set(row.consumes), row.service
+    assert {b.principal for b in bindings} == {row.principal for row in KAFKA_ACCESS}
 
 
 def test_prometheus_scrapes_every_service() -> None:
@@ -812,6 +893,13 @@ def test_k8s_deployments_agree_with_settings() -> None:
     assert not problems, "\n".join(problems)
 
 
+def test_k8s_kafka_signs_every_service_in_as_itself() -> None:
+    problems = k8s_kafka_problems(
+        k8s_by_kind("Deployment"), k8s_by_kind("Job"), k8s_by_kind("ConfigMap")
+    )
+    assert not problems, "\n".join(problems)
+
+
 def test_k8s_kustomization_lists_every_manifest() -> None:
     kustomization = load_yaml(K8S_DIR / "kustomization.yaml")
     listed = set(kustomization.get("resources") or [])
@@ -843,33 +931,37 @@ def test_checker_reports_a_variable_that_is_no_setting() -> None:
     assert compose_settings_problems(lower, fields) == []
 
 
-def test_checker_reports_a_missing_or_misconfigured_topic() -> None:
-    expected = {
-        "a.events.v1": {"retention.ms": "-1"},
-        "a.commands.v1": {"retention.ms": "604800000"},
-    }
-    script = [
-        "for t in $$KEEP_TOPICS; do kafka-topics.sh --create --topic $$t $$KEEP_CONFIG; done\n"
-        "for t in $$CMD_TOPICS; do kafka-topics.sh --create --topic $$t $${CMD_CONFIG}; done"
+def test_checker_reports_a_service_signed_in_as_another_or_an_open_broker() -> None:
+    import copy
+
+    good = compose()
+    assert compose_kafka_security_problems(good) == []
+    borrowed = copy.deepcopy(good)
+    borrowed["services"]["reporting"]["environment"]["SOSENKI_KAFKA_SASL_USERNAME"] = "ledger"
+    problems = compose_kafka_security_problems(borrowed)
+    assert any("signs in to Kafka as 'ledger'" in p for p in problems), problems
+    open_broker = copy.deepcopy(good)
+    open_broker["services"]["kafka"]["environment"]["KAFKA_LISTENER_SECURITY_PROTOCOL_MAP"] = (
+        "CONTROLLER:PLAINTEXT,INTERNAL:PLAINTEXT,EXTERNAL:SASL_PLAINTEXT"
+    )
+    del open_broker["services"]["kafka"]["environment"]["KAFKA_AUTHORIZER_CLASS_NAME"]
+    problems = compose_kafka_security_problems(open_broker)
+    assert any("INTERNAL is PLAINTEXT" in p for p in problems), problems
+    assert any("does not authorise by ACL" in p for p in problems), problems
+
+    deployments, jobs = k8s_by_kind("Deployment"), k8s_by_kind("Job")
+    config_maps = k8s_by_kind("ConfigMap")
+    assert k8s_kafka_problems(deployments, jobs, config_maps) == []
+    literal = copy.deepcopy(deployments)
+    (container,) = literal["splits"]["spec"]["template"]["spec"]["containers"]
+    for item in container["env"]:
+        if item["name"] == "SOSENKI_KAFKA_SASL_PASSWORD":
+            item.pop("valueFrom")
+            item["value"] = "hunter2"
+    problems = k8s_kafka_problems(literal, jobs, config_maps)
+    assert problems == [
+        "k8s Deployment 'splits' spells its Kafka password out: take it from the Secret"
     ]
-    good: dict[str, Any] = {
-        "command": script,
-        "environment": {
-            "KEEP_TOPICS": "a.events.v1",
-            "KEEP_CONFIG": "retention.ms=-1",
-            "CMD_TOPICS": "a.commands.v1",
-            "CMD_CONFIG": "retention.ms=604800000",
-        },
-    }
-    assert kafka_init_problems(good, expected) == []
-    missing = {**good, "environment": {**good["environment"], "CMD_TOPICS": "a.command.v1"}}
-    problems = kafka_init_problems(missing, expected)
-    assert any("does not create topic a.commands.v1" in p for p in problems), problems
-    assert any("creates a.command.v1" in p for p in problems), problems
-    forever = {**good, "environment": {**good["environment"], "KEEP_CONFIG": "retention.ms=1"}}
-    assert any("a.events.v1 with" in p for p in kafka_init_problems(forever, expected))
-    unused = {**good, "command": ["kafka-topics.sh --create --topic a.events.v1"]}
-    assert any("never uses $KEEP_TOPICS" in p for p in kafka_init_problems(unused, expected))
 
 
 def test_checker_reports_an_unknown_datasource_uid() -> None:

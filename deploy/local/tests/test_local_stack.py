@@ -11,6 +11,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
@@ -66,7 +67,9 @@ async def test_each_database_accepts_sosenki(stack: None, db: str) -> None:
 async def test_every_topic_exists(stack: None) -> None:
     from aiokafka.admin import AIOKafkaAdminClient
 
-    admin = AIOKafkaAdminClient(bootstrap_servers=kafka.bootstrap_servers())
+    admin = AIOKafkaAdminClient(
+        bootstrap_servers=kafka.bootstrap_servers(), **kafka.security().client_options()
+    )
     await admin.start()
     try:
         existing = set(await admin.list_topics())
@@ -79,7 +82,9 @@ async def _topic_config(topic: str) -> dict[str, str]:
     from aiokafka.admin import AIOKafkaAdminClient
     from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
-    admin = AIOKafkaAdminClient(bootstrap_servers=kafka.bootstrap_servers())
+    admin = AIOKafkaAdminClient(
+        bootstrap_servers=kafka.bootstrap_servers(), **kafka.security().client_options()
+    )
     await admin.start()
     try:
         responses = await admin.describe_configs(
@@ -112,12 +117,22 @@ async def test_produce_and_consume_round_trip(stack: None) -> None:
     bootstrap = kafka.bootstrap_servers()
     prefix = f"test-{uuid.uuid4().hex[:8]}."
     topic = f"{prefix}roundtrip.events.v1"
-    created = await ensure_topics(bootstrap, ["roundtrip.events.v1"], prefix=prefix, partitions=1)
+    admin_security = kafka.security()
+    created = await ensure_topics(
+        bootstrap, ["roundtrip.events.v1"], prefix=prefix, partitions=1, security=admin_security
+    )
     assert created == [topic]
-    assert await ensure_topics(bootstrap, ["roundtrip.events.v1"], prefix=prefix) == []
+    assert (
+        await ensure_topics(
+            bootstrap, ["roundtrip.events.v1"], prefix=prefix, security=admin_security
+        )
+        == []
+    )
     try:
         payload = uuid.uuid4().hex.encode()
-        producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+        producer = AIOKafkaProducer(
+            bootstrap_servers=bootstrap, acks="all", **kafka.security().client_options()
+        )
         await producer.start()
         try:
             await producer.send_and_wait(topic, payload, key=b"k")
@@ -130,6 +145,7 @@ async def test_produce_and_consume_round_trip(stack: None) -> None:
             group_id=f"{prefix}group",
             auto_offset_reset="earliest",
             enable_auto_commit=False,
+            **kafka.security().client_options(),
         )
         await consumer.start()
         try:
@@ -139,7 +155,9 @@ async def test_produce_and_consume_round_trip(stack: None) -> None:
             await consumer.stop()
         assert values == [payload]
     finally:
-        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+        admin = AIOKafkaAdminClient(
+            bootstrap_servers=bootstrap, **kafka.security().client_options()
+        )
         await admin.start()
         try:
             await admin.delete_topics([topic])
@@ -162,7 +180,7 @@ def test_status_reports_both_running(stack: None) -> None:
     assert result.returncode in (0, 3), result.stdout + result.stderr
     states = {s["name"]: s for s in json.loads(result.stdout)}
     assert (result.returncode == 0) == all(
-        s["running"] for s in states.values() if s["name"] != "topics"
+        s["running"] for s in states.values() if s["name"] not in ("topics", "kafka-access")
     )
     for name in ("postgres", "kafka"):
         assert states[name]["running"], states[name]
@@ -179,3 +197,75 @@ def test_env_matches_stack_env_file(stack: None) -> None:
     assert any(line.startswith("export SOSENKI_KAFKA_BOOTSTRAP_SERVERS=") for line in lines)
     assert any(line.startswith("export SOSENKI_PG_ADMIN_URL=") for line in lines)
     assert (REPO_ROOT / ".local" / "stack.env").read_text().strip().splitlines() == lines
+
+
+def _local_broker() -> None:
+    if kafka.external_bootstrap() is not None:
+        pytest.skip(
+            "SOSENKI_KAFKA_BOOTSTRAP_SERVERS names another cluster: its security is its own"
+        )
+
+
+def test_secrets_are_private_and_env_carries_the_admin(stack: None) -> None:
+    _local_broker()
+    for path in (kafka.CREDENTIALS_FILE, kafka.CONFIG_FILE, REPO_ROOT / ".local" / "stack.env"):
+        assert path.stat().st_mode & 0o777 == 0o600, path
+    env = (REPO_ROOT / ".local" / "stack.env").read_text()
+    assert "export SOSENKI_KAFKA_SECURITY_PROTOCOL=SASL_PLAINTEXT" in env
+    assert "export SOSENKI_KAFKA_SASL_USERNAME=admin" in env
+
+
+def test_each_service_is_started_with_its_own_kafka_user(stack: None) -> None:
+    _local_broker()
+    from deploy.local import services
+
+    passwords = set()
+    for service, module in services.SERVICES.items():
+        env = services._env(service, module)
+        assert env["SOSENKI_KAFKA_SECURITY_PROTOCOL"] == "SASL_PLAINTEXT"
+        assert env["SOSENKI_KAFKA_SASL_USERNAME"] == service
+        passwords.add(env["SOSENKI_KAFKA_SASL_PASSWORD"])
+    assert len(passwords) == len(services.SERVICES)
+
+
+async def _produce_as(security: object, topic: str) -> None:
+    from aiokafka import AIOKafkaProducer
+    from sosenki_platform.kafka_security import KafkaSecurity
+
+    assert isinstance(security, KafkaSecurity)
+    producer = AIOKafkaProducer(
+        bootstrap_servers=kafka.bootstrap_servers(),
+        request_timeout_ms=10_000,
+        **security.client_options(),
+    )
+    await producer.start()
+    try:
+        await producer.send_and_wait(topic, b"x")
+    finally:
+        await producer.stop()
+
+
+async def test_the_broker_refuses_strangers_and_writes_outside_the_acls(stack: None) -> None:
+    _local_broker()
+    from aiokafka.errors import KafkaConnectionError, TopicAuthorizationFailedError
+    from sosenki_contracts.topics import LEDGER_COMMANDS, LEDGER_EVENTS
+    from sosenki_platform.kafka_security import KafkaSecurity
+
+    with pytest.raises(TopicAuthorizationFailedError):
+        await _produce_as(kafka.user_security("reporting"), LEDGER_COMMANDS)
+    with pytest.raises(TopicAuthorizationFailedError):
+        await _produce_as(kafka.user_security("bot-gateway"), LEDGER_EVENTS)
+    with pytest.raises(KafkaConnectionError):
+        await _produce_as(KafkaSecurity(), LEDGER_EVENTS)  # no credentials at all
+
+
+def test_storage_formatted_before_sasl_is_reformatted(tmp_path: Any, monkeypatch: Any) -> None:
+    """An old (PLAINTEXT-era) data directory has no security stamp: start() re-formats it."""
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "meta.properties").write_text("version=1\n")
+    monkeypatch.setattr(kafka, "DATA_DIR", data)
+    monkeypatch.setattr(kafka, "SECURITY_STAMP", data / "sosenki-security")
+    assert kafka._storage_outdated()
+    (data / "sosenki-security").write_text(kafka.SECURITY_VERSION + "\n")
+    assert not kafka._storage_outdated()

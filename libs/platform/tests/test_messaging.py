@@ -16,10 +16,11 @@ from sosenki_platform.db import Database
 from sosenki_platform.dead_letters import DeadLetters
 from sosenki_platform.inbox import Inbox
 from sosenki_platform.kafka import create_broker, subscribe
+from sosenki_platform.kafka_security import client_options
 from sosenki_platform.outbox import Outbox, OutboxRelay
 from sosenki_platform.tables import add_platform_tables
 from sosenki_platform.testing import eventually, free_port
-from sosenki_platform.topic_admin import ensure_topics
+from sosenki_platform.topic_admin import delete_topics_with_prefix, ensure_topics
 from sqlalchemy import Column, Integer, MetaData, Table, Text, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -58,7 +59,11 @@ def _event(key: str, n: int, event_type: str = "ledger.period_closed") -> EventE
 
 async def _read_all(bootstrap: str, topic: str, expected: int, timeout: float = 20.0) -> list[Any]:
     consumer = AIOKafkaConsumer(
-        topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", enable_auto_commit=False
+        topic,
+        bootstrap_servers=bootstrap,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        **client_options(),
     )
     await consumer.start()
     records: list[Any] = []
@@ -178,7 +183,7 @@ async def test_poison_messages_go_to_the_dead_letter_topic_and_the_consumer_goes
     dead_letters = DeadLetters(bootstrap, "test-group")
     consumer = _consumer(db, infrastructure, dead_letters)
     subscribe(broker, consumer, [topic], f"g-{uuid.uuid4().hex}", "test")
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, **client_options())
     await producer.start()
     good = _event("p", 1)
     unknown = EventEnvelope(event_type="ledger.no_such_event", producer="x", aggregate_id="p")
@@ -244,10 +249,17 @@ async def test_a_finished_runs_topics_are_deleted_by_prefix(infrastructure: Any)
     await ensure_topics(bootstrap, [keep], partitions=1)
     deleted = await delete_topics_with_prefix(bootstrap, prefix)
     assert len(deleted) == 16 and all(t.startswith(prefix) for t in deleted)
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **client_options())
     await admin.start()
+
+    async def settled() -> list[str] | None:
+        # Metadata lags a deletion for a moment (and may briefly list an older view).
+        topics = list(await admin.list_topics())
+        done = keep in topics and not any(t.startswith(prefix) for t in topics)
+        return topics if done else None
+
     try:
-        remaining = await admin.list_topics()
+        remaining = await eventually(settled, timeout=20, what="the deletion to settle")
     finally:
         await admin.close()
     assert keep in remaining
@@ -339,3 +351,45 @@ async def test_a_redriven_copy_is_taken_up_only_by_the_group_that_dead_lettered_
     assert await _applied_count(db) == 0
     assert await consumer.handle(Delivery("t", 0, 2, b"p", raw, for_us)) == "applied"
     assert await _applied_count(db) == 1
+
+
+async def test_an_event_on_a_services_topic_from_another_producer_is_refused(
+    db: Database, infrastructure: Any
+) -> None:
+    """Only the ledger writes ledger.events.v1 (ACL); a consumer still checks the envelope."""
+    bootstrap = infrastructure.kafka_bootstrap_servers
+    prefix = f"own{uuid.uuid4().hex[:6]}."
+    ledger_events = prefix + "ledger.events.v1"
+    await ensure_topics(bootstrap, [ledger_events + ".dlq"], partitions=1)
+    dead_letters = DeadLetters(bootstrap, "test-group")
+    consumer = EventConsumer(
+        db, Inbox(tables), dead_letters, "test", max_attempts=1, topic_prefix=prefix
+    )
+
+    @consumer.on("ledger.period_closed")
+    async def apply(session: AsyncSession, event: EventEnvelope) -> None:
+        await session.execute(applied.insert().values(note=str(event.event_id)))
+
+    forged = _event("p", 1).model_copy(update={"producer": "splits"})
+    genuine = _event("p", 2).model_copy(update={"producer": "ledger"})
+    try:
+        outcomes = [
+            await consumer.handle(Delivery(ledger_events, 0, n, b"p", event.to_json_bytes()))
+            for n, event in enumerate((forged, genuine))
+        ]
+        (dead,) = await _read_all(bootstrap, ledger_events + ".dlq", 1)
+    finally:
+        await dead_letters.close()
+        await delete_topics_with_prefix(bootstrap, prefix)
+    assert outcomes == ["dead_lettered", "applied"]
+    assert await _applied_count(db) == 1
+    headers = dict(dead.headers)
+    assert headers["x-dlq-reason"] == b"unauthorized"
+    assert headers["x-dlq-error"].decode() == (
+        f"event ledger.period_closed on {ledger_events} claims producer 'splits'; "
+        "only 'ledger' publishes there"
+    )
+    # Topics outside the table (this file's own test topics) are not checked.
+    assert await consumer.handle(Delivery("t", 0, 9, b"p", _event("p", 3).to_json_bytes())) == (
+        "applied"
+    )

@@ -11,6 +11,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from bot_gateway.testing import Person, World
 from sosenki_contracts import topics
 from sosenki_contracts.envelope import Actor, CommandEnvelope
+from sosenki_platform.kafka_security import client_options
 from sosenki_platform.testing import eventually
 
 pytestmark = pytest.mark.integration
@@ -31,7 +32,11 @@ def _reminder(command_id: str, **recipient: int) -> CommandEnvelope:
 
 async def _events(bootstrap: str, topic: str) -> list[dict[str, Any]]:
     consumer = AIOKafkaConsumer(
-        topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", enable_auto_commit=False
+        topic,
+        bootstrap_servers=bootstrap,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        **client_options(),
     )
     await consumer.start()
     found: list[dict[str, Any]] = []
@@ -51,7 +56,7 @@ async def test_a_reminder_reaches_the_user_once_and_is_acknowledged(
     bootstrap = infrastructure.kafka_bootstrap_servers
     remind = _reminder("recurring:p1:1", user_id=nina)
     stranger = _reminder("recurring:p1:2", user_id=999)
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, **client_options())
     await producer.start()
     try:
         for command in (remind, remind, stranger):  # the first one delivered twice

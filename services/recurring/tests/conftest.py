@@ -19,6 +19,7 @@ from recurring.app import create_app
 from recurring.clock import ManualClock
 from recurring.scheduler import Scheduler
 from recurring.settings import Settings
+from sosenki_platform.kafka_security import client_options
 from sosenki_platform.testing import running_app
 
 
@@ -116,7 +117,11 @@ async def read_topic(
     """The messages on ``topic`` about ``patterns`` (by command id or aggregate id), from the
     beginning: waits for ``expect`` of them, then a little longer, so one too many would be seen."""
     consumer = AIOKafkaConsumer(
-        topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", enable_auto_commit=False
+        topic,
+        bootstrap_servers=bootstrap,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        **client_options(),
     )
     await consumer.start()
     found: list[dict[str, Any]] = []

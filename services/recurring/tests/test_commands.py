@@ -12,6 +12,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from recurring.settings import Settings
 from sosenki_contracts import topics
 from sosenki_contracts.envelope import Actor, CommandEnvelope
+from sosenki_platform.kafka_security import client_options
 from sosenki_platform.testing import eventually
 
 from .conftest import Recurring, charge_pattern
@@ -22,7 +23,9 @@ P = "/api/recurring/patterns"
 
 
 async def _send(settings: Settings, *commands: CommandEnvelope) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers)
+    producer = AIOKafkaProducer(
+        bootstrap_servers=settings.kafka_bootstrap_servers, **client_options()
+    )
     await producer.start()
     try:
         for command in commands:
@@ -39,6 +42,7 @@ async def _events_for(settings: Settings, correlation_id: str) -> list[dict[str,
         bootstrap_servers=settings.kafka_bootstrap_servers,
         auto_offset_reset="earliest",
         enable_auto_commit=False,
+        **client_options(),
     )
     await consumer.start()
     found: list[dict[str, Any]] = []

@@ -20,6 +20,7 @@ from recurring.settings import Settings
 from sosenki_contracts import topics
 from sosenki_contracts.commands.recurring import PatternDefinition
 from sosenki_contracts.envelope import Actor
+from sosenki_platform.kafka_security import client_options
 from sosenki_platform.service import Runtime
 from sosenki_platform.testing import Infrastructure, eventually
 
@@ -221,7 +222,9 @@ async def test_the_results_of_the_targets_mark_occurrences_done_or_refused(
             "detail": "Period 1 is not open for charges",
         },
     )
-    producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers)
+    producer = AIOKafkaProducer(
+        bootstrap_servers=settings.kafka_bootstrap_servers, **client_options()
+    )
     await producer.start()
     try:
         for event in (applied, refused, applied):  # a redelivery changes nothing

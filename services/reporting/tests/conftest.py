@@ -17,6 +17,7 @@ from reporting.app import create_app
 from reporting.settings import Settings
 from sosenki_contracts import topics
 from sosenki_contracts.envelope import Actor, EventEnvelope
+from sosenki_platform.kafka_security import client_options
 from sosenki_platform.testing import eventually, running_app
 
 TREASURER = Actor(kind="user", id="1", display_name="Tanya")
@@ -207,7 +208,9 @@ class Ledger:
 
 @pytest.fixture
 async def ledger(infrastructure: Any, service_env: dict[str, str]) -> AsyncIterator[Ledger]:
-    producer = AIOKafkaProducer(bootstrap_servers=infrastructure.kafka_bootstrap_servers)
+    producer = AIOKafkaProducer(
+        bootstrap_servers=infrastructure.kafka_bootstrap_servers, **client_options()
+    )
     await producer.start()
     try:
         yield Ledger(producer, service_env["SOSENKI_TOPIC_PREFIX"])

@@ -13,6 +13,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from sosenki_contracts import topics
 from sosenki_contracts.envelope import Actor, CommandEnvelope
+from sosenki_platform.kafka_security import client_options
 from sosenki_platform.testing import eventually
 
 pytestmark = pytest.mark.integration
@@ -21,7 +22,7 @@ E = "/financials/expenses"
 
 
 async def _send(bootstrap: str, topic: str, *commands: CommandEnvelope) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, **client_options())
     await producer.start()
     try:
         for command in commands:
@@ -32,7 +33,11 @@ async def _send(bootstrap: str, topic: str, *commands: CommandEnvelope) -> None:
 
 async def _events_for(bootstrap: str, topic: str, correlation_id: str) -> list[dict[str, Any]]:
     consumer = AIOKafkaConsumer(
-        topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", enable_auto_commit=False
+        topic,
+        bootstrap_servers=bootstrap,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        **client_options(),
     )
     await consumer.start()
     found: list[dict[str, Any]] = []
@@ -49,12 +54,15 @@ async def _events_for(bootstrap: str, topic: str, correlation_id: str) -> list[d
 
 
 def _command(
-    command_type: str, payload: dict[str, Any], actor: Actor | None = None
+    command_type: str,
+    payload: dict[str, Any],
+    actor: Actor | None = None,
+    issuer: str = "bot-gateway",
 ) -> CommandEnvelope:
     return CommandEnvelope(
         command_id=f"tg:{uuid.uuid4().int % 10**12}",
         command_type=command_type,
-        issuer="bot-gateway",
+        issuer=issuer,
         correlation_id=f"c-{uuid.uuid4()}",
         actor=actor or Actor(kind="user", id="1"),
         payload=payload,
@@ -216,8 +224,8 @@ async def test_recurring_expenses_are_handed_over_and_occurrences_come_back(
 
     recurring = Actor(kind="service", id="recurring")
     occurrence = {"template_expense_id": template["id"], "occurrence_date": "2025-12-01"}
-    first = _command("splits.create_expense_occurrence", occurrence, actor=recurring)
-    again = _command("splits.create_expense_occurrence", occurrence, actor=recurring)
+    first = _command("splits.create_expense_occurrence", occurrence, recurring, "recurring")
+    again = _command("splits.create_expense_occurrence", occurrence, recurring, "recurring")
     await _send(bootstrap, commands_topic, first, again)
 
     async def occurrences() -> list[Any] | None:

@@ -14,6 +14,12 @@ dead-letter topic is retried the same way. While that happens the partition coun
 
 Commands are the same, except that a refusal (a :class:`ServiceError`) is not a failure: it is
 recorded by ``on_rejected`` (a rejection event carrying the ``detail``) and the command is done.
+
+Who sent it is checked before anything is applied (beside the broker's ACLs, see
+``sosenki_contracts.access``): a command without an ``actor``, from an ``issuer`` that may not send
+its type, or with an actor kind its issuer may not use, and an event on a SOSenki events topic
+whose ``producer`` is not that topic's owner, go to the dead-letter topic with reason
+``unauthorized``. They are never applied, and no rejection event repeats them.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
+from sosenki_contracts.access import BY_SERVICE, may_send, publisher_of, senders_of
 from sosenki_contracts.envelope import CommandEnvelope, EventEnvelope
 from sosenki_contracts.registry import command_payload_model, event_payload_model
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -100,8 +107,10 @@ class _Consumer(Generic[M]):
         max_attempts: int = 5,
         retry_backoff: float = 0.05,
         max_backoff: float = 30.0,
+        topic_prefix: str = "",
     ) -> None:
         self._db = db
+        self._topic_prefix = topic_prefix
         self._inbox = inbox
         self._dead_letters = dead_letters
         self._service = service_name
@@ -132,6 +141,10 @@ class _Consumer(Generic[M]):
     async def _apply(self, delivery: Delivery, message: M) -> str:
         raise NotImplementedError
 
+    def _refusal(self, delivery: Delivery, message: M) -> str | None:
+        """Why ``message`` may not be applied whoever it claims to come from, or None."""
+        return None
+
     def _read(self, delivery: Delivery) -> M:
         if delivery.value is None:
             raise _Poison("undecodable", "empty message (tombstone)")
@@ -147,6 +160,9 @@ class _Consumer(Generic[M]):
             model.model_validate(message.payload)
         except ValidationError as exc:
             raise _Poison("invalid_payload", f"payload of {type_} v{version}: {exc}") from exc
+        refusal = self._refusal(delivery, message)
+        if refusal is not None:
+            raise _Poison("unauthorized", refusal)
         return message
 
     async def handle(self, delivery: Delivery) -> str:
@@ -305,6 +321,15 @@ class EventConsumer(_Consumer[EventEnvelope]):
     def _handler_for(self, type_: str, version: int) -> EventHandler | None:
         return self._handlers.get((type_, version))
 
+    def _refusal(self, delivery: Delivery, message: EventEnvelope) -> str | None:
+        owner = publisher_of(delivery.topic.removeprefix(self._topic_prefix))
+        if owner is not None and message.producer != owner:
+            return (
+                f"event {message.event_type} on {delivery.topic} claims producer "
+                f"{message.producer!r}; only {owner!r} publishes there"
+            )
+        return None
+
     async def _apply(self, delivery: Delivery, message: EventEnvelope) -> str:
         handler = self._handler_for(message.event_type, message.event_version)
         if handler is None:
@@ -353,6 +378,21 @@ class CommandConsumer(_Consumer[CommandEnvelope]):
 
     def _handler_for(self, type_: str, version: int) -> CommandHandler | None:
         return self._handlers.get((type_, version))
+
+    def _refusal(self, delivery: Delivery, message: CommandEnvelope) -> str | None:
+        type_, issuer = message.command_type, message.issuer
+        if "actor" not in message.model_fields_set:
+            return f"command {type_} has no actor: a command must say who asks"
+        if not may_send(issuer, type_):
+            allowed = ", ".join(senders_of(type_)) or "nobody"
+            return f"issuer {issuer!r} may not send {type_} (allowed: {allowed})"
+        kinds = BY_SERVICE[issuer].actor_kinds
+        if message.actor.kind not in kinds:
+            return (
+                f"issuer {issuer!r} may not send commands as a {message.actor.kind!r} actor "
+                f"(allowed: {', '.join(sorted(kinds))})"
+            )
+        return None
 
     async def _claim(self, session: AsyncSession, delivery: Delivery, cmd: CommandEnvelope) -> bool:
         return await self._inbox.claim(

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from aiokafka import AIOKafkaProducer
 from sosenki_contracts.topics import dead_letter_topic
 
-from sosenki_platform.kafka_clients import client_kwargs
+from sosenki_platform.kafka_security import KafkaSecurity
 from sosenki_platform.logging import get_logger
 
 log = get_logger(__name__)
@@ -21,8 +21,11 @@ Headers = Sequence[tuple[str, bytes]]
 
 
 class DeadLetters:
-    def __init__(self, bootstrap_servers: str, consumer_group: str) -> None:
+    def __init__(
+        self, bootstrap_servers: str, consumer_group: str, security: KafkaSecurity | None = None
+    ) -> None:
         self._bootstrap = bootstrap_servers
+        self._security = security or KafkaSecurity.from_env()
         self._group = consumer_group
         self.group = consumer_group
         self._producer: AIOKafkaProducer | None = None
@@ -30,7 +33,10 @@ class DeadLetters:
     async def _get_producer(self) -> AIOKafkaProducer:
         if self._producer is None:
             producer = AIOKafkaProducer(
-                **client_kwargs(self._bootstrap), acks="all", enable_idempotence=True
+                bootstrap_servers=self._bootstrap,
+                acks="all",
+                enable_idempotence=True,
+                **self._security.client_options(),
             )
             await producer.start()
             self._producer = producer

@@ -12,7 +12,7 @@ from typing import Any
 
 from aiokafka import TopicPartition
 from faststream import AckPolicy
-from faststream.kafka import KafkaBroker
+from faststream.kafka import KafkaBroker, Topic
 from faststream.kafka.annotations import KafkaMessage
 from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
 from faststream.kafka.prometheus import KafkaPrometheusMiddleware
@@ -20,15 +20,20 @@ from opentelemetry.sdk.trace import TracerProvider
 from prometheus_client import REGISTRY
 
 from sosenki_platform.consumer import CommandConsumer, Delivery, EventConsumer
+from sosenki_platform.kafka_security import KafkaSecurity
 from sosenki_platform.metrics import CONSUMER_LAG
 
 
 def create_broker(
-    bootstrap_servers: str, service_name: str, tracer_provider: TracerProvider | None
+    bootstrap_servers: str,
+    service_name: str,
+    tracer_provider: TracerProvider | None,
+    security: KafkaSecurity | None = None,
 ) -> KafkaBroker:
     return KafkaBroker(
         bootstrap_servers,
         client_id=service_name,
+        security=(security or KafkaSecurity.from_env()).faststream(),
         graceful_timeout=15.0,
         # Through the standard library (WARNING and up), not FastStream's own INFO printer.
         logger=logging.getLogger("faststream"),
@@ -69,7 +74,9 @@ def subscribe(
         _record_lag(message, record.topic, record.partition, record.offset, service_name)
 
     broker.subscriber(
-        *topics,
+        # The service made sure its topics exist at start-up (and may create no others): FastStream
+        # must not try again, which an ACL-guarded broker refuses.
+        *(Topic(name, declare=False) for name in topics),
         group_id=group_id,
         auto_offset_reset="earliest",
         ack_policy=AckPolicy.NACK_ON_ERROR,

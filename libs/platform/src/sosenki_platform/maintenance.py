@@ -25,6 +25,7 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from aiokafka.admin import AIOKafkaAdminClient
+from sosenki_contracts.access import BY_SERVICE
 from sqlalchemy import and_, delete, func, or_, select
 
 from sosenki_platform.db import Database
@@ -118,7 +119,8 @@ class Maintenance:
     async def committed_offsets(self) -> dict[tuple[str, int], int]:
         """The service's consumer group's committed offset per (topic, partition)."""
         admin = AIOKafkaAdminClient(
-            **client_kwargs(self._settings.kafka_bootstrap_servers), request_timeout_ms=10_000
+            **client_kwargs(self._settings.kafka_bootstrap_servers, self._settings.kafka_security),
+            request_timeout_ms=10_000,
         )
         await admin.start()
         try:
@@ -147,9 +149,14 @@ class Maintenance:
 
     async def count_dead_letters(self) -> None:
         s = self._settings
-        desk = DeadLetterDesk(
-            s.kafka_bootstrap_servers, s.consumer_group, dead_letter_topics(s.topic_prefix)
+        row = BY_SERVICE.get(s.service_name)
+        # Under the ACLs a service reads only its own dead-letter topics.
+        topics = (
+            [s.topic(t) for t in row.dead_letter_topics]
+            if row is not None
+            else dead_letter_topics(s.topic_prefix)
         )
+        desk = DeadLetterDesk(s.kafka_bootstrap_servers, s.consumer_group, topics)
         for topic, waiting in (await desk.counts()).items():
             DEAD_LETTERS_WAITING.labels(s.service_name, topic).set(waiting)
 

@@ -27,6 +27,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sosenki_platform.db import Database
+from sosenki_platform.kafka_security import KafkaSecurity
 from sosenki_platform.logging import get_logger
 from sosenki_platform.metrics import (
     OUTBOX_FAILURES,
@@ -102,10 +103,12 @@ class OutboxRelay:
         batch_size: int = 200,
         poll_interval: float = 0.2,
         max_backoff: float = 5.0,
+        security: KafkaSecurity | None = None,
     ) -> None:
         self._db = db
         self._table = tables.outbox
         self._bootstrap = bootstrap_servers
+        self._security = security or KafkaSecurity.from_env()
         self._service = service_name
         self._batch_size = batch_size
         self._poll_interval = poll_interval
@@ -166,6 +169,7 @@ class OutboxRelay:
                 acks="all",
                 request_timeout_ms=10000,
                 client_id=f"{self._service}-outbox-relay",
+                **self._security.client_options(),
             )
             try:
                 await producer.start()

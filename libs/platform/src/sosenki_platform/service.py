@@ -15,6 +15,7 @@ from typing import Any
 from fastapi import APIRouter, FastAPI
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
+from sosenki_contracts.access import BY_SERVICE
 from sosenki_contracts.envelope import Actor, CommandEnvelope, EventEnvelope
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -73,14 +74,17 @@ class Runtime:
             s.service_name,
             batch_size=s.relay_batch_size,
             poll_interval=s.relay_poll_interval_seconds,
+            security=s.kafka_security,
         )
         self.inbox = Inbox(self.tables)
-        self.dead_letters = DeadLetters(s.kafka_bootstrap_servers, s.consumer_group)
+        self.dead_letters = DeadLetters(
+            s.kafka_bootstrap_servers, s.consumer_group, s.kafka_security
+        )
         self.maintenance = Maintenance(s, self.db, self.tables)
 
     def add_retention_job(self, name: str, job: RetentionJob) -> None:
         """Run ``job`` with the platform's retention jobs (it deletes what it may, returns how
-        many rows went), e.g. the gateway's sent messages."""
+        many rows went)."""
         self.maintenance.jobs[name] = job
 
     @asynccontextmanager
@@ -152,6 +156,7 @@ class Runtime:
             self.dead_letters,
             self.settings.service_name,
             **self._retry_settings(),
+            topic_prefix=self.settings.topic_prefix,
         )
         self.event_consumers.append((consumer, [self.settings.topic(t) for t in topics]))
         return consumer
@@ -164,6 +169,7 @@ class Runtime:
             self.settings.service_name,
             on_rejected=on_rejected,
             **self._retry_settings(),
+            topic_prefix=self.settings.topic_prefix,
         )
         self.command_consumers.append((consumer, [self.settings.topic(topic)]))
         return consumer
@@ -208,7 +214,9 @@ def create_service_app(
     settings = runtime.settings
     configure_logging(settings.service_name, settings.log_level, settings.log_json)
     provider = setup_tracing(settings.service_name, settings.otlp_endpoint)
-    broker = create_broker(settings.kafka_bootstrap_servers, settings.service_name, provider)
+    broker = create_broker(
+        settings.kafka_bootstrap_servers, settings.service_name, provider, settings.kafka_security
+    )
     group = settings.consumer_group
     poll_interval = settings.consumer_max_poll_interval_seconds
     for event_consumer, topics in runtime.event_consumers:
@@ -236,10 +244,12 @@ def create_service_app(
         await _with_retries(
             lambda: ensure_topics(
                 settings.kafka_bootstrap_servers,
+                _topics_of(settings.service_name),
                 prefix=settings.topic_prefix,
                 partitions=settings.topic_partitions,
                 replication_factor=settings.kafka_replication_factor,
                 min_insync_replicas=settings.kafka_min_insync_replicas,
+                security=settings.kafka_security,
             ),
             "kafka topics",
         )
@@ -301,6 +311,13 @@ def create_service_app(
         engine=runtime.db.engine.sync_engine, tracer_provider=provider
     )
     return app
+
+
+def _topics_of(service: str) -> tuple[str, ...] | None:
+    """The topics a service touches (it may see and create no others); all for a service
+    outside the access table (tests' own services)."""
+    row = BY_SERVICE.get(service)
+    return row.topics if row is not None else None
 
 
 class _LazyVerifier:

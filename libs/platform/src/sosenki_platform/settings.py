@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from sosenki_platform.kafka_security import KafkaSecurity
+
 #: HTTP port of each service in the local stack (and in docker-compose).
 DEFAULT_PORTS: dict[str, int] = {
     "ledger": 8001,
@@ -34,6 +36,11 @@ class ServiceSettings(BaseSettings):
     service_name: str = "service"
     database_url: str = ""
     kafka_bootstrap_servers: str = LOCAL_KAFKA_BOOTSTRAP
+    # Kafka authentication (see sosenki_platform.kafka_security): each service has its own user.
+    kafka_security_protocol: str = ""
+    kafka_sasl_mechanism: str = "SCRAM-SHA-256"
+    kafka_sasl_username: str = ""
+    kafka_sasl_password: str = ""
     topic_prefix: str = ""
     # Partitions of the topics a service creates when they are missing (consumers scale by them).
     topic_partitions: int = 6
@@ -88,7 +95,17 @@ class ServiceSettings(BaseSettings):
         if not self.http_port:
             self.http_port = DEFAULT_PORTS.get(self.service_name, 8000)
         if not self.consumer_group:
-            self.consumer_group = f"{self.service_name}"
+            # Prefixed like the topics, so test runs sharing a broker never share a group.
+            self.consumer_group = f"{self.topic_prefix}{self.service_name}"
+
+    @property
+    def kafka_security(self) -> KafkaSecurity:
+        return KafkaSecurity.create(
+            self.kafka_security_protocol,
+            self.kafka_sasl_mechanism,
+            self.kafka_sasl_username,
+            self.kafka_sasl_password,
+        )
 
     def topic(self, name: str) -> str:
         return f"{self.topic_prefix}{name}" if self.topic_prefix else name

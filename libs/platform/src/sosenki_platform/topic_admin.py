@@ -18,6 +18,8 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError, for_code
 from sosenki_contracts.topics import ALL_TOPICS, DEAD_LETTER_SUFFIX, with_prefix
 
+from sosenki_platform.kafka_security import KafkaSecurity
+
 log = logging.getLogger(__name__)
 
 #: Retention of command topics: seven days.
@@ -47,6 +49,7 @@ async def ensure_topics(
     replication_factor: int = 1,
     min_insync_replicas: int = 1,
     timeout_ms: int = 30_000,
+    security: KafkaSecurity | None = None,
 ) -> list[str]:
     """Create each of ``topics`` (default: every SOSenki topic) that does not exist yet.
 
@@ -65,6 +68,7 @@ async def ensure_topics(
         bootstrap_servers=bootstrap_servers,
         client_id="sosenki-topic-admin",
         request_timeout_ms=timeout_ms,
+        **(security or KafkaSecurity.from_env()).client_options(),
     )
     await admin.start()
     try:
@@ -103,7 +107,11 @@ async def ensure_topics(
 
 
 async def delete_topics_with_prefix(
-    bootstrap_servers: str, prefix: str, *, timeout_ms: int = 60_000
+    bootstrap_servers: str,
+    prefix: str,
+    *,
+    timeout_ms: int = 60_000,
+    security: KafkaSecurity | None = None,
 ) -> list[str]:
     """Delete every topic named ``<prefix>…`` (a finished test run's topics); returns them.
 
@@ -111,7 +119,11 @@ async def delete_topics_with_prefix(
     """
     if not prefix:
         raise ValueError("refusing to delete topics without a prefix")
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, request_timeout_ms=timeout_ms)
+    admin = AIOKafkaAdminClient(
+        bootstrap_servers=bootstrap_servers,
+        request_timeout_ms=timeout_ms,
+        **(security or KafkaSecurity.from_env()).client_options(),
+    )
     await admin.start()
     try:
         doomed = [t for t in await admin.list_topics() if t.startswith(prefix)]

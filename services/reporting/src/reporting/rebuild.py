@@ -28,6 +28,7 @@ from sosenki_platform.consumer import Delivery, EventConsumer
 from sosenki_platform.db import Database
 from sosenki_platform.dead_letters import DeadLetters
 from sosenki_platform.inbox import Inbox
+from sosenki_platform.kafka_security import KafkaSecurity
 from sosenki_platform.logging import get_logger
 from sosenki_platform.migrations import upgrade_async
 from sosenki_platform.topic_admin import ensure_topics
@@ -114,8 +115,12 @@ class _Replay:
         self.report = report
         self.partitions: list[TopicPartition] = []
 
-    async def start(self, bootstrap_servers: str, topic_names: list[str]) -> None:
-        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    async def start(
+        self, bootstrap_servers: str, topic_names: list[str], security: KafkaSecurity
+    ) -> None:
+        admin = AIOKafkaAdminClient(
+            bootstrap_servers=bootstrap_servers, **security.client_options()
+        )
         await admin.start()
         try:
             described = await admin.describe_topics(topic_names)
@@ -186,6 +191,7 @@ async def rebuild(settings: Settings, *, switch_attempts: int = 5) -> RebuildRep
         group_id=None,
         enable_auto_commit=False,
         auto_offset_reset="earliest",
+        **settings.kafka_security.client_options(),
     )
     try:
         async with db.engine.connect() as guard:
@@ -217,7 +223,12 @@ async def _run(
     switch_attempts: int,
 ) -> None:
     await upgrade_async(MIGRATIONS, settings.database_url)
-    await ensure_topics(settings.kafka_bootstrap_servers, prefix=settings.topic_prefix)
+    await ensure_topics(
+        settings.kafka_bootstrap_servers,
+        topics.EVENT_TOPICS,
+        prefix=settings.topic_prefix,
+        security=settings.kafka_security,
+    )
     await _fresh_schema(db, target)
     consumer = EventConsumer(
         target,
@@ -225,12 +236,15 @@ async def _run(
         _Skip(report),
         settings.service_name,
         max_attempts=settings.consumer_max_attempts,
+        topic_prefix=settings.topic_prefix,
     )
     handle_every_event(consumer)
     await kafka.start()
     replay = _Replay(kafka, consumer, report)
     await replay.start(
-        settings.kafka_bootstrap_servers, [settings.topic(name) for name in topics.EVENT_TOPICS]
+        settings.kafka_bootstrap_servers,
+        [settings.topic(name) for name in topics.EVENT_TOPICS],
+        settings.kafka_security,
     )
     await replay.to_the_end()
     log.info("rebuild_replayed", events=report.events_replayed)
