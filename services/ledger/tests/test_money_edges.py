@@ -11,6 +11,11 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from ledger.adapters.repository import LedgerRepository
+from ledger.app import create_app
+from ledger.settings import Settings
+from sosenki_platform.errors import Conflict
+from sosenki_platform.testing import running_app
 
 pytestmark = pytest.mark.integration
 
@@ -325,3 +330,38 @@ async def test_periods_of_a_community_do_not_overlap_even_when_created_at_once(
     listed = await treasurer.ok("GET", f"{P}?community_id={treasurer.community_id}")
     spans = sorted((p["start_date"], p["end_date"]) for p in listed["periods"])
     assert all(a[1] < b[0] for a, b in pairwise(spans))
+
+
+async def test_the_database_refuses_an_overlapping_period_created_meanwhile(
+    new_database: Any, service_env: dict[str, str], make_token: Any
+) -> None:
+    """Two transactions that both passed the check: the second insert waits for the first and
+    is refused by the exclusion constraint (409), whatever the application checked before."""
+    settings = Settings(
+        database_url=await new_database("ledger"),
+        kafka_bootstrap_servers=service_env["SOSENKI_KAFKA_BOOTSTRAP_SERVERS"],
+        topic_prefix=service_env["SOSENKI_TOPIC_PREFIX"],
+        auth_public_key=service_env["SOSENKI_AUTH_PUBLIC_KEY"],
+    )
+    app = create_app(settings)
+    async with running_app(app) as client:
+        client.headers["Authorization"] = f"Bearer {make_token(1)}"
+        community = await client.post("/api/payments/communities", json={"name": "Race"})
+        cid = community.json()["id"]
+        db = app.state.runtime.db
+
+        async def create(name: str, start: date, end: date) -> Any:
+            async with db.transaction() as session:
+                return await LedgerRepository(session).add_period(cid, name, start, end, None)
+
+        async with db.transaction() as session:
+            await LedgerRepository(session).add_period(
+                cid, "Nov", date(2025, 11, 1), date(2025, 11, 30), None
+            )
+            second = asyncio.create_task(create("Mid", date(2025, 11, 30), date(2025, 12, 30)))
+            await asyncio.sleep(0.5)
+            assert not second.done()  # waits for the first transaction's uncommitted period
+        with pytest.raises(Conflict, match="created meanwhile"):
+            await second
+        apart = await create("Dec", date(2025, 12, 1), date(2025, 12, 31))
+        assert apart.start_date == date(2025, 12, 1)
