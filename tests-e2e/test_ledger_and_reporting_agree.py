@@ -273,3 +273,116 @@ async def test_every_allocation_strategy_budget_reversal_close_and_carry_forward
             # The running reporting process goes on after the switch.
             await ok("POST", f"{P}/{dec}/contributions", {"user_id": 1, "amount": "12.34"})
             await agree(await ledgers_view())
+
+
+async def test_money_at_the_edges_agrees(start_service, make_token) -> None:
+    """Issue 11 through the real ledger and reporting: first-day meter readings, a usage bill
+    reversed and billed again, a closed period's balance before and after it is carried forward
+    (the owner's current balance in reporting's statement equals the ledger's uncarried periods),
+    and a refused reversal of an opening entry; reporting agrees with the ledger to the cent."""
+    ledger = await start_service("ledger")
+    reporting = await start_service("reporting")
+    async with httpx.AsyncClient(
+        base_url=ledger.url, headers={"Authorization": f"Bearer {make_token(1)}"}
+    ) as api:
+
+        async def ok(method: str, path: str, body: object = None) -> dict:
+            r = await api.request(method, path, json=body)
+            assert r.status_code in (200, 201), r.text
+            return r.json()
+
+        cid = (await ok("POST", "/api/payments/communities", {"name": "Alders"}))["id"]
+        token = make_token(1, communities=[cid])
+        api.headers["Authorization"] = f"Bearer {token}"
+        for user_id in (1, 2):
+            await ok(
+                "POST",
+                f"/api/payments/communities/{cid}/owners",
+                {"user_id": user_id, "display_name": f"O{user_id}", "ownership_share": "1"},
+            )
+        nov, dec = [
+            (await ok("POST", P, {"name": name, "start_date": start, "end_date": end}))["id"]
+            for name, start, end in (
+                ("Nov", "2025-11-01", "2025-11-30"),
+                ("Dec", "2025-12-01", "2025-12-31"),
+            )
+        ]
+        meter = await ok(
+            "POST",
+            f"/api/payments/communities/{cid}/meters",
+            {"owner_id": 1, "meter_type": "water", "tariff": "2"},
+        )
+        for day, value in (("2025-11-01", "100"), ("2025-12-01", "150"), ("2026-01-01", "230")):
+            await ok(
+                "POST",
+                f"/api/payments/meters/{meter['id']}/readings",
+                {"reading_date": day, "value": value},
+            )
+        (bill,) = await ok("POST", f"{P}/{nov}/usage-billing", {"meter_type": "water"})
+        assert bill["amount"] == "100.00"  # 50 units at 2
+        await ok("POST", f"{P}/{nov}/charges/{bill['id']}/reverse", {"reason": "Wrong tariff"})
+        await ok("POST", f"{P}/{nov}/usage-billing", {"meter_type": "water"})
+        await ok("POST", f"{P}/{nov}/contributions", {"user_id": 2, "amount": "300.00"})
+        await ok("POST", f"{P}/{nov}/close")
+        await ok("POST", f"{P}/{dec}/contributions", {"user_id": 1, "amount": "40.00"})
+
+        paths = [
+            f"{P}/{pid}/{what}"
+            for pid in (nov, dec)
+            for what in ("balance-sheet", "fund-summary", "consumption")
+        ]
+
+        async def ledgers_view() -> dict[str, dict]:
+            return {path: await ok("GET", path) for path in paths}
+
+        async def uncarried_balance(owner: int, periods: list[int]) -> str:
+            total = Decimal(0)
+            for pid in periods:
+                total += Decimal((await ok("GET", f"{P}/{pid}/owner-balance/{owner}"))["balance"])
+            return f"{total:.2f}"
+
+        async with httpx.AsyncClient(
+            base_url=reporting.url, headers={"Authorization": f"Bearer {token}"}
+        ) as rep:
+
+            async def agree(expected: dict[str, dict]) -> None:
+                for path, body in expected.items():
+
+                    async def same(path: str = path, body: dict = body) -> bool:
+                        r = await rep.get(path)
+                        return r.status_code == 200 and r.json() == body
+
+                    await eventually(same, what=f"reporting to agree on {path}")
+
+            async def current_balance(owner: int, wanted: str) -> None:
+                path = f"/api/payments/communities/{cid}/owners/{owner}/statement"
+
+                async def shown() -> bool:
+                    r = await rep.get(path)
+                    return r.status_code == 200 and r.json()["current_balance"] == wanted
+
+                await eventually(shown, what=f"owner {owner}'s current balance {wanted}")
+
+            view = await ledgers_view()
+            assert [
+                view[f"{P}/{pid}/consumption"]["meters"][0]["consumption"] for pid in (nov, dec)
+            ] == ["50", "80"]
+            await agree(view)
+            # November closed but not carried forward: owner 1 still owes it (−100 + 40).
+            assert await uncarried_balance(1, [nov, dec]) == "-60.00"
+            await current_balance(1, "-60.00")
+            await current_balance(2, "300.00")
+
+            await ok("POST", f"{P}/carry-forward", {"from_period_id": nov, "to_period_id": dec})
+            opening = await ok("GET", f"{P}/{dec}/opening-transactions")
+            credit = opening["opening_contributions"][0]["id"]
+            refused = await api.post(
+                f"{P}/{dec}/contributions/{credit}/reverse", json={"reason": "No"}
+            )
+            assert refused.status_code == 409
+            await agree(await ledgers_view())
+            assert await uncarried_balance(1, [dec]) == "-60.00"
+            await current_balance(1, "-60.00")
+            await current_balance(2, "300.00")
+            fund = (await rep.get(f"{P}/{dec}/fund-summary")).json()
+            assert fund["fund_balance"] == "40.00"  # the opening +300 is not new money

@@ -229,3 +229,46 @@ async def test_invitation_deep_link_links_a_telegram_user_to_an_owner(world: Wor
     dave = Person(700004, "Dave", "dave")
     await world.say(dave, private_chat(dave), f"/start {link['start_parameter']}")
     await world.reply(dave.telegram_id, "not valid")
+
+
+async def test_balance_keeps_a_closed_periods_balance_until_it_is_carried_forward(
+    world: World,
+) -> None:
+    """June closes with Alice 50.00 ahead; July is open but June is not carried forward yet:
+    /balance shows July and that she stands at 50.00 with June."""
+    cid, june = await _community(world)
+    token = world.make_token(ALICE.telegram_id, communities=[cid])
+    periods = "/api/payments/periods"
+    await world.ok(
+        world.ledger,
+        "POST",
+        f"{periods}/{june}/expenses",
+        token,
+        {
+            "amount": "100.00",
+            "payment_type": "Roads",
+            "allocation_strategy": "FIXED_FEE",
+            "paid_by_user_id": ALICE.telegram_id,
+        },
+    )
+    await world.ok(world.ledger, "POST", f"{periods}/{june}/close", token)
+    await world.ok(
+        world.ledger,
+        "POST",
+        periods,
+        token,
+        {"community_id": cid, "name": "July", "start_date": "2025-07-01", "end_date": "2025-07-31"},
+    )
+    chat = group_chat(GROUP)
+    await world.say(ALICE, chat, f"/link community {cid}")
+    await world.reply(GROUP, "linked")
+    await world.say(ALICE, chat, "/lang en")
+
+    async def balance_shown() -> dict[str, Any] | None:
+        before = len(world.telegram.sent("sendMessage"))
+        await world.say(ALICE, chat, f"/balance@{BOT_USERNAME}")
+        reply = await world.reply(GROUP, "Cedars, July: balance", after=before)
+        return reply if "you stand at 50.00 RUB" in reply["text"] else None
+
+    shown = await eventually(balance_shown, what="the balance with June's credit")
+    assert "Cedars, July: balance 0.00 RUB" in shown["text"]

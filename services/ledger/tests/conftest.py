@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import date, timedelta
 from typing import Any
 
 import httpx
@@ -34,6 +35,7 @@ class Treasurer:
         self.make_token = make_token
         self.user_id = user_id
         self.community_id = 0
+        self.months = 0
 
     async def start(self, owners: dict[int, str], currency: str = "RUB") -> Treasurer:
         self.client.headers["Authorization"] = f"Bearer {self.make_token(self.user_id)}"
@@ -42,6 +44,7 @@ class Treasurer:
         )
         assert community.status_code == 201, community.text
         self.community_id = community.json()["id"]
+        self.months = 0
         token = self.make_token(self.user_id, communities=[self.community_id])
         self.client.headers["Authorization"] = f"Bearer {token}"
         for user_id, share in owners.items():
@@ -61,7 +64,11 @@ class Treasurer:
         return response.json()
 
     async def period(self, name: str = "November 2025") -> int:
-        body = {"name": name, "start_date": "2025-11-01", "end_date": "2025-11-30"}
+        """The next month of the community (periods never overlap): November 2025, December…"""
+        start = date(2025 + (10 + self.months) // 12, (10 + self.months) % 12 + 1, 1)
+        end = date(start.year + start.month // 12, start.month % 12 + 1, 1) - timedelta(days=1)
+        self.months += 1
+        body = {"name": name, "start_date": start.isoformat(), "end_date": end.isoformat()}
         return int((await self.ok("POST", "/api/payments/periods", body))["id"])
 
 

@@ -7,6 +7,7 @@ import random
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 import asyncpg
@@ -173,6 +174,19 @@ class Ledger:
         )
         return expense_id
 
+    async def carried(self, source: int, target: int, balances: dict[int, str]) -> None:
+        """The carry-forward event, which the ledger sends before its opening entries."""
+        total = sum((Decimal(b) for b in balances.values()), Decimal(0))
+        await self.publish(
+            "ledger.balances_carried_forward",
+            source,
+            from_period_id=source,
+            to_period_id=target,
+            balances={str(o): b for o, b in balances.items()},
+            total_carried=f"{total:.2f}",
+            currency="RUB",
+        )
+
     async def two_months(self) -> tuple[int, int]:
         """November: Anna pays 1000, Boris 200, a 300.00 road split equally, 500.00 from the fund,
         Boris pays 100.00 snow clearing himself, a 50.00 penalty for Boris. December opens with
@@ -200,6 +214,7 @@ class Ledger:
         )
         dec = await self.period("Dec", "2025-12-01", "2025-12-31")
         # Anna: 1000 − 150 − 50 = 800 credit; Boris: 200 + 100 − 150 − 50 − 50 = 50 credit.
+        await self.carried(nov, dec, {11: "800.00", 12: "50.00"})
         await self.contribution(dec, 11, "800.00", kind="opening")
         await self.contribution(dec, 12, "50.00", kind="opening")
         await self.contribution(dec, 11, "100.00")

@@ -67,3 +67,54 @@ async def test_statement_fund_and_periods(reporting: Any, ledger: Any, make_toke
     metrics = (await api.get("/metrics")).text
     assert "consumer_last_applied_timestamp_seconds{" in metrics
     assert "consumer_lag{" in metrics
+
+
+async def test_the_current_balance_keeps_a_debt_not_yet_carried_forward(
+    reporting: Any, ledger: Any, make_token: Any
+) -> None:
+    """Boris ends November 300 in debt. Between December opening and November being carried
+    forward, his current balance is −300 + December's 100 = −200, and still −200 after."""
+    await ledger.community({11: "anna", 12: "boris"})
+    cid = ledger.community_id
+    nov = await ledger.period("Nov", "2025-11-01", "2025-11-30")
+    await ledger.expense(nov, "600.00", {11: "300.00", 12: "300.00"}, paid_by=11)
+    await ledger.publish(
+        "ledger.period_closed", nov, period_id=nov, closed_at="2025-12-01T00:00:00Z"
+    )
+    dec = await ledger.period("Dec", "2025-12-01", "2025-12-31")
+    await ledger.contribution(dec, 12, "100.00")
+    api = reporting.client
+    api.headers["Authorization"] = f"Bearer {make_token(12, communities=[cid])}"
+    path = f"/api/payments/communities/{cid}/owners/12/statement"
+    await reporting.caught_up(ledger)
+    before = (await api.get(path)).json()
+    assert before["current_balance"] == "-200.00"
+    assert [(p["balance"], p["carried_forward"]) for p in before["periods"]] == [
+        ("-300.00", False),
+        ("100.00", False),
+    ]
+
+    await ledger.carried(nov, dec, {11: "300.00", 12: "-300.00"})
+    await ledger.contribution(dec, 11, "300.00", kind="opening")
+    await ledger.publish(
+        "ledger.charge_recorded",
+        dec,
+        period_id=dec,
+        charge_id=ledger.new_id(),
+        owner_id=12,
+        amount="300.00",
+        currency="RUB",
+        description="Opening debt from previous period",
+        date="2025-12-02T00:00:00Z",
+        kind="opening",
+    )
+    await reporting.caught_up(ledger)
+    after = (await api.get(path)).json()
+    assert after["current_balance"] == "-200.00"
+    assert [(p["balance"], p["carried_forward"]) for p in after["periods"]] == [
+        ("-300.00", True),
+        ("-200.00", False),
+    ]
+    api.headers["Authorization"] = f"Bearer {make_token(11, communities=[cid])}"
+    anna = (await api.get(f"/api/payments/communities/{cid}/owners/11/statement")).json()
+    assert anna["current_balance"] == "300.00"

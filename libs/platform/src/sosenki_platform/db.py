@@ -55,8 +55,12 @@ class Database:
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
-        """A session for reads; nothing is committed."""
+        """A session for reads: one read-only REPEATABLE READ transaction, so every query in it
+        sees the same snapshot (a balance sheet summed from several queries never sees an expense
+        paid but not yet allocated). Nothing is committed; a write in it fails."""
         async with self.sessions() as session:
+            snapshot = {"isolation_level": "REPEATABLE READ", "postgresql_readonly": True}
+            await session.connection(execution_options=snapshot)
             yield session
 
     async def ping(self) -> None:

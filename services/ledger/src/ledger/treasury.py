@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, date, datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from sosenki_contracts import topics
@@ -22,11 +22,15 @@ from ledger.adapters.repository import LedgerRepository
 from ledger.domain import carry_forward as carry_rules
 from ledger.domain import meters as meter_rules
 from ledger.domain import periods as period_rules
+from ledger.domain import shares as share_rules
+from ledger.domain import usage_billing as billing_rules
 from ledger.domain.allocation import AllocationStrategy, allocate_expense
 from ledger.domain.balances import OwnerTotals
 from ledger.domain.carry_forward import CarryForwardPlan
+from ledger.domain.expense_dates import expense_date
 from ledger.domain.meters import MeterType, Reading
 from ledger.domain.periods import Period, PeriodStatus
+from ledger.domain.reversals import check_reversal
 
 SINCE_THE_BEGINNING = date(1, 1, 1)
 
@@ -189,8 +193,9 @@ class Treasury:
             raise BadRequest("Ownership share must be positive")
         await self._require_owner(community_id, user_id)
         await self.repo.set_share(community_id, user_id, effective_from, ownership_share)
-        latest = max(effective_from, date.today())
-        current = (await self.repo.shares_on(community_id, latest)).get(user_id, ownership_share)
+        # The owner row holds the share in force today; a later change is only scheduled.
+        history = (await self.repo.share_history(community_id)).get(user_id, [])
+        current = share_rules.share_on(history, date.today()) or ownership_share
         row = await self.repo.update_owner(community_id, user_id, ownership_share=current)
         await self._publish(
             "ledger.ownership_share_changed",
@@ -229,6 +234,11 @@ class Treasury:
     ) -> Period:
         await self.require_treasurer(community_id)
         period_rules.validate_new_period(name, start_date, end_date)
+        period_rules.check_no_overlap(
+            start_date,
+            end_date,
+            await self.repo.periods_overlapping(community_id, start_date, end_date),
+        )
         period = await self.repo.add_period(
             community_id, name.strip(), start_date, end_date, description
         )
@@ -405,10 +415,8 @@ class Treasury:
         row = await self.repo.get_entry(entry, period.id, entry_id, for_update=True)
         if row is None:
             raise NotFound(f"{entry.capitalize()} not found")
-        if row.kind == "reversal":
-            raise BadRequest(f"{entry.capitalize()} {entry_id} is itself a reversal")
-        if await self.repo.reversal_of(entry, entry_id) is not None:
-            raise Conflict(f"{entry.capitalize()} {entry_id} has already been reversed")
+        already = await self.repo.reversal_of(entry, entry_id) is not None
+        check_reversal(entry, entry_id, row.kind, already)
         common = {
             "amount": -row.amount,
             "kind": "reversal",
@@ -424,7 +432,12 @@ class Treasury:
             return await self._post_charge(
                 period,
                 currency,
-                common | {"owner_id": row.owner_id, "description": f"Reversal: {row.description}"},
+                common
+                | {
+                    "owner_id": row.owner_id,
+                    "description": f"Reversal: {row.description}",
+                    "usage_meter_type": row.usage_meter_type,
+                },
             )
         lines = (await self.repo.allocations_of([row.id]))[row.id]
         reversed_row = await self._post_expense(
@@ -583,8 +596,8 @@ class Treasury:
         )
         return row
 
-    async def meter(self, meter_id: int) -> Any:
-        meter = await self.repo.get_meter(meter_id)
+    async def meter(self, meter_id: int, *, for_update: bool = False) -> Any:
+        meter = await self.repo.get_meter(meter_id, for_update=for_update)
         if meter is None or not self.caller.in_scope(meter.community_id):
             raise NotFound("Meter not found")
         try:
@@ -597,7 +610,8 @@ class Treasury:
         self, meter_id: int, reading_date: date, value: Decimal, is_replacement: bool
     ) -> Any:
         """Treasurers record any meter's readings; an owner records their own meters'."""
-        meter = await self.meter(meter_id)  # row-locked: readings of one meter are serialised
+        # Row-locked: readings of one meter are serialised.
+        meter = await self.meter(meter_id, for_update=True)
         if meter.owner_id != self.caller.user_id and not await self._is_treasurer(
             meter.community_id
         ):
@@ -641,28 +655,32 @@ class Treasury:
 
     async def bill_usage(self, period_id: int, meter_type: MeterType) -> list[Any]:
         """Bill each metered owner's consumption at the meter's tariff as service charges."""
+        # The period row lock (taken here) serialises bills and reversals of one period.
         period, currency = await self._open_period_for(period_id, "charges")
-        if not await self.repo.claim_usage_billing(period.id, meter_type.value):
-            raise Conflict(f"{meter_type.value} usage of period {period.id} is already billed")
-        charges = []
-        for meter, used in await self.consumption(period, meter_type.value):
-            if meter.tariff is None or used <= 0:
-                continue
-            # The one place money is rounded: consumption x tariff, half up to the minor unit.
-            amount = (used * Decimal(meter.tariff)).quantize(
-                Decimal(1).scaleb(-minor_units(currency)), rounding=ROUND_HALF_UP
+        bill = billing_rules.usage_charges(
+            (
+                (meter.owner_id, used, None if meter.tariff is None else Decimal(meter.tariff))
+                for meter, used in await self.consumption(period, meter_type.value)
+            ),
+            minor_units(currency),
+        )
+        billed = await self.repo.usage_billed(period.id, meter_type.value)
+        billing_rules.check_billable(period.id, meter_type.value, bill, billed)
+        return [
+            await self._post_charge(
+                period,
+                currency,
+                {
+                    "owner_id": line.owner_id,
+                    "amount": line.amount,
+                    "description": (
+                        f"{meter_type.value.capitalize()}: {line.used} units at {line.tariff}"
+                    ),
+                    "usage_meter_type": meter_type.value,
+                },
             )
-            if amount <= 0:
-                continue
-            description = f"{meter_type.value.capitalize()}: {used} units at {meter.tariff}"
-            charges.append(
-                await self._post_charge(
-                    period,
-                    currency,
-                    {"owner_id": meter.owner_id, "amount": amount, "description": description},
-                )
-            )
-        return charges
+            for line in bill
+        ]
 
     # Balances
     async def currency_of(self, period: Period) -> str:
@@ -709,10 +727,25 @@ class Treasury:
         locked = {pid: await self.period(pid, for_update=True) for pid in (first, second)}
         source, target = locked[from_period_id], locked[to_period_id]
         community = await self.require_treasurer(source.community_id)
-        carry_rules.check_carry_forward(source, target)
+        following = await self.repo.next_period_after(source.community_id, source.end_date)
+        carry_rules.check_carry_forward(source, target, following)
         currency = str(community.base_currency)
         totals = await self.repo.period_totals(source)
         plan = carry_rules.plan_carry_forward({o: e.balance for o, e in totals.items()})
+        # The event comes before its opening entries, so a reader of the events never sees the
+        # opening balances while the source still looks uncarried (and counts them twice).
+        await self._publish(
+            "ledger.balances_carried_forward",
+            source.community_id,
+            {
+                "community_id": source.community_id,
+                "from_period_id": source.id,
+                "to_period_id": target.id,
+                "balances": {str(o): format_amount(b, currency) for o, b in plan.balances.items()},
+                "total_carried": format_amount(plan.total, currency),
+                "currency": currency,
+            },
+        )
         for owner_id, credit in plan.credits.items():
             await self._post_contribution(
                 target,
@@ -736,18 +769,6 @@ class Treasury:
                 },
             )
         await self.repo.save_period_state(replace(source, carried_forward=True))
-        await self._publish(
-            "ledger.balances_carried_forward",
-            source.community_id,
-            {
-                "community_id": source.community_id,
-                "from_period_id": source.id,
-                "to_period_id": target.id,
-                "balances": {str(o): format_amount(b, currency) for o, b in plan.balances.items()},
-                "total_carried": format_amount(plan.total, currency),
-                "currency": currency,
-            },
-        )
         return plan, currency
 
     async def record_expense(
@@ -765,7 +786,7 @@ class Treasury:
         meter_type: MeterType | None = None,
     ) -> Any:
         period, currency = await self._open_period_for(period_id, "expenses")
-        when = when or datetime.now(UTC)
+        when = expense_date(period, when, datetime.now(UTC))
         self._check_amount(amount, currency, "Expense")
         if not payment_type.strip():
             raise BadRequest("payment_type must not be empty")

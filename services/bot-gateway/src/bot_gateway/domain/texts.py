@@ -175,6 +175,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "ru": "{community}, {period}: баланс {balance} (взносы {paid}, расходы {expenses}, "
         "начисления {charges})",
     },
+    "balance_uncarried": {
+        "en": "{community}: with earlier periods not carried forward yet, you stand at {total}",
+        "ru": "{community}: с прежними периодами, ещё не перенесёнными, ваш баланс {total}",
+    },
     "balance_none": {
         "en": "No balance yet in {community}.",
         "ru": "В {community} пока нет баланса.",

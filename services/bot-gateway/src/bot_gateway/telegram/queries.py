@@ -97,6 +97,25 @@ async def balance(turn: Turn) -> None:
                 charges=money(entry["total_charges"], cur, turn.lang),
             )
         )
+        # A closed period's balance not carried forward yet is still owed (or owed to them).
+        try:
+            statement = await services.get(
+                services.reporting(
+                    f"/api/payments/communities/{community_id}/owners/{turn.user_id}/statement"
+                ),
+                services.token(turn.user_id, communities=[community_id]),
+            )
+        except Refused:
+            continue
+        total = str(statement.get("current_balance") or entry["balance"])
+        if Decimal(total) != Decimal(str(entry["balance"])):
+            lines.append(
+                turn.t(
+                    "balance_uncarried",
+                    community=community["name"],
+                    total=money(total, cur, turn.lang),
+                )
+            )
     await turn.reply("\n".join(lines))
 
 

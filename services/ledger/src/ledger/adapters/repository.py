@@ -7,8 +7,10 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from sosenki_platform.errors import Conflict
 from sqlalchemy import Row, func, select
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ledger.adapters import tables as t
@@ -156,6 +158,21 @@ class LedgerRepository:
         ).all()
         return {r.user_id: Decimal(r.ownership_share) for r in rows}
 
+    async def share_history(self, community_id: int) -> dict[int, list[tuple[date, Decimal]]]:
+        """Owner id → (effective_from, share) of every change, oldest first."""
+        s = t.ownership_shares
+        rows = await self.session.execute(
+            select(s.c.user_id, s.c.effective_from, s.c.ownership_share)
+            .where(s.c.community_id == community_id)
+            .order_by(s.c.user_id, s.c.effective_from)
+        )
+        history: dict[int, list[tuple[date, Decimal]]] = {}
+        for row in rows.all():
+            history.setdefault(row.user_id, []).append(
+                (row.effective_from, Decimal(row.ownership_share))
+            )
+        return history
+
     async def update_owner(self, community_id: int, user_id: int, **values: Any) -> Row[Any]:
         return (
             await self.session.execute(
@@ -181,20 +198,54 @@ class LedgerRepository:
         end_date: date,
         description: str | None,
     ) -> Period:
+        insert_period = (
+            t.periods.insert()
+            .values(
+                community_id=community_id,
+                name=name,
+                start_date=start_date,
+                end_date=end_date,
+                description=description,
+            )
+            .returning(*t.periods.c)
+        )
+        try:
+            row = (await self.session.execute(insert_period)).one()
+        except IntegrityError as exc:
+            # A concurrent creation got there first (the exclusion constraint of migration 0007).
+            if "periods_do_not_overlap" in str(exc.orig):
+                raise Conflict(
+                    f"Period {start_date.isoformat()} – {end_date.isoformat()} overlaps another "
+                    "period of the community created meanwhile; a community's periods must not "
+                    "overlap"
+                ) from None
+            raise
+        return _period(row)
+
+    async def periods_overlapping(
+        self, community_id: int, start_date: date, end_date: date
+    ) -> list[Period]:
+        p = t.periods
+        rows = await self.session.execute(
+            select(p)
+            .where(p.c.community_id == community_id)
+            .where(p.c.start_date <= end_date, p.c.end_date >= start_date)
+            .order_by(p.c.start_date)
+        )
+        return [_period(r) for r in rows.all()]
+
+    async def next_period_after(self, community_id: int, day: date) -> Period | None:
+        """The community's first period starting after ``day``."""
+        p = t.periods
         row = (
             await self.session.execute(
-                t.periods.insert()
-                .values(
-                    community_id=community_id,
-                    name=name,
-                    start_date=start_date,
-                    end_date=end_date,
-                    description=description,
-                )
-                .returning(*t.periods.c)
+                select(p)
+                .where(p.c.community_id == community_id, p.c.start_date > day)
+                .order_by(p.c.start_date, p.c.id)
+                .limit(1)
             )
-        ).one()
-        return _period(row)
+        ).one_or_none()
+        return _period(row) if row else None
 
     async def get_period(self, period_id: int, *, for_update: bool = False) -> Period | None:
         query = select(t.periods).where(t.periods.c.id == period_id)
@@ -442,12 +493,11 @@ class LedgerRepository:
             await self.session.execute(t.meters.insert().values(**values).returning(*t.meters.c))
         ).one()
 
-    async def get_meter(self, meter_id: int) -> Row[Any] | None:
-        return (
-            await self.session.execute(
-                select(t.meters).where(t.meters.c.id == meter_id).with_for_update()
-            )
-        ).one_or_none()
+    async def get_meter(self, meter_id: int, *, for_update: bool = False) -> Row[Any] | None:
+        query = select(t.meters).where(t.meters.c.id == meter_id)
+        if for_update:
+            query = query.with_for_update()
+        return (await self.session.execute(query)).one_or_none()
 
     async def list_meters(
         self, community_id: int, meter_type: str | None = None, owner_id: int | None = None
@@ -497,14 +547,20 @@ class LedgerRepository:
             )
         ).one()
 
-    async def claim_usage_billing(self, period_id: int, meter_type: str) -> bool:
-        claimed = await self.session.scalar(
-            insert(t.usage_billings)
-            .values(period_id=period_id, meter_type=meter_type)
-            .on_conflict_do_nothing()
-            .returning(t.usage_billings.c.period_id)
+    async def usage_billed(self, period_id: int, meter_type: str) -> bool:
+        """Whether a usage charge of this type stands unreversed in the period."""
+        c, r = t.service_charges, t.service_charges.alias("r")
+        found = await self.session.scalar(
+            select(c.c.id)
+            .where(
+                c.c.period_id == period_id,
+                c.c.usage_meter_type == meter_type,
+                c.c.kind == "charge",
+                ~select(r.c.id).where(r.c.reverses_id == c.c.id).exists(),
+            )
+            .limit(1)
         )
-        return claimed is not None
+        return found is not None
 
     async def list_expenses(self, period_id: int) -> Sequence[Row[Any]]:
         return (

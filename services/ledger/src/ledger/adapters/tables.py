@@ -88,6 +88,8 @@ periods = Table(
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     CheckConstraint("end_date >= start_date", name="period_dates_ordered"),
     Index("ix_periods_community", "community_id", "id"),
+    # Also (migration 0007): EXCLUDE USING gist (community_id WITH =,
+    # daterange(start_date, end_date, '[]') WITH &&) named "periods_do_not_overlap".
 )
 
 contributions = Table(
@@ -127,6 +129,8 @@ service_charges = Table(
     Column("kind", Text, nullable=False, server_default="charge"),
     Column("reverses_id", BigInteger, ForeignKey("service_charges.id"), nullable=True),
     Column("reason", Text, nullable=True),
+    # The meter type of a usage bill's charge (its reversal names it too); None otherwise.
+    Column("usage_meter_type", Text, nullable=True),
     Column("created_by", Text, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Index("ix_service_charges_period_owner", "period_id", "owner_id"),
@@ -213,6 +217,7 @@ meter_readings = Table(
 )
 
 # A period's consumption of one meter type is billed at most once.
+# Superseded by service_charges.usage_meter_type (migration 0007); kept for its history.
 usage_billings = Table(
     "usage_billings",
     metadata,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -14,6 +15,7 @@ from sosenki_platform.requests import ReadSession, WriteSession, correlation_id,
 
 from ledger.access import Caller
 from ledger.api import schemas as s
+from ledger.domain import shares as share_rules
 from ledger.domain.balances import OwnerTotals
 from ledger.domain.meters import MeterType
 from ledger.domain.periods import Period
@@ -48,15 +50,30 @@ def _period_out(p: Period) -> s.PeriodOut:
     )
 
 
-def _owner_out(row: Any) -> s.OwnerOut:
+def _share_text(share: Any) -> str:
+    return format(Decimal(share).normalize(), "f")
+
+
+def _owner_out(row: Any, history: list[tuple[date, Decimal]]) -> s.OwnerOut:
+    today = date.today()
+    current = share_rules.share_on(history, today)
     return s.OwnerOut(
         owner_id=row.user_id,
         user_id=row.user_id,
         display_name=row.display_name,
         username=row.username,
-        ownership_share=format(Decimal(row.ownership_share).normalize(), "f"),
+        ownership_share=_share_text(row.ownership_share if current is None else current),
         active=row.active,
+        scheduled_shares=[
+            s.ScheduledShareOut(effective_from=day, ownership_share=_share_text(share))
+            for day, share in share_rules.scheduled(history, today)
+        ],
     )
+
+
+async def _owner_with_shares(treasury: Treasury, row: Any) -> s.OwnerOut:
+    history = await treasury.repo.share_history(row.community_id)
+    return _owner_out(row, history.get(row.user_id, []))
 
 
 def _contribution_out(row: Any) -> s.ContributionOut:
@@ -122,7 +139,7 @@ async def add_owner(community_id: Id, body: s.OwnerIn, treasury: Writer) -> Any:
     row = await treasury.add_owner(
         community_id, body.user_id, body.display_name, body.username, body.ownership_share
     )
-    return _owner_out(row)
+    return await _owner_with_shares(treasury, row)
 
 
 @router.post("/communities/{community_id}/owners/{user_id}/shares", response_model=s.OwnerOut)
@@ -132,12 +149,13 @@ async def change_share(
     row = await treasury.change_share(
         community_id, user_id, body.ownership_share, body.effective_from
     )
-    return _owner_out(row)
+    return await _owner_with_shares(treasury, row)
 
 
 @router.post("/communities/{community_id}/owners/{user_id}/deactivate", response_model=s.OwnerOut)
 async def deactivate_owner(community_id: Id, user_id: Id, treasury: Writer) -> Any:
-    return _owner_out(await treasury.deactivate_owner(community_id, user_id))
+    row = await treasury.deactivate_owner(community_id, user_id)
+    return await _owner_with_shares(treasury, row)
 
 
 @router.post("/communities/{community_id}/treasurers", status_code=201)
@@ -149,11 +167,15 @@ async def add_treasurer(community_id: Id, body: s.TreasurerIn, treasury: Writer)
 @router.get("/communities/{community_id}/owners", response_model=list[s.OwnerOut])
 async def list_owners(community_id: Id, treasury: Reader) -> Any:
     await treasury.require_reader(community_id)
-    return [_owner_out(r) for r in await treasury.repo.list_owners(community_id)]
+    history = await treasury.repo.share_history(community_id)
+    return [
+        _owner_out(r, history.get(r.user_id, []))
+        for r in await treasury.repo.list_owners(community_id)
+    ]
 
 
 @router.get("/users/{user_id}/memberships", response_model=s.UserMembershipsOut)
-async def user_memberships(user_id: int, treasury: Reader) -> Any:
+async def user_memberships(user_id: Id, treasury: Reader) -> Any:
     """Every community where the user is a treasurer or an owner (the user or a service only)."""
     found = await treasury.memberships_of(user_id)
     return s.UserMembershipsOut(

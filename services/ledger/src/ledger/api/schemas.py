@@ -72,13 +72,21 @@ class TreasurerIn(Body):
     user_id: Id
 
 
+class ScheduledShareOut(BaseModel):
+    effective_from: date
+    ownership_share: str
+
+
 class OwnerOut(BaseModel):
     owner_id: int
     user_id: int
     display_name: str
     username: str | None
-    ownership_share: str
+    ownership_share: str = Field(description="The share in force today")
     active: bool
+    scheduled_shares: list[ScheduledShareOut] = Field(
+        default_factory=list, description="Share changes dated after today, earliest first"
+    )
 
 
 class PeriodIn(Body):

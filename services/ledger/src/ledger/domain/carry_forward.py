@@ -2,6 +2,11 @@
 
 Credits become opening contributions, debts become opening service charges, zero balances carry
 nothing; the sum carried equals the sum of the source balances. A source is carried at most once.
+
+Carry-forward goes forward, into the source's next period: the community's period that starts
+first after the source ends. With November (Nov 1–30), December (Dec 1–31) and January (Jan 1–31),
+November goes into December only: into an earlier period is 400, past December into January is
+409 (December comes first).
 """
 
 from __future__ import annotations
@@ -36,11 +41,24 @@ class CarryForwardPlan:
         return sum(self.balances.values(), Decimal(0))
 
 
-def check_carry_forward(source: Period, target: Period) -> None:
+def check_carry_forward(source: Period, target: Period, next_period: Period | None) -> None:
+    """``next_period``: the community's first period starting after ``source`` ends."""
     if source.id == target.id:
         raise BadRequest("from_period_id and to_period_id must differ")
     if source.community_id != target.community_id:
         raise BadRequest("Both periods must belong to the same community")
+    if target.start_date <= source.end_date:
+        raise BadRequest(
+            f"Carry-forward goes forward: period {target.id} starts "
+            f"{target.start_date.isoformat()}, not after period {source.id} ends "
+            f"({source.end_date.isoformat()})"
+        )
+    if next_period is not None and next_period.id != target.id:
+        raise Conflict(
+            f"Period {source.id} carries forward into its next period {next_period.id} "
+            f"'{next_period.name}' ({next_period.start_date.isoformat()} – "
+            f"{next_period.end_date.isoformat()}), not into period {target.id}"
+        )
     if source.status is not PeriodStatus.CLOSED:
         raise Conflict("Source period must be CLOSED to carry forward")
     if source.carried_forward:

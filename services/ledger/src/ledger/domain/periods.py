@@ -3,6 +3,7 @@ closes them."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from enum import StrEnum
@@ -54,3 +55,19 @@ def reopen(period: Period) -> Period:
     if period.carried_forward:
         raise Conflict(f"Period {period.id} has been carried forward and cannot be reopened")
     return replace(period, status=PeriodStatus.OPEN, closed_at=None)
+
+
+def check_no_overlap(start_date: date, end_date: date, others: Sequence[Period]) -> None:
+    """A community's periods never share a day (both ends are inclusive).
+
+    With November 1–30 in place, December 1–31 is accepted and November 15 – December 15 is
+    refused (409), naming November. The database holds the same rule as an exclusion
+    constraint, so two concurrent creations cannot both get through.
+    """
+    for other in sorted(others, key=lambda p: p.start_date):
+        if other.start_date <= end_date and start_date <= other.end_date:
+            raise Conflict(
+                f"Period {start_date.isoformat()} – {end_date.isoformat()} overlaps period "
+                f"{other.id} '{other.name}' ({other.start_date.isoformat()} – "
+                f"{other.end_date.isoformat()}); a community's periods must not overlap"
+            )

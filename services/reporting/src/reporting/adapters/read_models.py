@@ -23,7 +23,9 @@ DEFAULT_CURRENCY = "RUB"
 
 
 def period_info(row: Row[Any]) -> PeriodInfo:
-    return PeriodInfo(row.period_id, row.name, row.start_date, row.end_date, row.status)
+    return PeriodInfo(
+        row.period_id, row.name, row.start_date, row.end_date, row.status, row.carried_forward
+    )
 
 
 def _totals(owner_id: int, username: str | None, row: Row[Any] | None) -> OwnerTotals:

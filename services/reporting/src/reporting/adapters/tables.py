@@ -56,6 +56,8 @@ periods = Table(
     Column("description", Text, nullable=True),
     Column("status", Text, nullable=False),
     Column("closed_at", DateTime(timezone=True), nullable=True),
+    # Its balances moved into the next period (``ledger.balances_carried_forward``).
+    Column("carried_forward", Boolean, nullable=False, server_default="false"),
     Index("ix_reporting_periods_community", "community_id", "period_id"),
 )
 

@@ -102,6 +102,7 @@ class StatementPeriod(BaseModel):
     start_date: date
     end_date: date
     status: str
+    carried_forward: bool = Field(description="Its balance has moved into the next period")
     opening_balance: str = Field(description="Carried forward from the previous period")
     total_contributions: str
     total_expenses: str
@@ -116,7 +117,10 @@ class StatementOut(BaseModel):
     username: str | None
     currency: str
     periods: list[StatementPeriod]
-    current_balance: str = Field(description="The balance of the latest period")
+    current_balance: str = Field(
+        description="What the owner stands at: the balances of the periods not carried forward "
+        "(the latest one, and any earlier one whose balance has not moved on yet)"
+    )
 
 
 class BudgetLineOut(BaseModel):
@@ -327,6 +331,7 @@ def statement_out(community_id: int, s: Statement, currency: str) -> StatementOu
                 start_date=line.period.start_date,
                 end_date=line.period.end_date,
                 status=line.period.status,
+                carried_forward=line.period.carried_forward,
                 opening_balance=money(line.totals.opening_balance),
                 total_contributions=money(line.totals.total_contributions),
                 total_expenses=money(line.totals.total_expenses),

@@ -42,6 +42,7 @@ class PeriodInfo:
     start_date: date
     end_date: date
     status: str
+    carried_forward: bool = False
 
 
 @dataclass(frozen=True)
@@ -54,9 +55,12 @@ class StatementLine:
 class Statement:
     """One owner's balances period by period, oldest first.
 
-    Balances are not summed across periods: a carried-forward balance reappears as the next
-    period's opening balance, so adding them up would count it twice. What the owner stands at
-    is the latest period's balance.
+    What the owner stands at is the sum of the balances of the periods not carried forward: a
+    carried balance reappears as the next period's opening balance (counting it again would count
+    it twice), and a balance not carried yet appears nowhere else (leaving it out would hide it).
+    Example: November closes at −300, December opens and the owner pays 100 there; until November
+    is carried forward the owner stands at −300 + 100 = −200, and after it still at −200
+    (December: opening −300 + 100).
     """
 
     owner_id: int
@@ -64,7 +68,9 @@ class Statement:
 
     @property
     def current_balance(self) -> Decimal:
-        return self.lines[-1].totals.balance if self.lines else ZERO
+        return sum(
+            (line.totals.balance for line in self.lines if not line.period.carried_forward), ZERO
+        )
 
 
 def statement(owner_id: int, lines: list[StatementLine]) -> Statement:

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from sosenki_contracts.envelope import EventEnvelope
 from sosenki_contracts.events.ledger import (
+    BalancesCarriedForward,
     BudgetItemCreated,
     ChargeRecorded,
     CommunityCreated,
@@ -164,6 +165,16 @@ async def period_reopened(session: AsyncSession, event: EventEnvelope) -> None:
         t.periods.update()
         .where(t.periods.c.period_id == e.period_id)
         .values(status="OPEN", closed_at=None)
+    )
+
+
+@_on("ledger.balances_carried_forward")
+async def balances_carried_forward(session: AsyncSession, event: EventEnvelope) -> None:
+    e = BalancesCarriedForward.model_validate(event.payload)
+    await session.execute(
+        t.periods.update()
+        .where(t.periods.c.period_id == e.from_period_id)
+        .values(carried_forward=True)
     )
 
 
