@@ -561,3 +561,26 @@ def test_every_endpoint_has_a_matrix_entry() -> None:
     for service, app in apps.items():
         covered = {(e.method, e.path) for e in E if e.service == service}
         assert _endpoints(app) == covered, service
+
+
+async def test_the_ledgers_balance_sheet_setting_reaches_reporting(world: World) -> None:
+    """A treasurer turns the balance sheet off for owners in the ledger; reporting, told by the
+    ledger's event, refuses it to owners too (and still shows it to the treasurer)."""
+    ledger, reporting = world.apps[L], world.apps[R]
+    community, period = world.own.ids["community"], world.own.ids["period"]
+    settings = f"{PM}/communities/{community}/settings"
+    sheet = f"{PM}/periods/{period}/balance-sheet"
+
+    def auth(caller: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {world.tokens[caller]}"}
+
+    off = {"owners_see_balance_sheet": False}
+    assert (await ledger.put(settings, json=off, headers=auth("treasurer"))).status_code == 200
+    assert (await ledger.get(sheet, headers=auth("owner"))).status_code == 403
+
+    async def refused_in_reporting() -> bool:
+        return (await reporting.get(sheet, headers=auth("owner"))).status_code == 403
+
+    await eventually(refused_in_reporting, what="reporting hides the balance sheet from owners")
+    assert (await reporting.get(sheet, headers=auth("treasurer"))).status_code == 200
+    assert (await reporting.get(f"{sheet}.pdf", headers=auth("other_owner"))).status_code == 403
