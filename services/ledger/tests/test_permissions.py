@@ -31,7 +31,9 @@ async def test_owners_read_but_do_not_write(treasurer: Any, make_token: Any) -> 
     assert (await client.get(f"{P}/{pid}/owner-balance/2", headers=owner)).status_code == 200
     other = await client.get(f"{P}/{pid}/owner-balance/1", headers=owner)
     assert other.status_code == 403
-    assert other.json() == {"detail": "Owners may only see their own balance"}
+    assert other.json() == {
+        "detail": "Owners may only see their own balance, statement and records"
+    }
 
     write = await client.post(
         f"{P}/{pid}/expenses", json={"amount": "5.00", "payment_type": "X"}, headers=owner
@@ -66,7 +68,9 @@ async def test_nobody_sees_another_community(treasurer: Any, make_token: Any) ->
     pid = await treasurer.period()
     client = treasurer.client
     stranger = _as(make_token, 99, treasurer.community_id)  # scoped to it, but not a member
-    unscoped = {"Authorization": f"Bearer {make_token(1)}"}  # a member, but the token is not scoped
+    # A member whose token is narrowed to another community: scopes only narrow.
+    elsewhere = make_token(1, communities=[treasurer.community_id + 10**6])
+    unscoped = {"Authorization": f"Bearer {elsewhere}"}
     for headers in (stranger, unscoped):
         assert (await client.get(f"{P}/{pid}", headers=headers)).status_code == 404
         listed = await client.get(P, headers=headers)
@@ -85,3 +89,54 @@ async def test_nobody_sees_another_community(treasurer: Any, make_token: Any) ->
         )
         assert write.status_code == 404
     assert (await treasurer.ok("GET", f"{P}/{pid}/contributions")) == []
+
+
+async def test_an_empty_scope_narrows_nothing(treasurer: Any, make_token: Any) -> None:
+    """A token without a communities claim: membership alone decides, as in every service."""
+    await treasurer.start({1: "1", 2: "1"})
+    pid = await treasurer.period()
+    client = treasurer.client
+    member = {"Authorization": f"Bearer {make_token(2)}"}
+    stranger = {"Authorization": f"Bearer {make_token(99)}"}
+    assert (await client.get(f"{P}/{pid}", headers=member)).status_code == 200
+    assert (await client.get(f"{P}/{pid}", headers=stranger)).status_code == 404
+    listed = (await client.get(P, headers=member)).json()["periods"]
+    assert pid in [p["id"] for p in listed]
+    assert (await client.get(P, headers=stranger)).json()["periods"] == []
+
+
+async def test_a_treasurer_may_hide_the_balance_sheet_from_owners(
+    treasurer: Any, make_token: Any
+) -> None:
+    await treasurer.start({1: "1", 2: "1"})
+    pid = await treasurer.period()
+    await treasurer.ok("POST", f"{P}/{pid}/contributions", {"user_id": 1, "amount": "10.00"})
+    await treasurer.ok("POST", f"{P}/{pid}/contributions", {"user_id": 2, "amount": "7.00"})
+    client = treasurer.client
+    community = f"/api/payments/communities/{treasurer.community_id}"
+    owner = _as(make_token, 2, treasurer.community_id)
+    assert (await treasurer.ok("GET", community))["owners_see_balance_sheet"] is True
+
+    refused = await client.put(
+        f"{community}/settings", json={"owners_see_balance_sheet": False}, headers=owner
+    )
+    assert refused.status_code == 403
+    changed = await treasurer.ok(
+        "PUT", f"{community}/settings", {"owners_see_balance_sheet": False}
+    )
+    assert changed["owners_see_balance_sheet"] is False
+
+    hidden = await client.get(f"{P}/{pid}/balance-sheet", headers=owner)
+    assert hidden.status_code == 403
+    assert hidden.json()["detail"] == (
+        f"The balance sheet of community {treasurer.community_id} is for treasurers only"
+    )
+    assert len((await treasurer.ok("GET", f"{P}/{pid}/balance-sheet"))["entries"]) == 2
+    # The owner still sees their own balance, the fund, and only their own entries.
+    own = (await client.get(f"{P}/{pid}/owner-balance/2", headers=owner)).json()
+    assert own["balance"] == "7.00"
+    assert (await client.get(f"{P}/{pid}/fund-summary", headers=owner)).status_code == 200
+    mine = (await client.get(f"{P}/{pid}/contributions", headers=owner)).json()
+    assert [c["user_id"] for c in mine] == [2]
+    theirs = await client.get(f"{P}/{pid}/contributions?owner_id=1", headers=owner)
+    assert theirs.status_code == 403

@@ -79,7 +79,8 @@ async def test_budget_vs_actual_and_consumption(
         )
     await reporting.caught_up(ledger)
     api = reporting.client
-    api.headers["Authorization"] = f"Bearer {make_token(11, communities=[ledger.community_id])}"
+    # The treasurer (the community's creator) sees every owner's meters.
+    api.headers["Authorization"] = f"Bearer {make_token(1, communities=[ledger.community_id])}"
 
     budget = (await api.get(f"{P}/{nov}/budget-vs-actual")).json()
     assert budget == {
@@ -110,3 +111,7 @@ async def test_budget_vs_actual_and_consumption(
     water_only = (await api.get(f"{P}/{nov}/consumption", params={"meter_type": "water"})).json()
     assert [m["meter_id"] for m in water_only["meters"]] == [water]
     assert (await api.get(f"{P}/{nov}/consumption?meter_type=steam")).status_code == 400
+    # An owner sees only their own meters.
+    owner = {"Authorization": f"Bearer {make_token(12)}"}
+    mine = (await api.get(f"{P}/{nov}/consumption", headers=owner)).json()
+    assert [m["meter_id"] for m in mine["meters"]] == [water]

@@ -92,7 +92,8 @@ async def test_a_rebuild_gives_the_same_read_models_and_chain_heads(
     )
     await _reject(ledger)
     await reporting.caught_up(ledger)
-    auth = {"Authorization": f"Bearer {make_token(11, communities=[ledger.community_id])}"}
+    # The treasurer (the community's creator): every owner's balance and statement.
+    auth = {"Authorization": f"Bearer {make_token(1, communities=[ledger.community_id])}"}
     before = await _snapshot(reporting, ledger, (nov, dec), auth)
     assert len(before["chains"]) == 2  # the community's, and the rejection's partition
 

@@ -48,9 +48,16 @@ async def test_statement_fund_and_periods(reporting: Any, ledger: Any, make_toke
     ).json()
     assert [p["id"] for p in closed["periods"]] == [nov]
 
-    assert (
-        await api.get(f"/api/payments/communities/{cid}/owners/99/statement")
-    ).status_code == 404
+    # Another owner's statement is for treasurers only; an unknown owner is not found.
+    other = await api.get(f"/api/payments/communities/{cid}/owners/12/statement")
+    assert other.status_code == 403
+    treasurer = {"Authorization": f"Bearer {make_token(1)}"}
+    theirs = await api.get(
+        f"/api/payments/communities/{cid}/owners/12/statement", headers=treasurer
+    )
+    assert theirs.status_code == 200 and theirs.json()["username"] == "boris"
+    unknown = f"/api/payments/communities/{cid}/owners/99/statement"
+    assert (await api.get(unknown, headers=treasurer)).status_code == 404
     assert (await api.get("/api/payments/communities/1/fund")).status_code == 404
 
     fresh = (await api.get("/api/reporting/freshness")).json()

@@ -191,7 +191,7 @@ async def test_settlements_and_the_issue_balance_example(people: Callable[[int],
     await b.refused(400, "POST", S, {**body, "amount": "-1.00"})
     await b.refused(400, "POST", S, {**body, "paid_to_user_id": 8})
     await c.refused(403, "POST", S, body)
-    await people(9).refused(403, "POST", S, body)
+    await people(9).refused(404, "POST", S, body)  # a stranger: the group is not there
     await b.refused(400, "POST", S, {**body, "currency": "USD"})
 
     summary = await c.ok("GET", f"/costs/groups/{gid}/balance-summary")

@@ -138,7 +138,7 @@ async def test_an_expense_command_is_applied_once_and_a_refusal_is_an_event(
         "status_code": 400,
         "detail": "EXACT_AMOUNTS splits sum to 800.00, but the expense total is 1000.00",
     }
-    assert (await rejected(outsider))["status_code"] == 403
+    assert (await rejected(outsider))["status_code"] == 404
     assert (await alice.ok("GET", E, params={"group_id": gid}))["total"] == 1
 
 

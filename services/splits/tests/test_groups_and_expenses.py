@@ -24,7 +24,8 @@ async def test_group_with_members_and_roles(people: Callable[[int], Any]) -> Non
     ]
     assert [g["id"] for g in await bob.ok("GET", "/groups")] == [gid]
     assert await eve.ok("GET", "/groups") == []
-    assert await eve.refused(403, "GET", f"/groups/{gid}") == f"You are not a member of group {gid}"
+    # To a stranger someone else's group is not there at all (404), as in every service.
+    assert await eve.refused(404, "GET", f"/groups/{gid}") == "Group not found"
     assert await alice.refused(404, "GET", "/groups/999999") == "Group not found"
     detail = await bob.refused(403, "POST", f"/groups/{gid}/members", {"user_id": 4})
     assert detail == f"Only an owner of group {gid} may do this"
@@ -124,14 +125,12 @@ async def test_non_members_neither_see_nor_record(people: Callable[[int], Any]) 
     alice, eve = people(1), people(9)
     gid = await alice.group([2])
     expense = await alice.expense(gid, "10.00")
-    assert await eve.refused(403, "GET", f"{E}/{expense['id']}") == (
-        f"You may not see expense {expense['id']}"
-    )
+    assert await eve.refused(404, "GET", f"{E}/{expense['id']}") == "Expense not found"
     body = {"description": "Sneaky", "total_amount": "1.00", "group_id": gid}
-    assert await eve.refused(403, "POST", E, body) == f"You are not a member of group {gid}"
-    await eve.refused(403, "GET", E, params={"group_id": gid})
+    assert await eve.refused(404, "POST", E, body) == "Group not found"
+    await eve.refused(404, "GET", E, params={"group_id": gid})
     assert (await eve.ok("GET", E))["expenses"] == []
-    await eve.refused(403, "GET", f"/costs/groups/{gid}/balance-summary")
+    await eve.refused(404, "GET", f"/costs/groups/{gid}/balance-summary")
     await alice.refused(404, "GET", f"{E}/999999")
 
 
@@ -202,7 +201,7 @@ async def test_lists_items_and_item_based_expenses(people: Callable[[int], Any])
     await bob.ok("POST", f"{L}/items", {"name": "Cheese", "price": "10.01", "assigned_to": 3})
     await bob.ok("POST", f"{L}/items", {"name": "Napkins"})
     await alice.refused(400, "POST", f"{L}/items", {"name": "X", "assigned_to": 8})
-    await people(9).refused(403, "GET", L)
+    await people(9).refused(404, "GET", L)
     assert [i["name"] for i in (await bob.ok("GET", L))["items"]] == [
         "Cake",
         "Wine",
@@ -247,7 +246,7 @@ async def test_a_personal_list_belongs_to_its_owner(people: Callable[[int], Any]
     alice, bob = people(1), people(2)
     lst = await alice.ok("POST", "/lists", {"name": "Mine", "currency": "EUR"})
     assert lst["group_id"] is None and lst["currency"] == "EUR"
-    await bob.refused(403, "GET", f"/lists/{lst['id']}")
+    assert await bob.refused(404, "GET", f"/lists/{lst['id']}") == "List not found"
     expense = await alice.ok(
         "POST", E, {"description": "Shoes", "total_amount": "50.00", "list_id": lst["id"]}
     )
@@ -273,3 +272,28 @@ async def test_where_a_user_belongs_for_the_user_and_services_only(
     listed = await splits_client.get("/users/1/memberships", headers=service)
     assert listed.json()["memberships"] == [{"group_id": first, "role": "owner"}]
     assert await alice.refused(403, "GET", "/users/2/memberships")
+
+
+async def test_a_token_scoped_to_one_group_acts_in_no_other(
+    people: Callable[[int], Any], make_token: Any
+) -> None:
+    """Scopes only narrow: even as the payer or a participant, a token scoped to group A may
+    neither read, change, delete nor settle anything of group B."""
+    alice, bob = people(1), people(2)
+    group_a = await alice.group([2])
+    group_b = await alice.group([2])
+    expense = await bob.expense(group_b, "10.00", paid_by_user_id=2)
+    split_of_alice = next(s for s in expense["splits"] if s["user_id"] == 1)
+    bob.headers = {"Authorization": f"Bearer {make_token(2, groups=[group_a])}"}
+    alice.headers = {"Authorization": f"Bearer {make_token(1, groups=[group_a])}"}
+    url = f"{E}/{expense['id']}"
+    assert await bob.refused(404, "GET", url) == "Expense not found"
+    await bob.refused(404, "PUT", url, {"version": 1, "description": "Mine"})
+    await bob.refused(404, "DELETE", url, params={"expected_version": 1})
+    settle = f"/financials/expense_splits/{split_of_alice['id']}/settle"
+    await alice.refused(404, "POST", settle, {"amount_paid": "1.00"})
+    assert (await bob.ok("GET", E))["expenses"] == []
+    assert [g["id"] for g in await bob.ok("GET", "/groups")] == [group_a]
+    await bob.refused(404, "GET", f"/costs/groups/{group_b}/balance-summary")
+    body = {"group_id": group_b, "paid_by_user_id": 1, "paid_to_user_id": 2, "amount": "5.00"}
+    await alice.refused(404, "POST", "/financials/settlements", body)

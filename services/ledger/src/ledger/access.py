@@ -1,7 +1,6 @@
-"""Who may do what in a community: treasurers write, owners read, nobody sees another community.
-
-A caller is whoever stands behind a REST call (from the bearer token) or a command (the actor the
-gateway or the recurring service vouches for).
+"""Who is asking: whoever stands behind a REST call (from the bearer token) or a command (the
+actor the gateway or the recurring service vouches for). What they may do is the shared policy's
+(``sosenki_platform.access_policy``), decided from this service's treasurers and owners.
 """
 
 from __future__ import annotations
@@ -9,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sosenki_contracts.envelope import Actor
+from sosenki_platform.access_policy import Asker
 from sosenki_platform.auth import Principal
 
 
@@ -16,8 +16,8 @@ from sosenki_platform.auth import Principal
 class Caller:
     user_id: int | None
     privileged: bool
-    #: Communities the caller's token is scoped to; None when the caller is not token-scoped
-    #: (a command relayed by a trusted service on behalf of a user).
+    #: Communities the caller's token narrows it to; None when nothing narrows it (an empty claim,
+    #: or a command relayed by a trusted service on behalf of a user).
     scopes: frozenset[int] | None
     actor: Actor
 
@@ -26,7 +26,7 @@ class Caller:
         return cls(
             user_id=principal.user_id,
             privileged=principal.is_privileged,
-            scopes=principal.communities,
+            scopes=principal.communities or None,
             actor=Actor(
                 kind="service" if "service" in principal.roles else "user", id=principal.subject
             ),
@@ -42,5 +42,9 @@ class Caller:
             actor=actor,
         )
 
+    @property
+    def asker(self) -> Asker:
+        return Asker(self.user_id, self.privileged, communities=self.scopes)
+
     def in_scope(self, community_id: int) -> bool:
-        return self.privileged or self.scopes is None or community_id in self.scopes
+        return self.asker.within_community(community_id)

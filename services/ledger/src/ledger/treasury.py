@@ -13,6 +13,12 @@ from typing import Any
 
 from sosenki_contracts import topics
 from sosenki_contracts.money import check_scale, format_amount, minor_units
+from sosenki_platform.access_policy import (
+    CommunityData,
+    CommunityRole,
+    community_role,
+    require_in_community,
+)
 from sosenki_platform.errors import BadRequest, Conflict, Forbidden, NotFound
 from sosenki_platform.service import Runtime
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -64,39 +70,50 @@ class Treasury:
         )
         await self.runtime.outbox.append(self.session, topics.LEDGER_EVENTS, event)
 
-    # Access
+    # Access: the shared policy, decided from this ledger's treasurers and owners.
     async def _community(self, community_id: int) -> Any:
         community = await self.repo.get_community(community_id)
         if community is None or not self.caller.in_scope(community_id):
             raise NotFound("Community not found")
         return community
 
-    async def require_reader(self, community_id: int) -> Any:
-        community = await self._community(community_id)
-        if self.caller.privileged:
-            return community
+    async def role(self, community_id: int) -> CommunityRole:
         uid = self.caller.user_id
-        if uid is not None and (
-            await self.repo.is_treasurer(community_id, uid)
-            or await self.repo.get_owner(community_id, uid) is not None
-        ):
-            return community
-        raise NotFound("Community not found")
+        return community_role(
+            self.caller.asker,
+            community_id,
+            is_treasurer=uid is not None and await self.repo.is_treasurer(community_id, uid),
+            is_owner=uid is not None and await self.repo.get_owner(community_id, uid) is not None,
+        )
+
+    async def require(
+        self, community_id: int, data: CommunityData, hidden: str = "Community not found"
+    ) -> Any:
+        """The community, if the caller may read or do ``data`` there (404 or 403 otherwise)."""
+        community = await self.repo.get_community(community_id)
+        if community is None:
+            raise NotFound(hidden)
+        require_in_community(
+            await self.role(community_id),
+            data,
+            community_id,
+            owners_see_balance_sheet=community.owners_see_balance_sheet,
+            hidden=hidden,
+        )
+        return community
+
+    async def require_reader(self, community_id: int) -> Any:
+        return await self.require(community_id, CommunityData.COMMUNITY)
 
     async def _is_treasurer(self, community_id: int) -> bool:
-        uid = self.caller.user_id
-        return self.caller.privileged or (
-            uid is not None and await self.repo.is_treasurer(community_id, uid)
-        )
+        return await self.role(community_id) in (CommunityRole.SERVICE, CommunityRole.TREASURER)
 
     async def role_in(self, community_id: int) -> str:
         """treasurer, owner, or the caller's privileged role (admin/service)."""
         await self.require_reader(community_id)
         if self.caller.privileged:
             return self.caller.actor.kind if self.caller.actor.kind == "service" else "admin"
-        if await self._is_treasurer(community_id):
-            return "treasurer"
-        return "owner"
+        return (await self.role(community_id)).value
 
     async def memberships_of(self, user_id: int) -> list[tuple[int, str, bool]]:
         """Where a user is a treasurer or an owner: for the user themselves and for services
@@ -106,10 +123,29 @@ class Treasury:
         return await self.repo.memberships_of(user_id)
 
     async def require_treasurer(self, community_id: int) -> Any:
-        community = await self.require_reader(community_id)
+        return await self.require(community_id, CommunityData.WRITE)
+
+    async def owner_filter(self, community_id: int, owner_id: int | None) -> int | None:
+        """Whose per-owner records a list shows: an owner sees only their own (asking for
+        another's is 403), a treasurer whoever they ask for (None: everyone)."""
         if await self._is_treasurer(community_id):
-            return community
-        raise Forbidden(f"Only a treasurer of community {community_id} may do this")
+            return owner_id
+        if owner_id is not None and owner_id != self.caller.user_id:
+            await self.require(community_id, CommunityData.OTHER_OWNER)
+        return self.caller.user_id
+
+    async def set_settings(self, community_id: int, owners_see_balance_sheet: bool) -> Any:
+        """A treasurer decides whether owners see the community's balance sheet."""
+        await self.require_treasurer(community_id)
+        row = await self.repo.update_community(
+            community_id, owners_see_balance_sheet=owners_see_balance_sheet
+        )
+        await self._publish(
+            "ledger.community_settings_changed",
+            community_id,
+            {"community_id": community_id, "owners_see_balance_sheet": owners_see_balance_sheet},
+        )
+        return row
 
     async def add_treasurer(self, community_id: int, user_id: int) -> None:
         await self.require_treasurer(community_id)
@@ -686,22 +722,27 @@ class Treasury:
     async def currency_of(self, period: Period) -> str:
         return str((await self._community(period.community_id)).base_currency)
 
+    async def _totals(self, period: Period) -> list[OwnerTotals]:
+        return list((await self.repo.period_totals(period)).values())
+
     async def period_balances(self, period_id: int) -> tuple[Period, str, list[OwnerTotals]]:
+        """The balance sheet: treasurers, and owners unless the community turned it off."""
         period = await self.period(period_id)
-        totals = await self.repo.period_totals(period)
-        return period, await self.currency_of(period), list(totals.values())
+        await self.require(period.community_id, CommunityData.BALANCE_SHEET)
+        return period, await self.currency_of(period), await self._totals(period)
 
     async def owner_balance(self, period_id: int, owner_id: int) -> tuple[str, OwnerTotals]:
-        period, currency, totals = await self.period_balances(period_id)
-        if owner_id != self.caller.user_id and not await self._is_treasurer(period.community_id):
-            raise Forbidden("Owners may only see their own balance")
-        for entry in totals:
+        period = await self.period(period_id)
+        if owner_id != self.caller.user_id:
+            await self.require(period.community_id, CommunityData.OTHER_OWNER)
+        for entry in await self._totals(period):
             if entry.owner_id == owner_id:
-                return currency, entry
+                return await self.currency_of(period), entry
         raise NotFound("Owner not found")
 
     async def fund_summary(self, period_id: int) -> tuple[str, Decimal, Decimal]:
         period = await self.period(period_id)
+        await self.require(period.community_id, CommunityData.FUND)
         contributed, spent = await self.repo.fund_totals(period.id)
         return await self.currency_of(period), contributed, spent
 
@@ -864,17 +905,14 @@ class Treasury:
         return row
 
     async def visible_community_ids(self) -> list[int] | None:
-        """Communities whose periods the caller may list; None for privileged callers (all)."""
+        """Communities whose periods the caller may list; None for unnarrowed privileged callers
+        (all)."""
         if self.caller.privileged:
-            return None
-        visible = []
-        for community_id in sorted(self.caller.scopes or ()):
-            try:
-                await self.require_reader(community_id)
-            except NotFound:
-                continue
-            visible.append(community_id)
-        return visible
+            return None if self.caller.scopes is None else sorted(self.caller.scopes)
+        uid = self.caller.user_id
+        if uid is None:
+            return []
+        return self.caller.asker.narrow_communities(await self.repo.communities_of(uid))
 
     @staticmethod
     def status_filter(status: str | None) -> PeriodStatus | None:

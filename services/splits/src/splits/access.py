@@ -1,8 +1,9 @@
 """Who is asking: a user (bearer token), or a user or service a command's actor names.
 
-Membership and ownership of a group are this service's own data. A token may also be scoped to
-some groups (``groups`` claim): then it acts in those groups only. A token without group scopes
-is limited by membership alone, so a user can use a group they just created.
+Membership and ownership of a group are this service's own data; what a member may do is the
+shared policy's (``sosenki_platform.access_policy``). A token's ``groups`` claim only narrows: it
+acts in those groups only. A token without group scopes is limited by membership alone, so a user
+can use a group they just created (the same meaning of an empty scope in every service).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sosenki_contracts.envelope import Actor
+from sosenki_platform.access_policy import Asker
 from sosenki_platform.auth import Principal
 
 
@@ -42,5 +44,9 @@ class Caller:
             actor=actor,
         )
 
+    @property
+    def asker(self) -> Asker:
+        return Asker(self.user_id, self.privileged, groups=self.scopes)
+
     def in_scope(self, group_id: int) -> bool:
-        return self.privileged or self.scopes is None or group_id in self.scopes
+        return self.asker.within_group(group_id)

@@ -24,6 +24,13 @@ from sosenki_contracts.commands.splits import (
 )
 from sosenki_contracts.money import format_amount
 from sosenki_contracts.settle_up import Transfer, plan_settle_up
+from sosenki_platform.access_policy import (
+    GroupAction,
+    GroupRole,
+    group_role,
+    may_see_personal,
+    require_in_group,
+)
 from sosenki_platform.errors import BadRequest, Conflict, Forbidden, NotFound
 from sosenki_platform.service import Runtime
 from sqlalchemy import Row
@@ -186,35 +193,37 @@ class SharedCosts:
         return f"group:{group_id}" if group_id is not None else f"list:{list_id}"
 
     # Access
-    async def group(self, group_id: int) -> Row[Any]:
+    async def role(self, group_id: int) -> GroupRole:
+        """The caller's role in a group by the shared policy, from this service's members."""
+        uid = self.caller.user_id
+        member = await self.repo.get_member(group_id, uid) if uid is not None else None
+        return group_role(
+            self.caller.asker, group_id, member_role=None if member is None else member.role
+        )
+
+    async def require(
+        self,
+        group_id: int,
+        action: GroupAction = GroupAction.DATA,
+        *,
+        involved: bool = False,
+        refused: str | None = None,
+        hidden: str = "Group not found",
+    ) -> Row[Any]:
+        """The group, if the caller may do ``action`` there: 404 for strangers, 403 for members
+        refused."""
         group = await self.repo.get_group(group_id)
-        if group is None or not self.caller.in_scope(group_id):
-            raise NotFound("Group not found")
+        if group is None:
+            raise NotFound(hidden)
+        role = await self.role(group_id)
+        require_in_group(role, action, group_id, involved=involved, hidden=hidden, refused=refused)
         return group
 
     async def require_member(self, group_id: int) -> Row[Any]:
-        group = await self.group(group_id)
-        if self.caller.privileged:
-            return group
-        uid = self.caller.user_id
-        if uid is None or await self.repo.get_member(group_id, uid) is None:
-            raise Forbidden(f"You are not a member of group {group_id}")
-        return group
-
-    async def _is_owner(self, group_id: int | None) -> bool:
-        if self.caller.privileged:
-            return True
-        uid = self.caller.user_id
-        if group_id is None or uid is None:
-            return False
-        member = await self.repo.get_member(group_id, uid)
-        return member is not None and member.role == Role.OWNER
+        return await self.require(group_id)
 
     async def require_owner(self, group_id: int) -> Row[Any]:
-        group = await self.require_member(group_id)
-        if not await self._is_owner(group_id):
-            raise Forbidden(f"Only an owner of group {group_id} may do this")
-        return group
+        return await self.require(group_id, GroupAction.MEMBERS)
 
     async def member_ids(self, group_id: int) -> list[int]:
         return [m.user_id for m in await self.repo.list_members(group_id)]
@@ -285,9 +294,12 @@ class SharedCosts:
 
     async def remove_member(self, group_id: int, user_id: int) -> None:
         """An owner removes anyone; a member may leave."""
-        group = await self.require_member(group_id)
-        if user_id != self.caller.user_id and not await self._is_owner(group_id):
-            raise Forbidden(f"Only an owner of group {group_id} may remove other members")
+        group = await self.require(
+            group_id,
+            GroupAction.MEMBERS,
+            involved=user_id == self.caller.user_id,
+            refused=f"Only an owner of group {group_id} may remove other members",
+        )
         await self.repo.get_group(group_id, for_update=True)
         member = await self.repo.get_member(group_id, user_id)
         if member is None:
@@ -307,7 +319,8 @@ class SharedCosts:
 
     async def visible_groups(self) -> Sequence[Row[Any]]:
         if self.caller.privileged:
-            return await self.repo.list_groups(None)
+            narrowed = self.caller.scopes
+            return await self.repo.list_groups(None if narrowed is None else sorted(narrowed))
         uid = self.caller.user_id
         ids = await self.repo.groups_of(uid) if uid is not None else []
         return await self.repo.list_groups([g for g in ids if self.caller.in_scope(g)])
@@ -359,9 +372,9 @@ class SharedCosts:
         if row is None:
             raise NotFound("List not found")
         if row.group_id is not None:
-            await self.require_member(row.group_id)
-        elif not self.caller.privileged and row.owner_user_id != self.caller.user_id:
-            raise Forbidden(f"List {list_id} is someone else's personal list")
+            await self.require(row.group_id, hidden="List not found")
+        elif not may_see_personal(self.caller.asker, [row.owner_user_id]):
+            raise NotFound("List not found")
         return row
 
     async def visible_lists(self, group_id: int | None) -> Sequence[Row[Any]]:
@@ -469,21 +482,16 @@ class SharedCosts:
         return ExpenseView(row, payers, splits)
 
     async def _may_see(self, row: Row[Any], view: ExpenseView) -> bool:
-        """Row-level: a group member, a payer, a participant, or the owner of its list."""
-        if self.caller.privileged:
-            return True
-        uid = self.caller.user_id
-        if uid is None:
-            return False
-        if row.group_id is not None and self.caller.in_scope(row.group_id):
-            if await self.repo.get_member(row.group_id, uid) is not None:
-                return True
-        if any(p.user_id == uid for p in view.payers) or any(s.user_id == uid for s in view.splits):
-            return True
+        """A group's expense is its members' (within the token's scope); one outside any group
+        is its payers', its participants' and its list owner's."""
+        if row.group_id is not None:
+            return await self.role(row.group_id) is not GroupRole.STRANGER
+        people = [p.user_id for p in view.payers] + [s.user_id for s in view.splits]
         if row.list_id is not None:
             lst = await self.repo.get_list(row.list_id)
-            return lst is not None and lst.owner_user_id == uid and lst.group_id is None
-        return False
+            if lst is not None and lst.group_id is None:
+                people.append(lst.owner_user_id)
+        return may_see_personal(self.caller.asker, people)
 
     async def expense(self, expense_id: int, *, for_update: bool = False) -> ExpenseView:
         row = await self.repo.get_expense(expense_id, for_update=for_update)
@@ -491,7 +499,7 @@ class SharedCosts:
             raise NotFound("Expense not found")
         view = await self._view(row)
         if not await self._may_see(row, view):
-            raise Forbidden(f"You may not see expense {expense_id}")
+            raise NotFound("Expense not found")
         return view
 
     async def list_expenses(
@@ -514,7 +522,7 @@ class SharedCosts:
         if start_date and end_date and end_date < start_date:
             raise BadRequest("end_date must not be before start_date")
         visible_groups: list[int] | None = None
-        if not self.caller.privileged:
+        if not self.caller.privileged or self.caller.scopes is not None:
             visible_groups = [g.id for g in await self.visible_groups()]
         rows, total = await self.repo.list_expenses(
             visible_to=self.caller.user_id,
@@ -769,8 +777,11 @@ class SharedCosts:
         row = view.row
         uid = self.caller.user_id
         is_payer = uid is not None and any(p.user_id == uid for p in view.payers)
-        if not is_payer and not await self._is_owner(row.group_id):
-            raise Forbidden("Only the payer or an owner of the group may change this expense")
+        refused = "Only the payer or an owner of the group may change this expense"
+        if row.group_id is not None:
+            await self.require(row.group_id, GroupAction.CHANGE, involved=is_payer, refused=refused)
+        elif not is_payer and not self.caller.privileged:
+            raise Forbidden(refused)
         if row.deleted_at is not None:
             raise Conflict(f"Expense {expense_id} has been deleted")
         if version != row.version:
@@ -1022,11 +1033,12 @@ class SharedCosts:
             split.id, Decimal(split.owed_amount), Decimal(split.paid_amount), amount, currency
         )
         payee = self._payee(view, split.user_id, paid_to_user_id)
-        uid = self.caller.user_id
-        if uid not in (split.user_id, payee) and not await self._is_owner(row.group_id):
-            raise Forbidden(
-                "Only the participant, the payer or an owner of the group may record this payment"
-            )
+        involved = self.caller.user_id in (split.user_id, payee)
+        refused = "Only the participant, the payer or an owner of the group may record this payment"
+        if row.group_id is not None:
+            await self.require(row.group_id, GroupAction.PAY, involved=involved, refused=refused)
+        elif not involved and not self.caller.privileged:
+            raise Forbidden(refused)
         paid_after = Decimal(split.paid_amount) + amount
         base_amount = payments.payment_in_base(
             amount,
@@ -1116,13 +1128,12 @@ class SharedCosts:
         outside = sorted({body.paid_by_user_id, body.paid_to_user_id} - set(members))
         if outside:
             raise BadRequest(f"Not members of group {group.id}: {outside}")
-        uid = self.caller.user_id
-        if uid not in (body.paid_by_user_id, body.paid_to_user_id) and not await self._is_owner(
-            group.id
-        ):
-            raise Forbidden(
-                "Only the payer, the payee or an owner of the group may record a settlement"
-            )
+        await self.require(
+            group.id,
+            GroupAction.PAY,
+            involved=self.caller.user_id in (body.paid_by_user_id, body.paid_to_user_id),
+            refused="Only the payer, the payee or an owner of the group may record a settlement",
+        )
         currency = body.currency or group.base_currency
         if currency != group.base_currency:
             raise BadRequest(f"Settlements are recorded in the group's currency ({currency})")
@@ -1148,7 +1159,7 @@ class SharedCosts:
         row = await self.repo.get_settlement(settlement_id, for_update=for_update)
         if row is None:
             raise NotFound("Settlement not found")
-        await self.require_member(row.group_id)
+        await self.require(row.group_id, hidden="Settlement not found")
         return row
 
     async def settlements(self, group_id: int, include_deleted: bool) -> Sequence[Row[Any]]:
@@ -1159,13 +1170,12 @@ class SharedCosts:
         self, settlement_id: int, version: int, reason: str | None
     ) -> Row[Any]:
         row = await self.settlement(settlement_id, for_update=True)
-        uid = self.caller.user_id
-        if uid not in (row.paid_by_user_id, row.paid_to_user_id) and not await self._is_owner(
-            row.group_id
-        ):
-            raise Forbidden(
-                "Only the payer, the payee or an owner of the group may delete a settlement"
-            )
+        await self.require(
+            row.group_id,
+            GroupAction.PAY,
+            involved=self.caller.user_id in (row.paid_by_user_id, row.paid_to_user_id),
+            refused="Only the payer, the payee or an owner of the group may delete a settlement",
+        )
         if row.deleted_at is not None:
             raise Conflict(f"Settlement {settlement_id} has been deleted")
         if version != row.version:

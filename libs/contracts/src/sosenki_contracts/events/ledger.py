@@ -126,6 +126,16 @@ class TreasurerAppointed(BaseModel):
     user_id: int
 
 
+@event("ledger.community_settings_changed", version=1)
+class CommunitySettingsChanged(BaseModel):
+    """A treasurer changed what owners see: ``owners_see_balance_sheet`` (on by default)."""
+
+    model_config = _CONFIG
+
+    community_id: int
+    owners_see_balance_sheet: bool
+
+
 @event("ledger.period_created", version=1)
 class PeriodCreated(BaseModel):
     model_config = _CONFIG
@@ -262,6 +272,7 @@ __all__ = [
     "ChargeRecorded",
     "CommandRejected",
     "CommunityCreated",
+    "CommunitySettingsChanged",
     "ContributionRecorded",
     "ExpenseAllocation",
     "ExpenseRecorded",

@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from sosenki_platform.errors import Conflict
-from sqlalchemy import Row, func, select
+from sqlalchemy import Row, func, select, union
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -57,6 +57,24 @@ class LedgerRepository:
                 select(t.communities).where(t.communities.c.id == community_id)
             )
         ).one_or_none()
+
+    async def update_community(self, community_id: int, **values: Any) -> Row[Any]:
+        return (
+            await self.session.execute(
+                t.communities.update()
+                .where(t.communities.c.id == community_id)
+                .values(**values)
+                .returning(*t.communities.c)
+            )
+        ).one()
+
+    async def communities_of(self, user_id: int) -> list[int]:
+        """Communities where the user is a treasurer or an owner."""
+        query = union(
+            select(t.treasurers.c.community_id).where(t.treasurers.c.user_id == user_id),
+            select(t.owners.c.community_id).where(t.owners.c.user_id == user_id),
+        )
+        return sorted(int(c) for c in (await self.session.scalars(query)).all())
 
     async def add_treasurer(self, community_id: int, user_id: int) -> None:
         await self.session.execute(

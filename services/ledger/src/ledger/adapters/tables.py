@@ -35,6 +35,8 @@ communities = Table(
     Column("timezone", Text, nullable=False),
     Column("created_by", Text, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    # Settings a treasurer changes (PUT /communities/{id}/settings).
+    Column("owners_see_balance_sheet", Boolean, nullable=False, server_default="true"),
 )
 
 treasurers = Table(

@@ -117,21 +117,30 @@ def _expense_out(row: Any, lines: dict[int, Decimal]) -> s.ExpenseOut:
 @router.post("/communities", status_code=201, response_model=s.CommunityOut)
 async def create_community(body: s.CommunityIn, treasury: Writer) -> Any:
     row = await treasury.create_community(body.name, body.base_currency, body.timezone)
+    return _community_out(row)
+
+
+def _community_out(row: Any, my_role: str | None = None) -> s.CommunityOut:
     return s.CommunityOut(
-        id=row.id, name=row.name, base_currency=row.base_currency, timezone=row.timezone
+        id=row.id,
+        name=row.name,
+        base_currency=row.base_currency,
+        timezone=row.timezone,
+        my_role=my_role,
+        owners_see_balance_sheet=row.owners_see_balance_sheet,
     )
 
 
 @router.get("/communities/{community_id}", response_model=s.CommunityOut)
 async def get_community(community_id: Id, treasury: Reader) -> Any:
     row = await treasury.require_reader(community_id)
-    return s.CommunityOut(
-        id=row.id,
-        name=row.name,
-        base_currency=row.base_currency,
-        timezone=row.timezone,
-        my_role=await treasury.role_in(community_id),
-    )
+    return _community_out(row, await treasury.role_in(community_id))
+
+
+@router.put("/communities/{community_id}/settings", response_model=s.CommunityOut)
+async def change_settings(community_id: Id, body: s.CommunitySettingsIn, treasury: Writer) -> Any:
+    row = await treasury.set_settings(community_id, body.owners_see_balance_sheet)
+    return _community_out(row, await treasury.role_in(community_id))
 
 
 @router.post("/communities/{community_id}/owners", status_code=201, response_model=s.OwnerOut)
@@ -243,10 +252,9 @@ async def record_contribution(period_id: Id, body: s.ContributionIn, treasury: W
 
 @router.get("/periods/{period_id}/contributions", response_model=list[s.ContributionOut])
 async def list_contributions(period_id: Id, treasury: Reader, owner_id: Id | None = None) -> Any:
-    await treasury.period(period_id)
-    return [
-        _contribution_out(r) for r in await treasury.repo.list_contributions(period_id, owner_id)
-    ]
+    period = await treasury.period(period_id)
+    whose = await treasury.owner_filter(period.community_id, owner_id)
+    return [_contribution_out(r) for r in await treasury.repo.list_contributions(period_id, whose)]
 
 
 @router.post("/periods/{period_id}/expenses", status_code=201, response_model=s.ExpenseOut)
@@ -317,8 +325,9 @@ async def charge_owners(community_id: Id, body: s.ChargeOwnersIn, treasury: Writ
 
 @router.get("/periods/{period_id}/charges", response_model=list[s.ChargeOut])
 async def list_charges(period_id: Id, treasury: Reader, owner_id: Id | None = None) -> Any:
-    await treasury.period(period_id)
-    return [_charge_out(r) for r in await treasury.repo.list_charges(period_id, owner_id)]
+    period = await treasury.period(period_id)
+    whose = await treasury.owner_filter(period.community_id, owner_id)
+    return [_charge_out(r) for r in await treasury.repo.list_charges(period_id, whose)]
 
 
 # Balances
@@ -386,9 +395,11 @@ async def carry_forward(body: s.CarryForwardIn, treasury: Writer) -> Any:
 
 @router.get("/periods/{period_id}/opening-transactions", response_model=s.OpeningTransactionsOut)
 async def opening_transactions(period_id: Id, treasury: Reader) -> Any:
-    currency = await treasury.currency_of(await treasury.period(period_id))
-    contributions = await treasury.repo.list_contributions(period_id, kind="opening")
-    charges = await treasury.repo.list_charges(period_id, kind="opening")
+    period = await treasury.period(period_id)
+    currency = await treasury.currency_of(period)
+    whose = await treasury.owner_filter(period.community_id, None)
+    contributions = await treasury.repo.list_contributions(period_id, whose, kind="opening")
+    charges = await treasury.repo.list_charges(period_id, whose, kind="opening")
     return s.OpeningTransactionsOut(
         period_id=period_id,
         opening_contributions=[
@@ -475,7 +486,8 @@ async def register_meter(community_id: Id, body: s.MeterIn, treasury: Writer) ->
 @router.get("/communities/{community_id}/meters", response_model=list[s.MeterOut])
 async def list_meters(community_id: Id, treasury: Reader, owner_id: Id | None = None) -> Any:
     await treasury.require_reader(community_id)
-    return [_meter_out(m) for m in await treasury.repo.list_meters(community_id, owner_id=owner_id)]
+    whose = await treasury.owner_filter(community_id, owner_id)
+    return [_meter_out(m) for m in await treasury.repo.list_meters(community_id, owner_id=whose)]
 
 
 def _reading_out(row: Any) -> s.ReadingOut:
@@ -499,6 +511,7 @@ async def record_reading(meter_id: Id, body: s.ReadingIn, treasury: Writer) -> A
 @router.get("/meters/{meter_id}/readings", response_model=list[s.ReadingOut])
 async def list_readings(meter_id: Id, treasury: Reader) -> Any:
     meter = await treasury.meter(meter_id)
+    await treasury.owner_filter(meter.community_id, meter.owner_id)
     return [_reading_out(r) for r in await treasury.repo.reading_rows(meter.id)]
 
 
@@ -507,7 +520,9 @@ async def period_consumption(
     period_id: Id, treasury: Reader, meter_type: MeterType | None = None
 ) -> Any:
     period = await treasury.period(period_id)
+    whose = await treasury.owner_filter(period.community_id, None)
     used = await treasury.consumption(period, meter_type.value if meter_type else None)
+    used = [(m, c) for m, c in used if whose is None or m.owner_id == whose]
     return s.ConsumptionOut(
         period_id=period_id,
         meters=[

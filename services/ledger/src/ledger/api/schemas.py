@@ -43,6 +43,15 @@ class CommunityOut(BaseModel):
     my_role: str | None = Field(
         default=None, description="The caller's role here: treasurer, owner, or admin/service"
     )
+    owners_see_balance_sheet: bool = Field(
+        default=True, description="Whether owners (not only treasurers) see the balance sheet"
+    )
+
+
+class CommunitySettingsIn(Body):
+    owners_see_balance_sheet: bool = Field(
+        description="Whether owners (not only treasurers) see the balance sheet"
+    )
 
 
 class MembershipOut(BaseModel):

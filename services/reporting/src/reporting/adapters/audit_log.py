@@ -172,10 +172,12 @@ class AuditLog:
             query = query.where(c.occurred_at >= f.occurred_from)
         if f.occurred_to is not None:
             query = query.where(c.occurred_at < f.occurred_to)
-        if f.visible_communities is not None and f.visible_groups is not None:
+        vc, vg = f.visible_communities, f.visible_groups
+        if vc is not None or vg is not None:
+            # None on one side: every community's (or group's) entries, but not partition chains.
             query = query.where(
-                c.community_id.in_(sorted(f.visible_communities))
-                | c.group_id.in_(sorted(f.visible_groups))
+                (c.community_id.in_(sorted(vc)) if vc is not None else c.community_id.is_not(None))
+                | (c.group_id.in_(sorted(vg)) if vg is not None else c.group_id.is_not(None))
             )
         return query
 

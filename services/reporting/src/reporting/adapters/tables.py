@@ -33,6 +33,19 @@ communities = Table(
     Column("community_id", BigInteger, primary_key=True),
     Column("name", Text, nullable=False),
     Column("base_currency", Text, nullable=False),
+    # Whether owners, not only treasurers, see the balance sheet (community_settings_changed).
+    Column("owners_see_balance_sheet", Boolean, nullable=False, server_default="true"),
+)
+
+# Who may read what is decided from these (and ``owners``, ``group_members``), as the ledger and
+# splits say it in their events: the community's creator and appointed treasurers.
+treasurers = Table(
+    "treasurers",
+    metadata,
+    Column("community_id", BigInteger, nullable=False),
+    Column("user_id", BigInteger, nullable=False),
+    PrimaryKeyConstraint("community_id", "user_id"),
+    Index("ix_reporting_treasurers_user", "user_id"),
 )
 
 owners = Table(
@@ -43,6 +56,7 @@ owners = Table(
     Column("display_name", Text, nullable=False),
     Column("username", Text, nullable=True),
     PrimaryKeyConstraint("community_id", "owner_id"),
+    Index("ix_reporting_owners_owner", "owner_id"),
 )
 
 periods = Table(

@@ -8,12 +8,19 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 from sosenki_contracts.bounds import MAX_INT32, Id
+from sosenki_platform.access_policy import CommunityData
 from sosenki_platform.auth import Principal
 from sosenki_platform.auth.dependency import CurrentPrincipal
 from sosenki_platform.errors import BadRequest, NotFound
 from sosenki_platform.service import Runtime
 
 from reporting.adapters.audit_log import AuditFilter, AuditLog
+from reporting.api.access import (
+    require_community,
+    require_group,
+    visible_communities,
+    visible_groups,
+)
 from reporting.domain.audit import GENESIS_HASH, community_chain, group_chain, partition_chain
 
 router = APIRouter(prefix="/api/audit", tags=["audit"])
@@ -80,7 +87,8 @@ def _runtime(request: Request) -> Runtime:
     return runtime
 
 
-def _chain(
+async def _chain(
+    request: Request,
     principal: Principal,
     community_id: int | None,
     group_id: int | None,
@@ -96,16 +104,16 @@ def _chain(
     if sum(given) > 1:
         raise BadRequest("Give one of community_id, group_id, or topic and partition")
     if community_id is not None:
-        if not principal.may_access_community(community_id):
-            raise NotFound("Audit chain not found")
+        await require_community(
+            request, principal, community_id, CommunityData.AUDIT, "Audit chain not found"
+        )
         return community_chain(community_id)
     if group_id is not None:
-        if not principal.may_access_group(group_id):
-            raise NotFound("Audit chain not found")
+        await require_group(request, principal, group_id, "Audit chain not found")
         return group_chain(group_id)
     if topic is None or partition is None:
         raise BadRequest("Give community_id, group_id, or topic and partition")
-    if not principal.is_privileged:
+    if not principal.is_privileged:  # chains of no community or group: operators only
         raise NotFound("Audit chain not found")
     return partition_chain(topic, partition)
 
@@ -125,21 +133,22 @@ async def search_audit_log(
     for moment in (occurred_from, occurred_to):
         if moment is not None and moment.tzinfo is None:
             raise BadRequest("from and to must carry a timezone, e.g. 2025-11-01T00:00:00Z")
-    if community_id is not None and not principal.may_access_community(community_id):
-        raise NotFound("Community not found")
-    if group_id is not None and not principal.may_access_group(group_id):
-        raise NotFound("Group not found")
-    scoped = not principal.is_privileged
-    f = AuditFilter(
-        community_id=community_id,
-        group_id=group_id,
-        event_type=event_type,
-        occurred_from=occurred_from,
-        occurred_to=occurred_to,
-        visible_communities=principal.communities if scoped else None,
-        visible_groups=principal.groups if scoped else None,
-    )
+    if community_id is not None:
+        await require_community(request, principal, community_id, CommunityData.AUDIT)
+    if group_id is not None:
+        await require_group(request, principal, group_id)
     async with _runtime(request).db.session() as session:
+        communities = await visible_communities(session, principal)
+        groups = await visible_groups(session, principal)
+        f = AuditFilter(
+            community_id=community_id,
+            group_id=group_id,
+            event_type=event_type,
+            occurred_from=occurred_from,
+            occurred_to=occurred_to,
+            visible_communities=None if communities is None else frozenset(communities),
+            visible_groups=None if groups is None else frozenset(groups),
+        )
         total, rows = await AuditLog(session).search(f, limit, offset)
     return AuditPage(
         entries=[
@@ -178,7 +187,7 @@ async def verify_chain(
     topic: Annotated[str | None, Query(description="e.g. ledger.events.v1")] = None,
     partition: Annotated[int | None, Query(ge=0, le=MAX_INT32)] = None,
 ) -> Any:
-    chain = _chain(principal, community_id, group_id, topic, partition)
+    chain = await _chain(request, principal, community_id, group_id, topic, partition)
     async with _runtime(request).db.session() as session:
         result = await AuditLog(session).verify(chain)
     broken = result.first_broken
@@ -206,7 +215,7 @@ async def chain_head(
     topic: Annotated[str | None, Query(description="e.g. ledger.events.v1")] = None,
     partition: Annotated[int | None, Query(ge=0, le=MAX_INT32)] = None,
 ) -> Any:
-    chain = _chain(principal, community_id, group_id, topic, partition)
+    chain = await _chain(request, principal, community_id, group_id, topic, partition)
     async with _runtime(request).db.session() as session:
         head = await AuditLog(session).head(chain)
     if head is None:  # nothing recorded yet: the chain is empty

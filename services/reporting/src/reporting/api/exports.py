@@ -7,17 +7,17 @@ from decimal import Decimal
 
 from fastapi import APIRouter, Request, Response
 from sosenki_contracts.bounds import Id
+from sosenki_platform.access_policy import CommunityData
 from sosenki_platform.auth.dependency import CurrentPrincipal
 from starlette.concurrency import run_in_threadpool
 
+from reporting.api.access import require_community, require_owner_data, visible_period
 from reporting.api.routes import (
     BalanceSheet,
     StatementOut,
     community_fund,
     owner_statement,
     period_balance_sheet,
-    visible_community,
-    visible_period,
 )
 from reporting.exports import charts
 from reporting.exports.csv_export import to_csv
@@ -91,7 +91,7 @@ def _download(body: bytes, media_type: str, filename: str) -> Response:
 
 
 async def _sheet_report(request: Request, principal: CurrentPrincipal, period_id: int) -> Report:
-    period = await visible_period(request, principal, period_id)
+    period = await visible_period(request, principal, period_id, CommunityData.BALANCE_SHEET)
     currency, sheet = await period_balance_sheet(request, period)
     return balance_sheet_report(period.name, sheet, currency)
 
@@ -115,7 +115,7 @@ async def balance_sheet_pdf(
 async def _statement(
     request: Request, principal: CurrentPrincipal, community_id: int, owner_id: int
 ) -> StatementOut:
-    await visible_community(request, principal, community_id)
+    await require_owner_data(request, principal, community_id, owner_id, "Community not found")
     return await owner_statement(request, community_id, owner_id)
 
 
@@ -138,7 +138,7 @@ async def statement_pdf(
 
 @router.get("/periods/{period_id}/charts/balances.png", response_class=Response)
 async def balances_chart(period_id: Id, request: Request, principal: CurrentPrincipal) -> Response:
-    period = await visible_period(request, principal, period_id)
+    period = await visible_period(request, principal, period_id, CommunityData.BALANCE_SHEET)
     currency, sheet = await period_balance_sheet(request, period)
     png = await run_in_threadpool(
         charts.balances_chart,
@@ -152,7 +152,7 @@ async def balances_chart(period_id: Id, request: Request, principal: CurrentPrin
 
 @router.get("/communities/{community_id}/charts/fund.png", response_class=Response)
 async def fund_chart(community_id: Id, request: Request, principal: CurrentPrincipal) -> Response:
-    await visible_community(request, principal, community_id)
+    await require_community(request, principal, community_id, CommunityData.FUND)
     history = await community_fund(request, community_id)
     png = await run_in_threadpool(
         charts.fund_chart,

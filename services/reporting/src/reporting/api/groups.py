@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 from sosenki_contracts.bounds import Id
 from sosenki_contracts.money import format_amount
 from sosenki_contracts.settle_up import Transfer
+from sosenki_platform.access_policy import Asker
 from sosenki_platform.auth import Principal
 from sosenki_platform.auth.dependency import CurrentPrincipal
 from sosenki_platform.errors import NotFound
@@ -21,6 +22,7 @@ from sqlalchemy import Row
 from starlette.concurrency import run_in_threadpool
 
 from reporting.adapters.group_reads import GroupReads
+from reporting.api.access import require_group
 from reporting.domain.groups import MemberBalance, settle_up
 from reporting.exports import charts
 from reporting.exports.csv_export import to_csv
@@ -80,22 +82,13 @@ def _runtime(request: Request) -> Runtime:
     return runtime
 
 
-def _in_scope(principal: Principal, group_id: int) -> bool:
-    """A token limited to some groups acts in those only; one without group scopes is limited by
-    membership alone (as in the splits service)."""
-    return principal.is_privileged or not principal.groups or group_id in principal.groups
-
-
 async def visible_group(request: Request, principal: Principal, group_id: int) -> Row[Any]:
     """Members (and admins and services) see a group; to anyone else it is not found."""
     async with _runtime(request).db.session() as session:
-        reads = GroupReads(session)
-        group = await reads.group(group_id)
-        user = principal.user_id
-        member = user is not None and await reads.is_member(group_id, user)
-    allowed = principal.is_privileged or (member and _in_scope(principal, group_id))
-    if group is None or not allowed:
+        group = await GroupReads(session).group(group_id)
+    if group is None:
         raise NotFound("Group not found")
+    await require_group(request, principal, group_id)
     return group
 
 
@@ -150,7 +143,8 @@ async def net_position(user_id: Id, request: Request, principal: CurrentPrincipa
         raise NotFound("User not found")
     async with _runtime(request).db.session() as session:
         reads = GroupReads(session)
-        groups = [g for g in await reads.groups_of(user_id) if _in_scope(principal, g.group_id)]
+        asker = Asker.from_principal(principal)
+        groups = [g for g in await reads.groups_of(user_id) if asker.within_group(g.group_id)]
         balances = {g.group_id: await reads.balances(g.group_id) for g in groups}
     positions: list[GroupPositionOut] = []
     totals: dict[str, Decimal] = {}

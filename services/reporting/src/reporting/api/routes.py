@@ -12,7 +12,7 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 from sosenki_contracts.bounds import MAX_INT32, Id
 from sosenki_contracts.money import format_amount
-from sosenki_platform.auth import Principal
+from sosenki_platform.access_policy import CommunityData
 from sosenki_platform.auth.dependency import CurrentPrincipal
 from sosenki_platform.errors import BadRequest, NotFound
 from sosenki_platform.service import Runtime
@@ -20,6 +20,13 @@ from sqlalchemy import Row, func, select
 
 from reporting.adapters import tables as t
 from reporting.adapters.read_models import ReadModels
+from reporting.api.access import (
+    require_community,
+    require_owner_data,
+    visible_communities,
+    visible_period,
+    whose_records,
+)
 from reporting.domain.balances import FundSummary, OwnerTotals, Statement
 from reporting.domain.meters import METER_TYPES
 
@@ -166,21 +173,6 @@ def _period_out(row: Row[Any]) -> PeriodOut:
     )
 
 
-async def visible_period(request: Request, principal: Principal, period_id: int) -> Row[Any]:
-    async with _runtime(request).db.session() as session:
-        row = await ReadModels(session).period(period_id)
-    if row is None or not principal.may_access_community(row.community_id):
-        raise NotFound("Period not found")
-    return row
-
-
-async def visible_community(request: Request, principal: Principal, community_id: int) -> None:
-    async with _runtime(request).db.session() as session:
-        known = await ReadModels(session).community_known(community_id)
-    if not known or not principal.may_access_community(community_id):
-        raise NotFound("Community not found")
-
-
 def balance_entry(totals: OwnerTotals, currency: str) -> BalanceEntry:
     return BalanceEntry(
         owner_id=totals.owner_id,
@@ -203,8 +195,10 @@ async def list_periods(
     offset: Annotated[int, Query(ge=0, le=MAX_INT32)] = 0,
 ) -> Any:
     query = select(t.periods)
-    if not principal.is_privileged:
-        query = query.where(t.periods.c.community_id.in_(sorted(principal.communities)))
+    async with _runtime(request).db.session() as session:
+        visible = await visible_communities(session, principal)
+    if visible is not None:
+        query = query.where(t.periods.c.community_id.in_(visible))
     if community_id is not None:
         query = query.where(t.periods.c.community_id == community_id)
     if status is not None:
@@ -247,7 +241,7 @@ async def period_balance_sheet(request: Request, period: Row[Any]) -> tuple[str,
 
 @router.get("/periods/{period_id}/balance-sheet", response_model=BalanceSheet)
 async def balance_sheet(period_id: Id, request: Request, principal: CurrentPrincipal) -> Any:
-    period = await visible_period(request, principal, period_id)
+    period = await visible_period(request, principal, period_id, CommunityData.BALANCE_SHEET)
     _, sheet = await period_balance_sheet(request, period)
     return sheet
 
@@ -257,6 +251,7 @@ async def owner_balance(
     period_id: Id, owner_id: Id, request: Request, principal: CurrentPrincipal
 ) -> Any:
     period = await visible_period(request, principal, period_id)
+    await require_owner_data(request, principal, period.community_id, owner_id, "Period not found")
     async with _runtime(request).db.session() as session:
         read = ReadModels(session)
         totals = await read.owner_totals(period_id, owner_id)
@@ -280,7 +275,7 @@ def _fund_out(summary: FundSummary, currency: str) -> FundSummaryOut:
 
 @router.get("/periods/{period_id}/fund-summary", response_model=FundSummaryOut)
 async def fund_summary(period_id: Id, request: Request, principal: CurrentPrincipal) -> Any:
-    period = await visible_period(request, principal, period_id)
+    period = await visible_period(request, principal, period_id, CommunityData.FUND)
     async with _runtime(request).db.session() as session:
         read = ReadModels(session)
         (summary,) = await read.fund([period])
@@ -311,7 +306,7 @@ async def community_fund(request: Request, community_id: int) -> FundHistory:
 
 @router.get("/communities/{community_id}/fund", response_model=FundHistory)
 async def fund_over_time(community_id: Id, request: Request, principal: CurrentPrincipal) -> Any:
-    await visible_community(request, principal, community_id)
+    await require_community(request, principal, community_id, CommunityData.FUND)
     return await community_fund(request, community_id)
 
 
@@ -360,7 +355,7 @@ async def owner_statement(request: Request, community_id: int, owner_id: int) ->
 async def statement_across_periods(
     community_id: Id, owner_id: Id, request: Request, principal: CurrentPrincipal
 ) -> Any:
-    await visible_community(request, principal, community_id)
+    await require_owner_data(request, principal, community_id, owner_id, "Community not found")
     return await owner_statement(request, community_id, owner_id)
 
 
@@ -402,8 +397,10 @@ async def period_consumption(
     if meter_type is not None and meter_type not in METER_TYPES:
         raise BadRequest(f"meter_type must be one of {', '.join(METER_TYPES)}")
     period = await visible_period(request, principal, period_id)
+    whose = await whose_records(request, principal, period.community_id)
     async with _runtime(request).db.session() as session:
         used = await ReadModels(session).consumption(period, meter_type)
+    used = [(m, c) for m, c in used if whose is None or m.owner_id == whose]
     return ConsumptionOut(
         period_id=period_id,
         meters=[

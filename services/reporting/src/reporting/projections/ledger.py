@@ -14,6 +14,7 @@ from sosenki_contracts.events.ledger import (
     BudgetItemCreated,
     ChargeRecorded,
     CommunityCreated,
+    CommunitySettingsChanged,
     ContributionRecorded,
     ExpenseRecorded,
     MeterReadingRecorded,
@@ -22,6 +23,7 @@ from sosenki_contracts.events.ledger import (
     PeriodClosed,
     PeriodCreated,
     PeriodReopened,
+    TreasurerAppointed,
 )
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -112,6 +114,34 @@ async def community_created(session: AsyncSession, event: EventEnvelope) -> None
         insert(t.communities)
         .values(community_id=e.community_id, name=e.name, base_currency=e.base_currency)
         .on_conflict_do_nothing()
+    )
+    # The ledger makes the user who creates a community its first treasurer.
+    actor = event.actor
+    if actor.kind == "user" and actor.id.isdigit():
+        await _add_treasurer(session, e.community_id, int(actor.id))
+
+
+async def _add_treasurer(session: AsyncSession, community_id: int, user_id: int) -> None:
+    await session.execute(
+        insert(t.treasurers)
+        .values(community_id=community_id, user_id=user_id)
+        .on_conflict_do_nothing()
+    )
+
+
+@_on("ledger.treasurer_appointed")
+async def treasurer_appointed(session: AsyncSession, event: EventEnvelope) -> None:
+    e = TreasurerAppointed.model_validate(event.payload)
+    await _add_treasurer(session, e.community_id, e.user_id)
+
+
+@_on("ledger.community_settings_changed")
+async def community_settings_changed(session: AsyncSession, event: EventEnvelope) -> None:
+    e = CommunitySettingsChanged.model_validate(event.payload)
+    await session.execute(
+        t.communities.update()
+        .where(t.communities.c.community_id == e.community_id)
+        .values(owners_see_balance_sheet=e.owners_see_balance_sheet)
     )
 
 

@@ -256,14 +256,20 @@ class SplitsRepository:
         e, p, s, lst = t.expenses, t.expense_payers, t.expense_splits, t.lists
         query = select(e)
         if visible_groups is not None:
-            # Row-level: the caller's groups, or an expense they paid, share or own the list of.
+            # Row-level: the caller's groups; outside any group, an expense they paid, share or
+            # own the list of (a group's expense is its members' only).
             uid = visible_to if visible_to is not None else -1
             query = query.where(
                 or_(
                     e.c.group_id.in_(visible_groups),
-                    exists().where(p.c.expense_id == e.c.id, p.c.user_id == uid),
-                    exists().where(s.c.expense_id == e.c.id, s.c.user_id == uid),
-                    exists().where(lst.c.id == e.c.list_id, lst.c.owner_user_id == uid),
+                    and_(
+                        e.c.group_id.is_(None),
+                        or_(
+                            exists().where(p.c.expense_id == e.c.id, p.c.user_id == uid),
+                            exists().where(s.c.expense_id == e.c.id, s.c.user_id == uid),
+                            exists().where(lst.c.id == e.c.list_id, lst.c.owner_user_id == uid),
+                        ),
+                    ),
                 )
             )
         if group_id is not None:
