@@ -165,6 +165,7 @@ E: list[Entry] = [
     # Ledger reads.
     Entry(L, "GET", f"{PM}/communities/{{community_id}}", "community"),
     Entry(L, "GET", f"{PM}/communities/{{community_id}}/owners", "community"),
+    Entry(L, "GET", f"{PM}/users/{{user_id}}/memberships", "self"),
     Entry(L, "GET", f"{PM}/periods", "community", listed=_ids("id", "periods"), target="period"),
     Entry(L, "GET", f"{PM}/periods/{{period_id}}", "community"),
     Entry(L, "GET", f"{PM}/periods/{{period_id}}/contributions", "owner",
@@ -185,6 +186,7 @@ E: list[Entry] = [
     Entry(S, "GET", "/groups", "group", listed=_ids("id"), target="group"),
     Entry(S, "GET", "/groups/{group_id}", "group"),
     Entry(S, "GET", "/groups/{group_id}/members", "group"),
+    Entry(S, "GET", "/users/{user_id}/memberships", "self"),
     Entry(S, "GET", "/lists", "group", {"group_id": "{group}"}),
     Entry(S, "GET", "/lists/{list_id}", "group"),
     Entry(S, "GET", "/financials/expenses", "group", listed=_ids("id", "expenses"),

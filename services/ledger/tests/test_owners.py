@@ -106,5 +106,5 @@ async def test_where_a_user_belongs_for_the_user_and_services_only(
     ]
     assert (await ask(77, service)).json() == {"user_id": 77, "memberships": []}
     # Another user (even the community's treasurer) may not list where someone belongs.
-    assert (await ask(2, make_token(1, communities=[cid]))).status_code == 403
-    assert (await ask(1, make_token(3))).status_code == 403
+    assert (await ask(2, make_token(1, communities=[cid]))).status_code == 404
+    assert (await ask(1, make_token(3))).status_code == 404

@@ -271,7 +271,7 @@ async def test_where_a_user_belongs_for_the_user_and_services_only(
     service = {"Authorization": f"Bearer {make_token('service:bot-gateway', roles=['service'])}"}
     listed = await splits_client.get("/users/1/memberships", headers=service)
     assert listed.json()["memberships"] == [{"group_id": first, "role": "owner"}]
-    assert await alice.refused(403, "GET", "/users/2/memberships")
+    assert await alice.refused(404, "GET", "/users/2/memberships")
 
 
 async def test_a_token_scoped_to_one_group_acts_in_no_other(

@@ -119,7 +119,8 @@ class Treasury:
         """Where a user is a treasurer or an owner: for the user themselves and for services
         (the bot gateway asks before it mints a token or honours an invitation)."""
         if not self.caller.privileged and self.caller.user_id != user_id:
-            raise Forbidden("Only the user themselves or a service may see where a user belongs")
+            # Like every other thing a caller may not see: as if it did not exist.
+            raise NotFound("User not found")
         return await self.repo.memberships_of(user_id)
 
     async def require_treasurer(self, community_id: int) -> Any:

@@ -232,7 +232,8 @@ class SharedCosts:
         """The groups a user belongs to, with their role: for the user themselves and for
         services (the bot gateway asks before it mints a token or honours an invitation)."""
         if not self.caller.privileged and self.caller.user_id != user_id:
-            raise Forbidden("Only the user themselves or a service may see where a user belongs")
+            # Like every other thing a caller may not see: as if it did not exist.
+            raise NotFound("User not found")
         return await self.repo.memberships_of(user_id)
 
     def _me(self) -> int:

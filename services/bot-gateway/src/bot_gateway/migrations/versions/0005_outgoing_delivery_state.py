@@ -1,8 +1,8 @@
 """outgoing messages: per-message delivery state (in flight, Telegram's message id, why failed)
 and indexes for pruning
 
-Revision ID: 0003_tg_delivery
-Revises: 0002
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-11-28 08:10:00.000000
 """
 
@@ -11,8 +11,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0003_tg_delivery"
-down_revision: str | None = "0002"
+revision: str = "0005"
+down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

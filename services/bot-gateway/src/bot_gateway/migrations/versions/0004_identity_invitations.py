@@ -4,8 +4,8 @@ A user with several Telegram accounts (a re-link the old join links allowed) kee
 that is the user by number, else the one linked first; each other account becomes a new, empty
 user. Old join links were made unchecked: they are dropped, not carried over.
 
-Revision ID: 0003
-Revises: 0002
+Revision ID: 0004
+Revises: 0003
 Create Date: 2026-11-28 08:10:00
 """
 
@@ -14,8 +14,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0003"
-down_revision: str | None = "0002"
+revision: str = "0004"
+down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
