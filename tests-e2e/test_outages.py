@@ -19,8 +19,8 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
-def postgres(tmp_path: Path) -> Iterator[DisposablePostgres]:
-    server = DisposablePostgres(tmp_path / "pg")
+def postgres() -> Iterator[DisposablePostgres]:
+    server = DisposablePostgres()
     server.start()
     yield server
     server.stop()
