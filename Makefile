@@ -26,7 +26,7 @@ test:        ## the whole test suite: unit, integration (real PostgreSQL + Kafka
 	@uv run pytest
 
 chaos:       ## the fault suite with a bigger burst: make chaos OPS=2000 (prints its table)
-	@SOSENKI_CHAOS_OPERATIONS=$${OPS:-2000} uv run pytest tests-e2e/test_chaos.py -s \
+	@set -o pipefail; SOSENKI_CHAOS_OPERATIONS=$${OPS:-2000} uv run pytest tests-e2e/test_chaos.py -s \
 		-o log_cli=false 2>&1 | grep -v '^{'
 
 lint:        ## ruff and mypy
