@@ -339,3 +339,35 @@ async def test_a_redriven_copy_is_taken_up_only_by_the_group_that_dead_lettered_
     assert await _applied_count(db) == 0
     assert await consumer.handle(Delivery("t", 0, 2, b"p", raw, for_us)) == "applied"
     assert await _applied_count(db) == 1
+
+
+async def test_records_with_null_or_non_utf8_headers_are_not_skipped(
+    db: Database, topic: str, infrastructure: Any
+) -> None:
+    bootstrap = infrastructure.kafka_bootstrap_servers
+    broker = create_broker(bootstrap, "test", None)
+    dead_letters = DeadLetters(bootstrap, "test-group")
+    consumer = _consumer(db, infrastructure, dead_letters)
+    subscribe(broker, consumer, [topic], f"g-{uuid.uuid4().hex}", "test")
+    odd_headers = [("latin-1", b"caf\xe9"), ("empty", None)]
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
+    await producer.start()
+    try:
+        await producer.send_and_wait(
+            topic, _event("p", 1).to_json_bytes(), key=b"p", headers=odd_headers
+        )
+        await producer.send_and_wait(
+            topic, _event("p", 666).to_json_bytes(), key=b"p", headers=odd_headers
+        )
+    finally:
+        await producer.stop()
+    await broker.start()
+    try:
+        await eventually(lambda: _is_one(_applied_count(db)), what="the event applied")
+        (dead,) = await _read_all(bootstrap, topic + ".dlq", 1)
+    finally:
+        await broker.stop()
+        await dead_letters.close()
+    headers = dict(dead.headers)
+    assert headers["x-dlq-reason"] == b"failed"
+    assert headers["latin-1"] == b"caf\xe9"  # the original bytes travel on
