@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export PATH := $(HOME)/.local/bin:$(PATH)
 STACK := uv run python deploy/local/stack.py
 
-.PHONY: help up down status logs reset test lint token migration bench
+.PHONY: help up down status logs reset test lint token migration bench chaos
 .DEFAULT_GOAL := help
 
 help:        ## this list
@@ -28,6 +28,10 @@ reset:       ## stop everything and delete all local data (keeps downloaded jars
 test:        ## the whole test suite: unit, integration (real PostgreSQL + Kafka) and e2e
 	@scripts/bootstrap.sh --with-browser
 	@uv run pytest
+
+chaos:       ## the fault suite with a bigger burst: make chaos OPS=2000 (prints its table)
+	@set -o pipefail; SOSENKI_CHAOS_OPERATIONS=$${OPS:-2000} uv run pytest tests-e2e/test_chaos.py -s \
+		-o log_cli=false 2>&1 | grep -v '^{'
 
 lint:        ## ruff and mypy
 	@uv run ruff check .

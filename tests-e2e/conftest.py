@@ -41,14 +41,14 @@ async def start_service(
     """Start a service process with its own fresh database; stopped when the test ends."""
     started: list[ServiceProcess] = []
 
-    async def start(module: str, **extra_env: str) -> ServiceProcess:
+    async def start(module: str, ready_timeout: float = 60.0, **extra_env: str) -> ServiceProcess:
         db_url = extra_env.pop("SOSENKI_DATABASE_URL", None) or await new_database(module)
         process = ServiceProcess(
             module, {**service_env, "SOSENKI_DATABASE_URL": db_url, **extra_env}, LOG_DIR
         )
         process.start()
         started.append(process)
-        await process.wait_ready()
+        await process.wait_ready(ready_timeout)
         return process
 
     yield start

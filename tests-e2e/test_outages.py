@@ -19,8 +19,8 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
-def postgres(tmp_path: Path) -> Iterator[DisposablePostgres]:
-    server = DisposablePostgres(tmp_path / "pg")
+def postgres() -> Iterator[DisposablePostgres]:
+    server = DisposablePostgres()
     server.start()
     yield server
     server.stop()
@@ -117,3 +117,66 @@ async def test_a_service_stays_ready_and_takes_writes_while_kafka_is_unreachable
             json={"user_id": 777, "amount": "5.00"},
         )
         assert write.status_code == 201, write.text
+
+
+async def test_a_service_started_while_kafka_is_away_serves_and_joins_kafka_later(
+    tmp_path: Path, start_service, make_token
+) -> None:
+    from aiokafka import AIOKafkaConsumer
+    from aiokafka.admin import AIOKafkaAdminClient
+
+    broker = DisposableBroker(tmp_path / "late-kafka")  # not started yet
+    try:
+        ledger = await start_service(
+            "ledger",
+            ready_timeout=120,
+            SOSENKI_KAFKA_BOOTSTRAP_SERVERS=broker.bootstrap,
+            SOSENKI_KAFKA_STARTUP_WAIT_SECONDS="1",
+        )
+        async with httpx.AsyncClient(
+            base_url=ledger.url, headers={"Authorization": f"Bearer {make_token(777)}"}, timeout=30
+        ) as api:
+            ready = await api.get("/health/ready")
+            assert ready.status_code == 200
+            assert ready.json()["checks"]["kafka"] != "ok"
+            community = await api.post("/api/payments/communities", json={"name": "Late"})
+            assert community.status_code == 201, community.text
+
+            await asyncio.to_thread(broker.start)
+
+            async def kafka_ok() -> bool:
+                return bool((await api.get("/health/ready")).json()["checks"]["kafka"] == "ok")
+
+            await eventually(kafka_ok, timeout=120, what="the service connected to Kafka")
+
+        admin = AIOKafkaAdminClient(bootstrap_servers=broker.bootstrap)
+        await admin.start()
+        try:
+
+            async def consumers_joined() -> bool:
+                (group,) = await admin.describe_consumer_groups(["ledger"])
+                return bool(group.groups[0][5])  # members
+
+            await eventually(consumers_joined, timeout=120, what="the ledger's consumers joined")
+        finally:
+            await admin.close()
+
+        prefix = ledger.env["SOSENKI_TOPIC_PREFIX"]
+        consumer = AIOKafkaConsumer(
+            prefix + "ledger.events.v1",
+            bootstrap_servers=broker.bootstrap,
+            auto_offset_reset="earliest",
+        )
+        await consumer.start()
+        try:
+
+            async def published() -> list[object] | None:
+                batch = await consumer.getmany(timeout_ms=1000)
+                return [r for records in batch.values() for r in records] or None
+
+            records = await eventually(published, timeout=60, what="the outbox published")
+        finally:
+            await consumer.stop()
+        assert b"ledger.community_created" in records[0].value  # type: ignore[attr-defined]
+    finally:
+        broker.stop()

@@ -587,6 +587,13 @@ class DisposableBroker:
             time.sleep(0.3)
         raise KafkaError(f"disposable broker did not answer on {self.bootstrap}")
 
+    def kill(self) -> None:
+        """``kill -9`` the broker: no controlled shutdown; the next start recovers its logs."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(10)
+        self.process = None
+
     def stop(self, timeout: float = STOP_TIMEOUT) -> None:
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()

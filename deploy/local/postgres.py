@@ -542,10 +542,13 @@ class DisposablePostgres:
     ``postgres``.
     """
 
-    def __init__(self, base_dir: Path) -> None:
-        self.base_dir = base_dir
+    def __init__(self, base_dir: Path | None = None) -> None:
+        # Not under pytest's tmp_path by default: every pytest session start makes
+        # /tmp/pytest-of-<user> 0700 again, which locks the server user out of its data mid-test.
+        self._owns_dir = base_dir is None
+        self.base_dir = base_dir or Path(tempfile.mkdtemp(prefix="sosenki-pg-"))
         self.port = processes.free_port()
-        self.data_dir = base_dir / "data"
+        self.data_dir = self.base_dir / "data"
         self.process: subprocess.Popen[bytes] | None = None
         self._pg = _select_any_binaries()
         self._user = run_as()
@@ -643,6 +646,8 @@ class DisposablePostgres:
                 self.process.kill()
                 self.process.wait(10)
         self.process = None
+        if self._owns_dir:
+            shutil.rmtree(self.base_dir, ignore_errors=True)
 
 
 def _select_any_binaries() -> Binaries:

@@ -983,3 +983,21 @@ def test_checker_reports_an_unexported_metric() -> None:
     assert "http_requests_total" in exported
     assert "faststream_received_messages_total" in exported
     assert "http_requests_totl" not in exported
+
+
+def test_alert_rules_use_metrics_the_platform_exports() -> None:
+    import sosenki_platform.metrics as platform_metrics
+
+    rules_file = REPO / "deploy" / "prometheus" / "alerts.yml"
+    assert "/etc/prometheus/alerts.yml" in load_yaml(PROMETHEUS_CONFIG)["rule_files"]
+    prometheus = load_yaml(COMPOSE_FILE)["services"]["prometheus"]
+    assert "/etc/prometheus/alerts.yml" in volume_targets(prometheus)
+    exported = {
+        getattr(metric, "_name", "")
+        for metric in vars(platform_metrics).values()
+        if hasattr(metric, "_name")
+    }
+    for group in load_yaml(rules_file)["groups"]:
+        for rule in group["rules"]:
+            used = set(re.findall(r"\b(sosenki_[a-z_]+)\b", rule["expr"]))
+            assert used and used <= exported, (rule["alert"], used - exported)

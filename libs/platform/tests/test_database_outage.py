@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -36,8 +35,8 @@ applied = Table("applied", metadata, Column("event_id", Text, nullable=False))
 
 
 @pytest.fixture
-def postgres(tmp_path: Path) -> Iterator[DisposablePostgres]:
-    server = DisposablePostgres(tmp_path / "pg")
+def postgres() -> Iterator[DisposablePostgres]:
+    server = DisposablePostgres()
     server.start()
     yield server
     server.stop()

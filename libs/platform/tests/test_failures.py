@@ -34,6 +34,7 @@ def _status(code: int) -> httpx.HTTPStatusError:
     "failure",
     [
         ConnectionRefusedError(111, "Connection refused"),
+        OSError("Multiple exceptions: [Errno 111] Connect call failed ('127.0.0.1', 5432)"),
         _wrapped(asyncpg.CannotConnectNowError("the database system is starting up")),
         _wrapped(asyncpg.SerializationError("could not serialize access")),
         _wrapped(asyncpg.DeadlockDetectedError("deadlock detected")),
@@ -60,6 +61,7 @@ def test_transient(failure: BaseException) -> None:
     "failure",
     [
         KeyError("projection bug"),
+        FileNotFoundError(2, "No such file", ".local/keys/jwt-ed25519.pub.pem"),
         ValueError("bad amount"),
         _wrapped(asyncpg.UniqueViolationError("duplicate key")),
         _wrapped(asyncpg.UndefinedFunctionError("function does not exist")),

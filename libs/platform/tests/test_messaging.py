@@ -393,3 +393,63 @@ async def test_an_event_on_a_services_topic_from_another_producer_is_refused(
     assert await consumer.handle(Delivery("t", 0, 9, b"p", _event("p", 3).to_json_bytes())) == (
         "applied"
     )
+
+
+async def test_records_with_null_or_non_utf8_headers_are_not_skipped(
+    db: Database, topic: str, infrastructure: Any
+) -> None:
+    bootstrap = infrastructure.kafka_bootstrap_servers
+    broker = create_broker(bootstrap, "test", None)
+    dead_letters = DeadLetters(bootstrap, "test-group")
+    consumer = _consumer(db, infrastructure, dead_letters)
+    subscribe(broker, consumer, [topic], f"g-{uuid.uuid4().hex}", "test")
+    odd_headers = [("latin-1", b"caf\xe9"), ("empty", None)]
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
+    await producer.start()
+    try:
+        await producer.send_and_wait(
+            topic, _event("p", 1).to_json_bytes(), key=b"p", headers=odd_headers
+        )
+        await producer.send_and_wait(
+            topic, _event("p", 666).to_json_bytes(), key=b"p", headers=odd_headers
+        )
+    finally:
+        await producer.stop()
+    await broker.start()
+    try:
+        await eventually(lambda: _is_one(_applied_count(db)), what="the event applied")
+        (dead,) = await _read_all(bootstrap, topic + ".dlq", 1)
+    finally:
+        await broker.stop()
+        await dead_letters.close()
+    headers = dict(dead.headers)
+    assert headers["x-dlq-reason"] == b"failed"
+    assert headers["latin-1"] == b"caf\xe9"  # the original bytes travel on
+
+
+async def test_a_called_service_being_away_is_waited_out_however_long_it_takes(
+    db: Database, infrastructure: Any
+) -> None:
+    from sosenki_platform.failures import Unavailable
+
+    consumer = EventConsumer(
+        db,
+        Inbox(tables),
+        DeadLetters(f"127.0.0.1:{free_port()}", "g"),  # a dead letter would fail loudly here
+        "test",
+        max_attempts=2,
+        retry_backoff=0.001,
+        max_backoff=0.01,
+    )
+    calls = {"n": 0}
+
+    @consumer.on("ledger.period_closed")
+    async def apply(session: AsyncSession, event: EventEnvelope) -> None:
+        calls["n"] += 1
+        if calls["n"] <= 25:  # far more than max_attempts
+            raise Unavailable("ledger answered 503")
+        await session.execute(applied.insert().values(note=str(event.event_id)))
+
+    outcome = await consumer.handle(Delivery("t", 0, 1, b"p", _event("p", 1).to_json_bytes()))
+    assert (outcome, calls["n"], await _applied_count(db)) == ("applied", 26, 1)
+    assert consumer.stalls == {}

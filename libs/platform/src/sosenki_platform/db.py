@@ -64,8 +64,11 @@ class Database:
             yield session
 
     async def ping(self) -> None:
-        async with asyncio.timeout(5.0), self.engine.connect() as conn:
-            await conn.execute(text("SELECT 1"))
+        try:
+            async with asyncio.timeout(5.0), self.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+        except TimeoutError:
+            raise TimeoutError("the database did not answer within 5 s") from None
 
     async def dispose(self) -> None:
         await self.engine.dispose()

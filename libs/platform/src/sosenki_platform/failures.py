@@ -26,6 +26,15 @@ _TRANSIENT_SQLSTATES = frozenset({"40001", "40P01", "55P03"})
 _TRANSIENT_SQLSTATE_CLASSES = ("08", "53", "57")
 
 
+_FILESYSTEM_ERRORS = (
+    FileNotFoundError,
+    FileExistsError,
+    IsADirectoryError,
+    NotADirectoryError,
+    PermissionError,
+)
+
+
 class Unavailable(Exception):
     """Raise from a handler when something it depends on is unavailable right now (a called
     service answered 503, for example): the consumer waits and retries instead of giving up."""
@@ -43,6 +52,8 @@ def _one_is_transient(exc: BaseException) -> bool:
         return True
     if isinstance(exc, sa_exc.TimeoutError):  # the connection pool had nothing to give
         return True
+    if isinstance(exc, _FILESYSTEM_ERRORS):  # a missing file stays missing: not a network blip
+        return False
     if isinstance(exc, OSError | TimeoutError | asyncio.TimeoutError | ConnectionError):
         return True
     state = _sqlstate(exc)

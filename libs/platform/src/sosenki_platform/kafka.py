@@ -7,7 +7,9 @@ Offsets are committed only after the consumer has applied or dead-lettered a rec
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiokafka import TopicPartition
@@ -42,6 +44,33 @@ def create_broker(
             KafkaPrometheusMiddleware(registry=REGISTRY, app_name=service_name),
         ],
     )
+
+
+def _utf8(value: object) -> bool:
+    if not isinstance(value, bytes):
+        return False
+    try:
+        value.decode()
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+async def _tolerant_parse(record: Any, original: Callable[[Any], Awaitable[Any]]) -> Any:
+    """FastStream decodes every header as UTF-8 and fails on a null or non-UTF-8 value, and the
+    record is then skipped without a word. It gets a readable copy of the headers instead; the
+    handler still sees the original record (so such a message is applied, or dead-lettered with
+    its bytes, like any other)."""
+    headers = record.headers or ()
+    if all(_utf8(value) for _, value in headers):
+        return await original(record)
+    readable = tuple(
+        (name, value.decode("utf-8", "replace").encode() if isinstance(value, bytes) else b"")
+        for name, value in headers
+    )
+    message = await original(dataclasses.replace(record, headers=readable))
+    message.raw_message = record
+    return message
 
 
 def _raw_body(message: Any) -> Any:
@@ -83,6 +112,7 @@ def subscribe(
         # A transient failure is waited out inside the handler (see consumer.py): without this,
         # aiokafka would leave the group after five minutes of a database outage.
         max_poll_interval_ms=min(int(max_poll_interval_seconds * 1000), 2**31 - 1),
+        parser=_tolerant_parse,
         decoder=_raw_body,
     )(handle)
 

@@ -5,6 +5,7 @@ shuts all of it down gracefully (in-flight messages finish, the relay flushes)."
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
@@ -241,8 +242,9 @@ def create_service_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await upgrade_async(runtime.migrations_dir, settings.database_url)
-        await _with_retries(
-            lambda: ensure_topics(
+
+        async def connect_kafka() -> None:
+            await ensure_topics(
                 settings.kafka_bootstrap_servers,
                 _topics_of(settings.service_name),
                 prefix=settings.topic_prefix,
@@ -250,10 +252,16 @@ def create_service_app(
                 replication_factor=settings.kafka_replication_factor,
                 min_insync_replicas=settings.kafka_min_insync_replicas,
                 security=settings.kafka_security,
-            ),
-            "kafka topics",
+                timeout_ms=10_000,
+            )
+            await broker.start()
+
+        # Kafka away at start-up does not keep the REST API down (the outbox holds the writes):
+        # after a short wait the service starts serving and its consumers join once Kafka is back.
+        kafka = asyncio.create_task(
+            _until_done(connect_kafka, broker.stop, "kafka"), name="kafka-connect"
         )
-        await broker.start()
+        await asyncio.wait({kafka}, timeout=settings.kafka_startup_wait_seconds)
         runtime.relay.start()
         runtime.maintenance.start()
         for hook in on_startup:
@@ -265,6 +273,10 @@ def create_service_app(
             log.info("service_stopping")
             for stop in on_shutdown:
                 await stop()
+            if not kafka.done():
+                kafka.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await kafka
             for consumer in runtime.all_consumers():
                 consumer.stop()  # a message waiting on an outage is read again after restart
             await runtime.maintenance.stop()
@@ -336,15 +348,25 @@ class _LazyVerifier:
         return self._verifier.verify(token)
 
 
-async def _with_retries(
-    action: Callable[[], Awaitable[Any]], what: str, attempts: int = 30, delay: float = 1.0
+async def _until_done(
+    action: Callable[[], Awaitable[Any]],
+    undo: Callable[[], Awaitable[Any]],
+    what: str,
+    max_delay: float = 30.0,
 ) -> None:
-    for attempt in range(1, attempts + 1):
+    """Retry ``action`` until it succeeds (``undo`` cleans up a half-done attempt)."""
+    delay = 1.0
+    attempt = 0
+    while True:
+        attempt += 1
         try:
             await action()
+            if attempt > 1:
+                log.info("startup_dependency_connected", what=what, attempts=attempt)
             return
         except Exception as exc:
-            if attempt == attempts:
-                raise
-            log.warning("startup_retry", what=what, attempt=attempt, error=repr(exc))
+            log.warning("startup_retry", what=what, attempt=attempt, error=repr(exc)[:300])
+            with contextlib.suppress(Exception):
+                await undo()
             await asyncio.sleep(delay)
+            delay = min(delay * 2, max_delay)

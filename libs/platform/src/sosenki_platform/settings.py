@@ -78,6 +78,8 @@ class ServiceSettings(BaseSettings):
     consumer_max_poll_interval_seconds: float = 86400.0
     # Topics this service creates when they are missing: 1 on a single local broker; 3 and 2 in a
     # cluster (deploy/k8s), so that a write acknowledged with acks=all survives a broker loss.
+    # How long start-up waits for Kafka before serving REST anyway (consumers join when it is up).
+    kafka_startup_wait_seconds: float = 30.0
     kafka_replication_factor: int = 1
     kafka_min_insync_replicas: int = 1
     # Upkeep (maintenance.py): retention of the platform tables and the operator gauges.
