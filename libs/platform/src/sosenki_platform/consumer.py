@@ -35,9 +35,11 @@ from pydantic import BaseModel, ValidationError
 from sosenki_contracts.access import BY_SERVICE, may_send, publisher_of, senders_of
 from sosenki_contracts.envelope import CommandEnvelope, EventEnvelope
 from sosenki_contracts.registry import command_payload_model, event_payload_model
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sosenki_platform.db import Database
+from sosenki_platform.db_errors import database_refusal
 from sosenki_platform.dead_letters import DeadLetters
 from sosenki_platform.errors import ServiceError
 from sosenki_platform.failures import is_transient
@@ -411,7 +413,16 @@ class CommandConsumer(_Consumer[CommandEnvelope]):
             async with self._db.transaction() as session:
                 if not await self._claim(session, delivery, message):
                     return "duplicate"
-                await handler(session, message)
+                try:
+                    await handler(session, message)
+                except DBAPIError as exc:
+                    # The database refused the input (an overflow, a duplicate): that is a refusal
+                    # like the REST API's 400/409, not a failure to retry and dead-letter.
+                    refusal = database_refusal(exc)
+                    if refusal is None:
+                        raise
+                    log.warning("database_refused_command", command_id=message.command_id)
+                    raise refusal from exc
             return "applied"
         except ServiceError as refusal:
             async with self._db.transaction() as session:

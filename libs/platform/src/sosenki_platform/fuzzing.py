@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -45,7 +46,11 @@ async def fuzz_openapi(
     already_running: bool = False,
 ) -> FuzzReport:
     """``already_running``: the app's lifespan has been entered by the caller (e.g. a test fixture
-    that wired it to other services in-process); uvicorn then leaves the lifespan alone."""
+    that wired it to other services in-process); uvicorn then leaves the lifespan alone.
+    ``SOSENKI_FUZZ_EXAMPLES`` and ``SOSENKI_FUZZ_BUDGET_SECONDS`` raise the budget for a deeper
+    run by hand (the suite keeps the small default)."""
+    examples = int(os.environ.get("SOSENKI_FUZZ_EXAMPLES", examples))
+    budget_seconds = float(os.environ.get("SOSENKI_FUZZ_BUDGET_SECONDS", budget_seconds))
     port = free_port()
     config = uvicorn.Config(
         app,
