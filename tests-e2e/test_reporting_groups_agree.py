@@ -192,6 +192,68 @@ async def test_group_balances_and_plans_agree_with_the_splits_service(
             json={"group_id": other, "description": "Fuel", "total_amount": "60.01"},
         )
 
+        # Money at the edges (issue 11), in a group of Boris's without Anna: a list charged
+        # through POST /financials/expenses, reversed and then finalised (charged once), and a
+        # euro expense whose currency can no longer change once Gleb has paid towards it.
+        async with as_user(4) as gleb:
+            party = (
+                await ok(boris, "POST", "/groups", json={"name": "Party", "base_currency": "RUB"})
+            )["id"]
+            for user_id in (3, 4):
+                await ok(boris, "POST", f"/groups/{party}/members", json={"user_id": user_id})
+            food = await ok(boris, "POST", "/lists", json={"name": "Food", "group_id": party})
+            for client, name, price in ((boris, "Cake", "700.00"), (vera, "Juice", "300.01")):
+                await ok(
+                    client,
+                    "POST",
+                    f"/lists/{food['id']}/items",
+                    json={"name": name, "price": price},
+                )
+            charge = {"description": "Food", "split_type": "ITEM_BASED", "list_id": food["id"]}
+            first = await ok(boris, "POST", "/financials/expenses", json=charge)
+            twice = await boris.post(f"/costs/lists/{food['id']}/cost-summary", json={})
+            assert twice.status_code == 409, twice.text
+            await ok(
+                boris,
+                "DELETE",
+                f"/financials/expenses/{first['id']}",
+                params={"expected_version": first["version"]},
+            )
+            await ok(
+                boris,
+                "POST",
+                f"/costs/lists/{food['id']}/cost-summary",
+                json={"paid_by_user_id": 3},
+            )
+            boat = await ok(
+                boris,
+                "POST",
+                "/financials/expenses",
+                json={
+                    "group_id": party,
+                    "description": "Boat",
+                    "total_amount": "90.00",
+                    "currency": "EUR",
+                    "exchange_rate": "99.5",
+                },
+            )
+            gleb_split = next(x for x in boat["splits"] if x["user_id"] == 4)
+            await ok(
+                gleb,
+                "POST",
+                f"/financials/expense_splits/{gleb_split['id']}/settle",
+                json={"amount_paid": "10.00"},
+            )
+            moved = await boris.put(
+                f"/financials/expenses/{boat['id']}",
+                json={"version": boat["version"], "currency": "RUB", "exchange_rate": None},
+            )
+            assert moved.status_code == 409, moved.text
+            party_summary = await ok(boris, "GET", f"/costs/groups/{party}/balance-summary")
+        assert sum(
+            Decimal(b["total_share_of_expenses"]) for b in party_summary["user_balances"]
+        ) == (Decimal("1000.01") + Decimal("8955.00"))
+
         expected = {
             g: await ok(anna, "GET", f"/costs/groups/{g}/balance-summary") for g in (gid, other)
         }
@@ -231,6 +293,14 @@ async def test_group_balances_and_plans_agree_with_the_splits_service(
         )
         chart = await rep.get(f"/costs/groups/{gid}/charts/balances.png")
         assert chart.content.startswith(b"\x89PNG\r\n\x1a\n")
+
+        async with as_user(2, reporting.url) as boris_rep:
+
+            async def party_agrees() -> bool:
+                r = await boris_rep.get(f"/costs/groups/{party}/balance-summary")
+                return r.status_code == 200 and r.json() == party_summary
+
+            await eventually(party_agrees, what="reporting to agree on the party group")
 
         await _rebuild(reporting)
         for g, summary in expected.items():

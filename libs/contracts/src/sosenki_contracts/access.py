@@ -116,7 +116,7 @@ SERVICES: tuple[ServiceAccess, ...] = (
             t.SPLITS_COMMANDS: ANY_COMMAND,
             t.RECURRING_COMMANDS: ANY_COMMAND,
         },
-        consumes=(t.GATEWAY_COMMANDS, t.LEDGER_EVENTS, t.SPLITS_EVENTS),
+        consumes=(t.GATEWAY_COMMANDS, t.LEDGER_EVENTS, t.SPLITS_EVENTS, t.RECURRING_EVENTS),
     ),
     ServiceAccess(
         "reporting",

@@ -1,4 +1,5 @@
-"""Events back into messages (consumers of ``ledger.events.v1`` and ``splits.events.v1``).
+"""Events back into messages (consumers of ``ledger.events.v1`` and ``splits.events.v1``, and
+``recurring.pattern_paused`` from ``recurring.events.v1``).
 
 For every event: keep owners' and members' display names (never used for tokens: those ask the
 ledger and splits), remember
@@ -16,6 +17,7 @@ from typing import Any
 
 from sosenki_contracts import topics
 from sosenki_contracts.envelope import EventEnvelope
+from sosenki_contracts.events.recurring import PatternPaused
 from sosenki_contracts.registry import all_events
 from sosenki_platform.logging import get_logger
 from sosenki_platform.service import Runtime
@@ -38,11 +40,15 @@ MONEY_EVENTS = {
 
 
 def register_notifications(runtime: Runtime, gateway: Gateway) -> None:
-    consumer = runtime.consume_events([topics.LEDGER_EVENTS, topics.SPLITS_EVENTS])
+    consumer = runtime.consume_events(
+        [topics.LEDGER_EVENTS, topics.SPLITS_EVENTS, topics.RECURRING_EVENTS]
+    )
     notifier = Notifier(gateway)
     for event_type, version in all_events():
         if event_type.startswith(("ledger.", "splits.")):
             consumer.on(event_type, version)(notifier.apply)
+    # Of the recurring service's events only this one is for people; the others are ignored.
+    consumer.on("recurring.pattern_paused", 1)(notifier.pattern_paused)
 
 
 class Notifier:
@@ -61,6 +67,20 @@ class Notifier:
             await self._shares(repo, event)
         if event.event_type == "ledger.period_closed":
             await self._statements(repo, event)
+
+    async def pattern_paused(self, session: AsyncSession, event: EventEnvelope) -> None:
+        """A pattern the service paused (its target refused an occurrence): tell its creator,
+        in private."""
+        body = PatternPaused.model_validate(event.payload)
+        if body.reason is None or body.created_by is None or not body.created_by.isdigit():
+            return
+        age = datetime.now(UTC) - event.occurred_at
+        if age > timedelta(hours=self.gateway.settings.notify_max_age_hours):
+            return
+        repo = Repository(session)
+        for chat in await repo.private_chats_of(int(body.created_by)):
+            text = say("pattern_paused", language_of(chat.language), reason=body.reason)
+            await repo.enqueue(int(chat.chat_id), "sendMessage", {"text": text})
 
     # Names of who belongs where, and users' entries ----------------------------------------------
 

@@ -345,6 +345,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "{actor} recorded {amount} {category}",
         "ru": "{actor} записал(а) расход {amount}: {category}",
     },
+    "pattern_paused": {
+        "en": "A recurring expense of yours is paused: {reason}",
+        "ru": "Ваш повторяющийся расход приостановлен: {reason}",
+    },
     "your_share": {
         "en": "Your share of {category} ({amount}, recorded by {actor}): {share}",
         "ru": "Ваша доля в расходе «{category}» ({amount}, записал(а) {actor}): {share}",
