@@ -80,7 +80,11 @@ async def test_a_burst_survives_kill_9_of_the_database_the_broker_and_the_servic
     postgres: DisposablePostgres, broker: DisposableBroker, start_service, make_token
 ) -> None:
     await _create_databases(postgres, "ledger", "reporting")
-    kafka = {"SOSENKI_KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap}
+    # The throwaway broker is open (no SASL), whatever credentials the run uses.
+    kafka = {
+        "SOSENKI_KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap,
+        "SOSENKI_KAFKA_SECURITY_PROTOCOL": "PLAINTEXT",
+    }
     # Generous start-up time: this test shares two cores with whatever else runs.
     ledger = await start_service(
         "ledger", ready_timeout=180, SOSENKI_DATABASE_URL=postgres.url("ledger"), **kafka

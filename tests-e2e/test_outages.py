@@ -97,7 +97,11 @@ async def test_with_its_database_down_a_service_answers_503_and_recovers_by_itse
 async def test_a_service_stays_ready_and_takes_writes_while_kafka_is_unreachable(
     broker: DisposableBroker, start_service, make_token
 ) -> None:
-    ledger = await start_service("ledger", SOSENKI_KAFKA_BOOTSTRAP_SERVERS=broker.bootstrap)
+    ledger = await start_service(
+        "ledger",
+        SOSENKI_KAFKA_BOOTSTRAP_SERVERS=broker.bootstrap,
+        SOSENKI_KAFKA_SECURITY_PROTOCOL="PLAINTEXT",  # the throwaway broker is open
+    )
     async with httpx.AsyncClient(
         base_url=ledger.url, headers={"Authorization": f"Bearer {make_token(777)}"}, timeout=30
     ) as api:
@@ -132,6 +136,7 @@ async def test_a_service_started_while_kafka_is_away_serves_and_joins_kafka_late
             ready_timeout=120,
             SOSENKI_KAFKA_BOOTSTRAP_SERVERS=broker.bootstrap,
             SOSENKI_KAFKA_STARTUP_WAIT_SECONDS="1",
+            SOSENKI_KAFKA_SECURITY_PROTOCOL="PLAINTEXT",  # the throwaway broker is open
         )
         async with httpx.AsyncClient(
             base_url=ledger.url, headers={"Authorization": f"Bearer {make_token(777)}"}, timeout=30
@@ -154,7 +159,9 @@ async def test_a_service_started_while_kafka_is_away_serves_and_joins_kafka_late
         try:
 
             async def consumers_joined() -> bool:
-                (group,) = await admin.describe_consumer_groups(["ledger"])
+                (group,) = await admin.describe_consumer_groups(
+                    [ledger.env["SOSENKI_TOPIC_PREFIX"] + "ledger"]
+                )
                 return bool(group.groups[0][5])  # members
 
             await eventually(consumers_joined, timeout=120, what="the ledger's consumers joined")

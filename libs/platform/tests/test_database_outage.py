@@ -17,6 +17,7 @@ from sosenki_platform.dead_letters import DeadLetters
 from sosenki_platform.failures import is_transient
 from sosenki_platform.inbox import Inbox
 from sosenki_platform.kafka import create_broker, subscribe
+from sosenki_platform.kafka_security import client_options
 from sosenki_platform.metrics import CONSUMER_STALLED, CONSUMER_TRANSIENT_RETRIES
 from sosenki_platform.tables import add_platform_tables
 from sosenki_platform.testing import eventually
@@ -61,7 +62,9 @@ def _event(key: str, n: int) -> EventEnvelope:
 
 
 async def _dead_letter_count(bootstrap: str, topic: str) -> int:
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(
+        topic, bootstrap_servers=bootstrap, enable_auto_commit=False, **client_options()
+    )
     await consumer.start()
     try:
         partitions = consumer.assignment() or set()
@@ -100,7 +103,7 @@ async def test_a_database_crash_mid_stream_dead_letters_nothing_and_applies_each
     subscribe(broker, consumer, [topic], f"g-{uuid.uuid4().hex}", "outage-test")
     retries_before = CONSUMER_TRANSIENT_RETRIES.labels("outage-test", topic)._value.get()
     events = [_event(f"k{n % 4}", n) for n in range(240)]
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, **client_options())
     await producer.start()
     await broker.start()
     try:

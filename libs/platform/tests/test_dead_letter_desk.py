@@ -20,6 +20,7 @@ from sosenki_platform.dead_letter_desk import DeadLetterDesk, dead_letter_topics
 from sosenki_platform.dead_letters import DeadLetters
 from sosenki_platform.inbox import Inbox
 from sosenki_platform.kafka import create_broker, subscribe
+from sosenki_platform.kafka_security import client_options
 from sosenki_platform.operator_cli import show
 from sosenki_platform.tables import add_platform_tables
 from sosenki_platform.testing import eventually
@@ -116,7 +117,7 @@ async def test_a_poison_message_is_dead_lettered_listed_redriven_and_applied_onc
     broker = create_broker(bootstrap, "desk-test", None)
     subscribe(broker, consumer, [topic], group, "desk-test")
     poison = _closed("p", 13)
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, **client_options())
     await producer.start()
     await broker.start()
     try:
@@ -199,7 +200,9 @@ async def test_redriving_out_of_order_leaves_the_earlier_letter_waiting(
 
     from aiokafka import AIOKafkaConsumer
 
-    source = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest")
+    source = AIOKafkaConsumer(
+        topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", **client_options()
+    )
     await source.start()
     try:
         records: list[Any] = []

@@ -295,7 +295,7 @@ async def test_a_row_the_broker_refuses_is_parked_and_the_others_go_out(
 
     bootstrap = infrastructure.kafka_bootstrap_servers
     topic = f"test.{uuid.uuid4().hex[:8]}.events.v1"
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **client_options())
     await admin.start()
     try:  # the broker takes at most 20 kB per record on this topic; the producer up to 1 MiB
         await admin.create_topics(
@@ -404,7 +404,7 @@ async def test_records_with_null_or_non_utf8_headers_are_not_skipped(
     consumer = _consumer(db, infrastructure, dead_letters)
     subscribe(broker, consumer, [topic], f"g-{uuid.uuid4().hex}", "test")
     odd_headers = [("latin-1", b"caf\xe9"), ("empty", None)]
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, **client_options())
     await producer.start()
     try:
         await producer.send_and_wait(

@@ -12,6 +12,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.structs import OffsetAndMetadata
 from sosenki_platform.db import Database
+from sosenki_platform.kafka_security import client_options
 from sosenki_platform.maintenance import Maintenance
 from sosenki_platform.settings import ServiceSettings
 from sosenki_platform.tables import add_platform_tables
@@ -43,12 +44,12 @@ async def test_retention_prunes_only_what_no_redelivery_or_retry_can_reach(
     group = f"ret-{uuid.uuid4().hex[:6]}"
     await ensure_topics(bootstrap, [topic], partitions=1)
     try:
-        producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
+        producer = AIOKafkaProducer(bootstrap_servers=bootstrap, **client_options())
         await producer.start()
         for n in range(6):
             await producer.send_and_wait(topic, b"x", key=str(n).encode())
         await producer.stop()
-        consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group)
+        consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group, **client_options())
         await consumer.start()
         tp = TopicPartition(topic, 0)
         consumer.assign([tp])
@@ -145,7 +146,7 @@ async def test_topics_are_created_with_the_replication_settings(infrastructure: 
     prefix = f"rf{uuid.uuid4().hex[:6]}."
     try:
         await ensure_topics(bootstrap, ["a.events.v1"], prefix=prefix, partitions=1)
-        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **client_options())
         await admin.start()
 
         async def described() -> dict[str, str] | None:

@@ -11,6 +11,7 @@ from aiokafka import AIOKafkaProducer
 from bot_gateway.testing import Person, World, private_chat
 from sosenki_contracts import topics
 from sosenki_contracts.envelope import EventEnvelope
+from sosenki_platform.kafka_security import client_options
 
 pytestmark = pytest.mark.integration
 
@@ -39,7 +40,9 @@ async def test_the_creator_of_a_paused_pattern_is_told_why_in_private(world: Wor
         "split cannot be shared without them; change the recurring expense, then resume its "
         "pattern"
     )
-    producer = AIOKafkaProducer(bootstrap_servers=world.settings.kafka_bootstrap_servers)
+    producer = AIOKafkaProducer(
+        bootstrap_servers=world.settings.kafka_bootstrap_servers, **client_options()
+    )
     await producer.start()
     try:
         for event in (_paused(str(uuid.uuid4()), None), _paused(str(uuid.uuid4()), why)):

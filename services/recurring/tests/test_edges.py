@@ -18,6 +18,7 @@ from recurring.domain.start_window import MAX_DAYS_BACK
 from recurring.settings import Settings
 from sosenki_contracts import topics
 from sosenki_contracts.envelope import Actor, EventEnvelope
+from sosenki_platform.kafka_security import client_options
 from sosenki_platform.testing import Infrastructure, eventually
 
 from .conftest import Recurring, charge_pattern, read_topic
@@ -62,7 +63,9 @@ def _requested(template_id: int, start: str, recurrence: dict[str, Any]) -> Even
 
 
 async def _publish(settings: Settings, event: EventEnvelope) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers)
+    producer = AIOKafkaProducer(
+        bootstrap_servers=settings.kafka_bootstrap_servers, **client_options()
+    )
     await producer.start()
     try:
         await producer.send_and_wait(
@@ -215,7 +218,9 @@ async def _rejected(settings: Settings, topic: str, event_type: str, cid: str, d
             "detail": detail,
         },
     )
-    producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers)
+    producer = AIOKafkaProducer(
+        bootstrap_servers=settings.kafka_bootstrap_servers, **client_options()
+    )
     await producer.start()
     try:
         await producer.send_and_wait(settings.topic(topic), event.to_json_bytes(), key=b"k")

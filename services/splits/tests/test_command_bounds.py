@@ -12,6 +12,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from sosenki_contracts import topics
 from sosenki_contracts.envelope import Actor, CommandEnvelope
+from sosenki_platform.kafka_security import client_options
 from sosenki_platform.testing import eventually
 
 pytestmark = pytest.mark.integration
@@ -19,7 +20,11 @@ pytestmark = pytest.mark.integration
 
 async def _rejection(bootstrap: str, topic: str, correlation_id: str) -> dict[str, Any] | None:
     consumer = AIOKafkaConsumer(
-        topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", enable_auto_commit=False
+        topic,
+        bootstrap_servers=bootstrap,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        **client_options(),
     )
     await consumer.start()
     try:
@@ -55,7 +60,7 @@ async def test_a_command_the_database_refuses_is_rejected_with_a_detail(
             "group_id": gid,
         },
     )
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, **client_options())
     await producer.start()
     try:
         await producer.send_and_wait(
