@@ -93,6 +93,9 @@ async def test_the_join_link_takeover_is_refused(world: World) -> None:
     # Nor a record that is nowhere: any id without an owner record in her community.
     nobody = await world.invite(424242, mallory, community_id=trap)
     assert nobody.status_code == 404
+    # A token that names no user (a service's) invites nobody.
+    service = world.make_token("service:anything", roles=["service"])
+    assert (await world.invite(UNCLAIMED_ID, service, community_id=trap)).status_code == 403
     # Nor another user's self-invitation with her token.
     assert (await world.invite(VICTIM_ID, mallory)).status_code == 409
     assert (await world.invite(UNCLAIMED_ID, mallory)).status_code == 400
