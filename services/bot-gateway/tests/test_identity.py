@@ -93,6 +93,9 @@ async def test_the_join_link_takeover_is_refused(world: World) -> None:
     # Nor a record that is nowhere: any id without an owner record in her community.
     nobody = await world.invite(424242, mallory, community_id=trap)
     assert nobody.status_code == 404
+    # A token that names no user (a service's) invites nobody.
+    service = world.make_token("service:anything", roles=["service"])
+    assert (await world.invite(UNCLAIMED_ID, service, community_id=trap)).status_code == 403
     # Nor another user's self-invitation with her token.
     assert (await world.invite(VICTIM_ID, mallory)).status_code == 409
     assert (await world.invite(UNCLAIMED_ID, mallory)).status_code == 400
@@ -311,3 +314,36 @@ async def test_hostile_init_data_gets_a_4xx_and_no_token(
     assert response.status_code == status, response.text
     assert "token" not in response.json()
     assert await _user_of(world, MALLORY) is None
+
+
+async def test_unlink_frees_the_user_for_a_new_invitation(world: World) -> None:
+    birches = await _community(world, T_ID, "Birches", {UNCLAIMED_ID: "Uma"})
+    treasurer = world.make_token(T_ID, communities=[birches])
+    first = (await world.invite(UNCLAIMED_ID, treasurer, community_id=birches)).json()
+    await _open(world, CAROL, first["start_parameter"], f"linked to user {UNCLAIMED_ID}.")
+    # In a group, /unlink is refused (it is about the sender's own account).
+    await world.say(CAROL, {"id": -100762000, "type": "group", "title": "x"}, "/unlink")
+    await world.reply(-100762000, "Send /unlink in a private chat")
+    after = len(world.telegram.sent("sendMessage"))
+    await world.say(CAROL, private_chat(CAROL), "/unlink")
+    await world.reply(CAROL.telegram_id, f"no longer user {UNCLAIMED_ID}", after=after)
+    carol_now = await _user_of(world, CAROL)
+    assert carol_now is not None and carol_now >= FIRST_GATEWAY_USER_ID
+    # Uma's record is free again: a new invitation hands it to Dave's account.
+    second = await world.invite(UNCLAIMED_ID, treasurer, community_id=birches)
+    assert second.status_code == 201, second.text
+    await _open(world, DAVE, second.json()["start_parameter"], f"linked to user {UNCLAIMED_ID}.")
+
+    async def audited() -> dict[str, Any] | None:
+        response = await world.reporting.get(
+            "/api/audit",
+            params={"event_type": "gateway.telegram_unlinked", "limit": 10},
+            headers={"Authorization": f"Bearer {world.make_token('admin', roles=['admin'])}"},
+        )
+        assert response.status_code == 200, response.text
+        entries = response.json()["entries"]
+        return entries[0] if entries else None
+
+    entry = await eventually(audited, timeout=30, what="the unlink in the audit log")
+    assert entry["payload"]["user_id"] == UNCLAIMED_ID
+    assert entry["payload"]["new_user_id"] == carol_now

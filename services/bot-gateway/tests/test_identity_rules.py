@@ -59,15 +59,23 @@ def test_refusals(
     assert refused.value.key == key
 
 
-def test_oneself_needs_no_record() -> None:
-    check_invitation(
-        user_id=5,
-        creator_id=5,
-        creator=TREASURER,
-        invited=TREASURER,
-        community_id=None,
-        group_id=None,
-    )
+def test_oneself_needs_no_record_but_may_name_only_ones_own_places() -> None:
+    def mine(community_id: int | None, group_id: int | None) -> None:
+        check_invitation(
+            user_id=5,
+            creator_id=5,
+            creator=TREASURER,
+            invited=TREASURER,
+            community_id=community_id,
+            group_id=group_id,
+        )
+
+    mine(None, None)
+    mine(1, None)
+    mine(None, 7)
+    for community_id, group_id in ((2, None), (None, 8)):
+        with pytest.raises(Refused, match="You are not in"):
+            mine(community_id, group_id)
 
 
 def test_only_an_empty_registered_user_may_be_left_behind() -> None:

@@ -99,8 +99,8 @@ async def create_join_link(body: JoinLinkIn, request: Request, principal: Curren
     manage (the ledger and splits are asked, now and again when it is claimed)."""
     gateway = _gateway(request)
     creator = principal.user_id
-    if creator is None:
-        raise Forbidden("Only a user may invite (the token has no user)")
+    if creator is None or not 0 < creator < 2**63:
+        raise Forbidden("Only a user may invite (the token names no user)")
     try:
         async with gateway.unit_of_work() as session:
             token, expires_at = await gateway.identity.invite(

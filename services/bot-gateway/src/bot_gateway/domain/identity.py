@@ -69,8 +69,13 @@ def check_invitation(
     account (checked when the invitation is made and again when it is claimed)."""
     if community_id is not None and group_id is not None:
         raise Refused("invitation_bad", "An invitation names a community or a group, not both")
-    if user_id == creator_id:
-        return  # a user linking their own Telegram account
+    if user_id == creator_id:  # a user linking their own Telegram account
+        # A scope it names must be the user's own (its events land in that scope's audit log).
+        if community_id is not None and community_id not in invited.communities:
+            raise Refused("invitation_no_record", f"You are not in community {community_id}")
+        if group_id is not None and group_id not in invited.groups:
+            raise Refused("invitation_no_record", f"You are not in group {group_id}")
+        return
     if community_id is not None:
         if not creator.treasurer_of(community_id):
             raise Refused(
