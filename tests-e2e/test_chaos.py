@@ -23,6 +23,7 @@ import asyncpg
 import httpx
 import pytest
 from sosenki_platform.dead_letter_desk import DeadLetterDesk, dead_letter_topics
+from sosenki_platform.kafka_security import KafkaSecurity
 from sosenki_platform.testing import ServiceProcess, eventually
 
 from deploy.local.kafka import DisposableBroker
@@ -84,6 +85,8 @@ async def test_a_burst_survives_kill_9_of_the_database_the_broker_and_the_servic
     kafka = {
         "SOSENKI_KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap,
         "SOSENKI_KAFKA_SECURITY_PROTOCOL": "PLAINTEXT",
+        # One treasurer sends the whole burst: the per-user write limit is not under test here.
+        "SOSENKI_WRITE_RATE_PER_SECOND": "0",
     }
     # Generous start-up time: this test shares two cores with whatever else runs.
     ledger = await start_service(
@@ -254,7 +257,12 @@ async def test_a_burst_survives_kill_9_of_the_database_the_broker_and_the_servic
 
         balance = await eventually(reporting_agrees, timeout=180, what="reporting caught up")
 
-    desk = DeadLetterDesk(broker.bootstrap, "reporting", dead_letter_topics(_prefix(ledger)))
+    desk = DeadLetterDesk(
+        broker.bootstrap,
+        _prefix(ledger) + "reporting",  # consumer groups carry the topic prefix
+        dead_letter_topics(_prefix(ledger)),
+        KafkaSecurity(),  # the throwaway broker is open
+    )
     dead = await desk.waiting()
 
     print("\nfault suite (short)")

@@ -1,6 +1,7 @@
-"""A whole Telegram conversation across real processes: the ledger, reporting, the bot gateway
-and the fake Bot API, on real Kafka. A treasurer links the group chat, says ``/pay 1000 June``,
-confirms; the ledger has the contribution once and ``/balance`` shows it."""
+"""A whole Telegram conversation across real processes: the ledger, splits, reporting, the bot
+gateway and the fake Bot API, on real Kafka. A treasurer says ``/start`` (the bot tells her user
+number), links the group chat, says ``/pay 1000 June``, confirms; the ledger has the contribution
+once and ``/balance`` shows it."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from bot_gateway.testing import (
     callback_update,
     group_chat,
     message_update,
+    private_chat,
 )
 from sosenki_platform.testing import eventually, free_port
 
@@ -59,6 +61,7 @@ async def test_link_pay_confirm_and_balance(
 ) -> None:
     ledger = await start_service("ledger")
     reporting = await start_service("reporting")
+    splits = await start_service("splits")  # the gateway asks it where a user belongs
     gateway = await start_service(
         "bot_gateway",
         SOSENKI_TELEGRAM_BOT_TOKEN=BOT_TOKEN,
@@ -67,6 +70,7 @@ async def test_link_pay_confirm_and_balance(
         SOSENKI_TELEGRAM_WEBHOOK_URL="https://gateway.example/telegram/webhook",
         SOSENKI_AUTH_PRIVATE_KEY=signing_keys[0],
         SOSENKI_LEDGER_URL=ledger.url,
+        SOSENKI_SPLITS_URL=splits.url,
         SOSENKI_REPORTING_URL=reporting.url,
         SOSENKI_SEND_PER_GROUP_PER_MINUTE="1000",
     )
@@ -81,11 +85,14 @@ async def test_link_pay_confirm_and_balance(
         response = await bot.post("/telegram/webhook", json=update)
         assert response.status_code == 200, response.text
 
-    async def reply(containing: str, after: int = 0) -> dict[str, Any]:
+    async def reply(containing: str, after: int = 0, chat_id: int = GROUP) -> dict[str, Any]:
         async def found() -> dict[str, Any] | None:
             calls = (await fake.get("/_fake/calls", params={"method": "sendMessage"})).json()
             for call in [c for c in calls if c["status"] == 200][after:]:
-                if int(call["params"]["chat_id"]) == GROUP and containing in call["params"]["text"]:
+                if (
+                    int(call["params"]["chat_id"]) == chat_id
+                    and containing in call["params"]["text"]
+                ):
                     return dict(call["params"])
             return None
 
@@ -96,13 +103,18 @@ async def test_link_pay_confirm_and_balance(
         return len([c for c in calls if c["status"] == 200])
 
     try:
-        # The treasurer's community (her user id is her Telegram id), with her as an owner.
-        headers = {"Authorization": f"Bearer {make_token(ALICE.telegram_id)}"}
+        # Her first word to the bot makes her a user; it tells her the number.
+        await post(message_update(ALICE, private_chat(ALICE), "/start"))
+        started = await reply("Your user number", chat_id=ALICE.telegram_id)
+        alice = int(started["text"].rstrip(".").rsplit(" ", 1)[-1])
+        assert alice != ALICE.telegram_id  # never the Telegram id
+        # The treasurer's community, with her as an owner.
+        headers = {"Authorization": f"Bearer {make_token(alice)}"}
         cid = (await api.post(f"{P}/communities", json={"name": "Cedars"}, headers=headers)).json()[
             "id"
         ]
-        headers = {"Authorization": f"Bearer {make_token(ALICE.telegram_id, communities=[cid])}"}
-        owner = {"user_id": ALICE.telegram_id, "display_name": "Alice", "ownership_share": "1"}
+        headers = {"Authorization": f"Bearer {make_token(alice, communities=[cid])}"}
+        owner = {"user_id": alice, "display_name": "Alice", "ownership_share": "1"}
         r = await api.post(f"{P}/communities/{cid}/owners", json=owner, headers=headers)
         assert r.status_code == 201, r.text
         period = {

@@ -648,7 +648,9 @@ def test_the_acls_the_tool_applies_are_the_tables() -> None:
         writes = {b.resource_name for b in mine if b.operation == WRITE}
         reads = {b.resource_name for b in mine if b.operation == READ and b.resource_type == TOPIC}
         assert writes == set(row.writes), row.service
-        assert reads == set(row.consumes), row.service
+        assert reads == {*row.consumes, *row.dead_letter_topics}, row.service
+        groups = {b.resource_name for b in mine if b.resource_type != TOPIC}
+        assert groups == {row.consumer_group, row.dead_letter_group}, row.service
     assert {b.principal for b in bindings} == {row.principal for row in KAFKA_ACCESS}
 
 

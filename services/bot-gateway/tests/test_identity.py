@@ -240,13 +240,12 @@ async def test_the_mini_app_token_carries_exactly_the_confirmed_memberships(worl
     assert link.status_code == 201, link.text
     await _open(world, CAROL, link.json()["start_parameter"], f"linked to user {UNCLAIMED_ID}.")
     # The gateway's own event-fed table says Uma is somewhere else too: it does not count.
-    async with world.app.state.runtime.db.session() as session:
+    async with world.app.state.runtime.db.transaction() as session:
         await session.execute(
             t.memberships.insert().values(
                 kind="community", scope_id=999, user_id=UNCLAIMED_ID, role="owner"
             )
         )
-        await session.commit()
     response = await world.gateway.post("/miniapp/session", json={"init_data": _init_data(CAROL)})
     assert response.status_code == 200, response.text
     session_out = response.json()

@@ -19,7 +19,8 @@ from reporting.settings import Settings
 from sosenki_contracts import topics
 from sosenki_contracts.envelope import Actor, EventEnvelope
 from sosenki_platform.kafka_security import client_options
-from sosenki_platform.testing import eventually, running_app
+from sosenki_platform.testing import Infrastructure, eventually, make_service_env, running_app
+from sosenki_platform.topic_admin import delete_topics_with_prefix, ensure_topics
 
 TREASURER = Actor(kind="user", id="1", display_name="Tanya")
 
@@ -48,6 +49,20 @@ class Reporting:
             return await conn.fetch(query, *args)
         finally:
             await conn.close()
+
+
+@pytest.fixture
+async def service_env(
+    infrastructure: Infrastructure, signing_keys: tuple[str, str]
+) -> AsyncIterator[dict[str, str]]:
+    """Topics of this test's own: reporting reads them from the beginning, so it must not wade
+    through every event the run's other tests (fuzzers included) put on shared topics."""
+    prefix = f"r{uuid.uuid4().hex[:8]}."
+    await ensure_topics(
+        infrastructure.kafka_bootstrap_servers, topics.ALL_TOPICS, prefix=prefix, partitions=2
+    )
+    yield make_service_env(infrastructure, prefix, signing_keys)
+    await delete_topics_with_prefix(infrastructure.kafka_bootstrap_servers, prefix)
 
 
 @pytest.fixture

@@ -29,6 +29,7 @@ from aiokafka.structs import OffsetAndMetadata
 from sosenki_contracts.topics import ALL_TOPICS, DEAD_LETTER_SUFFIX, with_prefix
 
 from sosenki_platform.kafka_clients import client_kwargs
+from sosenki_platform.kafka_security import KafkaSecurity
 from sosenki_platform.logging import get_logger
 
 log = get_logger(__name__)
@@ -107,8 +108,15 @@ def dead_letter_topics(prefix: str) -> list[str]:
 
 
 class DeadLetterDesk:
-    def __init__(self, bootstrap_servers: str, consumer_group: str, topics: Iterable[str]) -> None:
+    def __init__(
+        self,
+        bootstrap_servers: str,
+        consumer_group: str,
+        topics: Iterable[str],
+        security: KafkaSecurity | None = None,
+    ) -> None:
         self._bootstrap = bootstrap_servers
+        self._security = security
         self._group = consumer_group
         self._desk_group = consumer_group + DESK_GROUP_SUFFIX
         self._topics = list(topics)
@@ -132,7 +140,7 @@ class DeadLetterDesk:
         if not letters:
             return []
         producer = AIOKafkaProducer(
-            **client_kwargs(self._bootstrap),
+            **client_kwargs(self._bootstrap, self._security),
             acks="all",
             enable_idempotence=True,
             client_id=f"{self._desk_group}-redrive",
@@ -191,7 +199,7 @@ class DeadLetterDesk:
 
     async def _commit(self, commits: dict[TopicPartition, OffsetAndMetadata]) -> None:
         consumer = AIOKafkaConsumer(
-            **client_kwargs(self._bootstrap),
+            **client_kwargs(self._bootstrap, self._security),
             group_id=self._desk_group,
             enable_auto_commit=False,
         )
@@ -206,7 +214,7 @@ class DeadLetterDesk:
         self, topics: list[str]
     ) -> tuple[list[TopicPartition], dict[tuple[str, int], _Position]]:
         """The partitions of ``topics`` (those that exist) and where the desk stands in each."""
-        admin = AIOKafkaAdminClient(**client_kwargs(self._bootstrap))
+        admin = AIOKafkaAdminClient(**client_kwargs(self._bootstrap, self._security))
         await admin.start()
         try:
             described = await admin.describe_topics(topics)
@@ -245,7 +253,9 @@ class DeadLetterDesk:
         partitions, positions = await self._positions(topics)
         if not partitions:
             return [], {}
-        consumer = AIOKafkaConsumer(**client_kwargs(self._bootstrap), enable_auto_commit=False)
+        consumer = AIOKafkaConsumer(
+            **client_kwargs(self._bootstrap, self._security), enable_auto_commit=False
+        )
         await consumer.start()
         try:
             consumer.assign(partitions)

@@ -156,7 +156,7 @@ class Maintenance:
             if row is not None
             else dead_letter_topics(s.topic_prefix)
         )
-        desk = DeadLetterDesk(s.kafka_bootstrap_servers, s.consumer_group, topics)
+        desk = DeadLetterDesk(s.kafka_bootstrap_servers, s.consumer_group, topics, s.kafka_security)
         for topic, waiting in (await desk.counts()).items():
             DEAD_LETTERS_WAITING.labels(s.service_name, topic).set(waiting)
 

@@ -30,6 +30,7 @@ def _desk(settings: ServiceSettings) -> DeadLetterDesk:
         settings.kafka_bootstrap_servers,
         settings.consumer_group,
         dead_letter_topics(settings.topic_prefix),
+        settings.kafka_security,
     )
 
 

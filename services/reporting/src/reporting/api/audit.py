@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
-from sosenki_contracts.bounds import MAX_INT32, Id
+from sosenki_contracts.bounds import MAX_INT32, Id, Label
 from sosenki_platform.access_policy import CommunityData
 from sosenki_platform.auth import Principal
 from sosenki_platform.auth.dependency import CurrentPrincipal
@@ -124,7 +124,7 @@ async def search_audit_log(
     principal: CurrentPrincipal,
     community_id: Id | None = None,
     group_id: Id | None = None,
-    event_type: str | None = None,
+    event_type: Label | None = None,
     occurred_from: Annotated[datetime | None, Query(alias="from")] = None,
     occurred_to: Annotated[datetime | None, Query(alias="to")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
