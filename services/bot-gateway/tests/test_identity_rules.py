@@ -33,7 +33,8 @@ def test_an_owner_record_the_treasurer_manages_may_be_handed_over() -> None:
     ("invited", "community_id", "group_id", "key"),
     [
         (Memberships(), 1, None, "invitation_no_record"),
-        (Memberships(communities={1: frozenset({"owner"})}), 2, None, "invitation_not_manager"),
+        (Memberships(communities={2: frozenset({"owner"})}), 2, None, "invitation_hidden"),
+        (Memberships(groups={8: "member"}), None, 8, "invitation_hidden"),
         (
             Memberships(communities={1: frozenset({"owner"}), 2: frozenset({"owner"})}),
             1,
@@ -49,7 +50,15 @@ def test_an_owner_record_the_treasurer_manages_may_be_handed_over() -> None:
         (Memberships(groups={7: "member"}), 1, 7, "invitation_bad"),
         (Memberships(groups={7: "member"}), None, None, "invitation_bad"),
     ],
-    ids=["no record", "not manager", "other community", "other group", "both", "neither"],
+    ids=[
+        "no record",
+        "community not theirs",
+        "group not theirs",
+        "other community",
+        "other group",
+        "both",
+        "neither",
+    ],
 )
 def test_refusals(
     invited: Memberships, community_id: int | None, group_id: int | None, key: str
@@ -57,6 +66,27 @@ def test_refusals(
     with pytest.raises(Refused) as refused:
         _check(invited, community_id, group_id)
     assert refused.value.key == key
+
+
+def test_a_member_who_may_not_invite_is_refused_and_a_stranger_sees_nothing() -> None:
+    """The shared access policy: 403 for an owner or member refused, 404 for a stranger."""
+    owner_and_member = Memberships(communities={1: frozenset({"owner"})}, groups={7: "member"})
+    invited = Memberships(communities={1: frozenset({"owner"})}, groups={7: "member"})
+    for community_id, group_id in ((1, None), (None, 7)):
+        for creator, key in ((owner_and_member, "invitation_not_manager"),
+                             (Memberships(), "invitation_hidden")):  # fmt: skip
+            with pytest.raises(Refused) as refused:
+                check_invitation(
+                    user_id=17,
+                    creator_id=5,
+                    creator=creator,
+                    invited=invited,
+                    community_id=community_id,
+                    group_id=group_id,
+                )
+            assert refused.value.key == key
+            if key == "invitation_hidden":
+                assert refused.value.detail.endswith("not found")
 
 
 def test_oneself_needs_no_record_but_may_name_only_ones_own_places() -> None:

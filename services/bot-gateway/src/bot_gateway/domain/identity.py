@@ -76,7 +76,11 @@ def check_invitation(
         if group_id is not None and group_id not in invited.groups:
             raise Refused("invitation_no_record", f"You are not in group {group_id}")
         return
+    # A community or group the creator has no part in answers as if it did not exist (the
+    # shared access policy's 404); a member or owner there who may not invite gets 403.
     if community_id is not None:
+        if community_id not in creator.communities:
+            raise Refused("invitation_hidden", "Community not found")
         if not creator.treasurer_of(community_id):
             raise Refused(
                 "invitation_not_manager",
@@ -88,6 +92,8 @@ def check_invitation(
                 f"User {user_id} is not an owner in community {community_id}",
             )
     elif group_id is not None:
+        if group_id not in creator.groups:
+            raise Refused("invitation_hidden", "Group not found")
         if not creator.group_owner_of(group_id):
             raise Refused(
                 "invitation_not_manager",
