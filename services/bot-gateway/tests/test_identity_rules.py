@@ -4,7 +4,14 @@ and which account may leave the user it is."""
 from __future__ import annotations
 
 import pytest
-from bot_gateway.domain.identity import Memberships, Refused, check_invitation, may_leave
+from bot_gateway.domain.identity import (
+    Memberships,
+    Refused,
+    check_invitation,
+    may_leave,
+    may_remind_chat,
+    may_remind_user,
+)
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -143,3 +150,19 @@ def test_an_accepted_invitation_never_reaches_beyond_what_its_maker_manages(
     assert creator.treasurer_of(community_id) and invited.owner_in(community_id)
     assert all(creator.treasurer_of(c) for c in invited.communities)
     assert all(creator.group_owner_of(g) for g in invited.groups)
+
+
+def test_a_users_reminders_go_to_themselves_and_to_whom_and_where_they_manage() -> None:
+    owner_in_1 = Memberships(communities={1: frozenset({"owner"})})
+    member_of_7 = Memberships(groups={7: "member"})
+    assert may_remind_user(5, 5, Memberships(), Memberships())
+    assert may_remind_user(5, 17, TREASURER, owner_in_1)
+    assert may_remind_user(5, 17, TREASURER, member_of_7)
+    assert not may_remind_user(17, 5, owner_in_1, TREASURER)  # an owner reminds no treasurer
+    assert not may_remind_user(6, 17, Memberships(), owner_in_1)  # a stranger reminds nobody
+    assert may_remind_chat(None, None, Memberships(), own_private=True)
+    assert may_remind_chat(1, None, TREASURER, own_private=False)
+    assert may_remind_chat(None, 7, member_of_7, own_private=False)
+    assert not may_remind_chat(1, None, owner_in_1, own_private=False)
+    assert not may_remind_chat(None, None, TREASURER, own_private=False)  # someone else's chat
+    assert not may_remind_chat(2, 8, TREASURER, own_private=False)

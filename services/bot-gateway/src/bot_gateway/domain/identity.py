@@ -118,3 +118,25 @@ def may_leave(registered_by_gateway: bool, current: Memberships) -> bool:
     """May an account that already is a user become another one? Only when the gateway
     registered its user and that user belongs nowhere (an empty user is nobody yet)."""
     return registered_by_gateway and current.empty
+
+
+def may_remind_user(actor: int, user_id: int, mine: Memberships, theirs: Memberships) -> bool:
+    """A user's reminder pattern may write to their own private chat, or to someone they manage
+    (an owner of a community they are treasurer of, a member of a group they own)."""
+    if actor == user_id:
+        return True
+    return any(mine.treasurer_of(c) for c in theirs.communities) or any(
+        mine.group_owner_of(g) for g in theirs.groups
+    )
+
+
+def may_remind_chat(
+    community_id: int | None, group_id: int | None, mine: Memberships, own_private: bool
+) -> bool:
+    """... or to a chat: their own private chat, a chat linked to a community they are treasurer
+    of, or to a group they are a member of (members may record there anyway)."""
+    if own_private:
+        return True
+    if community_id is not None and mine.treasurer_of(community_id):
+        return True
+    return group_id is not None and group_id in mine.groups
