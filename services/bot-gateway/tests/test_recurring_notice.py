@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 from aiokafka import AIOKafkaProducer
-from bot_gateway.testing import Person, World, private_chat
+from bot_gateway.testing import Person, World
 from sosenki_contracts import topics
 from sosenki_contracts.envelope import EventEnvelope
 from sosenki_platform.kafka_security import client_options
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.integration
 ALICE = Person(710401, "Alice", "alice_r")
 
 
-def _paused(pattern_id: str, reason: str | None) -> EventEnvelope:
+def _paused(pattern_id: str, reason: str | None, created_by: int) -> EventEnvelope:
     return EventEnvelope(
         event_type="recurring.pattern_paused",
         producer="recurring",
@@ -27,14 +27,13 @@ def _paused(pattern_id: str, reason: str | None) -> EventEnvelope:
             "pattern_id": pattern_id,
             "reason": reason,
             "occurrence_number": 4 if reason else None,
-            "created_by": str(ALICE.telegram_id),
+            "created_by": str(created_by),
         },
     )
 
 
 async def test_the_creator_of_a_paused_pattern_is_told_why_in_private(world: World) -> None:
-    await world.say(ALICE, private_chat(ALICE), "/start")
-    await world.reply(ALICE.telegram_id, "")
+    alice = await world.start(ALICE)  # her user is the gateway's number, not her Telegram id
     why = (
         "Occurrence 4: Recurring expense 12: users [3] have left group 4, and an EXACT_AMOUNTS "
         "split cannot be shared without them; change the recurring expense, then resume its "
@@ -45,7 +44,10 @@ async def test_the_creator_of_a_paused_pattern_is_told_why_in_private(world: Wor
     )
     await producer.start()
     try:
-        for event in (_paused(str(uuid.uuid4()), None), _paused(str(uuid.uuid4()), why)):
+        for event in (
+            _paused(str(uuid.uuid4()), None, alice),
+            _paused(str(uuid.uuid4()), why, alice),
+        ):
             await producer.send_and_wait(
                 world.settings.topic(topics.RECURRING_EVENTS), event.to_json_bytes(), key=b"p"
             )
