@@ -571,28 +571,31 @@ async def world(
     names = {s: await create_database(infrastructure.pg_admin_url, f"t_{s}")
              for s in (L, S, R, RC, G)}  # fmt: skip
     urls = {s: database_url(infrastructure.pg_admin_url, n) for s, n in names.items()}
-    apps = {
-        L: ledger_app(LedgerSettings(database_url=urls[L], **common)),
-        S: splits_app(SplitsSettings(database_url=urls[S], **common)),
-        R: reporting_app(ReportingSettings(
-            database_url=urls[R], consumer_group=f"reporting-{uuid.uuid4().hex[:8]}", **common)),
-        RC: recurring_app(RecurringSettings(
-            database_url=urls[RC], scheduler_enabled=False, **common)),
-    }  # fmt: skip
-    # The gateway reaches the others in-process, and a fake Bot API stands in for Telegram.
-    fake_telegram = await FakeTelegram().start()
-    services = httpx.AsyncClient(
-        mounts={f"http://{s}": httpx.ASGITransport(app=apps[s]) for s in (L, S, R)}, timeout=10
-    )
-    apps[G] = gateway_app(
-        GatewaySettings(
-            database_url=urls[G], auth_private_key=signing_keys[0], telegram_bot_token=BOT_TOKEN,
-            telegram_api_base=fake_telegram.base_url, telegram_webhook_secret=SECRET,
-            telegram_mode="off", ledger_url=f"http://{L}", splits_url=f"http://{S}",
-            reporting_url=f"http://{R}", sender_poll_interval_seconds=0.05, **common),
-        http_client=services,
-    )  # fmt: skip
+    fake_telegram = FakeTelegram()  # the Bot API the gateway talks to
     try:
+        apps = {
+            L: ledger_app(LedgerSettings(database_url=urls[L], **common)),
+            S: splits_app(SplitsSettings(database_url=urls[S], **common)),
+            R: reporting_app(ReportingSettings(
+                database_url=urls[R], consumer_group=f"reporting-{uuid.uuid4().hex[:8]}",
+                **common)),
+            RC: recurring_app(RecurringSettings(
+                database_url=urls[RC], scheduler_enabled=False, **common)),
+        }  # fmt: skip
+        # The gateway reaches the others in-process, and a fake Bot API stands in for Telegram.
+        await fake_telegram.start()
+        services = httpx.AsyncClient(
+            mounts={f"http://{s}": httpx.ASGITransport(app=apps[s]) for s in (L, S, R)}, timeout=10
+        )
+        apps[G] = gateway_app(
+            GatewaySettings(
+                database_url=urls[G], auth_private_key=signing_keys[0],
+                telegram_bot_token=BOT_TOKEN, telegram_api_base=fake_telegram.base_url,
+                telegram_webhook_secret=SECRET,
+                telegram_mode="off", ledger_url=f"http://{L}", splits_url=f"http://{S}",
+                reporting_url=f"http://{R}", sender_poll_interval_seconds=0.05, **common),
+            http_client=services,
+        )  # fmt: skip
         async with (
             running_app(apps[L]) as ledger,
             running_app(apps[S]) as splits,
