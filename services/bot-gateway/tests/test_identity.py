@@ -87,9 +87,16 @@ async def test_the_join_link_takeover_is_refused(world: World) -> None:
     elsewhere = await world.invite(UNCLAIMED_ID, mallory, community_id=trap)
     assert elsewhere.status_code == 403, elsewhere.text
     assert "belongs where you do not manage" in elsewhere.json()["detail"]
-    # Naming the victim's community instead: Mallory manages nothing there.
-    foreign = await world.invite(UNCLAIMED_ID, mallory, community_id=birches)
-    assert foreign.status_code == 403
+    # Naming the victim's community instead: Mallory has no part in it, so to her it does not
+    # exist (404, as everywhere), whatever her token names.
+    for token in (mallory, world.make_token(MALLORY_ID, communities=[trap, birches])):
+        foreign = await world.invite(UNCLAIMED_ID, token, community_id=birches)
+        assert foreign.status_code == 404, foreign.text
+        assert foreign.json()["detail"] == "Community not found"
+    # Nor her own community through a token narrowed to another one.
+    narrowed = world.make_token(MALLORY_ID, communities=[birches])
+    hidden = await world.invite(UNCLAIMED_ID, narrowed, community_id=trap)
+    assert (hidden.status_code, hidden.json()["detail"]) == (404, "Community not found")
     # Nor a record that is nowhere: any id without an owner record in her community.
     nobody = await world.invite(424242, mallory, community_id=trap)
     assert nobody.status_code == 404
@@ -240,7 +247,7 @@ async def test_the_mini_app_token_carries_exactly_the_confirmed_memberships(worl
     assert link.status_code == 201, link.text
     await _open(world, CAROL, link.json()["start_parameter"], f"linked to user {UNCLAIMED_ID}.")
     # The gateway's own event-fed table says Uma is somewhere else too: it does not count.
-    async with world.app.state.runtime.db.transaction() as session:
+    async with world.app.state.runtime.db.transaction() as session:  # session() is read-only
         await session.execute(
             t.memberships.insert().values(
                 kind="community", scope_id=999, user_id=UNCLAIMED_ID, role="owner"

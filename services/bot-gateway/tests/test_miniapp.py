@@ -114,6 +114,31 @@ async def test_init_data_for_a_token_and_the_users_balances(world: World) -> Non
     assert sheet.status_code == 200
 
 
+async def test_balances_are_where_the_ledger_says_the_caller_is_an_owner(world: World) -> None:
+    """A token's claims only narrow: one naming no community still shows the owner's balance;
+    a stranger's naming the community shows nothing; a token naming no user gets 403."""
+    cid = await _olga_owes(world)
+
+    async def balances(token: str) -> Any:
+        response = await world.gateway.get(
+            "/miniapp/balances", headers={"Authorization": f"Bearer {token}"}
+        )
+        return response.status_code, response.json()
+
+    async def olga_sees_hers() -> bool:
+        status, body = await balances(world.make_token(OLGA.telegram_id))
+        assert status == 200, body
+        return [c["community_id"] for c in body["communities"]] == [cid]
+
+    await eventually(olga_sees_hers, what="Olga's balance with an unscoped token")
+    narrowed = await balances(world.make_token(OLGA.telegram_id, communities=[cid + 1]))
+    assert narrowed == (200, {"user_id": OLGA.telegram_id, "communities": []})
+    stranger = await balances(world.make_token(720999, communities=[cid]))
+    assert stranger == (200, {"user_id": 720999, "communities": []})
+    status, body = await balances(world.make_token("service:x", roles=["service"]))
+    assert (status, body["detail"]) == (403, "Balances are a user's (the token names no user)")
+
+
 @pytest.mark.parametrize(
     ("data", "reason"),
     [

@@ -33,7 +33,7 @@ def _paused(pattern_id: str, reason: str | None, created_by: int) -> EventEnvelo
 
 
 async def test_the_creator_of_a_paused_pattern_is_told_why_in_private(world: World) -> None:
-    alice = await world.start(ALICE)  # her user number (not her Telegram id)
+    alice = await world.start(ALICE)  # her user is the gateway's number, not her Telegram id
     why = (
         "Occurrence 4: Recurring expense 12: users [3] have left group 4, and an EXACT_AMOUNTS "
         "split cannot be shared without them; change the recurring expense, then resume its "

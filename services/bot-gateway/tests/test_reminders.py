@@ -19,14 +19,16 @@ pytestmark = pytest.mark.integration
 NINA = Person(730001, "Nina", "nina")
 
 
-def _reminder(command_id: str, **recipient: int) -> CommandEnvelope:
+def _reminder(
+    command_id: str, actor: Actor | None = None, text: str = "Rent is due on Friday", **to: int
+) -> CommandEnvelope:
     return CommandEnvelope(
         command_id=command_id,
         command_type="gateway.send_reminder",
         issuer="recurring",
         correlation_id=command_id,
-        actor=Actor(kind="service", id="recurring"),
-        payload={**recipient, "text": "Rent is due on Friday"},
+        actor=actor or Actor(kind="service", id="recurring"),
+        payload={**to, "text": text},
     )
 
 
@@ -93,3 +95,44 @@ async def test_a_reminder_reaches_the_user_once_and_is_acknowledged(
         c for c in world.telegram.sent() if c.params.get("text") == "Rent is due on Friday"
     ]
     assert len(reminders) == 1
+
+
+async def test_a_users_reminder_goes_only_where_the_user_may_write(
+    world: World, infrastructure: Any, test_prefix: str
+) -> None:
+    """A pattern's reminders carry its creator as actor: anyone could create one, so the gateway
+    lets a user have the bot write only to themselves or to whom and where they manage."""
+    nina = await world.start(NINA)
+    as_nina, as_mallory = Actor(kind="user", id=str(nina)), Actor(kind="user", id="666")
+    commands = [
+        _reminder("recurring:p2:1", as_nina, "Water the plants", user_id=nina),
+        _reminder("recurring:p3:1", as_mallory, "Pay to card 4000", user_id=nina),
+        _reminder("recurring:p3:2", as_mallory, "Pay to card 4000", chat_id=NINA.telegram_id),
+    ]
+    producer = AIOKafkaProducer(
+        bootstrap_servers=infrastructure.kafka_bootstrap_servers, **client_options()
+    )
+    await producer.start()
+    try:
+        for command in commands:
+            await producer.send_and_wait(
+                test_prefix + topics.GATEWAY_COMMANDS, command.to_json_bytes(), key=b"p"
+            )
+    finally:
+        await producer.stop()
+
+    async def answered() -> dict[str, dict[str, Any]] | None:
+        found = await _events(
+            infrastructure.kafka_bootstrap_servers, test_prefix + topics.GATEWAY_EVENTS
+        )
+        by_cause = {e.get("causation_id"): e for e in found}
+        return by_cause if all(c.command_id in by_cause for c in commands) else None
+
+    by_cause = await eventually(answered, what="the gateway's answers")
+    assert by_cause["recurring:p2:1"]["event_type"] == "gateway.reminder_queued"
+    for refused in ("recurring:p3:1", "recurring:p3:2"):
+        event = by_cause[refused]
+        assert event["event_type"] == "gateway.command_rejected", event
+        assert event["payload"]["status_code"] == 403, event
+    await world.reply(NINA.telegram_id, "Water the plants")
+    assert not [c for c in world.telegram.sent() if c.params.get("text") == "Pay to card 4000"]

@@ -117,3 +117,13 @@ async def test_preview_before_creating(recurring: Recurring) -> None:
         "2027-03-17",
     ]
     assert await recurring.ok("GET", f"{P}?status=all") == []
+
+
+async def test_preview_before_creating_needs_a_token(recurring: Recurring) -> None:
+    """Like every endpoint: without a bearer token, 401 (it computes up to 500 occurrences)."""
+    body = charge_pattern(frequency="DAILY", start_date="2027-03-01")
+    anonymous = await recurring.client.post(
+        f"{P}/preview?count=500", json=body, headers={"Authorization": ""}
+    )
+    assert anonymous.status_code == 401, anonymous.text
+    assert anonymous.json()["detail"] == "Missing bearer token"

@@ -201,7 +201,7 @@ def create_app(
     sender = Sender(runtime.db, gateway.bot, settings)
     gateway.on_sent_queued(sender.notify)
     register_notifications(runtime, gateway)
-    register_commands(runtime)
+    register_commands(runtime, gateway.services)
     background = Background(gateway, sender)
     app = create_service_app(
         runtime,

@@ -25,6 +25,7 @@ from bot_gateway.settings import Settings
 #: What a refusal to make an invitation answers over REST.
 _HTTP_ERRORS = {
     "invitation_bad": BadRequest,
+    "invitation_hidden": NotFound,
     "invitation_no_record": NotFound,
     "invitation_not_manager": Forbidden,
     "invitation_elsewhere": Forbidden,

@@ -11,8 +11,9 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, Field, ValidationError
+from sosenki_platform.access_policy import Asker
 from sosenki_platform.auth.dependency import CurrentPrincipal
-from sosenki_platform.errors import Forbidden, Unauthorized
+from sosenki_platform.errors import Forbidden, NotFound, Unauthorized
 from sosenki_platform.logging import get_logger
 from sqlalchemy.exc import DBAPIError, InterfaceError
 
@@ -101,6 +102,12 @@ async def create_join_link(body: JoinLinkIn, request: Request, principal: Curren
     creator = principal.user_id
     if creator is None or not 0 < creator < 2**63:
         raise Forbidden("Only a user may invite (the token names no user)")
+    # A token's claims only narrow (the shared access policy): outside them, nothing exists.
+    asker = Asker.from_principal(principal)
+    if body.community_id is not None and not asker.within_community(body.community_id):
+        raise NotFound("Community not found")
+    if body.group_id is not None and not asker.within_group(body.group_id):
+        raise NotFound("Group not found")
     try:
         async with gateway.unit_of_work() as session:
             token, expires_at = await gateway.identity.invite(
@@ -166,13 +173,21 @@ async def miniapp_session(body: SessionIn, request: Request) -> Any:
 
 @router.get("/miniapp/balances")
 async def miniapp_balances(request: Request, principal: CurrentPrincipal) -> Any:
-    """The caller's balance in each of their communities, with the recent periods (from
-    reporting, asked with the caller's own token)."""
+    """The caller's balance in each community where the ledger says they are an owner (within
+    their token's claims, which only narrow), with the recent periods (from reporting, asked with
+    the caller's own token)."""
     services = _gateway(request).services
     bearer = request.headers.get("authorization", "").partition(" ")[2]
     user_id = principal.user_id
+    if user_id is None or not 0 < user_id < 2**63:
+        raise Forbidden("Balances are a user's (the token names no user)")
+    try:
+        memberships = await services.memberships(user_id)
+    except Unavailable:
+        return _unavailable("The ledger or splits cannot say who belongs where")
+    owned = [c for c in memberships.communities if memberships.owner_in(c)]
     result: list[dict[str, Any]] = []
-    for community_id in sorted(principal.communities):
+    for community_id in Asker.from_principal(principal).narrow_communities(owned):
         try:
             statement = await services.get(
                 services.reporting(

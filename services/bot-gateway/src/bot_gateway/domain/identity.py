@@ -76,7 +76,11 @@ def check_invitation(
         if group_id is not None and group_id not in invited.groups:
             raise Refused("invitation_no_record", f"You are not in group {group_id}")
         return
+    # A community or group the creator has no part in answers as if it did not exist (the
+    # shared access policy's 404); a member or owner there who may not invite gets 403.
     if community_id is not None:
+        if community_id not in creator.communities:
+            raise Refused("invitation_hidden", "Community not found")
         if not creator.treasurer_of(community_id):
             raise Refused(
                 "invitation_not_manager",
@@ -88,6 +92,8 @@ def check_invitation(
                 f"User {user_id} is not an owner in community {community_id}",
             )
     elif group_id is not None:
+        if group_id not in creator.groups:
+            raise Refused("invitation_hidden", "Group not found")
         if not creator.group_owner_of(group_id):
             raise Refused(
                 "invitation_not_manager",
@@ -112,3 +118,25 @@ def may_leave(registered_by_gateway: bool, current: Memberships) -> bool:
     """May an account that already is a user become another one? Only when the gateway
     registered its user and that user belongs nowhere (an empty user is nobody yet)."""
     return registered_by_gateway and current.empty
+
+
+def may_remind_user(actor: int, user_id: int, mine: Memberships, theirs: Memberships) -> bool:
+    """A user's reminder pattern may write to their own private chat, or to someone they manage
+    (an owner of a community they are treasurer of, a member of a group they own)."""
+    if actor == user_id:
+        return True
+    return any(mine.treasurer_of(c) for c in theirs.communities) or any(
+        mine.group_owner_of(g) for g in theirs.groups
+    )
+
+
+def may_remind_chat(
+    community_id: int | None, group_id: int | None, mine: Memberships, own_private: bool
+) -> bool:
+    """... or to a chat: their own private chat, a chat linked to a community they are treasurer
+    of, or to a group they are a member of (members may record there anyway)."""
+    if own_private:
+        return True
+    if community_id is not None and mine.treasurer_of(community_id):
+        return True
+    return group_id is not None and group_id in mine.groups

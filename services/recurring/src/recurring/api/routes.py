@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from sosenki_contracts.events.recurring import OccurrenceSnapshot, PatternSnapshot
-from sosenki_platform.auth.dependency import CurrentPrincipal
+from sosenki_platform.auth.dependency import CurrentPrincipal, authenticate
 from sosenki_platform.requests import ReadSession, WriteSession, correlation_id, runtime_of
 
 from recurring.access import Caller
@@ -64,7 +64,12 @@ async def create_pattern(body: s.PatternIn, patterns: Writer) -> Any:
     return pattern_snapshot(await patterns.create(body))
 
 
-@router.post("/patterns/preview", response_model=list[s.OccurrencePreview])
+# Saves nothing and reads nobody's data, but like every endpoint it is for a signed-in caller.
+@router.post(
+    "/patterns/preview",
+    response_model=list[s.OccurrencePreview],
+    dependencies=[Depends(authenticate)],
+)
 async def preview_new_pattern(body: s.PatternIn, request: Request, count: Count = 10) -> Any:
     """The first ``count`` occurrences of a pattern before creating it (checked like a creation;
     nothing is saved)."""
