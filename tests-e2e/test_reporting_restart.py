@@ -72,11 +72,14 @@ async def test_events_recorded_while_reporting_is_down_are_applied_after_restart
     ) as rep:
 
         async def caught_up() -> dict | None:
+            # The close comes after the entries: wait for it too, not only the balances.
+            period = await rep.get(f"{P}/{nov}")
+            if period.status_code != 200 or period.json()["status"] != "CLOSED":
+                return None
             r = await rep.get(f"{P}/{nov}/balance-sheet")
             return r.json() if r.status_code == 200 and r.json() == expected else None
 
         await eventually(caught_up, what="reporting to catch up after its restart")
-        assert (await rep.get(f"{P}/{nov}")).json()["status"] == "CLOSED"
         verified = (await rep.get("/api/audit/verify", params={"community_id": cid})).json()
         head = (await rep.get("/api/audit/head", params={"community_id": cid})).json()
     # community, 2 owners, period, 2 contributions, expense, close: each audited exactly once.
