@@ -22,11 +22,34 @@ from sosenki_contracts.bounds import (
     RequiredDescription,
     Share,
     Tariff,
+    Timezone,
     Username,
 )
+from sosenki_contracts.money import CurrencyCode
 from sosenki_contracts.registry import command
 
 _CONFIG = ConfigDict(extra="ignore", frozen=True)
+
+
+@command("ledger.create_community", version=1)
+class CreateCommunity(BaseModel):
+    """A new community; whoever sends it (the command's actor) becomes its first treasurer."""
+
+    model_config = _CONFIG
+
+    name: Name
+    base_currency: CurrencyCode = "RUB"
+    timezone: Timezone = "Europe/Moscow"
+
+
+@command("ledger.appoint_treasurer", version=1)
+class AppointTreasurer(BaseModel):
+    """A treasurer of the community appoints another user as treasurer."""
+
+    model_config = _CONFIG
+
+    community_id: Id
+    user_id: Id
 
 
 @command("ledger.create_period", version=1)
@@ -204,12 +227,14 @@ class BillUsage(BaseModel):
 __all__ = [
     "AddOwner",
     "ApplyBudgetItem",
+    "AppointTreasurer",
     "BillUsage",
     "CarryForward",
     "ChangeShare",
     "ChargeOwners",
     "ClosePeriod",
     "CreateBudgetItem",
+    "CreateCommunity",
     "CreatePeriod",
     "DeactivateOwner",
     "RecordCharge",
