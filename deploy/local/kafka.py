@@ -17,6 +17,12 @@ The broker's jars come from Maven Central (``deploy/local/kafka/pom.xml``, fetch
 Storage formatted before SASL (or with other security settings) is re-formatted: the local
 broker's topics and messages are deleted once, and ``start`` says so.
 
+The admin's password is written into the storage when it is formatted, so ``credentials.json``
+and the storage must agree. ``start`` checks that before starting the broker (reading the
+admin's SCRAM credential from the metadata files) and, while waiting for it, tells a broker that
+refuses the admin from one that is not up yet; either way it stops at once with what happened and
+what to do, and deletes nothing. The admin's password is never made anew for formatted storage.
+
 If ``SOSENKI_KAFKA_BOOTSTRAP_SERVERS`` is set no broker is started; that cluster is used instead,
 with the credentials in ``SOSENKI_KAFKA_SASL_*`` (see ``sosenki_platform.kafka_security``).
 """
@@ -25,10 +31,13 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import fcntl
 import hashlib
+import hmac
 import json
 import logging
 import os
+import re
 import secrets
 import shutil
 import subprocess
@@ -90,23 +99,45 @@ def bootstrap_servers() -> str:
 
 
 def credentials() -> dict[str, str]:
-    """The local broker's user -> password (admin and every service), made once, mode 0600."""
-    try:
-        known: dict[str, str] = json.loads(CREDENTIALS_FILE.read_text())
-    except (FileNotFoundError, ValueError):
-        known = {}
+    """The local broker's user -> password (admin and every service), made once, mode 0600.
+
+    The admin's password is written into the storage when it is formatted (its SCRAM
+    credential), so it is never made anew for formatted storage: a new one would not sign in.
+    Made under a lock, so two ``infra-up`` at once cannot each write a different one.
+    """
     wanted = [ADMIN_USER, *(row.service for row in SERVICES)]
+    known = _read_credentials()
     if all(known.get(user) for user in wanted):
         return known
-    for user in wanted:
-        known.setdefault(user, secrets.token_urlsafe(24))
     KAFKA_DIR.mkdir(parents=True, exist_ok=True)
-    tmp = CREDENTIALS_FILE.with_suffix(".tmp")
-    tmp.touch(mode=0o600)
-    tmp.chmod(0o600)
-    tmp.write_text(json.dumps(known, indent=2) + "\n")
-    tmp.replace(CREDENTIALS_FILE)
+    with (KAFKA_DIR / "credentials.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        known = _read_credentials()  # another process may have made them meanwhile
+        if all(known.get(user) for user in wanted):
+            return known
+        if not known.get(ADMIN_USER) and (DATA_DIR / "meta.properties").exists():
+            raise KafkaError(
+                f"{CREDENTIALS_FILE} has no admin password, but the broker's storage "
+                f"({DATA_DIR}) was formatted with one: a new password would be refused. "
+                f"Restore {CREDENTIALS_FILE.name} from a backup, or delete the local broker's "
+                "data with `make reset` (all local topics and events are lost)."
+            )
+        for user in wanted:
+            known.setdefault(user, secrets.token_urlsafe(24))
+        tmp = CREDENTIALS_FILE.with_suffix(f".{os.getpid()}.tmp")
+        tmp.touch(mode=0o600)
+        tmp.chmod(0o600)
+        tmp.write_text(json.dumps(known, indent=2) + "\n")
+        tmp.replace(CREDENTIALS_FILE)
     return known
+
+
+def _read_credentials() -> dict[str, str]:
+    try:
+        known = json.loads(CREDENTIALS_FILE.read_text())
+    except (FileNotFoundError, ValueError):
+        return {}
+    return {str(k): str(v) for k, v in known.items()} if isinstance(known, dict) else {}
 
 
 def user_security(user: str) -> KafkaSecurity:
@@ -358,6 +389,148 @@ def _format_storage(
     return True
 
 
+# ------------------------------------------------------------------ the admin's SCRAM credential
+
+#: KRaft metadata records (frame version 1, record type, record version 0) naming a user: a
+#: UserScramCredentialRecord (type 11) sets a credential, a RemoveUserScramCredentialRecord
+#: (type 22) removes it. The user name follows as a compact string, then the mechanism.
+_UPSERT, _REMOVE = b"\x01\x0b\x00", b"\x01\x16\x00"
+_SCRAM_SHA_256 = 1
+
+
+def _metadata_files(data_dir: Path) -> list[Path]:
+    """The files holding the metadata log, oldest first: the format's bootstrap records, the
+    snapshots, then the log segments."""
+    log_dir = data_dir / "__cluster_metadata-0"
+    return [
+        data_dir / "bootstrap.checkpoint",
+        *sorted(log_dir.glob("*.checkpoint")),
+        *sorted(log_dir.glob("*.log")),
+    ]
+
+
+def _compact_bytes(buf: bytes, at: int) -> tuple[bytes, int]:
+    size = buf[at] - 1  # short fields only: one varint byte
+    return buf[at + 1 : at + 1 + size], at + 1 + size
+
+
+def stored_credential_matches(
+    user: str, password: str, data_dir: Path | None = None
+) -> bool | None:
+    """Whether the broker's storage holds ``password`` as ``user``'s SCRAM-SHA-256 credential
+    (the last record of that user in the metadata files wins); None when it holds none.
+
+    Read from the files, so it works while the broker is down; a diagnosis only (it decides a
+    message, never whether data is deleted).
+    """
+    data_dir = DATA_DIR if data_dir is None else data_dir
+    name = user.encode()
+    head = bytes([len(name) + 1]) + name + bytes([_SCRAM_SHA_256])
+    latest: tuple[bytes, bytes, int] | None = None
+    found = False
+    for path in _metadata_files(data_dir):
+        try:
+            buf = path.read_bytes()
+        except OSError:
+            continue
+        pattern = re.compile(re.escape(_UPSERT + head) + b"|" + re.escape(_REMOVE + head))
+        for match in pattern.finditer(buf):
+            found = True
+            if match.group().startswith(_REMOVE):
+                latest = None
+                continue
+            try:
+                salt, at = _compact_bytes(buf, match.end())
+                stored_key, at = _compact_bytes(buf, at)
+                _server_key, at = _compact_bytes(buf, at)
+                iterations = int.from_bytes(buf[at : at + 4], "big")
+            except IndexError:
+                continue
+            latest = (salt, stored_key, iterations)
+    if latest is None:
+        return False if found else None
+    salt, stored_key, iterations = latest
+    salted = hashlib.pbkdf2_hmac("sha256", password.encode(), salt, iterations)
+    client_key = hmac.new(salted, b"Client Key", "sha256").digest()
+    return hmac.compare_digest(hashlib.sha256(client_key).digest(), stored_key)
+
+
+def _check_admin_credential() -> None:
+    """Before starting the local broker: the storage must know credentials.json's admin."""
+    if not (DATA_DIR / "meta.properties").exists() or _storage_outdated():
+        return  # formatted below with the password of credentials.json
+    if stored_credential_matches(ADMIN_USER, credentials()[ADMIN_USER]) is False:
+        raise KafkaError(_admin_mismatch_message())
+
+
+def _admin_mismatch_message() -> str:
+    return (
+        f"the local broker's storage ({DATA_DIR}) holds another SCRAM credential for "
+        f"{ADMIN_USER!r} than {CREDENTIALS_FILE}: the admin password there was made anew after "
+        "the storage was formatted (the file was lost or rewritten), or the admin's credential "
+        "was changed on the broker (an AlterUserScramCredentials naming the admin). The broker "
+        "would refuse the stack. Put back the credentials.json the storage was formatted with, "
+        "or delete the local broker's data with `make reset` (every local topic and event is "
+        "lost; PostgreSQL's data too)."
+    )
+
+
+async def _sign_in(bootstrap: str, security: KafkaSecurity, timeout: float) -> str:
+    from aiokafka.conn import create_conn
+    from aiokafka.errors import SaslAuthenticationFailed
+
+    host, _, port = bootstrap.split(",")[0].strip().rpartition(":")
+    options = {
+        k: v
+        for k, v in security.client_options().items()
+        if k
+        in ("security_protocol", "sasl_mechanism", "sasl_plain_username", "sasl_plain_password")
+    }
+    try:
+        conn = await asyncio.wait_for(create_conn(host, int(port), **options), timeout)
+    except SaslAuthenticationFailed:
+        return "refused"
+    except Exception:
+        return "down"
+    conn.close()
+    return "ok"
+
+
+def sign_in(bootstrap: str | None = None, signed_in: KafkaSecurity | None = None) -> str:
+    """``ok``, ``refused`` (the broker answers but rejects these credentials) or ``down``."""
+    return asyncio.run(
+        _sign_in(bootstrap or bootstrap_servers(), signed_in or security(), timeout=5.0)
+    )
+
+
+def _refused_message() -> str:
+    """Why the broker on the stack's address refuses the stack's admin, as far as can be told."""
+    external = external_bootstrap()
+    if external is not None:
+        return (
+            f"the Kafka cluster at {external} ({BOOTSTRAP_ENV}) refuses the SASL credentials in "
+            "the environment (SOSENKI_KAFKA_SASL_USERNAME/PASSWORD). If they came from an older "
+            ".local/stack.env (sourced before the local broker was re-formatted), unset "
+            f"{BOOTSTRAP_ENV} and SOSENKI_KAFKA_SASL_* so the stack uses its own broker and "
+            f"{CREDENTIALS_FILE.name}, or source the current .local/stack.env."
+        )
+    verdict = stored_credential_matches(ADMIN_USER, credentials()[ADMIN_USER])
+    if verdict is False:
+        return _admin_mismatch_message()
+    if verdict is True:
+        return (
+            f"the broker on {HOST}:{PORT} refuses {ADMIN_USER!r}, although this stack's storage "
+            f"({DATA_DIR}) holds exactly the password of {CREDENTIALS_FILE}: the broker "
+            "answering there is not the one formatted from this storage (another checkout's "
+            "stack, or a broker started by hand, holds the port). Stop that broker, or set "
+            f"{BOOTSTRAP_ENV} and SOSENKI_KAFKA_SASL_* to use it with its own credentials."
+        )
+    return (
+        f"the broker on {HOST}:{PORT} refuses {ADMIN_USER!r} and {DATA_DIR} holds no SCRAM "
+        f"credential for it; `make reset` re-formats the local broker (its data is lost)"
+    )
+
+
 # ---------------------------------------------------------------------------- broker process
 
 
@@ -416,14 +589,26 @@ def _failure(message: str) -> KafkaError:
     )
 
 
+#: How long a started broker may refuse the admin before that is taken for a wrong password
+#: (a broker still replaying its metadata may not know the users yet).
+REFUSED_GRACE = 10.0
+
+
 def _wait_ready(pid: int, timeout: float) -> None:
     deadline = time.monotonic() + timeout
+    refused_since: float | None = None
     while time.monotonic() < deadline:
         if not processes.is_alive(pid):
             processes.remove_pid(NAME)
             raise _failure(f"the Kafka broker (pid {pid}) exited during start-up")
-        if processes.port_open(HOST, PORT) and broker_answers(timeout_ms=2000):
-            return
+        if processes.port_open(HOST, PORT):
+            state = sign_in()
+            if state == "ok" and broker_answers(timeout_ms=2000):
+                return
+            if state == "refused":
+                refused_since = refused_since or time.monotonic()
+                if time.monotonic() - refused_since > REFUSED_GRACE:
+                    raise KafkaError(_refused_message())
         time.sleep(0.3)
     raise _failure(
         f"the Kafka broker (pid {pid}) did not answer on {HOST}:{PORT} in {timeout:.0f}s"
@@ -434,10 +619,13 @@ def start() -> str:
     """Start (or reuse) the broker; wait until it answers. Returns a one-line summary."""
     external = external_bootstrap()
     if external is not None:
+        if sign_in(external) == "refused":
+            raise KafkaError(_refused_message())
         if not broker_answers(external, timeout_ms=10_000):
             raise KafkaError(f"{BOOTSTRAP_ENV}={external} does not answer")
         return f"kafka: external cluster {external}"
 
+    _check_admin_credential()
     pid = broker_pid()
     if pid is not None and CONFIG_FILE.exists() and CONFIG_FILE.read_text() == _config_text():
         _wait_ready(pid, READY_TIMEOUT)
