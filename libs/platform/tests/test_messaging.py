@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -113,6 +114,23 @@ async def test_relay_publishes_each_event_once_in_order_per_aggregate(
             .where(tables.outbox.c.published_at.is_(None))
         )
     assert pending == 0
+
+
+async def test_the_oldest_waiting_events_time_is_exported_until_it_is_sent(
+    db: Database, topic: str, infrastructure: Any
+) -> None:
+    from sosenki_platform.metrics import OUTBOX_OLDEST_PENDING
+
+    before = time.time()
+    await _append(db, topic, [_event("p", n) for n in range(3)])
+    relay = OutboxRelay(db, tables, infrastructure.kafka_bootstrap_servers, "oldest", batch_size=2)
+    await relay.publish_batch()  # two of three out: the third still waits
+    oldest = OUTBOX_OLDEST_PENDING.labels("oldest")._value.get()
+    assert before - 5 < oldest <= time.time(), oldest
+    while await relay.publish_batch():
+        pass
+    await relay.stop()
+    assert OUTBOX_OLDEST_PENDING.labels("oldest")._value.get() == 0
 
 
 async def test_relay_keeps_events_while_kafka_is_unreachable(

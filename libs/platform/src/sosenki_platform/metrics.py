@@ -11,6 +11,13 @@ HTTP_DURATION = Histogram(
     "http_request_duration_seconds", "HTTP request latency", ["service", "method", "route"]
 )
 OUTBOX_PENDING = Gauge("outbox_pending_events", "Events waiting in the outbox", ["service"])
+#: A timestamp, not an age: it keeps its value when the relay stops, so ``time() - it`` keeps
+#: growing in Prometheus exactly when the relay is stuck (0 when nothing waits).
+OUTBOX_OLDEST_PENDING = Gauge(
+    "outbox_oldest_pending_timestamp_seconds",
+    "When the oldest event still waiting in the outbox (not parked) was written (unix time)",
+    ["service"],
+)
 OUTBOX_PUBLISHED = Counter("outbox_published_total", "Events published by the relay", ["service"])
 OUTBOX_PARKED = Counter(
     "sosenki_outbox_parked_total",

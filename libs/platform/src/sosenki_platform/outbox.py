@@ -31,6 +31,7 @@ from sosenki_platform.kafka_security import KafkaSecurity
 from sosenki_platform.logging import get_logger
 from sosenki_platform.metrics import (
     OUTBOX_FAILURES,
+    OUTBOX_OLDEST_PENDING,
     OUTBOX_PARKED,
     OUTBOX_PARKED_ROWS,
     OUTBOX_PENDING,
@@ -235,6 +236,7 @@ class OutboxRelay:
             ).all()
             if not rows:
                 OUTBOX_PENDING.labels(self._service).set(0)
+                OUTBOX_OLDEST_PENDING.labels(self._service).set(0)
                 return 0
             producer = await self._get_producer()
             sent: list[tuple[Any, asyncio.Future[Any]]] = []
@@ -275,6 +277,12 @@ class OutboxRelay:
                 select(func.count()).select_from(t).where(t.c.published_at.is_(None))
             )
             OUTBOX_PENDING.labels(self._service).set(pending or 0)
+            oldest = await session.scalar(
+                select(func.min(t.c.created_at)).where(
+                    t.c.published_at.is_(None), t.c.parked_at.is_(None)
+                )
+            )
+            OUTBOX_OLDEST_PENDING.labels(self._service).set(oldest.timestamp() if oldest else 0)
             if parked:
                 waiting = await session.scalar(
                     select(func.count())
