@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pydantic import model_validator
 from sosenki_platform.settings import ServiceSettings
 
 
@@ -61,6 +62,21 @@ class Settings(ServiceSettings):
     outgoing_prune_interval_seconds: float = 3600.0
     #: How often the queue's gauges (depth, oldest pending age, failed kept) are refreshed.
     sender_metrics_interval_seconds: float = 5.0
+
+    @model_validator(mode="after")
+    def _webhook_needs_its_secret(self) -> Settings:
+        # Without the secret anyone who finds the URL could post updates as Telegram: refuse to
+        # start rather than serve an open webhook.
+        if self.mode == "webhook" and not (
+            self.telegram_webhook_secret and self.telegram_webhook_url
+        ):
+            raise ValueError(
+                "webhook mode needs SOSENKI_TELEGRAM_WEBHOOK_SECRET and "
+                "SOSENKI_TELEGRAM_WEBHOOK_URL (or set SOSENKI_TELEGRAM_MODE=polling)"
+            )
+        if self.mode not in ("webhook", "polling", "off"):
+            raise ValueError(f"SOSENKI_TELEGRAM_MODE={self.mode!r}: webhook, polling or off")
+        return self
 
     @property
     def mode(self) -> str:
