@@ -108,6 +108,15 @@ def environment_of(service: Mapping[str, Any]) -> dict[str, str]:
     return result
 
 
+def interpolated(value: str, environ: Mapping[str, str] | None = None) -> str:
+    """``${VAR:-default}`` / ``${VAR}`` as compose substitutes them from ``environ``."""
+
+    def substitute(match: re.Match[str]) -> str:
+        return (environ or {}).get(match.group(1)) or (match.group(2) or "")
+
+    return re.sub(r"\$\{(\w+)(?::?-([^}]*))?\}", substitute, value)
+
+
 def command_of(service: Mapping[str, Any]) -> list[str]:
     cmd = service.get("command")
     if cmd is None:
@@ -157,6 +166,60 @@ def settings_env_names(module: str) -> set[str]:
 
 def all_settings_env_names() -> dict[str, set[str]]:
     return {name: settings_env_names(module) for name, module in SERVICES.items()}
+
+
+_LOCAL_ONLY = re.compile(r"^(?:\w+://)?(?:127\.0\.0\.1|localhost)\b|^\.local/")
+
+#: Set in every deployment although their defaults would run: who the service is, where it
+#: listens, and how it signs in to Kafka.
+ALWAYS_REQUIRED = {
+    "SOSENKI_SERVICE_NAME",
+    "SOSENKI_HTTP_PORT",
+    "SOSENKI_HTTP_HOST",
+    "SOSENKI_DATABASE_URL",
+    "SOSENKI_KAFKA_SECURITY_PROTOCOL",
+    "SOSENKI_KAFKA_SASL_USERNAME",
+    "SOSENKI_KAFKA_SASL_PASSWORD",
+}
+
+#: Telegram: a deployment must say (even if empty, the bot then being off) how the bot runs.
+TELEGRAM_SETTINGS = {
+    "SOSENKI_TELEGRAM_BOT_TOKEN",
+    "SOSENKI_TELEGRAM_WEBHOOK_SECRET",
+    "SOSENKI_TELEGRAM_WEBHOOK_URL",
+}
+
+
+def deployment_required_settings(module: str) -> list[set[str]]:
+    """What a deployment of ``module`` must set, from its Settings class: every field whose
+    default only works on a developer's machine (127.0.0.1/localhost addresses, files under
+    ``.local/``), plus ALWAYS_REQUIRED and, where the service has them, the Telegram settings.
+
+    Each entry is a set of alternatives: ``X_FILE`` is satisfied by ``X`` (the value itself).
+    """
+    cls = settings_class(module)
+    fields = {f"{ENV_PREFIX}{name}".upper(): f for name, f in cls.model_fields.items()}
+    required: list[set[str]] = [{name} for name in sorted(ALWAYS_REQUIRED)]
+    for env, field in sorted(fields.items()):
+        if env in ALWAYS_REQUIRED or not isinstance(field.default, str):
+            continue
+        if _LOCAL_ONLY.search(field.default):
+            alternatives = {env}
+            if env.endswith("_FILE") and env.removesuffix("_FILE") in fields:
+                alternatives.add(env.removesuffix("_FILE"))
+            required.append(alternatives)
+    required += [{env} for env in sorted(TELEGRAM_SETTINGS & set(fields))]
+    return required
+
+
+def missing_settings(where: str, present: Iterable[str], required: list[set[str]]) -> list[str]:
+    names = {name.upper() for name in present}
+    return [
+        f"{where} does not set {' or '.join(sorted(alternatives))} (its default only works "
+        "on a developer's machine, or a deployment must decide it)"
+        for alternatives in required
+        if not alternatives & names
+    ]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -482,6 +545,89 @@ def test_compose_sets_only_settings_fields() -> None:
     assert not problems, "\n".join(problems)
 
 
+def test_compose_sets_every_setting_a_deployment_needs() -> None:
+    services = compose()["services"]
+    problems: list[str] = []
+    for name, module in SERVICES.items():
+        env = environment_of(services[name])
+        problems += missing_settings(
+            f"compose service {name!r}", env, deployment_required_settings(module)
+        )
+    assert not problems, "\n".join(problems)
+
+
+def test_required_settings_come_from_the_settings_classes() -> None:
+    gateway = deployment_required_settings("bot_gateway")
+    for expected in (
+        {"SOSENKI_LEDGER_URL"},
+        {"SOSENKI_SPLITS_URL"},
+        {"SOSENKI_REPORTING_URL"},
+        {"SOSENKI_KAFKA_BOOTSTRAP_SERVERS"},
+        {"SOSENKI_AUTH_PRIVATE_KEY_FILE", "SOSENKI_AUTH_PRIVATE_KEY"},
+        {"SOSENKI_AUTH_PUBLIC_KEY_FILE", "SOSENKI_AUTH_PUBLIC_KEY"},
+        {"SOSENKI_TELEGRAM_WEBHOOK_SECRET"},
+    ):
+        assert expected in gateway, (expected, gateway)
+    assert {"SOSENKI_LEDGER_URL"} not in deployment_required_settings("ledger")
+    env = environment_of(compose()["services"]["bot-gateway"])
+    del env["SOSENKI_SPLITS_URL"]
+    env["SOSENKI_AUTH_PRIVATE_KEY"] = env.pop("SOSENKI_AUTH_PRIVATE_KEY_FILE")
+    assert missing_settings("gw", env, gateway) == [
+        "gw does not set SOSENKI_SPLITS_URL (its default only works on a developer's machine, "
+        "or a deployment must decide it)"
+    ]
+
+
+def test_compose_key_files_are_readable_by_the_service_user() -> None:
+    """Each key file a service reads lies on a volume that keygen fills as uid 10001 (the
+    Dockerfile's USER): host files would keep the host user's owner and mode."""
+    assert "USER 10001:10001" in DOCKERFILE.read_text(encoding="utf-8")
+    services = compose()["services"]
+    keygen = services["keygen"]
+    keygen_mounts = volume_targets(keygen)
+    keygen_script = "\n".join(command_of(keygen))
+    problems: list[str] = []
+    for name in SERVICES:
+        env = environment_of(services[name])
+        mounts = volume_targets(services[name])
+        for key, path in env.items():
+            if not (key.startswith("SOSENKI_AUTH_") and key.endswith("_KEY_FILE")):
+                continue
+            directory = str(PurePosixPath(path).parent)
+            volume = mounts.get(directory)
+            if volume is None or volume.startswith("."):
+                problems.append(f"{name}: {key}={path} is not on a named volume keygen fills")
+                continue
+            targets = [t for t, v in keygen_mounts.items() if v == volume]
+            filled = any(
+                re.search(
+                    rf"install -o 10001 -g 10001 -m 0[46]00 \S*{PurePosixPath(path).name} {t}/",
+                    keygen_script,
+                )
+                or re.search(
+                    rf"install -o 10001 -g 10001 -m 0444 \S*{PurePosixPath(path).name} {t}/",
+                    keygen_script,
+                )
+                for t in targets
+            )
+            if not filled:
+                problems.append(f"{name}: keygen does not put {path} on {volume} for uid 10001")
+    private_readers = [n for n in SERVICES if "jwt-private" in volume_targets(services[n]).values()]
+    if private_readers != ["bot-gateway"]:
+        problems.append(
+            f"the private signing key is mounted in {private_readers}, not the gateway only"
+        )
+    assert not problems, "\n".join(problems)
+
+
+def test_compose_gateway_calls_the_services_by_their_compose_names() -> None:
+    services = compose()["services"]
+    env = environment_of(services["bot-gateway"])
+    for target in ("ledger", "splits", "reporting"):
+        url = urlsplit(env[f"SOSENKI_{target.upper()}_URL"])
+        assert (url.hostname, url.port) == (target, DEFAULT_PORTS[target]), url.geturl()
+
+
 @pytest.mark.parametrize("name", sorted(SERVICES))
 def test_compose_environment_parses_into_the_service_settings(
     name: str, monkeypatch: pytest.MonkeyPatch
@@ -492,7 +638,7 @@ def test_compose_environment_parses_into_the_service_settings(
         if key.upper().startswith(ENV_PREFIX):
             monkeypatch.delenv(key)
     for key, value in env.items():
-        monkeypatch.setenv(key, value)
+        monkeypatch.setenv(key, interpolated(value))
     settings = settings_class(SERVICES[name])()
     assert settings.service_name == name, (
         f"compose service {name!r} runs with SOSENKI_SERVICE_NAME={settings.service_name!r}"
@@ -985,21 +1131,3 @@ def test_checker_reports_an_unexported_metric() -> None:
     assert "http_requests_total" in exported
     assert "faststream_received_messages_total" in exported
     assert "http_requests_totl" not in exported
-
-
-def test_alert_rules_use_metrics_the_platform_exports() -> None:
-    import sosenki_platform.metrics as platform_metrics
-
-    rules_file = REPO / "deploy" / "prometheus" / "alerts.yml"
-    assert "/etc/prometheus/alerts.yml" in load_yaml(PROMETHEUS_CONFIG)["rule_files"]
-    prometheus = load_yaml(COMPOSE_FILE)["services"]["prometheus"]
-    assert "/etc/prometheus/alerts.yml" in volume_targets(prometheus)
-    exported = {
-        getattr(metric, "_name", "")
-        for metric in vars(platform_metrics).values()
-        if hasattr(metric, "_name")
-    }
-    for group in load_yaml(rules_file)["groups"]:
-        for rule in group["rules"]:
-            used = set(re.findall(r"\b(sosenki_[a-z_]+)\b", rule["expr"]))
-            assert used and used <= exported, (rule["alert"], used - exported)
