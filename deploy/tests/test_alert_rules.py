@@ -156,6 +156,14 @@ def test_every_alert_is_explained_in_the_deploy_readme() -> None:
 def test_compose_prometheus_loads_the_rules() -> None:
     config = yaml.safe_load((PROMETHEUS_DIR / "prometheus.yml").read_text(encoding="utf-8"))
     assert "/etc/prometheus/alerts.yml" in config["rule_files"]
+    # SosenkiServiceDown watches the targets labelled system="sosenki": every service's.
+    labelled = {
+        job["job_name"]
+        for job in config["scrape_configs"]
+        for static in job.get("static_configs", [])
+        if (static.get("labels") or {}).get("system") == "sosenki"
+    }
+    assert {"ledger", "splits", "recurring", "bot-gateway", "reporting"} <= labelled, labelled
     compose = yaml.safe_load((REPO / "docker-compose.yml").read_text(encoding="utf-8"))
     volumes = compose["services"]["prometheus"]["volumes"]
     assert "./deploy/prometheus/alerts.yml:/etc/prometheus/alerts.yml:ro" in volumes
