@@ -131,7 +131,9 @@ def network_policies() -> str:
             "apiVersion": "networking.k8s.io/v1",
             "kind": "NetworkPolicy",
             "metadata": {"name": "default-deny", "labels": PART_OF},
-            "spec": {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]},
+            # SOSenki's pods only: an operator overlay's Kafka or PostgreSQL pods in the same
+            # namespace keep the traffic their operator needs.
+            "spec": {"podSelector": {"matchLabels": PART_OF}, "policyTypes": ["Ingress", "Egress"]},
         }
     ]
     dns = {

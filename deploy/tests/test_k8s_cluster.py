@@ -193,16 +193,12 @@ def allowed_targets(policy: Mapping[str, Any]) -> set[str]:
 def network_problems(objects: list[dict[str, Any]]) -> list[str]:
     policies = by_kind(objects, "NetworkPolicy")
     problems: list[str] = []
-    deny = policies.get("default-deny")
-    if (
-        deny is None
-        or deny["spec"]["podSelector"] != {}
-        or set(deny["spec"]["policyTypes"])
-        != {
-            "Ingress",
-            "Egress",
-        }
-    ):
+    deny = policies.get("default-deny") or {"spec": {"podSelector": None, "policyTypes": []}}
+    ours = {"matchLabels": {"app.kubernetes.io/part-of": "sosenki"}}
+    if deny["spec"]["podSelector"] != ours or set(deny["spec"]["policyTypes"]) != {
+        "Ingress",
+        "Egress",
+    }:
         problems.append("no default-deny NetworkPolicy for ingress and egress")
     graph = k8s_generate.calls()
     for name in SERVICES:
@@ -247,7 +243,11 @@ def test_network_policies_allow_exactly_the_calls_the_code_makes() -> None:
 
 
 def test_every_pod_of_the_release_is_under_a_policy() -> None:
+    """Each Deployment's and Job's pods are under default-deny and a policy of their own; the
+    operator overlays' pods (Kafka, PostgreSQL) are under none of ours."""
     objects = rendered()
+    (deny,) = [p for n, p in by_kind(objects, "NetworkPolicy").items() if n == "default-deny"]
+    ours = deny["spec"]["podSelector"]["matchLabels"]
     selectors = [
         p["spec"]["podSelector"].get("matchLabels") or {}
         for p in by_kind(objects, "NetworkPolicy").values()
@@ -255,7 +255,8 @@ def test_every_pod_of_the_release_is_under_a_policy() -> None:
     for kind in ("Deployment", "Job"):
         for name, obj in by_kind(objects, kind).items():
             labels = obj["spec"]["template"]["metadata"]["labels"]
-            specific = [s for s in selectors if s and s.items() <= labels.items()]
+            assert ours.items() <= labels.items(), f"{kind} {name} escapes default-deny"
+            specific = [s for s in selectors if s and s != ours and s.items() <= labels.items()]
             assert specific, f"{kind} {name}'s pods are only under default-deny: they reach nothing"
 
 
