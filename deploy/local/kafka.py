@@ -519,11 +519,14 @@ def _refused_message() -> str:
         return _admin_mismatch_message()
     if verdict is True:
         return (
-            f"the broker on {HOST}:{PORT} refuses {ADMIN_USER!r}, although this stack's storage "
-            f"({DATA_DIR}) holds exactly the password of {CREDENTIALS_FILE}: the broker "
-            "answering there is not the one formatted from this storage (another checkout's "
-            "stack, or a broker started by hand, holds the port). Stop that broker, or set "
-            f"{BOOTSTRAP_ENV} and SOSENKI_KAFKA_SASL_* to use it with its own credentials."
+            f"the broker on {HOST}:{PORT} refuses {ADMIN_USER!r}, although its storage "
+            f"({DATA_DIR}) holds exactly the password of {CREDENTIALS_FILE.name}: the password is "
+            "right, the broker did not load its users' SCRAM credentials from its metadata log "
+            "(seen with Kafka 4.1.1 restarted on a long metadata log: it refused every user "
+            "while its controller had replayed them all). It cannot be repaired from outside "
+            "(the controller listener takes no credential changes and nobody can sign in): "
+            "`make reset` re-formats it, deleting every local topic and event (and PostgreSQL's "
+            "data). If instead another broker (another checkout's stack) holds the port, stop it."
         )
     return (
         f"the broker on {HOST}:{PORT} refuses {ADMIN_USER!r} and {DATA_DIR} holds no SCRAM "

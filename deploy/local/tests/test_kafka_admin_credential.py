@@ -124,8 +124,8 @@ def test_credentials_made_at_once_by_many_agree(
 
 
 @pytest.fixture
-def broker(storage: tuple[Path, int, int], tmp_path: Path) -> Iterator[str]:
-    """A real SASL broker on the formatted storage (ports of its own); yields its address."""
+def broker(storage: tuple[Path, int, int], tmp_path: Path) -> Iterator[tuple[str, int]]:
+    """A real SASL broker on the formatted storage (ports of its own): its address and pid."""
     data, port, _ = storage
     config = data.parent / "server.properties"
     out = (tmp_path / "kafka.out").open("ab")
@@ -151,7 +151,7 @@ def broker(storage: tuple[Path, int, int], tmp_path: Path) -> Iterator[str]:
             assert process.poll() is None, (tmp_path / "kafka.out").read_text()[-3000:]
             assert time.monotonic() < deadline, "the broker did not let the admin in"
             time.sleep(0.5)
-        yield bootstrap
+        yield bootstrap, process.pid
     finally:
         process.terminate()
         try:
@@ -162,22 +162,38 @@ def broker(storage: tuple[Path, int, int], tmp_path: Path) -> Iterator[str]:
         out.close()
 
 
-def test_an_admin_credential_changed_on_the_broker_is_told_apart(
-    broker: str, local_paths: Path
+def test_waiting_for_a_broker_that_refuses_the_admin_stops_at_once(
+    broker: tuple[str, int], local_paths: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    assert kafka.sign_in(broker, admin_signing_in("not the password")) == "refused"
+    address, pid = broker
+    monkeypatch.setattr(kafka, "PORT", int(address.rsplit(":", 1)[1]))
+    monkeypatch.setattr(kafka, "REFUSED_GRACE", 1.0)
+    write_credentials(local_paths, "not what the storage holds")
+    t0 = time.monotonic()
+    with pytest.raises(kafka.KafkaError, match="holds another SCRAM credential"):
+        kafka._wait_ready(pid, timeout=kafka.READY_TIMEOUT)
+    assert time.monotonic() - t0 < 30, "it waited out the whole start-up timeout"
+    write_credentials(local_paths, FORMATTED_WITH)
+    kafka._wait_ready(pid, timeout=30)  # the right password: ready
+
+
+def test_an_admin_credential_changed_on_the_broker_is_told_apart(
+    broker: tuple[str, int], local_paths: Path
+) -> None:
+    broker_address, _ = broker
+    assert kafka.sign_in(broker_address, admin_signing_in("not the password")) == "refused"
 
     # Someone changes the admin's credential on the broker (as the admin may).
     async def change_admin_password() -> None:
-        async with KafkaAccessAdmin(broker, admin_signing_in(FORMATTED_WITH)) as admin:
+        async with KafkaAccessAdmin(broker_address, admin_signing_in(FORMATTED_WITH)) as admin:
             await admin.set_passwords({ADMIN: "changed-on-the-broker"})
 
     asyncio.run(change_admin_password())
     deadline = time.monotonic() + 30
-    while kafka.sign_in(broker, admin_signing_in("changed-on-the-broker")) != "ok":
+    while kafka.sign_in(broker_address, admin_signing_in("changed-on-the-broker")) != "ok":
         assert time.monotonic() < deadline, "the new admin password never worked"
         time.sleep(0.3)
-    assert kafka.sign_in(broker, admin_signing_in(FORMATTED_WITH)) == "refused"
+    assert kafka.sign_in(broker_address, admin_signing_in(FORMATTED_WITH)) == "refused"
 
     # The metadata log now says so: the stack's credentials.json no longer matches the storage,
     # and the message tells the operator why and what to do.
@@ -187,9 +203,16 @@ def test_an_admin_credential_changed_on_the_broker_is_told_apart(
     message = kafka._refused_message()
     assert "AlterUserScramCredentials" in message and "make reset" in message, message
 
+    # With the password put back in the storage, the refusal is the broker's own doing.
+    write_credentials(local_paths, "changed-on-the-broker")
+    message = " ".join(kafka._refused_message().split())
+    assert "the password is right, the broker did not load" in message, message
+
     # Put it back for the other tests of this module.
     async def restore() -> None:
-        async with KafkaAccessAdmin(broker, admin_signing_in("changed-on-the-broker")) as admin:
+        async with KafkaAccessAdmin(
+            broker_address, admin_signing_in("changed-on-the-broker")
+        ) as admin:
             await admin.set_passwords({ADMIN: FORMATTED_WITH})
 
     asyncio.run(restore())
