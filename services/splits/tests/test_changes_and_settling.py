@@ -99,8 +99,8 @@ async def test_split_payments_move_the_status_and_refuse_overpayment(
     assert part["split_remaining_amount"] == "20.00"
     too_much = await bob.refused(409, "POST", settle, {"amount_paid": "20.01"})
     assert too_much == (
-        f"Payment of 20.01 RUB exceeds the remaining amount of 20.00 RUB on expense split "
-        f"{bob_split['id']}"
+        f"Expense split {bob_split['id']} of user 2 cannot be paid 33.34 RUB in all: its share "
+        "is 33.33 RUB, 13.33 RUB is already paid (remaining amount: 20.00 RUB)"
     )
     await carol.refused(403, "POST", settle, {"amount_paid": "1.00"})
     await bob.refused(400, "POST", settle, {"amount_paid": "0"})
@@ -124,7 +124,7 @@ async def test_split_payments_move_the_status_and_refuse_overpayment(
     shrink = await alice.refused(
         409, "PUT", f"{E}/{expense['id']}", {"version": 1, "total_amount": "30.00"}
     )
-    assert "has already paid 33.33 RUB" in shrink
+    assert "cannot be paid 33.33 RUB in all: its share is 10.00 RUB" in shrink
     await alice.refused(
         404, "POST", "/financials/expense_splits/999999/settle", {"amount_paid": "1"}
     )
@@ -150,7 +150,7 @@ async def test_twenty_concurrent_payments_never_overpay_a_split(
     refused = [r for r in responses if r.status_code != 201]
     assert {r.status_code for r in refused} == {409}
     assert len(accepted) == 7  # 7 × 7.00 = 49.00; an eighth would exceed 50.00
-    assert all("remaining amount of 1.00 RUB" in r.json()["detail"] for r in refused)
+    assert all("(remaining amount: 1.00 RUB)" in r.json()["detail"] for r in refused)
     # The last cent-exact payments: the accepted ones then sum exactly to the amount owed.
     await bob.ok("POST", settle, {"amount_paid": "1.00"})
     activities = await bob.ok(

@@ -193,11 +193,18 @@ def test_split_status_and_overpayment() -> None:
     assert payments.expense_status([SplitStatus.UNPAID]) is SplitStatus.UNPAID
     assert payments.expense_status([SplitStatus.PAID, SplitStatus.PAID]) is SplitStatus.PAID
     with pytest.raises(Conflict) as refused:
-        payments.check_payment(7, D("33.33"), D("20.00"), D("13.34"), "RUB")
-    assert "remaining amount of 13.33 RUB" in refused.value.detail
-    payments.check_payment(7, D("33.33"), D("20.00"), D("13.33"), "RUB")
-    with pytest.raises(Conflict, match="already paid in full"):
-        payments.check_payment(7, D("1.00"), D("1.00"), D("0.01"), "RUB")
+        payments.check_within_share(7, 2, D("33.33"), D("20.00"), "RUB", paying=D("13.34"))
+    assert refused.value.detail == (
+        "Expense split 7 of user 2 cannot be paid 33.34 RUB in all: its share is 33.33 RUB, "
+        "20.00 RUB is already paid (remaining amount: 13.33 RUB)"
+    )
+    payments.check_within_share(7, 2, D("33.33"), D("20.00"), "RUB", paying=D("13.33"))
+    with pytest.raises(Conflict, match=r"remaining amount: 0\.00 RUB"):
+        payments.check_within_share(7, 2, D("1.00"), D("1.00"), "RUB", paying=D("0.01"))
+    # The same rule when a share shrinks below what was paid (nothing paid now).
+    with pytest.raises(Conflict, match=r"cannot be paid 33\.33 RUB in all: its share is 30\.00"):
+        payments.check_within_share(7, 2, D("30.00"), D("33.33"), "RUB")
+    payments.check_within_share(7, 2, D("33.33"), D("33.33"), "RUB")
 
 
 def test_a_pays_100_01_for_three_then_b_pays_a_10() -> None:

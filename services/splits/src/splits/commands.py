@@ -1,123 +1,83 @@
-"""Commands on ``splits.commands.v1`` (from the bot gateway and the recurring service): each is
-translated into the same :class:`SharedCosts` call a REST route makes. The platform's command
-consumer dedupes by command id and turns a refusal into ``splits.command_rejected``."""
+"""Commands on ``splits.commands.v1`` (from the bot gateway and the recurring service): a table
+from each command of ``sosenki_contracts.commands.splits`` to the use case a REST route calls
+too. The platform's command consumer dedupes by command id and turns a refusal into
+``splits.command_rejected``; the actor the trusted producer names is the caller."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from pydantic import BaseModel
 from sosenki_contracts import topics
 from sosenki_contracts.commands import splits as c
 from sosenki_contracts.envelope import CommandEnvelope
+from sosenki_contracts.registry import command_key
+from sosenki_platform.consumer import CommandHandler
 from sosenki_platform.service import Runtime
+from sosenki_platform.use_case import Caller, Clock
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from splits.access import Caller
-from splits.shared_costs import SharedCosts
+from splits.unit_of_work import context
+from splits.use_cases import (
+    SplitsContext,
+    expenses,
+    groups,
+    lists,
+    occurrences,
+    payments,
+    settlements,
+)
+
+Handler = Callable[[Any, SplitsContext], Awaitable[object]]
+
+HANDLERS: dict[type[BaseModel], Handler] = {
+    c.CreateGroup: groups.create_group,
+    c.AddMember: groups.add_member,
+    c.RemoveMember: groups.remove_member,
+    c.CreateList: lists.create_list,
+    c.AddItem: lists.add_item,
+    c.UpdateItem: lists.update_item,
+    c.RemoveItem: lists.remove_item,
+    c.FinaliseListCost: lists.finalise_list,
+    c.CreateExpense: expenses.create_expense,
+    c.UpdateExpense: expenses.update_expense,
+    c.DeleteExpense: expenses.delete_expense,
+    c.CreateExpenseOccurrence: occurrences.create_occurrence,
+    c.SettleSplit: payments.settle_split,
+    c.RecordSettlement: settlements.record_settlement,
+    c.DeleteSettlement: settlements.delete_settlement,
+}
 
 
-def register_commands(runtime: Runtime) -> None:
+async def handle(command: BaseModel, ctx: SplitsContext) -> object:
+    """Run the use case of a command (a REST body that subclasses a command counts as it)."""
+    for model in type(command).__mro__:
+        if model in HANDLERS:
+            return await HANDLERS[model](command, ctx)
+    raise KeyError(f"No handler for {type(command).__name__}")
+
+
+def register_commands(runtime: Runtime, clock: Clock) -> None:
     consumer = runtime.consume_commands(
         topics.SPLITS_COMMANDS,
         on_rejected=runtime.rejection_publisher(topics.SPLITS_EVENTS, "splits.command_rejected"),
     )
 
-    def costs(session: AsyncSession, command: CommandEnvelope) -> SharedCosts:
-        return SharedCosts(
-            runtime,
-            session,
-            Caller.from_actor(command.actor),
-            correlation_id=command.correlation_id,
-            causation_id=command.command_id,
-        )
+    def on(model: type[BaseModel]) -> CommandHandler:
+        async def apply(session: AsyncSession, envelope: CommandEnvelope) -> None:
+            ctx = context(
+                runtime,
+                session,
+                Caller.from_actor(envelope.actor),
+                clock,
+                correlation_id=envelope.correlation_id,
+                causation_id=envelope.command_id,
+            )
+            await handle(model.model_validate(envelope.payload), ctx)
 
-    @consumer.on("splits.create_group")
-    async def create_group(session: AsyncSession, command: CommandEnvelope) -> None:
-        body = c.CreateGroup.model_validate(command.payload)
-        await costs(session, command).create_group(body.name, body.base_currency, body.description)
+        return apply
 
-    @consumer.on("splits.add_member")
-    async def add_member(session: AsyncSession, command: CommandEnvelope) -> None:
-        body = c.AddMember.model_validate(command.payload)
-        await costs(session, command).add_member(
-            body.group_id, body.user_id, body.role, body.display_name
-        )
-
-    @consumer.on("splits.remove_member")
-    async def remove_member(session: AsyncSession, command: CommandEnvelope) -> None:
-        body = c.RemoveMember.model_validate(command.payload)
-        await costs(session, command).remove_member(body.group_id, body.user_id)
-
-    @consumer.on("splits.create_list")
-    async def create_list(session: AsyncSession, command: CommandEnvelope) -> None:
-        body = c.CreateList.model_validate(command.payload)
-        await costs(session, command).create_list(
-            body.name, body.group_id, body.description, body.currency
-        )
-
-    @consumer.on("splits.add_item")
-    async def add_item(session: AsyncSession, command: CommandEnvelope) -> None:
-        body = c.AddItem.model_validate(command.payload)
-        await costs(session, command).add_item(
-            body.list_id, body.name, body.price, body.quantity, body.assigned_to
-        )
-
-    @consumer.on("splits.update_item")
-    async def update_item(session: AsyncSession, command: CommandEnvelope) -> None:
-        body = c.UpdateItem.model_validate(command.payload)
-        changes = body.model_dump(exclude_unset=True, exclude={"item_id"})
-        await costs(session, command).update_item(body.item_id, changes)
-
-    @consumer.on("splits.remove_item")
-    async def remove_item(session: AsyncSession, command: CommandEnvelope) -> None:
-        body = c.RemoveItem.model_validate(command.payload)
-        await costs(session, command).remove_item(body.item_id)
-
-    @consumer.on("splits.create_expense")
-    async def create_expense(session: AsyncSession, command: CommandEnvelope) -> None:
-        await costs(session, command).create_expense(
-            c.CreateExpense.model_validate(command.payload)
-        )
-
-    @consumer.on("splits.update_expense")
-    async def update_expense(session: AsyncSession, command: CommandEnvelope) -> None:
-        await costs(session, command).update_expense(
-            c.UpdateExpense.model_validate(command.payload)
-        )
-
-    @consumer.on("splits.delete_expense")
-    async def delete_expense(session: AsyncSession, command: CommandEnvelope) -> None:
-        body = c.DeleteExpense.model_validate(command.payload)
-        await costs(session, command).delete_expense(body.expense_id, body.version, body.reason)
-
-    @consumer.on("splits.settle_split")
-    async def settle_split(session: AsyncSession, command: CommandEnvelope) -> None:
-        body = c.SettleSplit.model_validate(command.payload)
-        await costs(session, command).settle_split(
-            body.expense_split_id, body.amount_paid, body.paid_by_user_id, body.paid_to_user_id
-        )
-
-    @consumer.on("splits.record_settlement")
-    async def record_settlement(session: AsyncSession, command: CommandEnvelope) -> None:
-        await costs(session, command).record_settlement(
-            c.RecordSettlement.model_validate(command.payload)
-        )
-
-    @consumer.on("splits.delete_settlement")
-    async def delete_settlement(session: AsyncSession, command: CommandEnvelope) -> None:
-        body = c.DeleteSettlement.model_validate(command.payload)
-        await costs(session, command).delete_settlement(
-            body.settlement_id, body.version, body.reason
-        )
-
-    @consumer.on("splits.finalise_list_cost")
-    async def finalise_list_cost(session: AsyncSession, command: CommandEnvelope) -> None:
-        body = c.FinaliseListCost.model_validate(command.payload)
-        await costs(session, command).finalise_list(
-            body.list_id, body.paid_by_user_id, body.description, body.expense_date
-        )
-
-    @consumer.on("splits.create_expense_occurrence")
-    async def create_expense_occurrence(session: AsyncSession, command: CommandEnvelope) -> None:
-        body = c.CreateExpenseOccurrence.model_validate(command.payload)
-        await costs(session, command).create_occurrence(
-            body.template_expense_id, body.occurrence_date
-        )
+    for model in HANDLERS:
+        command_type, version = command_key(model)
+        consumer.on(command_type, version)(on(model))

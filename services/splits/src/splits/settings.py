@@ -7,3 +7,5 @@ from sosenki_platform.settings import ServiceSettings
 
 class Settings(ServiceSettings):
     service_name: str = "splits"
+    #: Tests only: a file holding the time the service takes as now (empty: the system clock).
+    clock_file: str = ""

@@ -31,6 +31,9 @@ from sosenki_contracts.registry import command
 
 _CONFIG = ConfigDict(extra="ignore", frozen=True)
 
+#: The currency of a new group, or of a personal list, when none is given.
+DEFAULT_CURRENCY = "RUB"
+
 SplitTypeName = Literal["EQUAL", "EXACT_AMOUNTS", "PERCENTAGE", "SHARES", "ITEM_BASED"]
 MemberRole = Literal["owner", "member"]
 
@@ -75,7 +78,7 @@ class CreateGroup(BaseModel):
     model_config = _CONFIG
 
     name: Name
-    base_currency: CurrencyCode = "RUB"
+    base_currency: CurrencyCode = DEFAULT_CURRENCY
     description: Description | None = None
 
 
@@ -131,6 +134,8 @@ class UpdateItem(BaseModel):
     model_config = _CONFIG
 
     item_id: Id
+    #: When given, the item must be on this list (the REST path names both).
+    list_id: Id | None = None
     name: Name | None = None
     price: PositiveAmount | None = None
     quantity: Units | None = None
@@ -142,6 +147,8 @@ class RemoveItem(BaseModel):
     model_config = _CONFIG
 
     item_id: Id
+    #: When given, the item must be on this list (the REST path names both).
+    list_id: Id | None = None
 
 
 class ExpenseFields(BaseModel):
@@ -262,6 +269,7 @@ class CreateExpenseOccurrence(BaseModel):
 
 
 __all__ = [
+    "DEFAULT_CURRENCY",
     "AddItem",
     "AddMember",
     "CreateExpense",

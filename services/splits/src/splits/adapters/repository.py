@@ -1,4 +1,5 @@
-"""Reads and writes of the splits service's rows, in the caller's transaction."""
+"""Reads and writes of the splits service's rows in PostgreSQL, in the caller's transaction (the
+repository protocol of ``splits/repository.py``)."""
 
 from __future__ import annotations
 
@@ -211,15 +212,6 @@ class SplitsRepository:
         query = select(t.expense_splits).where(t.expense_splits.c.id == split_id)
         return await self._maybe(query.with_for_update() if for_update else query)
 
-    async def activities_total(self, split_id: int) -> Decimal:
-        a = t.settlement_activities
-        total = await self.session.scalar(
-            select(func.coalesce(func.sum(a.c.amount_paid), 0)).where(
-                a.c.expense_split_id == split_id
-            )
-        )
-        return Decimal(total or 0)
-
     async def activity_totals(self, expense_id: int) -> dict[int, tuple[Decimal, Decimal]]:
         """Split id → (paid through activities, the same in the base currency)."""
         a = t.settlement_activities
@@ -298,15 +290,6 @@ class SplitsRepository:
     async def history_of(self, expense_id: int) -> Sequence[Row[Any]]:
         h = t.expense_history
         return await self._all(select(h).where(h.c.expense_id == expense_id).order_by(h.c.id))
-
-    async def expense_for_list(self, list_id: int) -> Row[Any] | None:
-        c = t.expenses.c
-        return await self._maybe(
-            select(t.expenses)
-            .where(c.list_id == list_id, c.split_type == "ITEM_BASED", c.deleted_at.is_(None))
-            .order_by(c.id.desc())
-            .limit(1)
-        )
 
     # Settlements
     async def add_settlement(self, values: dict[str, Any]) -> Row[Any]:

@@ -1,4 +1,5 @@
-"""Paying a split: ``unpaid`` → ``partially_paid`` → ``paid``, never more than is owed.
+"""Paying a split: ``unpaid`` → ``partially_paid`` → ``paid``, never more than is owed
+(:func:`check_within_share`).
 
 A participant who also paid towards the expense has that part of their share covered from the
 start (a sole payer's own split is ``paid`` at once); settlement activities pay the rest.
@@ -45,21 +46,46 @@ def covered(owed: Decimal, paid_towards_expense: Decimal) -> Decimal:
     return min(owed, paid_towards_expense)
 
 
-def check_payment(
-    split_id: int, owed: Decimal, paid: Decimal, amount: Decimal, currency: str
+def check_within_share(
+    split_id: int,
+    user_id: int,
+    owed: Decimal,
+    paid: Decimal,
+    currency: str,
+    *,
+    paying: Decimal = ZERO,
 ) -> None:
-    """Refuse a payment that exceeds what remains (409 naming the remaining amount)."""
-    remaining = owed - paid
-    if remaining <= 0:
+    """A split is never paid beyond its share: what is already ``paid`` plus what is ``paying``
+    now is at most what is ``owed`` (409 naming the remaining amount).
+
+    One rule for both ways it could break: a payment against the split (``paying``), and a change
+    of the expense that shrinks the share below what its participant has already paid. It holds
+    under concurrent requests because both lock the expense row first
+    (``use_cases/payments.py``, ``use_cases/expenses.py``).
+
+    Worked example: a share of 20.00 RUB with 5.00 paid takes a payment of 15.00 (then ``paid``);
+    16.00 is refused: "Expense split 7 of user 2 cannot be paid 21.00 RUB in all: its share is
+    20.00 RUB, 5.00 RUB is already paid (remaining amount: 15.00 RUB)".
+    """
+    if paid + paying <= owed:
+        return
+
+    def shown(amount: Decimal) -> str:
+        return f"{format_amount(amount, currency)} {currency}"
+
+    raise Conflict(
+        f"Expense split {split_id} of user {user_id} cannot be paid {shown(paid + paying)} in "
+        f"all: its share is {shown(owed)}, {shown(paid)} is already paid (remaining amount: "
+        f"{shown(max(owed - paid, ZERO))})"
+    )
+
+
+def check_may_leave(expense_id: int, user_id: int, *, paid: bool) -> None:
+    """A participant who has paid towards an expense stays in it: the payment was real."""
+    if paid:
         raise Conflict(
-            f"Expense split {split_id} is already paid in full (remaining amount: "
-            f"{format_amount(ZERO, currency)} {currency})"
-        )
-    if amount > remaining:
-        raise Conflict(
-            f"Payment of {format_amount(amount, currency)} {currency} exceeds the remaining "
-            f"amount of {format_amount(remaining, currency)} {currency} on expense split "
-            f"{split_id}"
+            f"User {user_id} has already paid towards expense {expense_id} and cannot be removed "
+            "from it"
         )
 
 
