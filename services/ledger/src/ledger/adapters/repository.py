@@ -1,9 +1,9 @@
-"""Reads and writes of the ledger's rows, in the caller's transaction."""
+"""Reads and writes of the ledger's rows, in the caller's transaction (``ports.LedgerStore``)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -486,11 +486,11 @@ class LedgerRepository:
             await self.session.execute(select(b).where(b.c.period_id == period_id).order_by(b.c.id))
         ).all()
 
-    async def mark_budget_item_applied(self, item_id: int) -> Row[Any]:
+    async def mark_budget_item_applied(self, item_id: int, applied_at: datetime) -> Row[Any]:
         b = t.budget_items
         return (
             await self.session.execute(
-                b.update().where(b.c.id == item_id).values(applied_at=func.now()).returning(*b.c)
+                b.update().where(b.c.id == item_id).values(applied_at=applied_at).returning(*b.c)
             )
         ).one()
 
