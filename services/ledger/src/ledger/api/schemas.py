@@ -88,7 +88,9 @@ class ExpenseIn(BaseModel):
     description: Description | None = None
     allocation_strategy: AllocationStrategy = AllocationStrategy.PROPORTIONAL
     owner_ids: list[Id] | None = Field(
-        default=None, description="Allocate among these owners only (default: all active owners)"
+        default=None,
+        max_length=10000,
+        description="Allocate among these owners only (default: all active owners)",
     )
     date: datetime | None = Field(
         default=None, description="When it was spent (default: now); shares valid then apply"
@@ -112,7 +114,9 @@ class ChargeOwnersIn(BaseModel):
     on_date: date = Field(description="The charge goes into the open period covering this day")
     amount: Amount
     description: RequiredDescription
-    owner_ids: list[Id] | None = Field(default=None, description="Default: every active owner")
+    owner_ids: list[Id] | None = Field(
+        default=None, max_length=10000, description="Default: every active owner"
+    )
 
 
 class MeterIn(BaseModel):
