@@ -1,7 +1,7 @@
 """One scenario, run over both transports of the ledger's writes (FastStream's style): every write
-kind goes once over REST and once as a command through the ledger's command consumer (its real
-decoding, authorization, inbox, use case and rejection event, in process: the broker's own path is
-``test_commands.py``). Both leave the same state, and a refusal carries the same status and detail.
+kind goes over REST, as a command fed to the ledger's command consumer in process (its decoding,
+authorization, inbox, use case and rejection event), and as a command through the real broker.
+All three leave the same state, and a refusal carries the same status and detail.
 """
 
 from __future__ import annotations
@@ -13,13 +13,15 @@ from typing import Any
 
 import httpx
 import pytest
+from aiokafka import AIOKafkaProducer
 from ledger.adapters.tables import platform
 from ledger.app import create_app
 from ledger.settings import Settings
 from sosenki_contracts.envelope import Actor, CommandEnvelope
 from sosenki_platform.consumer import Delivery
+from sosenki_platform.kafka_security import client_options
 from sosenki_platform.service import Runtime
-from sosenki_platform.testing import running_app
+from sosenki_platform.testing import eventually, running_app
 from sqlalchemy import select
 
 pytestmark = pytest.mark.integration
@@ -70,19 +72,26 @@ class Rest(Transport):
         return response.status_code, response.json()["detail"]
 
 
+def _envelope(write: Write) -> CommandEnvelope:
+    return CommandEnvelope(
+        command_id=f"tg:{uuid.uuid4()}",
+        command_type=write.command_type,
+        issuer="bot-gateway",
+        correlation_id=f"c-{uuid.uuid4()}",
+        actor=Actor(kind="user", id=str(TREASURER)),
+        payload=write.payload,
+    )
+
+
 class Commands(Transport):
+    """The command consumer's own path (decode, authorize, inbox, use case, rejection), fed in
+    process like FastStream's ``TestKafkaBroker``."""
+
     name = "commands"
     offset = 0
 
     async def send(self, write: Write) -> tuple[int, str | None]:
-        command = CommandEnvelope(
-            command_id=f"tg:{uuid.uuid4()}",
-            command_type=write.command_type,
-            issuer="bot-gateway",
-            correlation_id=f"c-{uuid.uuid4()}",
-            actor=Actor(kind="user", id=str(TREASURER)),
-            payload=write.payload,
-        )
+        command = _envelope(write)
         (consumer, (topic,)) = self.runtime.command_consumers[0]
         self.offset += 1
         outcome = await consumer.handle(
@@ -91,9 +100,12 @@ class Commands(Transport):
         if outcome == "applied":
             return 200, None
         assert outcome == "rejected", outcome
-        return await self._rejection(command.command_id)
+        rejection = await self._rejection(command.command_id)
+        assert rejection is not None
+        return rejection
 
-    async def _rejection(self, command_id: str) -> tuple[int, str | None]:
+    async def _rejection(self, command_id: str) -> tuple[int, str] | None:
+        """The status and detail of the command's rejection event, if it was refused."""
         outbox = platform.outbox
         async with self.runtime.db.transaction() as session:
             envelopes = (
@@ -103,11 +115,46 @@ class Commands(Transport):
                     )
                 )
             ).all()
-        (payload,) = [e["payload"] for e in envelopes if e["payload"]["command_id"] == command_id]
+        mine = [e["payload"] for e in envelopes if e["payload"]["command_id"] == command_id]
+        if not mine:
+            return None
+        (payload,) = mine
         return int(payload["status_code"]), str(payload["detail"])
 
 
-@pytest.fixture(params=[Rest, Commands], ids=["rest", "commands"])
+class Kafka(Commands):
+    """Over the real broker: the command is produced to the ledger's commands topic and the
+    running consumer applies or refuses it (its inbox row says when)."""
+
+    name = "kafka"
+
+    async def send(self, write: Write) -> tuple[int, str | None]:
+        command = _envelope(write)
+        (_, (topic,)) = self.runtime.command_consumers[0]
+        producer = AIOKafkaProducer(
+            bootstrap_servers=self.runtime.settings.kafka_bootstrap_servers, **client_options()
+        )
+        await producer.start()
+        try:
+            await producer.send_and_wait(topic, command.to_json_bytes(), key=b"k")
+        finally:
+            await producer.stop()
+        inbox = platform.inbox
+
+        async def handled() -> bool | None:
+            async with self.runtime.db.transaction() as session:
+                found = await session.scalar(
+                    select(inbox.c.message_id).where(
+                        inbox.c.message_id == f"command:{command.command_id}"
+                    )
+                )
+            return True if found else None
+
+        await eventually(handled, what=f"{write.command_type} handled")
+        return await self._rejection(command.command_id) or (200, None)
+
+
+@pytest.fixture(params=[Rest, Commands, Kafka], ids=["rest", "commands", "kafka"])
 async def transport(
     request: pytest.FixtureRequest,
     new_database: Callable[[str], Awaitable[str]],
