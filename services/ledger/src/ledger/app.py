@@ -6,6 +6,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from sosenki_platform.service import Runtime, create_service_app
+from sosenki_platform.use_case import Clock, clock_from
 
 from ledger.adapters.tables import platform
 from ledger.api.routes import router
@@ -15,12 +16,16 @@ from ledger.settings import Settings
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    runtime = Runtime(settings or Settings(), platform, MIGRATIONS)
-    register_commands(runtime)
-    return create_service_app(
+def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
+    settings = settings or Settings()
+    clock = clock or clock_from(settings.clock_file)
+    runtime = Runtime(settings, platform, MIGRATIONS)
+    register_commands(runtime, clock)
+    app = create_service_app(
         runtime,
         title="SOSenki ledger",
         description="Community treasury: periods, contributions, expenses, balances.",
         routers=[router],
     )
+    app.state.clock = clock
+    return app

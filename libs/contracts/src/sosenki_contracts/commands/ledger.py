@@ -1,12 +1,20 @@
 """Commands the ledger service accepts on ``ledger.commands.v1``.
 
-They mirror the REST requests, so a command and a REST call are validated alike. A refused command
-produces a ``ledger.command_rejected`` event carrying the ``command_id``.
+One model per write: the ledger's REST bodies are these models (or subclass their ``…Fields``
+base, the body of a route whose ids are in its path), and both transports call the same use case,
+so a command and a REST call are validated alike. A refused command produces a
+``ledger.command_rejected`` event carrying the ``command_id``.
+
+Where REST keeps a looser type for the seed contract's messages (an amount of 0 is refused by the
+use case as "Contribution amount must be positive" over REST, by ``PositiveAmount`` here) or a
+stricter one for its documentation (the enums of ``allocation_strategy``/``meter_type``, which a
+command carries as a label and the use case refuses with a 400 naming the field), the use case
+applies the same rule to both.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -42,25 +50,46 @@ class CreateCommunity(BaseModel):
     timezone: Timezone = "Europe/Moscow"
 
 
-@command("ledger.appoint_treasurer", version=1)
-class AppointTreasurer(BaseModel):
-    """A treasurer of the community appoints another user as treasurer."""
-
+class TreasurerFields(BaseModel):
     model_config = _CONFIG
 
-    community_id: Id
     user_id: Id
 
 
-@command("ledger.create_period", version=1)
-class CreatePeriod(BaseModel):
-    model_config = _CONFIG
+@command("ledger.appoint_treasurer", version=1)
+class AppointTreasurer(TreasurerFields):
+    """A treasurer of the community appoints another user as treasurer."""
 
     community_id: Id
+
+
+class CommunitySettingsFields(BaseModel):
+    model_config = _CONFIG
+
+    owners_see_balance_sheet: bool = Field(
+        description="Whether owners (not only treasurers) see the balance sheet"
+    )
+
+
+@command("ledger.change_community_settings", version=1)
+class ChangeCommunitySettings(CommunitySettingsFields):
+    """A treasurer decides what owners see."""
+
+    community_id: Id
+
+
+class PeriodFields(BaseModel):
+    model_config = _CONFIG
+
     name: Name
     start_date: date
     end_date: date
     description: Description | None = None
+
+
+@command("ledger.create_period", version=1)
+class CreatePeriod(PeriodFields):
+    community_id: Id
 
 
 @command("ledger.record_contribution", version=1)
@@ -73,15 +102,18 @@ class RecordContribution(BaseModel):
     comment: Description | None = None
 
 
-@command("ledger.add_owner", version=1)
-class AddOwner(BaseModel):
+class OwnerFields(BaseModel):
     model_config = _CONFIG
 
-    community_id: Id
     user_id: Id
     display_name: Name
     username: Username | None = None
     ownership_share: Share
+
+
+@command("ledger.add_owner", version=1)
+class AddOwner(OwnerFields):
+    community_id: Id
 
 
 @command("ledger.close_period", version=1)
@@ -110,7 +142,16 @@ class RecordExpense(BaseModel):
     description: Description | None = None
     #: PROPORTIONAL, FIXED_FEE, USAGE_BASED or NONE
     allocation_strategy: Label = "PROPORTIONAL"
-    owner_ids: list[Id] | None = Field(default=None, max_length=10000)
+    owner_ids: list[Id] | None = Field(
+        default=None,
+        max_length=10000,
+        description="Allocate among these owners only (default: all active owners)",
+    )
+    date: datetime | None = Field(
+        default=None, description="When it was spent (default: now); shares valid then apply"
+    )
+    #: electricity, water or gas: for USAGE_BASED, whose consumption of which meter type
+    meter_type: Label | None = None
 
 
 @command("ledger.record_charge", version=1)
@@ -137,16 +178,19 @@ class ChargeOwners(BaseModel):
     owner_ids: list[Id] | None = Field(default=None, max_length=10000)
 
 
-@command("ledger.reverse_entry", version=1)
-class ReverseEntry(BaseModel):
-    """Reverse a contribution, expense or charge (``entry``) of a period, with a reason."""
-
+class ReversalFields(BaseModel):
     model_config = _CONFIG
+
+    reason: Reason
+
+
+@command("ledger.reverse_entry", version=1)
+class ReverseEntry(ReversalFields):
+    """Reverse a contribution, expense or charge (``entry``) of a period, with a reason."""
 
     entry: Literal["contribution", "expense", "charge"]
     period_id: Id
     entry_id: Id
-    reason: Reason
 
 
 @command("ledger.carry_forward", version=1)
@@ -157,14 +201,17 @@ class CarryForward(BaseModel):
     to_period_id: Id
 
 
-@command("ledger.change_share", version=1)
-class ChangeShare(BaseModel):
+class ShareFields(BaseModel):
     model_config = _CONFIG
 
+    ownership_share: Share
+    effective_from: date = Field(description="Expenses dated from this day on use the new share")
+
+
+@command("ledger.change_share", version=1)
+class ChangeShare(ShareFields):
     community_id: Id
     owner_id: Id
-    ownership_share: Share
-    effective_from: date
 
 
 @command("ledger.deactivate_owner", version=1)
@@ -202,18 +249,23 @@ class RegisterMeter(BaseModel):
     community_id: Id
     owner_id: Id
     meter_type: Label
-    name: str | None = None
-    tariff: Tariff | None = None
+    name: Name | None = None
+    tariff: Tariff | None = Field(default=None, description="Price per unit, to bill usage")
 
 
-@command("ledger.record_meter_reading", version=1)
-class RecordMeterReading(BaseModel):
+class ReadingFields(BaseModel):
     model_config = _CONFIG
 
-    meter_id: Id
     reading_date: date
     value: MeterValue
     is_replacement: bool = False
+
+
+@command("ledger.record_meter_reading", version=1)
+class RecordMeterReading(ReadingFields):
+    """A reading of 0 is a reading (a new meter); REST and commands accept it alike."""
+
+    meter_id: Id
 
 
 @command("ledger.bill_usage", version=1)
@@ -230,18 +282,26 @@ __all__ = [
     "AppointTreasurer",
     "BillUsage",
     "CarryForward",
+    "ChangeCommunitySettings",
     "ChangeShare",
     "ChargeOwners",
     "ClosePeriod",
+    "CommunitySettingsFields",
     "CreateBudgetItem",
     "CreateCommunity",
     "CreatePeriod",
     "DeactivateOwner",
+    "OwnerFields",
+    "PeriodFields",
+    "ReadingFields",
     "RecordCharge",
     "RecordContribution",
     "RecordExpense",
     "RecordMeterReading",
     "RegisterMeter",
     "ReopenPeriod",
+    "ReversalFields",
     "ReverseEntry",
+    "ShareFields",
+    "TreasurerFields",
 ]

@@ -1,0 +1,119 @@
+"""Who may do what: the shared policy (``sosenki_platform.access_policy``), decided from this
+ledger's treasurers and owners. Everything a caller may not see is a 404, as if it did not
+exist; what they may see but not do is a 403."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Any, TypeVar
+
+from sosenki_platform.access_policy import (
+    CommunityData,
+    CommunityRole,
+    community_role,
+    require_in_community,
+)
+from sosenki_platform.errors import BadRequest, NotFound
+
+from ledger.domain.periods import Period
+from ledger.ports import Ctx
+
+
+async def community(ctx: Ctx, community_id: int) -> Any:
+    """The community row, if it exists and the caller's token reaches it."""
+    row = await ctx.repo.get_community(community_id)
+    if row is None or not ctx.caller.in_community(community_id):
+        raise NotFound("Community not found")
+    return row
+
+
+async def role(ctx: Ctx, community_id: int) -> CommunityRole:
+    uid = ctx.caller.user_id
+    return community_role(
+        ctx.caller.asker,
+        community_id,
+        is_treasurer=uid is not None and await ctx.repo.is_treasurer(community_id, uid),
+        is_owner=uid is not None and await ctx.repo.get_owner(community_id, uid) is not None,
+    )
+
+
+async def require(
+    ctx: Ctx, community_id: int, data: CommunityData, hidden: str = "Community not found"
+) -> Any:
+    """The community, if the caller may read or do ``data`` there (404 or 403 otherwise)."""
+    row = await ctx.repo.get_community(community_id)
+    if row is None:
+        raise NotFound(hidden)
+    require_in_community(
+        await role(ctx, community_id),
+        data,
+        community_id,
+        owners_see_balance_sheet=row.owners_see_balance_sheet,
+        hidden=hidden,
+    )
+    return row
+
+
+async def require_reader(ctx: Ctx, community_id: int) -> Any:
+    return await require(ctx, community_id, CommunityData.COMMUNITY)
+
+
+async def require_treasurer(ctx: Ctx, community_id: int) -> Any:
+    return await require(ctx, community_id, CommunityData.WRITE)
+
+
+async def is_treasurer(ctx: Ctx, community_id: int) -> bool:
+    return await role(ctx, community_id) in (CommunityRole.SERVICE, CommunityRole.TREASURER)
+
+
+async def owner_filter(ctx: Ctx, community_id: int, owner_id: int | None) -> int | None:
+    """Whose per-owner records a list shows: an owner sees only their own (asking for another's
+    is 403), a treasurer whoever they ask for (None: everyone)."""
+    if await is_treasurer(ctx, community_id):
+        return owner_id
+    if owner_id is not None and owner_id != ctx.caller.user_id:
+        await require(ctx, community_id, CommunityData.OTHER_OWNER)
+    return ctx.caller.user_id
+
+
+async def period(ctx: Ctx, period_id: int, *, for_update: bool = False) -> Period:
+    """A period the caller may read (locked when it is about to change)."""
+    found = await ctx.repo.get_period(period_id, for_update=for_update)
+    if found is None or not ctx.caller.in_community(found.community_id):
+        raise NotFound("Period not found")
+    try:
+        await require_reader(ctx, found.community_id)
+    except NotFound:
+        raise NotFound("Period not found") from None
+    return found
+
+
+async def meter(ctx: Ctx, meter_id: int, *, for_update: bool = False) -> Any:
+    found = await ctx.repo.get_meter(meter_id, for_update=for_update)
+    if found is None or not ctx.caller.in_community(found.community_id):
+        raise NotFound("Meter not found")
+    try:
+        await require_reader(ctx, found.community_id)
+    except NotFound:
+        raise NotFound("Meter not found") from None
+    return found
+
+
+async def require_owner(ctx: Ctx, community_id: int, user_id: int) -> Any:
+    owner = await ctx.repo.get_owner(community_id, user_id)
+    if owner is None:
+        raise NotFound(f"Owner {user_id} not found in community {community_id}")
+    return owner
+
+
+E = TypeVar("E", bound=Enum)
+
+
+def choice(kind: type[E], value: str, field: str) -> E:
+    """A command's label as the enum it names; an unknown value is a 400 naming the field (a
+    REST body's enum refuses it before, with pydantic's message)."""
+    try:
+        return kind(value)
+    except ValueError:
+        allowed = ", ".join(str(member.value) for member in kind)
+        raise BadRequest(f"{field}: {value!r} is not one of {allowed}") from None

@@ -1,0 +1,64 @@
+"""A community: whoever creates it is its first treasurer; a treasurer appoints others and decides
+whether owners see the balance sheet."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sosenki_contracts.commands import ledger as c
+from sosenki_contracts.events import ledger as ev
+from sosenki_platform.errors import BadRequest, Conflict
+
+from ledger.ports import Ctx
+from ledger.use_cases import access
+from ledger.use_cases.entries import publish
+
+
+async def create_community(command: c.CreateCommunity, ctx: Ctx) -> Any:
+    name = command.name.strip()
+    if not name:
+        raise BadRequest("Community name must not be empty")
+    row = await ctx.repo.add_community(
+        name, command.base_currency, command.timezone, ctx.caller.actor.id
+    )
+    if ctx.caller.user_id is not None:
+        await ctx.repo.add_treasurer(row.id, ctx.caller.user_id)
+    await publish(
+        ctx,
+        row.id,
+        ev.CommunityCreated(
+            community_id=row.id,
+            name=row.name,
+            base_currency=command.base_currency,
+            timezone=command.timezone,
+        ),
+    )
+    return row
+
+
+async def appoint_treasurer(command: c.AppointTreasurer, ctx: Ctx) -> None:
+    community_id, user_id = command.community_id, command.user_id
+    await access.require_treasurer(ctx, community_id)
+    if await ctx.repo.is_treasurer(community_id, user_id):
+        raise Conflict(f"User {user_id} is already a treasurer of community {community_id}")
+    await ctx.repo.add_treasurer(community_id, user_id)
+    await publish(
+        ctx, community_id, ev.TreasurerAppointed(community_id=community_id, user_id=user_id)
+    )
+
+
+async def change_settings(command: c.ChangeCommunitySettings, ctx: Ctx) -> Any:
+    """A treasurer decides whether owners see the community's balance sheet."""
+    await access.require_treasurer(ctx, command.community_id)
+    row = await ctx.repo.update_community(
+        command.community_id, owners_see_balance_sheet=command.owners_see_balance_sheet
+    )
+    await publish(
+        ctx,
+        command.community_id,
+        ev.CommunitySettingsChanged(
+            community_id=command.community_id,
+            owners_see_balance_sheet=command.owners_see_balance_sheet,
+        ),
+    )
+    return row

@@ -1,0 +1,24 @@
+"""An owner's contribution: money paid into an open period, positive, in the community's
+currency (``entries.py``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sosenki_contracts.commands import ledger as c
+
+from ledger.ports import Ctx
+from ledger.use_cases import access
+from ledger.use_cases.entries import check_amount, open_period_for, post_contribution
+
+
+async def record_contribution(command: c.RecordContribution, ctx: Ctx) -> Any:
+    period, currency = await open_period_for(ctx, command.period_id, "contributions")
+    check_amount(command.amount, currency, "Contribution")
+    await access.require_owner(ctx, period.community_id, command.owner_id)
+    return await post_contribution(
+        ctx,
+        period,
+        currency,
+        {"owner_id": command.owner_id, "amount": command.amount, "comment": command.comment},
+    )
