@@ -1,4 +1,5 @@
-"""Who is asking, and whose patterns they see.
+"""Whose patterns a caller sees. The caller itself is the platform's
+(``sosenki_platform.use_case.Caller``).
 
 A pattern acts on behalf of whoever created it: its occurrences' commands carry the creator as
 actor, so the target checks the creator's rights at every occurrence (a pattern can never do more
@@ -7,29 +8,12 @@ than its creator could). People see their own patterns; admins and services see 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from sosenki_contracts.envelope import Actor
-from sosenki_platform.auth import Principal
+from sosenki_platform.use_case import Caller
 
 
-@dataclass(frozen=True)
-class Caller:
-    actor: Actor
-    privileged: bool
-
-    @classmethod
-    def from_principal(cls, principal: Principal) -> Caller:
-        kind = "service" if "service" in principal.roles else "user"
-        return cls(Actor(kind=kind, id=principal.subject), principal.is_privileged)
-
-    @classmethod
-    def from_actor(cls, actor: Actor) -> Caller:
-        return cls(actor, actor.kind in ("service", "system"))
-
-    def may_see(self, created_by: str) -> bool:
-        return self.privileged or self.actor.id == created_by
+def may_see(caller: Caller, created_by: str) -> bool:
+    return caller.privileged or caller.actor.id == created_by
 
 
 #: The scheduler and the result consumer act as the service itself.
-SERVICE = Caller(Actor(kind="service", id="recurring"), privileged=True)
+SERVICE = Caller.service("recurring")
