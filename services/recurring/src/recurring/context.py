@@ -9,6 +9,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from recurring.adapters.repository import PatternRepository
 from recurring.use_cases.store import Ctx, PatternStore
 
+#: The scheduler and the result consumer act as the service itself.
+SERVICE = Caller.service("recurring")
+
 
 def context(
     runtime: Runtime,

@@ -29,8 +29,7 @@ from sosenki_platform.service import Runtime
 from sosenki_platform.use_case import Caller, Clock
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from recurring.access import SERVICE
-from recurring.context import context
+from recurring.context import SERVICE, context
 from recurring.use_cases.occurrences import record_result
 from recurring.use_cases.splits_expenses import cancel_splits_expense, repeat_splits_expense
 from recurring.use_cases.store import Ctx

@@ -16,8 +16,7 @@ from sosenki_platform.logging import get_logger
 from sosenki_platform.service import Runtime
 from sosenki_platform.use_case import Clock
 
-from recurring.access import SERVICE
-from recurring.context import context
+from recurring.context import SERVICE, context
 from recurring.use_cases.occurrences import emit_due
 
 log = get_logger(__name__)

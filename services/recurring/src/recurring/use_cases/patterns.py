@@ -1,5 +1,10 @@
-"""Patterns: create, pause, resume and cancel one; read, list and preview them. People see their
-own patterns, admins and services all (``access.py``)."""
+"""Patterns: create, pause, resume and cancel one; read, list and preview them.
+
+Who sees a pattern: a pattern acts on behalf of whoever created it (its occurrences' commands
+carry the creator as actor, so the target checks the creator's rights at every occurrence and a
+pattern never does more than its creator could). People see their own patterns; admins and
+services see all; to anyone else a pattern is not found.
+"""
 
 from __future__ import annotations
 
@@ -14,8 +19,8 @@ from sosenki_contracts.commands.recurring import (
 )
 from sosenki_contracts.events.recurring import PatternCancelled, PatternCreated, PatternResumed
 from sosenki_platform.errors import Conflict, NotFound
+from sosenki_platform.use_case import Caller
 
-from recurring.access import may_see
 from recurring.domain.first_occurrence import template_is_first
 from recurring.domain.schedule import CatchUp, Occurrence, build_schedule
 from recurring.domain.start_window import check_start
@@ -31,6 +36,10 @@ from recurring.use_cases.snapshots import (
     schedule_of,
 )
 from recurring.use_cases.store import Ctx, Record
+
+
+def may_see(caller: Caller, created_by: str) -> bool:
+    return caller.privileged or caller.actor.id == created_by
 
 
 async def create(
