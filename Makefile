@@ -3,11 +3,11 @@ SHELL := /bin/bash
 export PATH := $(HOME)/.local/bin:$(PATH)
 STACK := uv run python deploy/local/stack.py
 
-.PHONY: help up down status logs reset test lint token migration bench chaos
+.PHONY: help up down status logs reset test test-unit lint token migration bench chaos
 .DEFAULT_GOAL := help
 
 help:        ## this list
-	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:[^#]*## /\t/' | expand -t 14
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:[^#]*## /\t/' | expand -t 14
 
 up:          ## install everything, start PostgreSQL, Kafka, the five services and demo data
 	@scripts/bootstrap.sh
@@ -28,6 +28,9 @@ reset:       ## stop everything and delete all local data (keeps downloaded jars
 test:        ## the whole test suite: unit, integration (real PostgreSQL + Kafka) and e2e
 	@scripts/bootstrap.sh --with-browser
 	@uv run pytest
+
+test-unit:   ## the unit tier only: the rules and use cases, no PostgreSQL or Kafka (about a minute)
+	@uv run pytest -m unit -q
 
 chaos:       ## the fault suite with a bigger burst: make chaos OPS=2000 (prints its table)
 	@set -o pipefail; SOSENKI_CHAOS_OPERATIONS=$${OPS:-2000} uv run pytest tests-e2e/test_chaos.py -s \

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import asyncpg
 from alembic import command
-from sosenki_platform.migrations import alembic_config
+from alembic.script import ScriptDirectory
+from sosenki_platform.migrations import PLATFORM_BRANCH, alembic_config
 
 ROOT = Path(__file__).resolve().parents[1]
 ADMIN_URL = os.environ.get(
@@ -42,8 +43,20 @@ def main() -> None:
     asyncio.run(_admin(f'CREATE DATABASE "{db}"'))
     try:
         cfg = alembic_config(migrations, f"{base}/{db}")
-        command.upgrade(cfg, "head")
-        command.revision(cfg, message=message, autogenerate=True, rev_id=rev_id)
+        command.upgrade(cfg, "heads")
+        # Two branches: the service's own (where the new file goes) and the platform's.
+        script = ScriptDirectory.from_config(cfg)
+        platform = script.get_revision(f"{PLATFORM_BRANCH}@head")
+        assert platform is not None
+        (service_head,) = [h for h in script.get_heads() if h != platform.revision]
+        command.revision(
+            cfg,
+            message=message,
+            autogenerate=True,
+            rev_id=rev_id,
+            head=service_head,
+            version_path=str(migrations / "versions"),
+        )
     finally:
         asyncio.run(_admin(f'DROP DATABASE "{db}"'))
 

@@ -1,7 +1,8 @@
 """The authorization matrix: every REST endpoint of the five services (ledger, splits,
 reporting, recurring, bot gateway), asked by each kind of caller about their own and about
 another community, group or pattern, answers what ``sosenki_platform.access_policy`` says (and,
-for recurring, ``recurring/access.py``: a pattern is its creator's; admins and services see all).
+for recurring, ``recurring/use_cases/patterns.py``: a pattern is its creator's; admins and
+services see all).
 
 The five apps run in-process against the real PostgreSQL and Kafka, on topics of their own:
 reporting learns who belongs where only from the events the ledger and splits publish; the

@@ -38,7 +38,7 @@ async def test_old_links_keep_their_ids_and_a_hijacked_user_keeps_one_account(
             await conn.execute(
                 text("INSERT INTO join_links (token, user_id, created_by) VALUES ('t', 100, 'x')")
             )
-        await asyncio.to_thread(upgrade, MIGRATIONS, url, "head")
+        await asyncio.to_thread(upgrade, MIGRATIONS, url, "heads")
         async with engine.begin() as conn:
             rows = (
                 await conn.execute(

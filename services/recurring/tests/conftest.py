@@ -16,11 +16,11 @@ import pytest
 from aiokafka import AIOKafkaConsumer
 from fastapi import FastAPI
 from recurring.app import create_app
-from recurring.clock import ManualClock
 from recurring.scheduler import Scheduler
 from recurring.settings import Settings
 from sosenki_platform.kafka_security import client_options
 from sosenki_platform.testing import running_app
+from sosenki_platform.use_case import ManualClock
 
 
 @pytest.fixture

@@ -11,18 +11,19 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from recurring.access import Caller
 from recurring.adapters.tables import platform
 from recurring.app import MIGRATIONS
-from recurring.patterns import Patterns
+from recurring.context import context
 from recurring.scheduler import Scheduler
 from recurring.settings import Settings
+from recurring.use_cases.patterns import create
 from sosenki_contracts import topics
 from sosenki_contracts.commands.recurring import PatternDefinition
 from sosenki_contracts.envelope import Actor
 from sosenki_platform.kafka_security import client_options
 from sosenki_platform.service import Runtime
 from sosenki_platform.testing import Infrastructure, eventually
+from sosenki_platform.use_case import Caller
 
 from .conftest import Recurring, charge_pattern, read_topic
 
@@ -151,10 +152,10 @@ async def test_two_schedulers_on_one_database_emit_every_occurrence_exactly_once
     runtime: Runtime = recurring.app.state.runtime
     definition = PatternDefinition.model_validate(charge_pattern())
     async with runtime.unit_of_work() as session:
-        book = Patterns(
-            runtime, session, Caller(Actor(kind="user", id="1"), False), recurring.clock
+        ctx = context(
+            runtime, session, Caller.from_actor(Actor(kind="user", id="1")), recurring.clock
         )
-        created = {(await book.create(definition)).id for _ in range(patterns)}
+        created = {(await create(definition, ctx)).id for _ in range(patterns)}
 
     # A second instance: its own engine and connection pool on the same database.
     other = Runtime(recurring_settings, platform, MIGRATIONS)

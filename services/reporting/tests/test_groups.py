@@ -5,7 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from reporting.domain.groups import MemberBalance, settle_up
+from reporting.domain.groups import settle_up
+from sosenki_contracts.balances import MemberBalance
 
 pytestmark = pytest.mark.unit
 

@@ -1,12 +1,16 @@
 """Alembic migrations, applied at start-up (or with ``python -m <service> migrate``).
 
 Each service keeps its own Alembic scripts in ``<package>/migrations``; their ``env.py`` calls
-:func:`run_env`, so the async plumbing lives here once.
+:func:`run_env`, so the async plumbing lives here once. The platform's tables (outbox, inbox,
+idempotency keys) are a second branch, labelled ``platform``, owned here
+(``platform_migrations/``) and applied beside every service's own branch: a database is migrated
+to ``heads``, both branches' tips.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 from pathlib import Path
 
 from alembic import command, context
@@ -21,14 +25,26 @@ from sosenki_platform.db import async_url
 _MIGRATION_LOCK_ID = 0x50_5E_4B_1
 
 
+#: The platform's migration branch, shared by every service.
+PLATFORM_VERSIONS = Path(__file__).parent / "platform_migrations"
+PLATFORM_BRANCH = "platform"
+
+
 def alembic_config(script_location: Path, database_url: str) -> Config:
+    """The service's scripts (its ``env.py``, its branch in ``versions/``) plus the platform's
+    branch."""
     cfg = Config()
     cfg.set_main_option("script_location", str(script_location))
+    cfg.set_main_option("path_separator", "os")
+    cfg.set_main_option(
+        "version_locations",
+        os.pathsep.join([str(script_location / "versions"), str(PLATFORM_VERSIONS)]),
+    )
     cfg.set_main_option("sqlalchemy.url", async_url(database_url).replace("%", "%%"))
     return cfg
 
 
-def upgrade(script_location: Path, database_url: str, revision: str = "head") -> None:
+def upgrade(script_location: Path, database_url: str, revision: str = "heads") -> None:
     command.upgrade(alembic_config(script_location, database_url), revision)
 
 

@@ -1,7 +1,8 @@
 """Tables every service has: the outbox, the inbox and the idempotency keys.
 
-They are added to a service's own ``MetaData`` so its Alembic migrations create them beside the
-service's tables, in its own database.
+They are added to a service's own ``MetaData`` (so its queries and autogenerate see them); the
+platform's own migration branch (``platform_migrations/``, label ``platform``) creates them in each
+service's database, beside the service's own branch. Change them there, not in a service.
 """
 
 from __future__ import annotations

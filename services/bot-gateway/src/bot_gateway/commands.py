@@ -14,8 +14,10 @@ from __future__ import annotations
 from sosenki_contracts import topics
 from sosenki_contracts.commands.gateway import SendReminder
 from sosenki_contracts.envelope import Actor, CommandEnvelope
+from sosenki_contracts.events.gateway import ReminderQueued
 from sosenki_platform.errors import BadRequest, Forbidden
 from sosenki_platform.service import Runtime
+from sosenki_platform.use_case import envelope_of
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot_gateway.adapters.repository import Repository
@@ -68,10 +70,10 @@ def register_commands(runtime: Runtime, services: Services) -> None:
                 raise BadRequest(f"User {body.user_id} has not started a chat with the bot")
             chat_id = int(known[0].telegram_user_id)  # a private chat's id is the user's id
         await repo.enqueue(chat_id, "sendMessage", {"text": body.text})
-        event = runtime.event(
-            "gateway.reminder_queued",
+        event = envelope_of(
+            ReminderQueued(command_id=command.command_id, chat_id=chat_id),
             chat_id,
-            {"command_id": command.command_id, "chat_id": chat_id},
+            producer=runtime.settings.service_name,
             actor=command.actor,
             correlation_id=command.correlation_id,
             causation_id=command.command_id,

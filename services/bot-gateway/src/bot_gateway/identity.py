@@ -10,12 +10,19 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
+from pydantic import BaseModel
 from sosenki_contracts import topics
 from sosenki_contracts.envelope import Actor
+from sosenki_contracts.events.gateway import (
+    InvitationCreated,
+    InvitationRefused,
+    TelegramLinked,
+    TelegramUnlinked,
+)
 from sosenki_platform.errors import BadRequest, Conflict, Forbidden, NotFound
 from sosenki_platform.service import Runtime
+from sosenki_platform.use_case import envelope_of
 
 from bot_gateway.adapters.repository import Repository, now
 from bot_gateway.adapters.services import Services
@@ -51,11 +58,11 @@ class Identity:
         self.settings = settings
         self.services = services
 
-    async def _publish(
-        self, repo: Repository, event_type: str, key: str, payload: dict[str, Any], actor: Actor
-    ) -> None:
-        event = self.runtime.event(event_type, key, payload, actor=actor)
-        await self.runtime.outbox.append(repo.session, topics.GATEWAY_EVENTS, event)
+    async def _publish(self, repo: Repository, key: str, event: BaseModel, actor: Actor) -> None:
+        """A contract event model; its type and version come from the registry."""
+        name = self.runtime.settings.service_name
+        envelope = envelope_of(event, key, producer=name, actor=actor)
+        await self.runtime.outbox.append(repo.session, topics.GATEWAY_EVENTS, envelope)
 
     async def meet(
         self,
@@ -70,9 +77,10 @@ class Identity:
         if created:
             await self._publish(
                 repo,
-                "gateway.telegram_linked",
                 f"telegram:{telegram_user_id}",
-                {"telegram_user_id": telegram_user_id, "user_id": user_id, "how": "registered"},
+                TelegramLinked(
+                    telegram_user_id=telegram_user_id, user_id=user_id, how="registered"
+                ),
                 Actor(kind="user", id=str(user_id), display_name=first_name),
             )
         return user_id
@@ -99,15 +107,14 @@ class Identity:
         )
         await self._publish(
             repo,
-            "gateway.invitation_created",
             f"user:{user_id}",
-            {
-                "user_id": user_id,
-                "invited_by": str(creator_id),
-                "expires_at": expires_at.isoformat(),
-                "community_id": community_id,
-                "group_id": group_id,
-            },
+            InvitationCreated(
+                user_id=user_id,
+                invited_by=str(creator_id),
+                expires_at=expires_at,
+                community_id=community_id,
+                group_id=group_id,
+            ),
             Actor(kind="user", id=str(creator_id)),
         )
         return token, expires_at
@@ -150,24 +157,20 @@ class Identity:
         assert account is not None  # the update's sender was met first
         current = int(account.user_id)
         actor = Actor(kind="user", id=str(current), display_name=first_name)
-        where = {"community_id": invitation.community_id, "group_id": invitation.group_id}
+        community_id, group_id = invitation.community_id, invitation.group_id
         if current == target:
             await repo.use_invitation(hashed, telegram_user_id)
             return Claimed("join_already", target)
 
         async def refuse(key: str, detail: str) -> Claimed:
-            await self._publish(
-                repo,
-                "gateway.invitation_refused",
-                f"telegram:{telegram_user_id}",
-                {
-                    "telegram_user_id": telegram_user_id,
-                    "user_id": target,
-                    "reason": detail,
-                    **where,
-                },
-                actor,
+            refused = InvitationRefused(
+                telegram_user_id=telegram_user_id,
+                user_id=target,
+                reason=detail,
+                community_id=community_id,
+                group_id=group_id,
             )
+            await self._publish(repo, f"telegram:{telegram_user_id}", refused, actor)
             return Claimed(key, target, detail)
 
         if await repo.account_of(target) is not None:
@@ -192,16 +195,16 @@ class Identity:
         await repo.use_invitation(hashed, telegram_user_id)
         await self._publish(
             repo,
-            "gateway.telegram_linked",
             f"telegram:{telegram_user_id}",
-            {
-                "telegram_user_id": telegram_user_id,
-                "user_id": target,
-                "how": "invitation",
-                "previous_user_id": current,
-                "invited_by": str(invitation.created_by),
-                **where,
-            },
+            TelegramLinked(
+                telegram_user_id=telegram_user_id,
+                user_id=target,
+                how="invitation",
+                previous_user_id=current,
+                invited_by=str(invitation.created_by),
+                community_id=community_id,
+                group_id=group_id,
+            ),
             Actor(kind="user", id=str(target), display_name=first_name),
         )
         return Claimed("joined", target)
@@ -217,14 +220,13 @@ class Identity:
         await repo.relink(telegram_user_id, new, "registered")
         await self._publish(
             repo,
-            "gateway.telegram_unlinked",
             f"telegram:{telegram_user_id}",
-            {
-                "telegram_user_id": telegram_user_id,
-                "user_id": old,
-                "new_user_id": new,
-                "reason": "the account's owner asked (/unlink)",
-            },
+            TelegramUnlinked(
+                telegram_user_id=telegram_user_id,
+                user_id=old,
+                new_user_id=new,
+                reason="the account's owner asked (/unlink)",
+            ),
             Actor(kind="user", id=str(old), display_name=first_name),
         )
         return old, new

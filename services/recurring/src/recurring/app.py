@@ -6,10 +6,10 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from sosenki_platform.service import Runtime, create_service_app
+from sosenki_platform.use_case import Clock, clock_from
 
 from recurring.adapters.tables import platform
 from recurring.api.routes import router
-from recurring.clock import Clock, clock_from
 from recurring.commands import register_commands
 from recurring.results import register_results
 from recurring.scheduler import Scheduler

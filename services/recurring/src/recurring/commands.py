@@ -1,6 +1,6 @@
-"""Commands on ``recurring.commands.v1``: each is translated into the same :class:`Patterns` call
-a REST route makes, so a command is refused exactly like the REST request (the rejection event
-carries the same ``detail``)."""
+"""Commands on ``recurring.commands.v1``: each calls the same use case a REST route calls, so a
+command is refused exactly like the REST request (the rejection event carries the same
+``detail``)."""
 
 from __future__ import annotations
 
@@ -8,11 +8,12 @@ from sosenki_contracts import topics
 from sosenki_contracts.commands import recurring as c
 from sosenki_contracts.envelope import CommandEnvelope
 from sosenki_platform.service import Runtime
+from sosenki_platform.use_case import Caller, Clock
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from recurring.access import Caller
-from recurring.clock import Clock
-from recurring.patterns import Patterns
+from recurring.context import context
+from recurring.use_cases import patterns
+from recurring.use_cases.store import Ctx
 
 
 def register_commands(runtime: Runtime, clock: Clock) -> None:
@@ -23,8 +24,8 @@ def register_commands(runtime: Runtime, clock: Clock) -> None:
         ),
     )
 
-    def patterns(session: AsyncSession, command: CommandEnvelope) -> Patterns:
-        return Patterns(
+    def ctx(session: AsyncSession, command: CommandEnvelope) -> Ctx:
+        return context(
             runtime,
             session,
             Caller.from_actor(command.actor),
@@ -36,19 +37,19 @@ def register_commands(runtime: Runtime, clock: Clock) -> None:
     @consumer.on("recurring.create_pattern")
     async def create_pattern(session: AsyncSession, command: CommandEnvelope) -> None:
         body = c.CreatePattern.model_validate(command.payload)
-        await patterns(session, command).create(body)
+        await patterns.create(body, ctx(session, command))
 
     @consumer.on("recurring.pause_pattern")
     async def pause_pattern(session: AsyncSession, command: CommandEnvelope) -> None:
         body = c.PausePattern.model_validate(command.payload)
-        await patterns(session, command).pause(body.pattern_id)
+        await patterns.pause(body, ctx(session, command))
 
     @consumer.on("recurring.resume_pattern")
     async def resume_pattern(session: AsyncSession, command: CommandEnvelope) -> None:
         body = c.ResumePattern.model_validate(command.payload)
-        await patterns(session, command).resume(body.pattern_id)
+        await patterns.resume(body, ctx(session, command))
 
     @consumer.on("recurring.cancel_pattern")
     async def cancel_pattern(session: AsyncSession, command: CommandEnvelope) -> None:
         body = c.CancelPattern.model_validate(command.payload)
-        await patterns(session, command).cancel(body.pattern_id, body.reason)
+        await patterns.cancel(body, ctx(session, command))

@@ -26,11 +26,13 @@ from sosenki_contracts.events.splits import (
 from sosenki_platform.errors import ServiceError
 from sosenki_platform.logging import get_logger
 from sosenki_platform.service import Runtime
+from sosenki_platform.use_case import Caller, Clock
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from recurring.access import SERVICE, Caller
-from recurring.clock import Clock
-from recurring.patterns import Patterns
+from recurring.context import SERVICE, context
+from recurring.use_cases.occurrences import record_result
+from recurring.use_cases.splits_expenses import cancel_splits_expense, repeat_splits_expense
+from recurring.use_cases.store import Ctx
 
 log = get_logger(__name__)
 
@@ -48,8 +50,8 @@ def register_results(runtime: Runtime, clock: Clock, default_timezone: str) -> N
         [topics.LEDGER_EVENTS, topics.SPLITS_EVENTS, topics.GATEWAY_EVENTS]
     )
 
-    def patterns(session: AsyncSession, event: EventEnvelope, caller: Caller = SERVICE) -> Patterns:
-        return Patterns(
+    def ctx(session: AsyncSession, event: EventEnvelope, caller: Caller = SERVICE) -> Ctx:
+        return context(
             runtime,
             session,
             caller,
@@ -59,7 +61,7 @@ def register_results(runtime: Runtime, clock: Clock, default_timezone: str) -> N
         )
 
     async def applied(session: AsyncSession, event: EventEnvelope) -> None:
-        await patterns(session, event).record_result(event.causation_id)
+        await record_result(ctx(session, event), event.causation_id)
 
     for event_type in APPLIED:
         consumer.on(event_type)(applied)
@@ -67,22 +69,22 @@ def register_results(runtime: Runtime, clock: Clock, default_timezone: str) -> N
     @consumer.on("ledger.command_rejected")
     async def ledger_rejected(session: AsyncSession, event: EventEnvelope) -> None:
         body = LedgerRejected.model_validate(event.payload)
-        await patterns(session, event).record_result(
-            body.command_id, status_code=body.status_code, detail=body.detail
+        await record_result(
+            ctx(session, event), body.command_id, status_code=body.status_code, detail=body.detail
         )
 
     @consumer.on("gateway.command_rejected")
     async def gateway_rejected(session: AsyncSession, event: EventEnvelope) -> None:
         body = GatewayRejected.model_validate(event.payload)
-        await patterns(session, event).record_result(
-            body.command_id, status_code=body.status_code, detail=body.detail
+        await record_result(
+            ctx(session, event), body.command_id, status_code=body.status_code, detail=body.detail
         )
 
     @consumer.on("splits.command_rejected")
     async def splits_rejected(session: AsyncSession, event: EventEnvelope) -> None:
         body = SplitsRejected.model_validate(event.payload)
-        await patterns(session, event).record_result(
-            body.command_id, status_code=body.status_code, detail=body.detail
+        await record_result(
+            ctx(session, event), body.command_id, status_code=body.status_code, detail=body.detail
         )
 
     @consumer.on("splits.recurring_expense_requested")
@@ -91,7 +93,7 @@ def register_results(runtime: Runtime, clock: Clock, default_timezone: str) -> N
         caller = Caller.from_actor(event.actor)
         try:
             async with session.begin_nested():
-                await patterns(session, event, caller).repeat_splits_expense(body, default_timezone)
+                await repeat_splits_expense(body, default_timezone, ctx(session, event, caller))
         except ServiceError as refusal:
             # The splits service checked the pattern too; if we still disagree, say so and go on.
             log.warning(
@@ -103,4 +105,4 @@ def register_results(runtime: Runtime, clock: Clock, default_timezone: str) -> N
     @consumer.on("splits.recurring_expense_cancelled")
     async def expense_cancelled(session: AsyncSession, event: EventEnvelope) -> None:
         body = RecurringExpenseCancelled.model_validate(event.payload)
-        await patterns(session, event).cancel_splits_expense(body.template_expense_id, body.reason)
+        await cancel_splits_expense(body.template_expense_id, body.reason, ctx(session, event))

@@ -14,10 +14,10 @@ import asyncio
 
 from sosenki_platform.logging import get_logger
 from sosenki_platform.service import Runtime
+from sosenki_platform.use_case import Clock
 
-from recurring.access import SERVICE
-from recurring.clock import Clock
-from recurring.patterns import Patterns
+from recurring.context import SERVICE, context
+from recurring.use_cases.occurrences import emit_due
 
 log = get_logger(__name__)
 
@@ -46,8 +46,8 @@ class Scheduler:
         claimed = 0
         while True:
             async with self.runtime.unit_of_work() as session:
-                patterns = Patterns(self.runtime, session, SERVICE, self.clock)
-                batch = await patterns.emit_due(self.batch_size, self.catch_up_limit)
+                ctx = context(self.runtime, session, SERVICE, self.clock)
+                batch = await emit_due(ctx, self.batch_size, self.catch_up_limit)
             claimed += batch
             if batch < self.batch_size:
                 return claimed

@@ -1,4 +1,5 @@
-"""Owner balances (ARCHITECTURE.md, "Ledger semantics").
+"""Owner balances: the formula is shared with reporting, so it lives once in
+``sosenki_contracts.balances`` (with a worked example).
 
 balance = contributions + expenses the owner paid personally − allocated share of expenses
           − service charges
@@ -6,26 +7,6 @@ balance = contributions + expenses the owner paid personally − allocated share
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from decimal import Decimal
+from sosenki_contracts.balances import ZERO, OwnerTotals
 
-ZERO = Decimal(0)
-
-
-@dataclass(frozen=True)
-class OwnerTotals:
-    owner_id: int
-    username: str | None
-    total_contributions: Decimal = ZERO
-    total_expenses: Decimal = ZERO
-    total_charges: Decimal = ZERO
-    total_paid_expenses: Decimal = ZERO
-
-    @property
-    def balance(self) -> Decimal:
-        return (
-            self.total_contributions
-            + self.total_paid_expenses
-            - self.total_expenses
-            - self.total_charges
-        )
+__all__ = ["ZERO", "OwnerTotals"]

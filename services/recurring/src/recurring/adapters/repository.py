@@ -1,11 +1,15 @@
-"""Reads and writes of patterns and occurrences, in the caller's transaction."""
+"""Reads and writes of patterns and occurrences, in the caller's transaction: the database's
+side of ``use_cases/store.py``."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
 
+from sosenki_contracts.envelope import Actor, CommandEnvelope
+from sosenki_platform.service import Runtime
 from sqlalchemy import Row, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,8 +17,34 @@ from recurring.adapters import tables as t
 
 
 class PatternRepository:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, runtime: Runtime) -> None:
         self.session = session
+        self.runtime = runtime
+
+    @asynccontextmanager
+    async def savepoint(self) -> AsyncIterator[object]:
+        async with self.session.begin_nested() as nested:
+            yield nested
+
+    async def send_command(
+        self,
+        topic: str,
+        key: str,
+        *,
+        command_id: str,
+        command_type: str,
+        actor: Actor,
+        payload: dict[str, Any],
+    ) -> None:
+        envelope = CommandEnvelope(
+            command_id=command_id,
+            command_type=command_type,
+            issuer=self.runtime.settings.service_name,
+            correlation_id=command_id,
+            actor=actor,
+            payload=payload,
+        )
+        await self.runtime.outbox.append_command(self.session, topic, envelope, key=key)
 
     async def add_pattern(self, values: dict[str, Any]) -> Row[Any]:
         return (

@@ -1,30 +1,32 @@
-"""The recurring service's REST API under ``/api/recurring``: thin translators into
-:class:`Patterns` calls."""
+"""The recurring service's REST API under ``/api/recurring``: thin translators into the use cases
+(``use_cases/patterns.py``), the same ones the commands call."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
+from sosenki_contracts.commands.recurring import CancelPattern, PausePattern, ResumePattern
 from sosenki_contracts.events.recurring import OccurrenceSnapshot, PatternSnapshot
 from sosenki_platform.auth.dependency import CurrentPrincipal, authenticate
 from sosenki_platform.requests import ReadSession, WriteSession, correlation_id, runtime_of
+from sosenki_platform.use_case import Caller, Clock
 
-from recurring.access import Caller
 from recurring.api import schemas as s
-from recurring.clock import Clock
+from recurring.context import context
 from recurring.domain.schedule import Occurrence, build_schedule
 from recurring.domain.start_window import check_start
 from recurring.domain.targets import check_target
-from recurring.patterns import (
+from recurring.use_cases import patterns as uc
+from recurring.use_cases.snapshots import (
     ACTIVE,
     CANCELLED,
     FINISHED,
     PAUSED,
-    Patterns,
     occurrence_snapshot,
     pattern_snapshot,
 )
+from recurring.use_cases.store import Ctx
 
 router = APIRouter(prefix="/api/recurring", tags=["recurring"])
 
@@ -36,18 +38,18 @@ def _clock(request: Request) -> Clock:
     return clock
 
 
-def _writer(request: Request, session: WriteSession, principal: CurrentPrincipal) -> Patterns:
+def _writer(request: Request, session: WriteSession, principal: CurrentPrincipal) -> Ctx:
     caller = Caller.from_principal(principal)
-    clock = _clock(request)
-    return Patterns(runtime_of(request), session, caller, clock, correlation_id(request))
+    return context(runtime_of(request), session, caller, _clock(request), correlation_id(request))
 
 
-def _reader(request: Request, session: ReadSession, principal: CurrentPrincipal) -> Patterns:
-    return Patterns(runtime_of(request), session, Caller.from_principal(principal), _clock(request))
+def _reader(request: Request, session: ReadSession, principal: CurrentPrincipal) -> Ctx:
+    caller = Caller.from_principal(principal)
+    return context(runtime_of(request), session, caller, _clock(request))
 
 
-Writer = Annotated[Patterns, Depends(_writer)]
-Reader = Annotated[Patterns, Depends(_reader)]
+Writer = Annotated[Ctx, Depends(_writer)]
+Reader = Annotated[Ctx, Depends(_reader)]
 Count = Annotated[int, Query(ge=1, le=MAX_PREVIEW)]
 StatusFilter = Literal["active", "paused", "cancelled", "finished", "all"]
 
@@ -60,8 +62,8 @@ def _previews(occurrences: list[Occurrence]) -> list[s.OccurrencePreview]:
 
 
 @router.post("/patterns", status_code=201, response_model=PatternSnapshot)
-async def create_pattern(body: s.PatternIn, patterns: Writer) -> Any:
-    return pattern_snapshot(await patterns.create(body))
+async def create_pattern(body: s.PatternIn, ctx: Writer) -> Any:
+    return pattern_snapshot(await uc.create(body, ctx))
 
 
 # Saves nothing and reads nobody's data, but like every endpoint it is for a signed-in caller.
@@ -89,37 +91,43 @@ async def preview_new_pattern(body: s.PatternIn, request: Request, count: Count 
 
 
 @router.get("/patterns", response_model=list[PatternSnapshot])
-async def list_patterns(patterns: Reader, status: StatusFilter = "active") -> Any:
+async def list_patterns(ctx: Reader, status: StatusFilter = "active") -> Any:
     statuses: list[str] = [ACTIVE, PAUSED, CANCELLED, FINISHED] if status == "all" else [status]
-    return [pattern_snapshot(row) for row in await patterns.list_patterns(statuses)]
+    return [pattern_snapshot(row) for row in await uc.list_patterns(statuses, ctx)]
 
 
 @router.get("/patterns/{pattern_id}", response_model=PatternSnapshot)
-async def get_pattern(pattern_id: str, patterns: Reader) -> Any:
-    return pattern_snapshot(await patterns.get(pattern_id))
+async def get_pattern(pattern_id: str, ctx: Reader) -> Any:
+    return pattern_snapshot(await uc.get(pattern_id, ctx))
 
 
 @router.post("/patterns/{pattern_id}/pause", response_model=PatternSnapshot)
-async def pause_pattern(pattern_id: str, patterns: Writer) -> Any:
-    return pattern_snapshot(await patterns.pause(pattern_id))
+async def pause_pattern(pattern_id: str, ctx: Writer) -> Any:
+    # The id in the path is checked by the use case (no such pattern: 404), not as a body.
+    return pattern_snapshot(
+        await uc.pause(PausePattern.model_construct(pattern_id=pattern_id), ctx)
+    )
 
 
 @router.post("/patterns/{pattern_id}/resume", response_model=PatternSnapshot)
-async def resume_pattern(pattern_id: str, patterns: Writer) -> Any:
-    return pattern_snapshot(await patterns.resume(pattern_id))
+async def resume_pattern(pattern_id: str, ctx: Writer) -> Any:
+    command = ResumePattern.model_construct(pattern_id=pattern_id)
+    return pattern_snapshot(await uc.resume(command, ctx))
 
 
 @router.post("/patterns/{pattern_id}/cancel", response_model=PatternSnapshot)
-async def cancel_pattern(pattern_id: str, patterns: Writer, body: s.CancelIn | None = None) -> Any:
-    return pattern_snapshot(await patterns.cancel(pattern_id, body.reason if body else None))
+async def cancel_pattern(pattern_id: str, ctx: Writer, body: s.CancelIn | None = None) -> Any:
+    reason = body.reason if body else None
+    command = CancelPattern.model_construct(pattern_id=pattern_id, reason=reason)
+    return pattern_snapshot(await uc.cancel(command, ctx))
 
 
 @router.get("/patterns/{pattern_id}/preview", response_model=list[s.OccurrencePreview])
-async def preview_pattern(pattern_id: str, patterns: Reader, count: Count = 10) -> Any:
+async def preview_pattern(pattern_id: str, ctx: Reader, count: Count = 10) -> Any:
     """The next ``count`` occurrences still to come."""
-    return _previews(await patterns.preview(pattern_id, count))
+    return _previews(await uc.preview(pattern_id, count, ctx))
 
 
 @router.get("/patterns/{pattern_id}/occurrences", response_model=list[OccurrenceSnapshot])
-async def list_occurrences(pattern_id: str, patterns: Reader) -> Any:
-    return [occurrence_snapshot(row) for row in await patterns.occurrences(pattern_id)]
+async def list_occurrences(pattern_id: str, ctx: Reader) -> Any:
+    return [occurrence_snapshot(row) for row in await uc.occurrences(pattern_id, ctx)]

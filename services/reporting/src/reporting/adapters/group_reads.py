@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from sosenki_contracts.balances import MemberBalance
 from sqlalchemy import Row, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reporting.adapters import tables as t
-from reporting.domain.groups import MemberBalance
 
 
 def _balance(user_id: int, row: Row[Any] | None) -> MemberBalance:

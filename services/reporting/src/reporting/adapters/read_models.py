@@ -5,21 +5,19 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Row, select
+from sosenki_contracts.balances import OwnerTotals
+from sqlalchemy import Row, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reporting.adapters import tables as t
 from reporting.domain.balances import (
     FundSummary,
-    OwnerTotals,
     PeriodInfo,
     Statement,
     StatementLine,
     statement,
 )
 from reporting.domain.meters import Reading, consumption
-
-DEFAULT_CURRENCY = "RUB"
 
 
 def period_info(row: Row[Any]) -> PeriodInfo:
@@ -59,13 +57,35 @@ class ReadModels:
         )
         return list(rows.all())
 
-    async def currency(self, community_id: int) -> str:
-        currency = await self.session.scalar(
+    async def periods_page(
+        self,
+        communities: list[int] | None,
+        community_id: int | None,
+        status: str | None,
+        limit: int,
+        offset: int,
+    ) -> tuple[int, list[Row[Any]]]:
+        """(how many match, one page of them by id); ``communities`` None: any community."""
+        query = select(t.periods)
+        if communities is not None:
+            query = query.where(t.periods.c.community_id.in_(communities))
+        if community_id is not None:
+            query = query.where(t.periods.c.community_id == community_id)
+        if status is not None:
+            query = query.where(t.periods.c.status == status)
+        total = await self.session.scalar(select(func.count()).select_from(query.subquery()))
+        rows = await self.session.execute(
+            query.order_by(t.periods.c.period_id).limit(limit).offset(offset)
+        )
+        return int(total or 0), list(rows.all())
+
+    async def currency(self, community_id: int) -> str | None:
+        """The community's base currency; None until its creation event has been applied."""
+        return await self.session.scalar(
             select(t.communities.c.base_currency).where(
                 t.communities.c.community_id == community_id
             )
         )
-        return currency or DEFAULT_CURRENCY
 
     async def community_known(self, community_id: int) -> bool:
         found = await self.session.scalar(

@@ -5,24 +5,19 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Response
 from sosenki_contracts.bounds import Id
-from sosenki_platform.access_policy import CommunityData
+from sosenki_contracts.views.ledger import BalanceSheetOut
 from sosenki_platform.auth.dependency import CurrentPrincipal
+from sosenki_platform.requests import ReadSession
 from starlette.concurrency import run_in_threadpool
 
-from reporting.api.access import require_community, require_owner_data, visible_period
-from reporting.api.routes import (
-    BalanceSheet,
-    StatementOut,
-    community_fund,
-    owner_statement,
-    period_balance_sheet,
-)
 from reporting.exports import charts
 from reporting.exports.csv_export import to_csv
 from reporting.exports.pdf_export import to_pdf
 from reporting.exports.tables import Report, total
+from reporting.queries import communities as q
+from reporting.views import StatementOut
 
 router = APIRouter(prefix="/api/payments", tags=["exports"])
 
@@ -37,7 +32,8 @@ _SHEET_COLUMNS = [
 ]
 
 
-def balance_sheet_report(period_name: str, sheet: BalanceSheet, currency: str) -> Report:
+def balance_sheet_report(period_name: str, sheet: BalanceSheetOut) -> Report:
+    currency = sheet.currency
     rows = [
         [str(e.owner_id), e.username or "", *(getattr(e, c) for c in _SHEET_COLUMNS)]
         for e in sheet.entries
@@ -90,70 +86,59 @@ def _download(body: bytes, media_type: str, filename: str) -> Response:
     )
 
 
-async def _sheet_report(request: Request, principal: CurrentPrincipal, period_id: int) -> Report:
-    period = await visible_period(request, principal, period_id, CommunityData.BALANCE_SHEET)
-    currency, sheet = await period_balance_sheet(request, period)
-    return balance_sheet_report(period.name, sheet, currency)
-
-
 @router.get("/periods/{period_id}/balance-sheet.csv", response_class=Response)
 async def balance_sheet_csv(
-    period_id: Id, request: Request, principal: CurrentPrincipal
+    period_id: Id, principal: CurrentPrincipal, session: ReadSession
 ) -> Response:
-    report = await _sheet_report(request, principal, period_id)
+    report = balance_sheet_report(*await q.named_balance_sheet(session, principal, period_id))
     return _download(to_csv(report), CSV, f"balance-sheet-{period_id}.csv")
 
 
 @router.get("/periods/{period_id}/balance-sheet.pdf", response_class=Response)
 async def balance_sheet_pdf(
-    period_id: Id, request: Request, principal: CurrentPrincipal
+    period_id: Id, principal: CurrentPrincipal, session: ReadSession
 ) -> Response:
-    report = await _sheet_report(request, principal, period_id)
+    report = balance_sheet_report(*await q.named_balance_sheet(session, principal, period_id))
     return _download(await run_in_threadpool(to_pdf, report), PDF, f"balance-sheet-{period_id}.pdf")
-
-
-async def _statement(
-    request: Request, principal: CurrentPrincipal, community_id: int, owner_id: int
-) -> StatementOut:
-    await require_owner_data(request, principal, community_id, owner_id, "Community not found")
-    return await owner_statement(request, community_id, owner_id)
 
 
 @router.get("/communities/{community_id}/owners/{owner_id}/statement.csv", response_class=Response)
 async def statement_csv(
-    community_id: Id, owner_id: Id, request: Request, principal: CurrentPrincipal
+    community_id: Id, owner_id: Id, principal: CurrentPrincipal, session: ReadSession
 ) -> Response:
-    s = await _statement(request, principal, community_id, owner_id)
+    s = await q.owner_statement(session, principal, community_id, owner_id)
     return _download(to_csv(statement_report(s)), CSV, f"statement-{community_id}-{owner_id}.csv")
 
 
 @router.get("/communities/{community_id}/owners/{owner_id}/statement.pdf", response_class=Response)
 async def statement_pdf(
-    community_id: Id, owner_id: Id, request: Request, principal: CurrentPrincipal
+    community_id: Id, owner_id: Id, principal: CurrentPrincipal, session: ReadSession
 ) -> Response:
-    s = await _statement(request, principal, community_id, owner_id)
+    s = await q.owner_statement(session, principal, community_id, owner_id)
     body = await run_in_threadpool(to_pdf, statement_report(s))
     return _download(body, PDF, f"statement-{community_id}-{owner_id}.pdf")
 
 
 @router.get("/periods/{period_id}/charts/balances.png", response_class=Response)
-async def balances_chart(period_id: Id, request: Request, principal: CurrentPrincipal) -> Response:
-    period = await visible_period(request, principal, period_id, CommunityData.BALANCE_SHEET)
-    currency, sheet = await period_balance_sheet(request, period)
+async def balances_chart(
+    period_id: Id, principal: CurrentPrincipal, session: ReadSession
+) -> Response:
+    name, sheet = await q.named_balance_sheet(session, principal, period_id)
     png = await run_in_threadpool(
         charts.balances_chart,
-        f"Owners' balances: {period.name}",
+        f"Owners' balances: {name}",
         [e.username or f"owner {e.owner_id}" for e in sheet.entries],
         [Decimal(e.balance) for e in sheet.entries],
-        currency,
+        sheet.currency,
     )
     return Response(png, media_type=PNG)
 
 
 @router.get("/communities/{community_id}/charts/fund.png", response_class=Response)
-async def fund_chart(community_id: Id, request: Request, principal: CurrentPrincipal) -> Response:
-    await require_community(request, principal, community_id, CommunityData.FUND)
-    history = await community_fund(request, community_id)
+async def fund_chart(
+    community_id: Id, principal: CurrentPrincipal, session: ReadSession
+) -> Response:
+    history = await q.fund_history(session, principal, community_id)
     png = await run_in_threadpool(
         charts.fund_chart,
         "The community fund",

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 from sosenki_contracts import topics
 from sosenki_platform.metrics import CONSUMER_LAG, CONSUMER_LAST_APPLIED
+from sosenki_platform.requests import runtime_of
 from sosenki_platform.service import Runtime
 from sqlalchemy import func, select
 
@@ -93,7 +94,7 @@ def readiness_check(runtime: Runtime) -> Callable[[], Awaitable[object]]:
 
 @router.get("/freshness", response_model=Freshness)
 async def freshness(request: Request) -> Any:
-    runtime: Runtime = request.app.state.runtime
+    runtime = runtime_of(request)
     applied = await last_applied(runtime)
     now = datetime.now(UTC)
     result = []

@@ -1,8 +1,7 @@
-"""Owner balances, statements and the community fund (ARCHITECTURE.md, "Ledger semantics").
+"""Owner statements and the community fund (ARCHITECTURE.md, "Ledger semantics"). The owner
+balance itself is the ledger's formula, shared in ``sosenki_contracts.balances``.
 
-balance = contributions + expenses the owner paid personally − allocated share of expenses
-          − service charges
-fund    = regular contributions − expenses paid from the fund
+fund = regular contributions − expenses paid from the fund
 """
 
 from __future__ import annotations
@@ -11,28 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-ZERO = Decimal(0)
-
-
-@dataclass(frozen=True)
-class OwnerTotals:
-    owner_id: int
-    username: str | None = None
-    total_contributions: Decimal = ZERO
-    total_expenses: Decimal = ZERO
-    total_charges: Decimal = ZERO
-    total_paid_expenses: Decimal = ZERO
-    #: Carried forward from the previous period; already inside the totals.
-    opening_balance: Decimal = ZERO
-
-    @property
-    def balance(self) -> Decimal:
-        return (
-            self.total_contributions
-            + self.total_paid_expenses
-            - self.total_expenses
-            - self.total_charges
-        )
+from sosenki_contracts.balances import ZERO, OwnerTotals
 
 
 @dataclass(frozen=True)

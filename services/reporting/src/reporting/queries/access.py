@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import Request
 from sosenki_platform.access_policy import (
     Asker,
     CommunityData,
@@ -20,17 +19,11 @@ from sosenki_platform.access_policy import (
 )
 from sosenki_platform.auth import Principal
 from sosenki_platform.errors import NotFound
-from sosenki_platform.service import Runtime
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reporting.adapters.members import Members
 from reporting.adapters.read_models import ReadModels
-
-
-def _runtime(request: Request) -> Runtime:
-    runtime: Runtime = request.app.state.runtime
-    return runtime
 
 
 async def role_in_community(
@@ -46,7 +39,7 @@ async def role_in_community(
 
 
 async def require_community(
-    request: Request,
+    session: AsyncSession,
     principal: Principal,
     community_id: int,
     data: CommunityData = CommunityData.COMMUNITY,
@@ -54,11 +47,10 @@ async def require_community(
 ) -> CommunityRole:
     """404 (``hidden``) unless the caller belongs to the community; 403 if their role may not
     read ``data``. Returns the caller's role."""
-    async with _runtime(request).db.session() as session:
-        owners_see = await Members(session).owners_see_balance_sheet(community_id)
-        if owners_see is None:
-            raise NotFound(hidden)
-        role = await role_in_community(session, principal, community_id)
+    owners_see = await Members(session).owners_see_balance_sheet(community_id)
+    if owners_see is None:
+        raise NotFound(hidden)
+    role = await role_in_community(session, principal, community_id)
     require_in_community(
         role, data, community_id, owners_see_balance_sheet=owners_see, hidden=hidden
     )
@@ -66,32 +58,32 @@ async def require_community(
 
 
 async def visible_period(
-    request: Request,
+    session: AsyncSession,
     principal: Principal,
     period_id: int,
     data: CommunityData = CommunityData.COMMUNITY,
 ) -> Row[Any]:
-    async with _runtime(request).db.session() as session:
-        row = await ReadModels(session).period(period_id)
+    row = await ReadModels(session).period(period_id)
     if row is None:
         raise NotFound("Period not found")
-    await require_community(request, principal, row.community_id, data, "Period not found")
+    await require_community(session, principal, row.community_id, data, "Period not found")
     return row
 
 
 async def require_owner_data(
-    request: Request, principal: Principal, community_id: int, owner_id: int, hidden: str
+    session: AsyncSession, principal: Principal, community_id: int, owner_id: int, hidden: str
 ) -> None:
     """An owner's balance or statement: their own, or anyone's for treasurers."""
     data = CommunityData.OWN if owner_id == principal.user_id else CommunityData.OTHER_OWNER
-    await require_community(request, principal, community_id, data, hidden)
+    await require_community(session, principal, community_id, data, hidden)
 
 
-async def whose_records(request: Request, principal: Principal, community_id: int) -> int | None:
+async def whose_records(
+    session: AsyncSession, principal: Principal, community_id: int
+) -> int | None:
     """Per-owner rows a caller sees in a list: everyone's (None) for treasurers and services,
     their own for owners."""
-    async with _runtime(request).db.session() as session:
-        role = await role_in_community(session, principal, community_id)
+    role = await role_in_community(session, principal, community_id)
     if role in (CommunityRole.SERVICE, CommunityRole.TREASURER):
         return None
     return principal.user_id
@@ -124,8 +116,7 @@ async def role_in_group(session: AsyncSession, principal: Principal, group_id: i
 
 
 async def require_group(
-    request: Request, principal: Principal, group_id: int, hidden: str = "Group not found"
+    session: AsyncSession, principal: Principal, group_id: int, hidden: str = "Group not found"
 ) -> None:
-    async with _runtime(request).db.session() as session:
-        role = await role_in_group(session, principal, group_id)
+    role = await role_in_group(session, principal, group_id)
     require_in_group(role, GroupAction.DATA, group_id, hidden=hidden)
