@@ -62,8 +62,8 @@ def _reader(session: ReadSession, principal: CurrentPrincipal) -> Reading:
     return Reading(SplitsRepository(session), Caller.from_principal(principal))
 
 
-Write = Annotated[SplitsContext, Depends(_writer)]
-Read = Annotated[Reading, Depends(_reader)]
+Writer = Annotated[SplitsContext, Depends(_writer)]
+Reader = Annotated[Reading, Depends(_reader)]
 
 
 def _command(model: type[BaseModel], body: BaseModel | None = None, **path: Any) -> Any:
@@ -78,88 +78,88 @@ def _command(model: type[BaseModel], body: BaseModel | None = None, **path: Any)
 
 # Groups and members
 @router.post("/groups", status_code=201, response_model=views.GroupOut)
-async def create_group(body: s.GroupIn, ctx: Write) -> Any:
+async def create_group(body: s.GroupIn, ctx: Writer) -> Any:
     row = await groups.create_group(body, ctx)
     return await group_queries.group_view(ctx.repo, row)
 
 
 @router.get("/groups", response_model=list[views.GroupOut])
-async def list_groups(r: Read) -> Any:
+async def list_groups(r: Reader) -> Any:
     return await group_queries.list_groups(r.repo, r.caller)
 
 
 @router.get("/groups/{group_id}", response_model=views.GroupOut)
-async def get_group(group_id: Id, r: Read) -> Any:
+async def get_group(group_id: Id, r: Reader) -> Any:
     return await group_queries.get_group(r.repo, r.caller, group_id)
 
 
 @router.post("/groups/{group_id}/members", status_code=201, response_model=views.MemberOut)
-async def add_member(group_id: Id, body: s.MemberIn, ctx: Write) -> Any:
+async def add_member(group_id: Id, body: s.MemberIn, ctx: Writer) -> Any:
     row = await groups.add_member(_command(c.AddMember, body, group_id=group_id), ctx)
     return views.member_out(row)
 
 
 @router.get("/groups/{group_id}/members", response_model=list[views.MemberOut])
-async def list_members(group_id: Id, r: Read) -> Any:
+async def list_members(group_id: Id, r: Reader) -> Any:
     return await group_queries.list_members(r.repo, r.caller, group_id)
 
 
 @router.delete("/groups/{group_id}/members/{user_id}", status_code=204)
-async def remove_member(group_id: Id, user_id: Id, ctx: Write) -> Response:
+async def remove_member(group_id: Id, user_id: Id, ctx: Writer) -> Response:
     await groups.remove_member(c.RemoveMember(group_id=group_id, user_id=user_id), ctx)
     return Response(status_code=204)
 
 
 @router.get("/users/{user_id}/memberships", response_model=views.UserMembershipsOut)
-async def user_memberships(user_id: int, r: Read) -> Any:
+async def user_memberships(user_id: int, r: Reader) -> Any:
     """Every group the user is a member of (the user or a service only)."""
     return await group_queries.memberships(r.repo, r.caller, user_id)
 
 
 # Lists and items
 @router.post("/lists", status_code=201, response_model=views.ListOut)
-async def create_list(body: s.ListIn, ctx: Write) -> Any:
+async def create_list(body: s.ListIn, ctx: Writer) -> Any:
     return views.list_out(await lists.create_list(body, ctx), [])
 
 
 @router.get("/lists", response_model=list[views.ListOut])
-async def list_lists(r: Read, group_id: Id | None = None) -> Any:
+async def list_lists(r: Reader, group_id: Id | None = None) -> Any:
     return await list_queries.list_lists(r.repo, r.caller, group_id)
 
 
 @router.get("/lists/{list_id}", response_model=views.ListOut)
-async def get_list(list_id: Id, r: Read) -> Any:
+async def get_list(list_id: Id, r: Reader) -> Any:
     return await list_queries.get_list(r.repo, r.caller, list_id)
 
 
 @router.post("/lists/{list_id}/items", status_code=201, response_model=views.ItemOut)
-async def add_item(list_id: Id, body: s.ItemIn, ctx: Write) -> Any:
+async def add_item(list_id: Id, body: s.ItemIn, ctx: Writer) -> Any:
     item, lst = await lists.add_item(_command(c.AddItem, body, list_id=list_id), ctx)
     return views.item_out(item, lst.currency)
 
 
 @router.patch("/lists/{list_id}/items/{item_id}", response_model=views.ItemOut)
-async def update_item(list_id: Id, item_id: Id, body: s.ItemChange, ctx: Write) -> Any:
+async def update_item(list_id: Id, item_id: Id, body: s.ItemChange, ctx: Writer) -> Any:
     command = _command(c.UpdateItem, body, item_id=item_id, list_id=list_id)
     item, lst = await lists.update_item(command, ctx)
     return views.item_out(item, lst.currency)
 
 
 @router.delete("/lists/{list_id}/items/{item_id}", status_code=204)
-async def remove_item(list_id: Id, item_id: Id, ctx: Write) -> Response:
+async def remove_item(list_id: Id, item_id: Id, ctx: Writer) -> Response:
     await lists.remove_item(c.RemoveItem(item_id=item_id, list_id=list_id), ctx)
     return Response(status_code=204)
 
 
 # Expenses
 @router.post("/financials/expenses", status_code=201, response_model=views.ExpenseOut)
-async def create_expense(body: s.ExpenseIn, ctx: Write) -> Any:
+async def create_expense(body: s.ExpenseIn, ctx: Writer) -> Any:
     return views.expense_out(await expenses.create_expense(body, ctx))
 
 
 @router.get("/financials/expenses", response_model=views.ExpenseList)
 async def list_expenses(
-    r: Read,
+    r: Reader,
     group_id: Id | None = None,
     list_id: Id | None = None,
     paid_by: Id | None = None,
@@ -186,12 +186,12 @@ async def list_expenses(
 
 
 @router.get("/financials/expenses/{expense_id}", response_model=views.ExpenseOut)
-async def get_expense(expense_id: Id, r: Read) -> Any:
+async def get_expense(expense_id: Id, r: Reader) -> Any:
     return await expense_queries.get_expense(r.repo, r.caller, expense_id)
 
 
 @router.put("/financials/expenses/{expense_id}", response_model=views.ExpenseOut)
-async def update_expense(expense_id: Id, body: s.ExpenseChange, ctx: Write) -> Any:
+async def update_expense(expense_id: Id, body: s.ExpenseChange, ctx: Writer) -> Any:
     command = _command(c.UpdateExpense, body, expense_id=expense_id)
     return views.expense_out(await expenses.update_expense(command, ctx))
 
@@ -199,7 +199,7 @@ async def update_expense(expense_id: Id, body: s.ExpenseChange, ctx: Write) -> A
 @router.delete("/financials/expenses/{expense_id}", response_model=views.ExpenseOut)
 async def delete_expense(
     expense_id: Id,
-    ctx: Write,
+    ctx: Writer,
     expected_version: Annotated[Version, Query(description="The version being deleted")],
     reason: Annotated[ShortDescription | None, Query()] = None,
 ) -> Any:
@@ -208,7 +208,7 @@ async def delete_expense(
 
 
 @router.get("/financials/expenses/{expense_id}/history", response_model=list[views.HistoryEntryOut])
-async def expense_history(expense_id: Id, r: Read) -> Any:
+async def expense_history(expense_id: Id, r: Reader) -> Any:
     return await expense_queries.history(r.repo, r.caller, expense_id)
 
 
@@ -218,7 +218,7 @@ async def expense_history(expense_id: Id, r: Read) -> Any:
     status_code=201,
     response_model=views.SettlementActivityOut,
 )
-async def settle_split(split_id: Id, body: s.SettleIn, ctx: Write) -> Any:
+async def settle_split(split_id: Id, body: s.SettleIn, ctx: Writer) -> Any:
     command = _command(c.SettleSplit, body, expense_split_id=split_id)
     paid = await payments.settle_split(command, ctx)
     return views.payment_out(paid.activity, paid.split, paid.currency, paid.expense_status)
@@ -228,30 +228,30 @@ async def settle_split(split_id: Id, body: s.SettleIn, ctx: Write) -> Any:
     "/financials/expense_splits/{split_id}/settlement_activities",
     response_model=list[views.SettlementActivityOut],
 )
-async def split_activities(split_id: Id, r: Read) -> Any:
+async def split_activities(split_id: Id, r: Reader) -> Any:
     return await expense_queries.split_activities(r.repo, r.caller, split_id)
 
 
 # Settlements
 @router.post("/financials/settlements", status_code=201, response_model=views.SettlementOut)
-async def record_settlement(body: s.SettlementIn, ctx: Write) -> Any:
+async def record_settlement(body: s.SettlementIn, ctx: Writer) -> Any:
     return views.settlement_out(await settlements.record_settlement(body, ctx))
 
 
 @router.get("/financials/settlements", response_model=list[views.SettlementOut])
-async def list_settlements(r: Read, group_id: Id, include_deleted: bool = False) -> Any:
+async def list_settlements(r: Reader, group_id: Id, include_deleted: bool = False) -> Any:
     return await settlement_queries.list_settlements(r.repo, r.caller, group_id, include_deleted)
 
 
 @router.get("/financials/settlements/{settlement_id}", response_model=views.SettlementOut)
-async def get_settlement(settlement_id: Id, r: Read) -> Any:
+async def get_settlement(settlement_id: Id, r: Reader) -> Any:
     return await settlement_queries.get_settlement(r.repo, r.caller, settlement_id)
 
 
 @router.delete("/financials/settlements/{settlement_id}", response_model=views.SettlementOut)
 async def delete_settlement(
     settlement_id: Id,
-    ctx: Write,
+    ctx: Writer,
     expected_version: Annotated[Version, Query(description="The version being deleted")],
     reason: Annotated[ShortDescription | None, Query()] = None,
 ) -> Any:
@@ -263,18 +263,18 @@ async def delete_settlement(
 
 # Summaries
 @router.get("/costs/lists/{list_id}/cost-summary", response_model=views.ListCostSummaryOut)
-async def list_cost_summary(list_id: Id, r: Read) -> Any:
+async def list_cost_summary(list_id: Id, r: Reader) -> Any:
     return await summaries.list_cost_summary(r.repo, r.caller, list_id)
 
 
 @router.post(
     "/costs/lists/{list_id}/cost-summary", status_code=201, response_model=views.ExpenseOut
 )
-async def finalise_list_cost(list_id: Id, ctx: Write, body: s.FinaliseIn | None = None) -> Any:
+async def finalise_list_cost(list_id: Id, ctx: Writer, body: s.FinaliseIn | None = None) -> Any:
     command = _command(c.FinaliseListCost, body, list_id=list_id)
     return views.expense_out(await lists.finalise_list(command, ctx))
 
 
 @router.get("/costs/groups/{group_id}/balance-summary", response_model=views.GroupBalanceSummaryOut)
-async def balance_summary(group_id: Id, r: Read) -> Any:
+async def balance_summary(group_id: Id, r: Reader) -> Any:
     return await summaries.balance_summary(r.repo, r.caller, group_id)
