@@ -34,6 +34,14 @@ def register_commands(runtime: Runtime) -> None:
             causation_id=command.command_id,
         )
 
+    @consumer.on("ledger.create_community")
+    async def create_community(session: AsyncSession, command: CommandEnvelope) -> None:
+        # TEMP (gateway13): the restructured ledger (issue 14) brings its own handler.
+        body = c.CreateCommunity.model_validate(command.payload)
+        await treasury(session, command).create_community(
+            body.name, body.base_currency, body.timezone
+        )
+
     @consumer.on("ledger.add_owner")
     async def add_owner(session: AsyncSession, command: CommandEnvelope) -> None:
         body = c.AddOwner.model_validate(command.payload)
