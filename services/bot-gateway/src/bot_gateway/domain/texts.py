@@ -96,6 +96,18 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Usage: /pay [@owner] <amount> [comment], e.g. /pay 1000 June",
         "ru": "Формат: /pay [@владелец] <сумма> [комментарий], например /pay 1000 июнь",
     },
+    "amount_ambiguous": {
+        "en": "I cannot tell what {text} means: {first} or {second}? Type it without doubt, "
+        "e.g. {first} (spaces between thousands, a comma or point before kopecks: 3 000,50).",
+        "ru": "Непонятно, что значит {text}: {first} или {second}? Напишите сумму однозначно, "
+        "например {first} (тысячи через пробел, копейки после запятой: 3 000,50).",
+    },
+    "amount_unreadable": {
+        "en": "I cannot read the amount in “{text}”. Type it like 3 000, 3 000,50 or 3000.50, "
+        "then the rest.",
+        "ru": "Не могу прочитать сумму в «{text}». Пишите так: 3 000, 3 000,50 или 3000.50, "
+        "а затем остальное.",
+    },
     "usage_expense": {
         "en": "Usage: /expense <amount> <category> [vendor] [— description]",
         "ru": "Формат: /expense <сумма> <категория> [поставщик] [— описание]",
