@@ -57,17 +57,25 @@ class Pay:
     amount: Decimal
     comment: str | None
     owner: str | None = None  # a @username: recorded for that owner instead of the sender
+    name: str | None = None  # an owner's name typed before the amount (``Иван Петров 2000``)
+
+
+def _named(words: list[str]) -> tuple[str | None, str | None, list[str]]:
+    """A person named at the start: (@username, name typed before the amount, the rest)."""
+    if words and (owner := mention(words[0])):
+        return owner, None, words[1:]
+    name: list[str] = []
+    while words and not words[0][:1].isdigit():
+        name.append(words.pop(0))
+    return None, " ".join(name) or None, words
 
 
 def parse_pay(args: str) -> Pay:
-    words = args.split()
-    owner = mention(words[0]) if words else None
-    if owner:
-        words = words[1:]
+    owner, name, words = _named(args.split())
     if not words:
         raise Unreadable("usage_pay")
     amount, rest = _amount_first(words, "usage_pay")
-    return Pay(amount, " ".join(rest) or None, owner)
+    return Pay(amount, " ".join(rest) or None, owner, name)
 
 
 @dataclass(frozen=True)
@@ -95,20 +103,22 @@ def parse_expense(args: str) -> Expense:
 
 @dataclass(frozen=True)
 class Charge:
-    owner: str
+    owner: str | None
     amount: Decimal
     description: str
+    name: str | None = None
 
 
 def parse_charge(args: str) -> Charge:
-    """``@owner <amount> <description>``"""
-    words = args.split()
-    if len(words) < 3 or mention(words[0]) is None:
+    """``@owner <amount> <description>``, ``<owner's name> <amount> <description>``, or (in a
+    reply to the owner's message) ``<amount> <description>``."""
+    owner, name, words = _named(args.split())
+    if not words:
         raise Unreadable("usage_charge")
-    amount, rest = _amount_first(words[1:], "usage_charge")
+    amount, rest = _amount_first(words, "usage_charge")
     if not rest:
         raise Unreadable("usage_charge")
-    return Charge(str(mention(words[0])), amount, " ".join(rest))
+    return Charge(owner, amount, " ".join(rest), name)
 
 
 @dataclass(frozen=True)
