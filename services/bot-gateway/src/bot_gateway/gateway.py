@@ -361,7 +361,10 @@ class Turn:
             actor=Actor(
                 kind="user",
                 id=str(action.user_id),
-                display_name=user.first_name if user is not None else None,
+                # The asker's name (someone else sharing a split may have confirmed it).
+                display_name=user.first_name
+                if user is not None and user.id == action.telegram_user_id
+                else None,
             ),
             payload=payload,
         )

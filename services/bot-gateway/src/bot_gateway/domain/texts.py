@@ -280,7 +280,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "entry_expense": {"en": "expense", "ru": "расход"},
     "entry_charge": {"en": "charge", "ru": "начисление"},
     "help": {
-        "en": "Setting up:\n/newcommunity <name>: a community (village), you its "
+        "en": "Commands:\nSetting up:\n/newcommunity <name>: a community (village), you its "
         "treasurer\n/newgroup <name>: a group of friends sharing costs\n/owner <name or "
         "@username> [share]: add an owner (people without Telegram by name)\n/member "
         "<name or @username>: add a group member\n/period November [2026] | /period "
@@ -294,7 +294,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "@user <amount>\n/meter <value>; /undo <reason>\nReading:\n/balance, /owe (who "
         "owes whom), /periods, /report, /audit\n/lang ru|en: the chat's language; /unlink "
         "in private: this account stops being your user",
-        "ru": "Настройка:\n/newcommunity <название> — сообщество (посёлок), вы его "
+        "ru": "Команды:\nНастройка:\n/newcommunity <название> — сообщество (посёлок), вы его "
         "казначей\n/newgroup <название> — группа друзей с общими расходами\n/owner <имя "
         "или @username> [доля] — добавить владельца (без Telegram — по имени)\n/member "
         "<имя или @username> — добавить участника группы\n/period Ноябрь [2026] | /period "
@@ -633,6 +633,12 @@ TEXTS: dict[str, dict[str, str]] = {
     "you_were_charged": {
         "en": "{actor} charged you {amount}: {description}",
         "ru": "{actor} начислил(а) вам {amount}: {description}",
+    },
+    "private_hint": {
+        "en": "I understand commands (/help). To create a village or a house: /newcommunity "
+        "<name>; a group of friends sharing costs: /newgroup <name>.",
+        "ru": "Я понимаю команды (/help). Создать посёлок или дом: /newcommunity <название>; "
+        "группу друзей с общими расходами: /newgroup <название>.",
     },
     "keyboard_expired": {
         "en": "This was not confirmed in time; send the command again.",

@@ -61,11 +61,14 @@ async def _claim(token: str, turn: Turn) -> None:
 
 async def unlink(message: Message, turn: Turn) -> None:
     """The account stops being its user (e.g. before the person moves to another account)."""
-    if not turn.is_private:
+    if not turn.is_private and (turn.community_id or turn.splits_group_id):
+        # In a linked group chat, /unlink is about the chat (guarded like linking).
         await _guard(turn, setup.unlink_chat(turn))
         return
-    if turn.telegram_user is None:
+    if not turn.is_private:
         await turn.say("unlink_in_private")
+        return
+    if turn.telegram_user is None:
         return
     old, new = await turn.gateway.identity.unlink(
         turn.repo, turn.telegram_user.id, turn.telegram_user.first_name
@@ -552,8 +555,11 @@ async def _settle(command: CommandObject, turn: Turn) -> None:
     parsed = parsing.parse_settle(command.args or "")
     group_id = await _group(turn)
     payee_id, payee_name = await _user_named(turn, parsed.user, group_id)
-    group = await queries.group(turn, group_id)
-    currency = str(group.get("base_currency") or "RUB")
+    try:
+        group = await queries.group(turn, group_id)
+        amount = _amount(turn, parsed.amount, str(group.get("base_currency") or "RUB"))
+    except Unavailable:  # splits is away: the command waits in Kafka; the currency can too
+        amount = money(parsed.amount, "", turn.lang).strip()
     await turn.ask_to_confirm(
         "splits.record_settlement",
         {
@@ -566,7 +572,7 @@ async def _settle(command: CommandObject, turn: Turn) -> None:
             "summary_settle",
             payer=await turn.repo.name_of(turn.user_id, group_id=group_id),
             user=payee_name,
-            amount=_amount(turn, parsed.amount, currency),
+            amount=amount,
         ),
         f"group:{group_id}",
     )
@@ -610,8 +616,16 @@ async def decide(callback: CallbackQuery, turn: Turn) -> None:
     if action is None:
         await turn.answer(callback, turn.t("already_decided"))
         return
-    if callback.from_user.id != action.telegram_user_id:
+    if callback.from_user.id != action.telegram_user_id and not _may_confirm_for(
+        action, verb, turn.user_id
+    ):
         await turn.answer(callback, turn.t("not_yours"))
+        return
+    if action.status == "pending" and _expired(turn, action):
+        await turn.repo.decide(action_id, "expired")
+        await turn.answer(callback, turn.t("keyboard_expired"))
+        if callback.message is not None:
+            await turn.edit(callback.message.message_id, turn.t("keyboard_expired"))
         return
     if verb == "ok" and action.command_type == splitting.COMMAND and action.status == "pending":
         if await splitting.before_confirming(callback, turn, action):
@@ -625,10 +639,29 @@ async def decide(callback: CallbackQuery, turn: Turn) -> None:
     if status == "confirmed":
         await turn.send_confirmed(action)
     if callback.message is not None:
+        # The edit carries no keyboard: once used, the buttons are gone.
         await turn.edit(
             callback.message.message_id,
             turn.t("confirmed" if status == "confirmed" else "cancelled", summary=action.summary),
         )
+
+
+def _may_confirm_for(action: Any, verb: str, user_id: int | None) -> bool:
+    """In a group split, anyone who shares it may confirm it (its numbers are complete: the
+    asker's choices stand); everything else only the person who asked."""
+    if verb != "ok" or action.command_type != splitting.COMMAND or user_id is None:
+        return False
+    if splitting.needs_numbers(dict(action.payload)):
+        return False
+    return user_id in {int(s["user_id"]) for s in action.payload.get("splits_in", [])}
+
+
+def _expired(turn: Turn, action: Any) -> bool:
+    created = action.created_at
+    if created is None:
+        return False
+    age = dt.datetime.now(dt.UTC) - created
+    return age.total_seconds() > turn.gateway.settings.confirmation_ttl_seconds
 
 
 def build_router() -> Router:
