@@ -660,7 +660,7 @@ def _expired(turn: Turn, action: Any) -> bool:
     created = action.created_at
     if created is None:
         return False
-    age = dt.datetime.now(dt.UTC) - created
+    age: dt.timedelta = dt.datetime.now(dt.UTC) - created
     return age.total_seconds() > turn.gateway.settings.confirmation_ttl_seconds
 
 
