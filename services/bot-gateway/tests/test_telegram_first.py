@@ -306,10 +306,16 @@ async def test_three_friends_split_dinners_and_settle_up_in_english(world: World
         (CAT, "900", "900.00 RUB"),
     ):
         asked = await talk.ask(person, trip, f"/split {typed} dinner", f"Split {amount} for dinner")
+        # Anyone who shares the split may confirm it: Cat's is confirmed by Ben.
+        confirmer = BEN if person is CAT else person
         done = await talk.confirm(
-            person, asked, f"Recorded: dinner, {amount} paid by {person.first_name}", TRIP
+            confirmer, asked, f"Recorded: dinner, {amount} paid by {person.first_name}", TRIP
         )
         assert "RUB" in done["text"]
+        # The keyboard is spent: tapping it again records nothing more.
+        await world.post(
+            callback_update(person, world.sent_message(asked), button(asked, "Confirm"))
+        )
 
     owed = await talk.ask(ANN, trip, "/balance", "Kazan trip: balances")
     assert "Ann is owed" in owed["text"] and "To settle up:" in owed["text"], owed["text"]
@@ -324,3 +330,5 @@ async def test_three_friends_split_dinners_and_settle_up_in_english(world: World
         assert "RUB" in asked["text"]
         await talk.confirm(people[payer], asked, f"Recorded: {payer} paid {payee} back", TRIP)
     await talk.ask(ANN, trip, "/owe", "Nobody owes anybody.", timeout=30)
+    recorded = [t for t in talk.texts(TRIP) if t.startswith("Recorded: dinner")]
+    assert len(recorded) == 3, recorded

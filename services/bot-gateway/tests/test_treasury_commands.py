@@ -92,7 +92,7 @@ async def test_a_month_of_treasury_from_the_group_chat(world: World) -> None:
 
     # /undo reverses Alice's last entry (the expense), with her reason.
     await world.say(ALICE, chat, "/undo typed the wrong amount")
-    await _confirm(world, ALICE, GROUP, "Reverse expense")
+    await _confirm(world, ALICE, GROUP, "Reverse your last expense of 1,000.00 RUB")
     await world.reply(GROUP, "Reversed: expense 1,000.00 RUB.")
     expenses = await world.ok(world.ledger, "GET", f"/api/payments/periods/{pid}/expenses", token)
     assert sorted(e["amount"] for e in expenses) == ["-1000.00", "1000.00"]

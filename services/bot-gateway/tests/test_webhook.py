@@ -88,7 +88,7 @@ async def test_private_commands_in_both_languages(world: World) -> None:
     await world.say(ALICE, private_chat(ALICE), "/start")
     await world.reply(ALICE.telegram_id, "Hello, Alice!")
     await world.say(BOB, private_chat(BOB), "/help")
-    await world.reply(BOB.telegram_id, "/pay [@владелец] <сумма>")
+    await world.reply(BOB.telegram_id, "/pay [@владелец или имя] <сумма>")
     # The chat's language can be changed.
     await world.say(BOB, private_chat(BOB), "/lang en")
     await world.reply(BOB.telegram_id, "This chat now speaks English.")
@@ -98,6 +98,7 @@ async def test_private_commands_in_both_languages(world: World) -> None:
 
 async def test_group_commands_for_this_bot_only_and_edits_never_rerun(world: World) -> None:
     chat = group_chat(GROUP)
+    world.telegram.set_admins(GROUP, [ALICE.telegram_id])  # she may set the chat's language
     await world.say(ALICE, chat, f"/help@{BOT_USERNAME}")
     await world.reply(GROUP, "Commands:")
     await world.say(ALICE, chat, "/help@some_other_bot")
@@ -197,7 +198,7 @@ async def test_group_becoming_a_supergroup_keeps_its_link(world: World) -> None:
     migration["message"]["migrate_to_chat_id"] = supergroup
     assert (await world.post(migration)).status_code == 200
     await world.say(ALICE, group_chat(supergroup, "supergroup"), "/periods")
-    await world.reply(supergroup, "June: OPEN")
+    await world.reply(supergroup, "June: open")
 
 
 async def test_invitation_deep_link_links_a_telegram_user_to_an_owner(world: World) -> None:
