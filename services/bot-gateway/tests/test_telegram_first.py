@@ -217,6 +217,14 @@ async def test_a_village_set_up_and_run_in_russian(world: World) -> None:
     await world.reply(
         sergey.telegram_id, "Ольга начислил(а) вам 700,00 RUB: вывоз мусора", timeout=30
     )
+    # Reversed by mistake-fixing /undo: Sergey hears that too, in private; no numbers in chats.
+    asked = await talk.ask(
+        OLGA, village, "/undo ошибка", "Отменить вашу последнюю запись (начисление) на 700,00 RUB"
+    )
+    await talk.confirm(OLGA, asked, "Отменено: начисление 700,00 RUB.", VILLAGE)
+    await world.reply(
+        sergey.telegram_id, "Ольга отменил(а) ваш(е) начисление на 700,00 RUB: ошибка", timeout=30
+    )
     # Misread amounts are refused, never recorded.
     await talk.ask(
         OLGA, village, "/pay @owner0_v 3,000 взнос", "Непонятно, что значит 3,000: 3 000 или 3"
