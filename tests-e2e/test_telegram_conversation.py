@@ -125,8 +125,11 @@ async def test_link_pay_confirm_and_balance(
         }
         pid = (await api.post(f"{P}/periods", json=period, headers=headers)).json()["id"]
 
+        # Only a chat administrator (as Telegram says: getChatMember) who is treasurer links it.
+        admins = {"chat_id": GROUP, "user_ids": [ALICE.telegram_id]}
+        assert (await fake.post("/_fake/admins", json=admins)).status_code == 200
         await post(message_update(ALICE, chat, f"/link@{BOT_USERNAME} community {cid}"))
-        await reply(f"linked to community Cedars (#{cid})")
+        await reply("linked to community Cedars.")
         pay = message_update(ALICE, chat, "/pay 1000 June")
         await post(pay)
         await post(pay)  # Telegram retried

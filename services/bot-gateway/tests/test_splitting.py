@@ -42,8 +42,9 @@ async def _group(world: World) -> int:
     for person in (ALICE, BOB, CAROL):
         await world.become(person, person.telegram_id)
     await world.say(DAVE, private_chat(DAVE), "/start")
+    world.telegram.set_admins(GROUP, [ALICE.telegram_id])
     await world.say(ALICE, group_chat(GROUP), f"/link group {group['id']}")
-    await world.reply(GROUP, f"This chat is linked to group Flat (#{group['id']})")
+    await world.reply(GROUP, "This chat is linked to group Flat.")
     return int(group["id"])
 
 
@@ -122,7 +123,9 @@ async def test_split_by_shares_picking_people_and_the_way(world: World) -> None:
     )
     assert final["reply_markup"]["inline_keyboard"][4][0]["text"] == "✅ Confirm"
     await world.post(callback_update(ALICE, world.sent_message(final), _button(final, "Confirm")))
-    await world.reply(GROUP, "Recorded: dinner, 900.00 RUB (Alice 600.00 RUB, Bob 300.00 RUB).")
+    await world.reply(
+        GROUP, "Recorded: dinner, 900.00 RUB paid by Alice (Alice 600.00 RUB, Bob 300.00 RUB)."
+    )
 
     (expense,) = await _expenses(world, group_id)
     assert expense["split_type"] == "SHARES"
@@ -148,7 +151,9 @@ async def test_split_with_mentions_equally_by_percentages_and_in_amounts(world: 
     await world.post(
         callback_update(ALICE, world.sent_message(question), _button(question, "Confirm"))
     )
-    await world.reply(GROUP, "Recorded: taxi, 100.00 RUB (Alice 50.00 RUB, Bob 50.00 RUB).")
+    await world.reply(
+        GROUP, "Recorded: taxi, 100.00 RUB paid by Alice (Alice 50.00 RUB, Bob 50.00 RUB)."
+    )
 
     # Percentages: a sum that is not 100 is asked again.
     await world.say(ALICE, chat, "/split 300 groceries @carol_s")
@@ -165,7 +170,9 @@ async def test_split_with_mentions_equally_by_percentages_and_in_amounts(world: 
     await _answer(world, hint, "70 30")
     final = await world.reply(GROUP, "by percentages between Alice 70%, Carol 30%")
     await world.post(callback_update(ALICE, world.sent_message(final), _button(final, "Confirm")))
-    await world.reply(GROUP, "Recorded: groceries, 300.00 RUB (Alice 210.00 RUB, Carol 90.00 RUB).")
+    await world.reply(
+        GROUP, "Recorded: groceries, 300.00 RUB paid by Alice (Alice 210.00 RUB, Carol 90.00 RUB)."
+    )
 
     # Exact amounts for the whole group.
     await world.say(ALICE, chat, "/split 1000 rent")
@@ -179,7 +186,7 @@ async def test_split_with_mentions_equally_by_percentages_and_in_amounts(world: 
     await _answer(world, hint, "500 300 200")
     final = await world.reply(GROUP, "Alice 500.00 RUB, Bob 300.00 RUB, Carol 200.00 RUB\nConfirm?")
     await world.post(callback_update(ALICE, world.sent_message(final), _button(final, "Confirm")))
-    await world.reply(GROUP, "Recorded: rent, 1,000.00 RUB (Alice 500.00 RUB")
+    await world.reply(GROUP, "Recorded: rent, 1,000.00 RUB paid by Alice (Alice 500.00 RUB")
 
     # Someone outside the group: the splits service refuses, and says why.
     dave = await world.start(DAVE)  # a user of his own, whom nobody added to the group
@@ -206,20 +213,23 @@ async def test_split_with_mentions_equally_by_percentages_and_in_amounts(world: 
 async def test_link_group_by_its_owner_only_and_settle_a_debt(world: World) -> None:
     group_id = await _group(world)
     other_chat = -100740001
-    # Bob is a member, not an owner: he may not link a chat to the group.
+    # Bob is a member, not an owner: even as the chat's administrator he may not link a chat
+    # to the group.
+    world.telegram.set_admins(other_chat, [ALICE.telegram_id, BOB.telegram_id])
     await world.say(BOB, group_chat(other_chat), f"/link group {group_id}")
-    await world.reply(other_chat, f"Only an owner of group #{group_id} may link a chat to it.")
+    await world.reply(other_chat, "Only an owner of that group may link a chat to it.")
     # Nor may anyone link a group that does not exist.
+    after = len(world.telegram.sent("sendMessage"))
     await world.say(ALICE, group_chat(other_chat), "/link group 999999")
-    await world.reply(other_chat, "Only an owner of group #999999 may link a chat to it.")
+    await world.reply(other_chat, "Only an owner of that group may link a chat to it.", after=after)
 
     await world.say(BOB, group_chat(GROUP), "/settle @alice_s 300")
-    question = await world.reply(GROUP, "You paid Alice 300.00\nConfirm?")
+    question = await world.reply(GROUP, "Bob paid Alice back 300.00 RUB\nConfirm?")
     # Only Bob may confirm his payment.
     data = _button(question, "Confirm")
     await world.post(callback_update(ALICE, world.sent_message(question), data))
     await world.post(callback_update(BOB, world.sent_message(question), data))
-    await world.reply(GROUP, "Recorded: 300.00 RUB paid back.")
+    await world.reply(GROUP, "Recorded: Bob paid Alice back 300.00 RUB.")
     token = world.make_token(BOB.telegram_id, groups=[group_id])
     (settlement,) = await world.ok(
         world.splits, "GET", f"/financials/settlements?group_id={group_id}", token
@@ -243,7 +253,7 @@ async def test_a_slow_answer_is_announced_then_given_when_it_comes(world: World)
     group_id = await _group(world)
     await world.splits_service.stop()  # the splits service is down for a while
     await world.say(BOB, group_chat(GROUP), "/settle @alice_s 120")
-    question = await world.reply(GROUP, "You paid Alice 120.00")
+    question = await world.reply(GROUP, "Bob paid Alice back 120.00")
     await world.post(
         callback_update(BOB, world.sent_message(question), _button(question, "Confirm"))
     )
@@ -251,7 +261,7 @@ async def test_a_slow_answer_is_announced_then_given_when_it_comes(world: World)
     assert not [t for t in world.telegram.texts(GROUP) if t.startswith("Recorded")]
 
     await world.splits_service.start()  # back: it takes the command from Kafka and answers
-    await world.reply(GROUP, "Recorded: 120.00 RUB paid back.", timeout=60)
+    await world.reply(GROUP, "Recorded: Bob paid Alice back 120.00 RUB.", timeout=60)
     token = world.make_token(BOB.telegram_id, groups=[group_id])
     (settlement,) = await world.ok(
         world.splits, "GET", f"/financials/settlements?group_id={group_id}", token

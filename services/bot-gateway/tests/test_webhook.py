@@ -88,7 +88,7 @@ async def test_private_commands_in_both_languages(world: World) -> None:
     await world.say(ALICE, private_chat(ALICE), "/start")
     await world.reply(ALICE.telegram_id, "Hello, Alice!")
     await world.say(BOB, private_chat(BOB), "/help")
-    await world.reply(BOB.telegram_id, "/pay [@владелец] <сумма>")
+    await world.reply(BOB.telegram_id, "/pay [@владелец или имя] <сумма>")
     # The chat's language can be changed.
     await world.say(BOB, private_chat(BOB), "/lang en")
     await world.reply(BOB.telegram_id, "This chat now speaks English.")
@@ -98,6 +98,7 @@ async def test_private_commands_in_both_languages(world: World) -> None:
 
 async def test_group_commands_for_this_bot_only_and_edits_never_rerun(world: World) -> None:
     chat = group_chat(GROUP)
+    world.telegram.set_admins(GROUP, [ALICE.telegram_id])  # she may set the chat's language
     await world.say(ALICE, chat, f"/help@{BOT_USERNAME}")
     await world.reply(GROUP, "Commands:")
     await world.say(ALICE, chat, "/help@some_other_bot")
@@ -117,11 +118,12 @@ async def _len_at_least(world: World, chat_id: int, n: int) -> bool:
 async def test_link_pay_confirm_once_and_balance(world: World) -> None:
     cid, pid = await _community(world)
     chat = group_chat(GROUP)
-    # Bob is not a treasurer: he may not link the chat.
+    # Bob is not a treasurer: even as the chat's administrator he may not link the chat.
+    world.telegram.set_admins(GROUP, [ALICE.telegram_id, BOB.telegram_id])
     await world.say(BOB, chat, f"/link community {cid}")
     await world.reply(GROUP, "казначей")
     await world.say(ALICE, chat, f"/link@{BOT_USERNAME} community {cid}")
-    await world.reply(GROUP, f"linked to community Cedars (#{cid})")
+    await world.reply(GROUP, "linked to community Cedars.")
 
     pay = await world.say(ALICE, chat, "/pay 1000 June")
     question = await world.reply(GROUP, "Contribution of 1,000.00 RUB from Alice to June (June)")
@@ -173,6 +175,7 @@ async def test_link_pay_confirm_once_and_balance(world: World) -> None:
 async def test_a_non_treasurers_expense_is_refused_with_the_ledgers_message(world: World) -> None:
     cid, _ = await _community(world)
     chat = group_chat(GROUP)
+    world.telegram.set_admins(GROUP, [ALICE.telegram_id])
     await world.say(ALICE, chat, f"/link community {cid}")
     await world.reply(GROUP, "linked")
     await world.say(ALICE, chat, "/lang en")
@@ -186,6 +189,7 @@ async def test_a_non_treasurers_expense_is_refused_with_the_ledgers_message(worl
 
 async def test_group_becoming_a_supergroup_keeps_its_link(world: World) -> None:
     cid, _ = await _community(world)
+    world.telegram.set_admins(GROUP, [ALICE.telegram_id])
     await world.say(ALICE, group_chat(GROUP), f"/link community {cid}")
     await world.reply(GROUP, "linked")
     supergroup = -1009999999
@@ -194,7 +198,7 @@ async def test_group_becoming_a_supergroup_keeps_its_link(world: World) -> None:
     migration["message"]["migrate_to_chat_id"] = supergroup
     assert (await world.post(migration)).status_code == 200
     await world.say(ALICE, group_chat(supergroup, "supergroup"), "/periods")
-    await world.reply(supergroup, "June: OPEN")
+    await world.reply(supergroup, "June: open")
 
 
 async def test_invitation_deep_link_links_a_telegram_user_to_an_owner(world: World) -> None:
@@ -260,6 +264,7 @@ async def test_balance_keeps_a_closed_periods_balance_until_it_is_carried_forwar
         {"community_id": cid, "name": "July", "start_date": "2025-07-01", "end_date": "2025-07-31"},
     )
     chat = group_chat(GROUP)
+    world.telegram.set_admins(GROUP, [ALICE.telegram_id])
     await world.say(ALICE, chat, f"/link community {cid}")
     await world.reply(GROUP, "linked")
     await world.say(ALICE, chat, "/lang en")

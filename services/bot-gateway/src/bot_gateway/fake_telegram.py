@@ -16,6 +16,8 @@ Control API (JSON):
   message to that chat from now on;
 - ``POST /_fake/migrate`` ``{"chat_id": -5, "to": -1005}``: the group became a supergroup;
 - ``POST /_fake/updates`` ``{...update...}``: queue an update for ``getUpdates``;
+- ``POST /_fake/admins`` ``{"chat_id": -5, "user_ids": [1, 2]}``: who administers a chat
+  (``getChatMember`` answers ``administrator`` for them, ``member`` for anyone else);
 - ``POST /_fake/reset``: forget calls, failures, refusals, migrations and updates.
 
 Run it with ``python -m bot_gateway.fake_telegram --port 8081``; tests start it in-process with
@@ -126,6 +128,8 @@ class FakeTelegram:
         self.holds: list[Hold] = []
         self.updates: list[dict[str, Any]] = []
         self.webhook: dict[str, Any] = {}
+        #: Chat administrators, by chat (``getChatMember``).
+        self.admins: dict[int, set[int]] = {}
         self._next_message_id = 1000
         self._new_update = asyncio.Event()
         self._runner: web.AppRunner | None = None
@@ -136,6 +140,7 @@ class FakeTelegram:
         self.app.router.add_post("/_fake/migrate", self._post_migrate)
         self.app.router.add_post("/_fake/updates", self._post_update)
         self.app.router.add_post("/_fake/reset", self._post_reset)
+        self.app.router.add_post("/_fake/admins", self._post_admins)
         self.app.router.add_route("*", "/bot{token}/{method}", self._bot_method)
 
     @property
@@ -202,6 +207,10 @@ class FakeTelegram:
             if chat_id is None or int(c.params.get("chat_id", 0)) == chat_id
         ]
 
+    def set_admins(self, chat_id: int, user_ids: list[int]) -> None:
+        """The chat's administrators from now on."""
+        self.admins[chat_id] = set(user_ids)
+
     def queue_update(self, update: dict[str, Any]) -> None:
         self.updates.append(update)
         self._new_update.set()
@@ -215,6 +224,7 @@ class FakeTelegram:
             hold.release()
         self.holds.clear()
         self.updates.clear()
+        self.admins.clear()
 
     # HTTP -------------------------------------------------------------------------------
 
@@ -249,6 +259,11 @@ class FakeTelegram:
 
     async def _post_update(self, request: web.Request) -> web.Response:
         self.queue_update(await request.json())
+        return web.json_response({"ok": True})
+
+    async def _post_admins(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        self.set_admins(int(body["chat_id"]), [int(u) for u in body.get("user_ids", [])])
         return web.json_response({"ok": True})
 
     async def _post_reset(self, request: web.Request) -> web.Response:
@@ -325,6 +340,8 @@ class FakeTelegram:
             }
         if method in ("sendMessage", "sendPhoto", "editMessageText"):
             return self._message(method, params)
+        if method == "getChatMember":
+            return self._chat_member(params)
         if method == "setWebhook":
             self.webhook = params
         if method == "deleteWebhook":
@@ -336,6 +353,24 @@ class FakeTelegram:
                 "pending_update_count": 0,
             }
         return True
+
+    def _chat_member(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat_id, user_id = int(params.get("chat_id") or 0), int(params.get("user_id") or 0)
+        user = {"id": user_id, "is_bot": False, "first_name": f"user{user_id}"}
+        if user_id not in self.admins.get(chat_id, set()):
+            return {"status": "member", "user": user}
+        rights = (
+            "can_manage_chat can_delete_messages can_manage_video_chats can_restrict_members "
+            "can_promote_members can_change_info can_invite_users can_post_stories "
+            "can_edit_stories can_delete_stories can_send_welcome_messages"
+        ).split()
+        return {
+            "status": "administrator",
+            "user": user,
+            "can_be_edited": False,
+            "is_anonymous": False,
+            **{right: True for right in rights},
+        }
 
     def _message(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         chat_id = int(params.get("chat_id") or 0)

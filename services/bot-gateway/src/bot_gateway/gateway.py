@@ -288,6 +288,7 @@ class Turn:
         summary: str,
         key: str,
         keyboard: Callable[[str], InlineKeyboardMarkup] | None = None,
+        question: str = "confirm_question",
     ) -> str:
         """Show the summary with Confirm/Cancel; the command goes out when confirmed."""
         assert self.telegram_user is not None and self.user_id is not None
@@ -305,8 +306,46 @@ class Turn:
             language=self.lang,
         )
         markup = keyboard(action_id) if keyboard else confirm_keyboard(action_id, self.lang)
-        await self.reply(self.t("confirm_question", summary=summary), markup)
+        await self.reply(self.t(question, summary=summary), markup)
         return action_id
+
+    async def is_chat_admin(self) -> bool:
+        """Whether the sender administers this chat, as Telegram says now (a private chat is
+        its user's own). Telegram unreachable: no (the guarded change is refused, not guessed)."""
+        if self.is_private:
+            return True
+        if self.telegram_user is None:
+            return False
+        try:
+            member = await self.gateway.bot.get_chat_member(self.chat_id, self.telegram_user.id)
+        except Exception as exc:  # not an administrator as far as anyone can tell
+            log.info("chat_member_unknown", chat_id=self.chat_id, error=repr(exc))
+            return False
+        return str(member.status) in ("creator", "administrator")
+
+    async def send_now(
+        self, command_type: str, payload: dict[str, Any], summary: str, key: str
+    ) -> None:
+        """Send a command that needs no confirmation (it moves no money: creating a community,
+        adding an owner); the user is answered when its result arrives, like a confirmed one."""
+        assert self.telegram_user is not None and self.user_id is not None
+        action_id = uuid.uuid4().hex[:16]
+        values = {
+            "id": action_id,
+            "chat_id": self.chat_id,
+            "telegram_user_id": self.telegram_user.id,
+            "user_id": self.user_id,
+            "command_type": command_type,
+            "payload": {**payload, "_key": key},
+            "summary": summary,
+            "command_id": f"tg:{self.update_id}",
+            "correlation_id": f"tg:{self.update_id}:{uuid.uuid4().hex[:12]}",
+            "language": self.lang,
+            "status": "confirmed",
+        }
+        await self.repo.add_pending(**values)
+        action = await self.repo.pending(action_id)
+        await self.send_confirmed(action)
 
     async def send_confirmed(self, action: Any) -> None:
         """Send a confirmed action's command and wait for its result in this chat."""
@@ -322,7 +361,10 @@ class Turn:
             actor=Actor(
                 kind="user",
                 id=str(action.user_id),
-                display_name=user.first_name if user is not None else None,
+                # The asker's name (someone else sharing a split may have confirmed it).
+                display_name=user.first_name
+                if user is not None and user.id == action.telegram_user_id
+                else None,
             ),
             payload=payload,
         )

@@ -27,6 +27,7 @@ from bot_gateway.adapters.repository import Repository
 from bot_gateway.adapters.services import Refused, Unavailable
 from bot_gateway.domain.texts import language_of, money, say
 from bot_gateway.gateway import Gateway
+from bot_gateway.telegram import follow_ups
 
 log = get_logger(__name__)
 
@@ -67,6 +68,8 @@ class Notifier:
             await self._shares(repo, event)
         if event.event_type == "ledger.period_closed":
             await self._statements(repo, event)
+        if event.event_type in ("ledger.charge_recorded", "ledger.contribution_recorded"):
+            await follow_ups.tell_owner(repo, event, await self._actor(repo, event))
 
     async def pattern_paused(self, session: AsyncSession, event: EventEnvelope) -> None:
         """A pattern the service paused (its target refused an occurrence): tell its creator,
@@ -141,7 +144,12 @@ class Notifier:
             return None
         lang = waiting.language
         text = await self._result_text(repo, event, lang)
+        action = await repo.pending_by_command(str(waiting.command_id))
+        notes = dict(action.payload) if action is not None else {}
+        text += await follow_ups.after(self.gateway, repo, event, notes, int(waiting.chat_id), lang)
         await repo.enqueue(waiting.chat_id, "sendMessage", {"text": text})
+        if action is not None:
+            await follow_ups.offer(self.gateway, repo, event, action, int(waiting.chat_id), lang)
         return int(waiting.chat_id)
 
     async def _result_text(self, repo: Repository, event: EventEnvelope, lang: str) -> str:
@@ -154,7 +162,28 @@ class Notifier:
                 "done_reversal",
                 lang,
                 entry=say(f"entry_{entry}", lang),
-                entry_id=p.get("reverses_id"),
+                amount=money(abs(Decimal(str(p["amount"]))), p["currency"], lang),
+            )
+        if kind == "ledger.community_created":
+            return say("done_community", lang, name=p["name"])
+        if kind == "splits.group_created":
+            return say("done_group", lang, name=p["name"])
+        if kind == "ledger.owner_added":
+            return say(
+                "done_owner",
+                lang,
+                name=p["display_name"],
+                share=f"{Decimal(str(p['ownership_share'])).normalize():f}",
+            )
+        if kind == "splits.member_added":
+            return say("done_member", lang, name=p.get("display_name") or "")
+        if kind == "ledger.period_created":
+            return say(
+                "done_period_created",
+                lang,
+                name=p["name"],
+                start=p["start_date"],
+                end=p["end_date"],
             )
         if kind == "ledger.contribution_recorded":
             owner = await repo.name_of(int(p["owner_id"]), p["community_id"])
@@ -179,23 +208,23 @@ class Notifier:
                 "done_charge", lang, amount=money(p["amount"], p["currency"], lang), owner=owner
             )
         if kind == "ledger.period_closed":
-            # The chat that closed the period gets the audit chain head too, like the others.
-            audit = await self._audit_head(int(p["community_id"]))
-            head = say("audit_head", lang, hash=audit) if audit else ""
-            return say("done_period_closed", lang, id=p["period_id"]) + head
+            # No audit hash in a chat: /audit gives it to whoever asks.
+            name = await follow_ups.period_name(self.gateway, int(p["period_id"]))
+            return say("done_period_closed", lang, name=name)
         if kind == "ledger.balances_carried_forward":
             return say(
                 "done_carried",
                 lang,
                 total=money(p["total_carried"], p["currency"], lang),
-                from_id=p["from_period_id"],
-                to_id=p["to_period_id"],
+                from_name=await follow_ups.period_name(self.gateway, int(p["from_period_id"])),
+                to_name=await follow_ups.period_name(self.gateway, int(p["to_period_id"])),
             )
         if kind == "ledger.meter_reading_recorded":
             return say("done_reading", lang, value=p["value"])
         if kind == "splits.expense_recorded":
+            group_id = p.get("group_id")
             shares = [
-                f"{await repo.name_of(int(line['user_id']))} "
+                f"{await repo.name_of(int(line['user_id']), group_id=group_id)} "
                 f"{money(line['owed_amount'], p['currency'], lang)}"
                 for line in p.get("splits", [])
             ]
@@ -204,10 +233,18 @@ class Notifier:
                 lang,
                 description=p["description"],
                 amount=money(p["total_amount"], p["currency"], lang),
+                payer=await self._payers(repo, p),
                 shares=", ".join(shares),
             )
         if kind == "splits.settlement_recorded":
-            return say("done_settlement", lang, amount=money(p["amount"], p["currency"], lang))
+            group_id = p.get("group_id")
+            return say(
+                "done_settlement",
+                lang,
+                payer=await repo.name_of(int(p["paid_by_user_id"]), group_id=group_id),
+                payee=await repo.name_of(int(p["paid_to_user_id"]), group_id=group_id),
+                amount=money(p["amount"], p["currency"], lang),
+            )
         return say("done_other", lang)
 
     # Linked chats --------------------------------------------------------------------------
@@ -227,9 +264,7 @@ class Notifier:
         chats = [c for c in chats if c != answered_chat]
         if not chats:
             return
-        audit = ""
-        if kind == "ledger.period_closed":
-            audit = await self._audit_head(int(p["community_id"]))
+        audit = ""  # never in a chat (``/audit`` answers whoever asks)
         for chat_id in chats:
             chat = await repo.chat(chat_id)
             lang = (chat.language if chat is not None else None) or "ru"
@@ -244,8 +279,8 @@ class Notifier:
         actor = await self._actor(repo, event)
         community_id = p.get("community_id")
         if kind == "ledger.period_closed":
-            head = say("audit_head", lang, hash=audit) if audit else ""
-            return say("notify_period_closed", lang, id=p["period_id"], audit=head)
+            name = await follow_ups.period_name(self.gateway, int(p["period_id"]))
+            return say("notify_period_closed", lang, name=name)
         if p.get("kind") == "reversal":
             entry = kind.removeprefix("ledger.").removesuffix("_recorded")
             return say(
@@ -253,7 +288,7 @@ class Notifier:
                 lang,
                 actor=actor,
                 entry=say(f"entry_{entry}", lang),
-                entry_id=p.get("reverses_id"),
+                amount=money(abs(Decimal(str(p["amount"]))), p["currency"], lang),
                 reason=p.get("reason") or "",
             )
         if kind == "ledger.contribution_recorded":
@@ -296,23 +331,31 @@ class Notifier:
                 actor=actor,
                 description=p["description"],
                 amount=money(p["total_amount"], p["currency"], lang),
+                payer=await self._payers(repo, p),
             )
         if kind == "splits.settlement_recorded":
+            group_id = p.get("group_id")
             return say(
                 "notify_settlement",
                 lang,
-                payer=await repo.name_of(int(p["paid_by_user_id"])),
-                payee=await repo.name_of(int(p["paid_to_user_id"])),
+                payer=await repo.name_of(int(p["paid_by_user_id"]), group_id=group_id),
+                payee=await repo.name_of(int(p["paid_to_user_id"]), group_id=group_id),
                 amount=money(p["amount"], p["currency"], lang),
             )
         return None
 
+    async def _payers(self, repo: Repository, p: dict[str, Any]) -> str:
+        """Who paid a group expense, by name."""
+        group_id = p.get("group_id")
+        ids = [int(line["user_id"]) for line in p.get("payers", []) if line.get("user_id")]
+        if not ids and p.get("paid_by_user_id") is not None:
+            ids = [int(p["paid_by_user_id"])]
+        return ", ".join([await repo.name_of(i, group_id=group_id) for i in ids]) or "?"
+
     async def _actor(self, repo: Repository, event: EventEnvelope) -> str:
-        if event.actor.display_name:
-            return event.actor.display_name
         if event.actor.id.isdigit():
-            return await repo.name_of(int(event.actor.id))
-        return event.actor.id
+            return await repo.name_of(int(event.actor.id), event.payload.get("community_id"))
+        return event.actor.display_name or event.actor.id
 
     # Each owner's share, in private (a group chat cannot show everyone's) --------------------
 
@@ -373,7 +416,8 @@ class Notifier:
                 text = say(
                     "statement",
                     lang,
-                    id=p["period_id"],
+                    period=str(sheet.get("period_name") or "")
+                    or await follow_ups.period_name(self.gateway, int(p["period_id"])),
                     community=community.get("name", ""),
                     paid=money(entry["total_contributions"], currency, lang),
                     expenses=money(entry["total_expenses"], currency, lang),

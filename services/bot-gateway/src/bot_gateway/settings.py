@@ -34,6 +34,9 @@ class Settings(ServiceSettings):
     reporting_url: str = "http://127.0.0.1:8005"
     # After this many seconds without a result the user is told the command is still processing.
     result_wait_seconds: float = 5.0
+    #: A Confirm/Cancel keyboard older than this does nothing when tapped (news of yesterday's
+    #: question is not a decision today).
+    confirmation_ttl_seconds: float = 6 * 3600
     # Processed update ids are kept at least this long (Telegram retries for up to 24 hours).
     processed_updates_keep_hours: int = 72
     # Events older than this do not notify chats (a fresh gateway reading old history).

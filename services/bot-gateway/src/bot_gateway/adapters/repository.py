@@ -116,19 +116,29 @@ class Repository:
         query = select(u).where(u.c.user_id == user_id).order_by(u.c.telegram_user_id)
         return list((await self.session.execute(query)).all())
 
-    async def name_of(self, user_id: int, community_id: int | None = None) -> str:
-        """How to call a user: their Telegram first name, their owner name, or their number."""
-        for row in await self.telegram_ids_of(user_id):
-            if row.first_name or row.username:
-                return str(row.first_name or f"@{row.username}")
+    async def name_of(
+        self, user_id: int, community_id: int | None = None, group_id: int | None = None
+    ) -> str:
+        """How the bot calls a user, the same everywhere: the name they were added under (in
+        this community or group, else anywhere), else their Telegram first name or @username.
+        Never a number."""
         m = t.memberships
         query = select(m.c.display_name).where(
             m.c.user_id == user_id, m.c.display_name.is_not(None)
         )
+        scoped = query
         if community_id is not None:
-            query = query.where(m.c.kind == "community", m.c.scope_id == community_id)
-        name = (await self.session.execute(query.limit(1))).scalar()
-        return str(name) if name else f"#{user_id}"
+            scoped = query.where(m.c.kind == "community", m.c.scope_id == community_id)
+        elif group_id is not None:
+            scoped = query.where(m.c.kind == "group", m.c.scope_id == group_id)
+        for candidate in (scoped, query):
+            name = (await self.session.execute(candidate.limit(1))).scalar()
+            if name:
+                return str(name)
+        for row in await self.telegram_ids_of(user_id):
+            if row.first_name or row.username:
+                return str(row.first_name or f"@{row.username}")
+        return "?"
 
     # Invitations --------------------------------------------------------------------------
 
@@ -257,14 +267,14 @@ class Repository:
             delete(m).where(m.c.kind == kind, m.c.scope_id == scope_id, m.c.user_id == user_id)
         )
 
-    async def members_of(self, kind: str, scope_id: int) -> list[Row[Any]]:
+    async def members_of(self, kind: str, scope_id: int, role: str | None = None) -> list[Row[Any]]:
         m = t.memberships
-        rows = await self.session.execute(
-            select(m.c.user_id, func.max(m.c.display_name).label("display_name"))
-            .where(m.c.kind == kind, m.c.scope_id == scope_id)
-            .group_by(m.c.user_id)
-            .order_by(m.c.user_id)
+        query = select(m.c.user_id, func.max(m.c.display_name).label("display_name")).where(
+            m.c.kind == kind, m.c.scope_id == scope_id
         )
+        if role is not None:
+            query = query.where(m.c.role == role)
+        rows = await self.session.execute(query.group_by(m.c.user_id).order_by(m.c.user_id))
         return list(rows.all())
 
     # Confirmations ------------------------------------------------------------------------
@@ -275,6 +285,11 @@ class Repository:
     async def pending(self, action_id: str) -> Row[Any] | None:
         p = t.pending_actions
         return (await self.session.execute(select(p).where(p.c.id == action_id))).first()
+
+    async def pending_by_command(self, command_id: str) -> Row[Any] | None:
+        p = t.pending_actions
+        query = select(p).where(p.c.command_id == command_id)
+        return (await self.session.execute(query)).first()
 
     async def decide(self, action_id: str, status: str) -> bool:
         """Confirm or cancel once; False when it was decided already."""

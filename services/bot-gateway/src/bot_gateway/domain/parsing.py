@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal, InvalidOperation
 from typing import Any
 
-from sosenki_contracts.bounds import MAX_AMOUNT_INTEGER_DIGITS
+from bot_gateway.domain import amounts
 
-MAX_AMOUNT = Decimal(10) ** MAX_AMOUNT_INTEGER_DIGITS
+MAX_AMOUNT = amounts.MAX_AMOUNT
 
 
 class Unreadable(ValueError):
@@ -25,24 +25,26 @@ _MENTION = re.compile(r"^@([A-Za-z0-9_]{3,64})$")
 
 
 def parse_amount(text: str) -> Decimal:
-    """``1000``, ``1 000``, ``1000,50``, ``1,000.50`` → a positive Decimal with at most 2 places."""
-    cleaned = text.strip().replace("\u00a0", "").replace(" ", "").replace("_", "")
-    if "," in cleaned and "." in cleaned:
-        cleaned = cleaned.replace(",", "")
-    else:
-        cleaned = cleaned.replace(",", ".")
+    """One amount as people type it (``domain/amounts.py``); ValueError when it is not one."""
+    return amounts.parse_amount(text)
+
+
+def _amount_first(words: list[str], usage: str) -> tuple[Decimal, list[str]]:
+    """The amount at the start of ``words`` and the words after it; an ambiguous or misread
+    amount is refused with an example, never guessed."""
     try:
-        amount = Decimal(cleaned)
-    except InvalidOperation:
-        raise ValueError(f"not an amount: {text!r}") from None
-    if not amount.is_finite() or amount <= 0:
-        raise ValueError(f"not a positive amount: {text!r}")
-    if amount >= MAX_AMOUNT:  # what the services' amounts accept (sosenki_contracts.bounds)
-        raise ValueError(f"too large an amount: {text!r}")
-    exponent = amount.as_tuple().exponent
-    if isinstance(exponent, int) and exponent < -2:
-        raise ValueError(f"too many decimal places: {text!r}")
-    return amount.quantize(Decimal("0.01"))
+        return amounts.take_amount(words)
+    except amounts.AmbiguousAmount as ambiguous:
+        raise Unreadable(
+            "amount_ambiguous",
+            text=ambiguous.text,
+            first=ambiguous.suggestions[0],
+            second=ambiguous.suggestions[1],
+        ) from None
+    except amounts.NotAnAmount:
+        if words and words[0][:1].isdigit():
+            raise Unreadable("amount_unreadable", text=" ".join(words[:3]), usage=usage) from None
+        raise Unreadable(usage) from None
 
 
 def mention(word: str) -> str | None:
@@ -55,20 +57,25 @@ class Pay:
     amount: Decimal
     comment: str | None
     owner: str | None = None  # a @username: recorded for that owner instead of the sender
+    name: str | None = None  # an owner's name typed before the amount (``Иван Петров 2000``)
+
+
+def _named(words: list[str]) -> tuple[str | None, str | None, list[str]]:
+    """A person named at the start: (@username, name typed before the amount, the rest)."""
+    if words and (owner := mention(words[0])):
+        return owner, None, words[1:]
+    name: list[str] = []
+    while words and not words[0][:1].isdigit():
+        name.append(words.pop(0))
+    return None, " ".join(name) or None, words
 
 
 def parse_pay(args: str) -> Pay:
-    words = args.split()
-    owner = mention(words[0]) if words else None
-    if owner:
-        words = words[1:]
+    owner, name, words = _named(args.split())
     if not words:
         raise Unreadable("usage_pay")
-    try:
-        amount = parse_amount(words[0])
-    except ValueError:
-        raise Unreadable("usage_pay") from None
-    return Pay(amount, " ".join(words[1:]) or None, owner)
+    amount, rest = _amount_first(words, "usage_pay")
+    return Pay(amount, " ".join(rest) or None, owner, name)
 
 
 @dataclass(frozen=True)
@@ -87,34 +94,31 @@ def parse_expense(args: str) -> Expense:
             head, _, rest = f" {args} ".partition(dash)
             description = rest.strip() or None
             break
-    words = head.split()
-    if len(words) < 2:
+    amount, words = _amount_first(head.split(), "usage_expense")
+    if not words:
         raise Unreadable("usage_expense")
-    try:
-        amount = parse_amount(words[0])
-    except ValueError:
-        raise Unreadable("usage_expense") from None
-    vendor = " ".join(words[2:]) or None
-    return Expense(amount, words[1], vendor, description)
+    vendor = " ".join(words[1:]) or None
+    return Expense(amount, words[0], vendor, description)
 
 
 @dataclass(frozen=True)
 class Charge:
-    owner: str
+    owner: str | None
     amount: Decimal
     description: str
+    name: str | None = None
 
 
 def parse_charge(args: str) -> Charge:
-    """``@owner <amount> <description>``"""
-    words = args.split()
-    if len(words) < 3 or mention(words[0]) is None:
+    """``@owner <amount> <description>``, ``<owner's name> <amount> <description>``, or (in a
+    reply to the owner's message) ``<amount> <description>``."""
+    owner, name, words = _named(args.split())
+    if not words:
         raise Unreadable("usage_charge")
-    try:
-        amount = parse_amount(words[1])
-    except ValueError:
-        raise Unreadable("usage_charge") from None
-    return Charge(str(mention(words[0])), amount, " ".join(words[2:]))
+    amount, rest = _amount_first(words, "usage_charge")
+    if not rest:
+        raise Unreadable("usage_charge")
+    return Charge(owner, amount, " ".join(rest), name)
 
 
 @dataclass(frozen=True)
@@ -129,12 +133,9 @@ def parse_split(args: str) -> Split:
     words = args.split()
     if len(words) < 2:
         raise Unreadable("usage_split")
-    try:
-        amount = parse_amount(words[0])
-    except ValueError:
-        raise Unreadable("usage_split") from None
-    users = [m for w in words[1:] if (m := mention(w))]
-    description = " ".join(w for w in words[1:] if mention(w) is None)
+    amount, rest = _amount_first(words, "usage_split")
+    users = [m for w in rest if (m := mention(w))]
+    description = " ".join(w for w in rest if mention(w) is None)
     if not description:
         raise Unreadable("usage_split")
     return Split(amount, description, users)
@@ -149,12 +150,12 @@ class Settle:
 def parse_settle(args: str) -> Settle:
     """``@user <amount>``: I paid this user back."""
     words = args.split()
-    if len(words) != 2 or mention(words[0]) is None:
+    if len(words) < 2 or mention(words[0]) is None:
         raise Unreadable("usage_settle")
-    try:
-        return Settle(str(mention(words[0])), parse_amount(words[1]))
-    except ValueError:
-        raise Unreadable("usage_settle") from None
+    amount, rest = _amount_first(words[1:], "usage_settle")
+    if rest:
+        raise Unreadable("usage_settle")
+    return Settle(str(mention(words[0])), amount)
 
 
 def parse_meter(args: str) -> Decimal:

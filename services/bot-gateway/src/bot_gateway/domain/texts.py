@@ -58,43 +58,21 @@ TEXTS: dict[str, dict[str, str]] = {
         "пользователь {new}. Чтобы снова стать пользователем {old}, попросите новое "
         "приглашение.",
     },
-    "help": {
-        "en": "Commands:\n"
-        "/balance: your balance\n"
-        "/pay [@owner] <amount> [comment]: record a contribution\n"
-        "/expense <amount> <category> [vendor] [— description]: record an expense\n"
-        "/charge @owner <amount> <description>: charge an owner\n"
-        "/split <amount> <description> [@users]: split an expense in the group\n"
-        "/settle @user <amount>: record that you paid someone back\n"
-        "/periods: the community's periods\n"
-        "/close: close the open period\n"
-        "/carry: carry the closed period's balances into the open one\n"
-        "/meter <value>: record your meter reading\n"
-        "/report: the balance sheet\n"
-        "/undo <reason>: reverse your last entry\n"
-        "/link community <id> | /link group <id>: link this chat\n"
-        "/unlink: this Telegram account stops being your user\n"
-        "/lang ru|en: the chat's language",
-        "ru": "Команды:\n"
-        "/balance — ваш баланс\n"
-        "/pay [@владелец] <сумма> [комментарий] — записать взнос\n"
-        "/expense <сумма> <категория> [поставщик] [— описание] — записать расход\n"
-        "/charge @владелец <сумма> <описание> — начислить владельцу\n"
-        "/split <сумма> <описание> [@участники] — разделить расход в группе\n"
-        "/settle @участник <сумма> — записать, что вы вернули долг\n"
-        "/periods — периоды сообщества\n"
-        "/close — закрыть открытый период\n"
-        "/carry — перенести остатки закрытого периода в открытый\n"
-        "/meter <показание> — записать показание счётчика\n"
-        "/report — оборотная ведомость\n"
-        "/undo <причина> — отменить вашу последнюю запись\n"
-        "/link community <id> | /link group <id> — привязать этот чат\n"
-        "/unlink — отвязать этот аккаунт Telegram от вашего пользователя\n"
-        "/lang ru|en — язык чата",
-    },
     "usage_pay": {
         "en": "Usage: /pay [@owner] <amount> [comment], e.g. /pay 1000 June",
         "ru": "Формат: /pay [@владелец] <сумма> [комментарий], например /pay 1000 июнь",
+    },
+    "amount_ambiguous": {
+        "en": "I cannot tell what {text} means: {first} or {second}? Type it without doubt, "
+        "e.g. {first} (spaces between thousands, a comma or point before kopecks: 3 000,50).",
+        "ru": "Непонятно, что значит {text}: {first} или {second}? Напишите сумму однозначно, "
+        "например {first} (тысячи через пробел, копейки после запятой: 3 000,50).",
+    },
+    "amount_unreadable": {
+        "en": "I cannot read the amount in “{text}”. Type it like 3 000, 3 000,50 or 3000.50, "
+        "then the rest.",
+        "ru": "Не могу прочитать сумму в «{text}». Пишите так: 3 000, 3 000,50 или 3000.50, "
+        "а затем остальное.",
     },
     "usage_expense": {
         "en": "Usage: /expense <amount> <category> [vendor] [— description]",
@@ -123,48 +101,6 @@ TEXTS: dict[str, dict[str, str]] = {
         "ru": "Формат: /undo <причина>",
     },
     "lang_set": {"en": "This chat now speaks English.", "ru": "Теперь в этом чате русский язык."},
-    "linked_community": {
-        "en": "This chat is linked to community {name} (#{id}).",
-        "ru": "Этот чат привязан к сообществу {name} (№{id}).",
-    },
-    "linked_group": {
-        "en": "This chat is linked to group {name} (#{id}).",
-        "ru": "Этот чат привязан к группе {name} (№{id}).",
-    },
-    "link_refused_community": {
-        "en": "Only a treasurer of community #{id} may link a chat to it.",
-        "ru": "Привязать чат к сообществу №{id} может только его казначей.",
-    },
-    "link_refused_group": {
-        "en": "Only an owner of group #{id} may link a chat to it.",
-        "ru": "Привязать чат к группе №{id} может только её владелец.",
-    },
-    "no_community": {
-        "en": "This chat is not linked to a community and you belong to none I know of. "
-        "A treasurer can link a group chat with /link community <id>.",
-        "ru": "Этот чат не привязан к сообществу, и я не знаю ваших сообществ. "
-        "Казначей может привязать групповой чат командой /link community <id>.",
-    },
-    "no_group": {
-        "en": "This chat is not linked to a splits group (/link group <id>).",
-        "ru": "Этот чат не привязан к группе расходов (/link group <id>).",
-    },
-    "no_open_period": {
-        "en": "Community #{id} has no open period.",
-        "ru": "В сообществе №{id} нет открытого периода.",
-    },
-    "no_closed_period": {
-        "en": "Community #{id} has no closed period to carry forward.",
-        "ru": "В сообществе №{id} нет закрытого периода для переноса.",
-    },
-    "unknown_user": {
-        "en": "I do not know @{username} yet: they should write to me once (/start).",
-        "ru": "Я ещё не знаю @{username}: пусть напишет мне один раз (/start).",
-    },
-    "no_meter": {
-        "en": "You have no meter in community #{id}.",
-        "ru": "У вас нет счётчика в сообществе №{id}.",
-    },
     "nothing_to_undo": {
         "en": "You have no entry to reverse.",
         "ru": "У вас нет записи для отмены.",
@@ -183,7 +119,6 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "No balance yet in {community}.",
         "ru": "В {community} пока нет баланса.",
     },
-    "periods_line": {"en": "#{id} {name}: {status}", "ru": "№{id} {name}: {status}"},
     "periods_none": {"en": "No periods yet.", "ru": "Периодов пока нет."},
     "report_head": {
         "en": "Balance sheet, {period}:",
@@ -243,17 +178,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Meter reading {value} ({meter}) on {date}",
         "ru": "Показание счётчика {value} ({meter}) на {date}",
     },
-    "summary_undo": {
-        "en": "Reverse {entry} #{entry_id} of {amount}: {reason}",
-        "ru": "Отменить {entry} №{entry_id} на {amount}: {reason}",
-    },
     "summary_split": {
         "en": "Split {amount} for {description} {how} {people}",
         "ru": "Разделить {amount} за {description} {how} {people}",
-    },
-    "summary_settle": {
-        "en": "You paid {user} {amount}",
-        "ru": "Вы вернули {user} {amount}",
     },
     "split_how_EQUAL": {"en": "equally between", "ru": "поровну между:"},
     "split_how_SHARES": {"en": "by shares between", "ru": "по долям между:"},
@@ -318,24 +245,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Recorded: charge {amount} to {owner}.",
         "ru": "Записано: начисление {amount} владельцу {owner}.",
     },
-    "done_period_closed": {"en": "Period #{id} is closed.", "ru": "Период №{id} закрыт."},
-    "done_carried": {
-        "en": "Carried {total} from period #{from_id} into #{to_id}.",
-        "ru": "Перенесено {total} из периода №{from_id} в №{to_id}.",
-    },
     "done_reading": {"en": "Reading {value} recorded.", "ru": "Показание {value} записано."},
-    "done_split": {
-        "en": "Recorded: {description}, {amount} ({shares}).",
-        "ru": "Записано: {description}, {amount} ({shares}).",
-    },
-    "done_settlement": {
-        "en": "Recorded: {amount} paid back.",
-        "ru": "Записано: возврат {amount}.",
-    },
-    "done_reversal": {
-        "en": "Reversed: {entry} #{entry_id}.",
-        "ru": "Отменено: {entry} №{entry_id}.",
-    },
     "done_other": {"en": "Done.", "ru": "Готово."},
     "notify_contribution": {
         "en": "{actor} recorded a contribution of {amount} from {owner}{comment}",
@@ -357,31 +267,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "{actor} charged {owner} {amount}: {description}",
         "ru": "{actor} начислил(а) {owner} {amount}: {description}",
     },
-    "notify_reversal": {
-        "en": "{actor} reversed {entry} #{entry_id}: {reason}",
-        "ru": "{actor} отменил(а) {entry} №{entry_id}: {reason}",
-    },
-    "notify_split_expense": {
-        "en": "{actor} added {description}: {amount}",
-        "ru": "{actor} добавил(а) {description}: {amount}",
-    },
     "notify_settlement": {
         "en": "{payer} paid {payee} {amount}",
         "ru": "{payer} заплатил(а) {payee} {amount}",
     },
-    "notify_period_closed": {
-        "en": "Period #{id} is closed.{audit}",
-        "ru": "Период №{id} закрыт.{audit}",
-    },
     "audit_head": {"en": "\nAudit chain head: {hash}", "ru": "\nГолова цепочки аудита: {hash}"},
-    "statement": {
-        "en": "Period #{id} of {community} is closed. Your statement:\n"
-        "contributions {paid}\nexpenses {expenses}\ncharges {charges}\npaid expenses {paid_exp}\n"
-        "balance {balance}",
-        "ru": "Период №{id} сообщества {community} закрыт. Ваша выписка:\n"
-        "взносы {paid}\nрасходы {expenses}\nначисления {charges}\nоплаченные расходы "
-        "{paid_exp}\nбаланс {balance}",
-    },
     "link_created": {
         "en": "Invitation: {link}",
         "ru": "Приглашение: {link}",
@@ -389,6 +279,371 @@ TEXTS: dict[str, dict[str, str]] = {
     "entry_contribution": {"en": "contribution", "ru": "взнос"},
     "entry_expense": {"en": "expense", "ru": "расход"},
     "entry_charge": {"en": "charge", "ru": "начисление"},
+    "help": {
+        "en": "Commands:\nSetting up:\n/newcommunity <name>: a community (village), you its "
+        "treasurer\n/newgroup <name>: a group of friends sharing costs\n/owner <name or "
+        "@username> [share]: add an owner (people without Telegram by name)\n/member "
+        "<name or @username>: add a group member\n/period November [2026] | /period "
+        "<name> <first day> <last day>: open a period\n/invite <name>: an invitation link "
+        "to forward\n/link: link this chat to one of your communities or groups; /unlink "
+        "in a group: unlink\nMoney:\n/pay [@owner or name] <amount> [comment]: a "
+        "contribution (amounts like 3 000,50)\n/expense <amount> <category> [vendor] [— "
+        "description]\n/charge <@owner or name> <amount> <description>\n/close: close the "
+        "open period (then I offer the next one)\n/carry: carry the closed period's "
+        "balances into the open one\n/split <amount> <description> [@users]; /settle "
+        "@user <amount>\n/meter <value>; /undo <reason>\nReading:\n/balance, /owe (who "
+        "owes whom), /periods, /report, /audit\n/lang ru|en: the chat's language; /unlink "
+        "in private: this account stops being your user",
+        "ru": "Команды:\nНастройка:\n/newcommunity <название> — сообщество (посёлок), вы его "
+        "казначей\n/newgroup <название> — группа друзей с общими расходами\n/owner <имя "
+        "или @username> [доля] — добавить владельца (без Telegram — по имени)\n/member "
+        "<имя или @username> — добавить участника группы\n/period Ноябрь [2026] | /period "
+        "<название> <первый день> <последний день> — открыть период\n/invite <имя> — "
+        "ссылка-приглашение, чтобы переслать\n/link — привязать чат к вашему сообществу "
+        "или группе; /unlink в группе — отвязать\nДеньги:\n/pay [@владелец или имя] "
+        "<сумма> [комментарий] — взнос (суммы вроде 3 000,50)\n/expense <сумма> "
+        "<категория> [поставщик] [— описание]\n/charge <@владелец или имя> <сумма> "
+        "<описание>\n/close — закрыть открытый период (затем я предложу "
+        "следующий)\n/carry — перенести остатки закрытого периода в открытый\n/split "
+        "<сумма> <описание> [@участники]; /settle @участник <сумма>\n/meter <показание>; "
+        "/undo <причина>\nПросмотр:\n/balance, /owe (кто кому должен), /periods, /report, "
+        "/audit\n/lang ru|en — язык чата; /unlink в личном чате — отвязать этот аккаунт",
+    },
+    "a_name": {
+        "en": "<name>",
+        "ru": "<название>",
+    },
+    "create_which": {
+        "en": "What shall I create?\n/newcommunity {name}: a community (a village, a house) "
+        "with owners, periods and a treasurer (you)\n/newgroup {name}: a group of friends "
+        "sharing costs (a trip, a flat)",
+        "ru": "Что создать?\n/newcommunity {name} — сообщество (посёлок, дом) с владельцами, "
+        "периодами и казначеем (вами)\n/newgroup {name} — группа друзей с общими "
+        "расходами (поездка, квартира)",
+    },
+    "usage_newcommunity": {
+        "en": "Usage: /newcommunity <name> [currency], e.g. /newcommunity Cedars",
+        "ru": "Формат: /newcommunity <название> [валюта], например /newcommunity Сосенки",
+    },
+    "usage_newgroup": {
+        "en": "Usage: /newgroup <name> [currency], e.g. /newgroup Trip to Kazan",
+        "ru": "Формат: /newgroup <название> [валюта], например /newgroup Поездка в Казань",
+    },
+    "summary_newcommunity": {
+        "en": "New community {name}",
+        "ru": "Новое сообщество {name}",
+    },
+    "summary_newgroup": {
+        "en": "New group {name}",
+        "ru": "Новая группа {name}",
+    },
+    "usage_owner": {
+        "en": "Usage: /owner <name or @username> [share], e.g. /owner Ivan Petrov 1 (or reply "
+        "to their message with /owner 1)",
+        "ru": "Формат: /owner <имя или @username> [доля], например /owner Иван Петров 1 (или "
+        "ответьте на его сообщение: /owner 1)",
+    },
+    "owner_exists": {
+        "en": "{name} already is an owner here.",
+        "ru": "{name} уже владелец здесь.",
+    },
+    "summary_owner": {
+        "en": "Add owner {name} (share {share})",
+        "ru": "Добавить владельца {name} (доля {share})",
+    },
+    "only_treasurer": {
+        "en": "Only a treasurer of {community} may do this.",
+        "ru": "Это может только казначей сообщества {community}.",
+    },
+    "only_group_owner": {
+        "en": "Only an owner of group {group} may do this.",
+        "ru": "Это может только владелец группы {group}.",
+    },
+    "usage_member": {
+        "en": "Usage: /member <name or @username>, e.g. /member @pavel",
+        "ru": "Формат: /member <имя или @username>, например /member @pavel",
+    },
+    "member_exists": {
+        "en": "{name} already is in the group.",
+        "ru": "{name} уже в группе.",
+    },
+    "summary_member": {
+        "en": "Add {name} to {group}",
+        "ru": "Добавить {name} в {group}",
+    },
+    "usage_invite": {
+        "en": "Usage: /invite <name>, e.g. /invite Ivan Petrov",
+        "ru": "Формат: /invite <имя>, например /invite Иван Петров",
+    },
+    "nobody_named": {
+        "en": "Nobody here is called {name}. Add them first (/owner or /member).",
+        "ru": "Здесь нет никого по имени {name}. Сначала добавьте (/owner или /member).",
+    },
+    "invite_refused": {
+        "en": "No invitation for {name}: {detail}",
+        "ru": "Приглашение для {name} не создано: {detail}",
+    },
+    "invitation": {
+        "en": "Invitation for {name} (forward it; it works once, until {expires}):\n{link}",
+        "ru": "Приглашение для {name} (перешлите его; действует один раз, до {expires}):\n{link}",
+    },
+    "usage_period": {
+        "en": "Usage: /period November [2026] or /period <name> <first day> <last day>, e.g. "
+        "/period Q4 2026-10-01 2026-12-31",
+        "ru": "Формат: /period Ноябрь [2026] или /period <название> <первый день> <последний "
+        "день>, например /period Осень 01.09.2026 30.11.2026",
+    },
+    "period_backwards": {
+        "en": "The last day comes before the first one.",
+        "ru": "Последний день раньше первого.",
+    },
+    "summary_period": {
+        "en": "Open period {name}",
+        "ru": "Открыть период {name}",
+    },
+    "summary_next_period": {
+        "en": "Open {name} and carry the balances of {closed} into it",
+        "ru": "Открыть {name} и перенести в него остатки {closed}",
+    },
+    "link_choose": {
+        "en": "Which one should this chat be about?",
+        "ru": "К чему привязать этот чат?",
+    },
+    "link_nothing": {
+        "en": "You have no community where you are treasurer and no group you own. Create one: "
+        "/newcommunity <name> or /newgroup <name>.",
+        "ru": "У вас нет сообщества, где вы казначей, и нет своей группы. Создайте: "
+        "/newcommunity <название> или /newgroup <название>.",
+    },
+    "link_chosen": {
+        "en": "Chosen.",
+        "ru": "Выбрано.",
+    },
+    "link_not_yours": {
+        "en": "You do not belong there.",
+        "ru": "Вы туда не входите.",
+    },
+    "link_not_admin": {
+        "en": "Only an administrator of this chat may link it, unlink it or change its settings.",
+        "ru": "Привязать, отвязать или настроить этот чат может только его администратор.",
+    },
+    "link_not_current_manager": {
+        "en": "This chat is linked by its treasurer (or group owner); only they may change that.",
+        "ru": "Этот чат привязал казначей (или владелец группы); изменить это может только он.",
+    },
+    "chat_not_linked": {
+        "en": "This chat is not linked.",
+        "ru": "Этот чат ни к чему не привязан.",
+    },
+    "chat_unlinked": {
+        "en": "This chat is unlinked.",
+        "ru": "Этот чат отвязан.",
+    },
+    "linked_community": {
+        "en": "This chat is linked to community {name}.",
+        "ru": "Этот чат привязан к сообществу {name}.",
+    },
+    "linked_group": {
+        "en": "This chat is linked to group {name}.",
+        "ru": "Этот чат привязан к группе {name}.",
+    },
+    "link_refused_community": {
+        "en": "Only a treasurer of that community may link a chat to it.",
+        "ru": "Привязать чат к этому сообществу может только его казначей.",
+    },
+    "link_refused_group": {
+        "en": "Only an owner of that group may link a chat to it.",
+        "ru": "Привязать чат к этой группе может только её владелец.",
+    },
+    "no_community": {
+        "en": "This chat is not linked to a community and you belong to none. Create one with "
+        "/newcommunity <name>, or ask your treasurer for an invitation.",
+        "ru": "Этот чат не привязан к сообществу, и вы ни в одном не состоите. Создайте его: "
+        "/newcommunity <название> — или попросите приглашение у казначея.",
+    },
+    "no_group": {
+        "en": "This chat is not linked to a group. Create one with /newgroup <name> or link one "
+        "with /link.",
+        "ru": "Этот чат не привязан к группе. Создайте её: /newgroup <название> — или "
+        "привяжите: /link.",
+    },
+    "no_open_period": {
+        "en": "{community} has no open period. Open one: /period November.",
+        "ru": "В {community} нет открытого периода. Откройте: /period Ноябрь.",
+    },
+    "no_closed_period": {
+        "en": "{community} has no closed period to carry forward.",
+        "ru": "В {community} нет закрытого периода для переноса.",
+    },
+    "no_meter": {
+        "en": "You have no meter in this community.",
+        "ru": "У вас нет счётчика в этом сообществе.",
+    },
+    "unknown_user": {
+        "en": "I do not know @{username} yet. Add them by name (/owner, /member) and send them "
+        "the invitation, or ask them to write to me once (/start).",
+        "ru": "Я ещё не знаю @{username}. Добавьте по имени (/owner, /member) и перешлите "
+        "приглашение или попросите написать мне один раз (/start).",
+    },
+    "someone": {
+        "en": "someone",
+        "ru": "кто-то",
+    },
+    "group_balances_head": {
+        "en": "{group}: balances",
+        "ru": "{group}: балансы",
+    },
+    "group_owed": {
+        "en": "{name} is owed {amount}",
+        "ru": "{name}: должны {amount}",
+    },
+    "group_owes": {
+        "en": "{name} owes {amount}",
+        "ru": "{name} должен(на) {amount}",
+    },
+    "group_even": {
+        "en": "{name} is even",
+        "ru": "{name}: в расчёте",
+    },
+    "owe_nobody": {
+        "en": "Nobody owes anybody.",
+        "ru": "Никто никому не должен.",
+    },
+    "owe_head": {
+        "en": "To settle up:",
+        "ru": "Чтобы рассчитаться:",
+    },
+    "owe_line": {
+        "en": "{payer} → {payee}: {amount}",
+        "ru": "{payer} → {payee}: {amount}",
+    },
+    "not_a_member": {
+        "en": "You are not a member of this chat's community, so I show you nothing of it.",
+        "ru": "Вы не участник сообщества этого чата, поэтому я ничего о нём не показываю.",
+    },
+    "report_not_allowed": {
+        "en": "This community shows its balance sheet to treasurers only; /balance shows yours.",
+        "ru": "Это сообщество показывает ведомость только казначеям; ваш баланс — /balance.",
+    },
+    "audit": {
+        "en": "Audit log of {community}: {count} entries, chain head\n{hash}\nVerify it: {verify}",
+        "ru": "Журнал аудита {community}: записей {count}, голова цепочки\n{hash}\nПроверка: "
+        "{verify}",
+    },
+    "periods_line": {
+        "en": "{name}: {status}",
+        "ru": "{name}: {status}",
+    },
+    "status_OPEN": {
+        "en": "open",
+        "ru": "открыт",
+    },
+    "status_CLOSED": {
+        "en": "closed",
+        "ru": "закрыт",
+    },
+    "balance_carried": {
+        "en": "of which carried from {period}: {amount}",
+        "ru": "из них перенесено из {period}: {amount}",
+    },
+    "pick_owner": {
+        "en": "{summary}\nWhose is it?",
+        "ru": "{summary}\nЧей это?",
+    },
+    "no_owners_yet": {
+        "en": "There are no owners yet: add them with /owner <name> [share].",
+        "ru": "Владельцев пока нет: добавьте их командой /owner <имя> [доля].",
+    },
+    "done_community": {
+        "en": "Community {name} is created; you are its treasurer. Next: add owners (/owner "
+        "<name> [share]), open a period (/period November), link a group chat (/link).",
+        "ru": "Сообщество {name} создано; вы его казначей. Дальше: добавьте владельцев (/owner "
+        "<имя> [доля]), откройте период (/period Ноябрь), привяжите чат (/link).",
+    },
+    "done_group": {
+        "en": "Group {name} is created. Add friends: /member @username or /member <name>; then "
+        "/split.",
+        "ru": "Группа {name} создана. Добавьте друзей: /member @username или /member <имя>; "
+        "затем /split.",
+    },
+    "done_owner": {
+        "en": "Added owner {name} (share {share}).",
+        "ru": "Добавлен владелец {name} (доля {share}).",
+    },
+    "done_member": {
+        "en": "{name} is in the group.",
+        "ru": "{name} в группе.",
+    },
+    "done_period_created": {
+        "en": "Period {name} is open ({start} – {end}).",
+        "ru": "Период {name} открыт ({start} – {end}).",
+    },
+    "done_period_closed": {
+        "en": "Period {name} is closed.",
+        "ru": "Период {name} закрыт.",
+    },
+    "notify_period_closed": {
+        "en": "Period {name} is closed.",
+        "ru": "Период {name} закрыт.",
+    },
+    "done_carried": {
+        "en": "Carried {total} from {from_name} into {to_name}.",
+        "ru": "Перенесено {total} из {from_name} в {to_name}.",
+    },
+    "done_reversal": {
+        "en": "Reversed: {entry} {amount}.",
+        "ru": "Отменено: {entry} {amount}.",
+    },
+    "notify_reversal": {
+        "en": "{actor} reversed a {entry} of {amount}: {reason}",
+        "ru": "{actor} отменил(а) {entry} {amount}: {reason}",
+    },
+    "summary_undo": {
+        "en": "Reverse your last {entry} of {amount}: {reason}",
+        "ru": "Отменить вашу последнюю запись ({entry}) на {amount}: {reason}",
+    },
+    "statement": {
+        "en": "Period {period} of {community} is closed. Your statement:\ncontributions "
+        "{paid}\nexpenses {expenses}\ncharges {charges}\npaid expenses "
+        "{paid_exp}\nbalance {balance}",
+        "ru": "Период {period} сообщества {community} закрыт. Ваша выписка:\nвзносы "
+        "{paid}\nрасходы {expenses}\nначисления {charges}\nоплаченные расходы "
+        "{paid_exp}\nбаланс {balance}",
+    },
+    "done_split": {
+        "en": "Recorded: {description}, {amount} paid by {payer} ({shares}).",
+        "ru": "Записано: {description}, {amount}, заплатил(а) {payer} ({shares}).",
+    },
+    "notify_split_expense": {
+        "en": "{actor} added {description}: {amount} paid by {payer}",
+        "ru": "{actor} добавил(а) {description}: {amount}, заплатил(а) {payer}",
+    },
+    "done_settlement": {
+        "en": "Recorded: {payer} paid {payee} back {amount}.",
+        "ru": "Записано: {payer} вернул(а) {payee} {amount}.",
+    },
+    "summary_settle": {
+        "en": "{payer} paid {user} back {amount}",
+        "ru": "{payer} вернул(а) {user} {amount}",
+    },
+    "your_entry_reversed": {
+        "en": "{actor} reversed a {entry} of yours of {amount}: {reason}",
+        "ru": "{actor} отменил(а) ваш(е) {entry} на {amount}: {reason}",
+    },
+    "you_were_charged": {
+        "en": "{actor} charged you {amount}: {description}",
+        "ru": "{actor} начислил(а) вам {amount}: {description}",
+    },
+    "private_hint": {
+        "en": "I understand commands (/help). To create a village or a house: /newcommunity "
+        "<name>; a group of friends sharing costs: /newgroup <name>.",
+        "ru": "Я понимаю команды (/help). Создать посёлок или дом: /newcommunity <название>; "
+        "группу друзей с общими расходами: /newgroup <название>.",
+    },
+    "keyboard_expired": {
+        "en": "This was not confirmed in time; send the command again.",
+        "ru": "Это не подтвердили вовремя; отправьте команду ещё раз.",
+    },
 }
 
 

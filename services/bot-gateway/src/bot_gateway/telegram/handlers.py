@@ -13,17 +13,14 @@ from typing import Any
 
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject, CommandStart
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
 from bot_gateway.adapters.services import Refused, Unavailable
 from bot_gateway.domain import parsing
 from bot_gateway.domain.texts import money
-from bot_gateway.gateway import Turn
-from bot_gateway.telegram import queries, splitting
-
-
-class Stop(Exception):
-    """The command cannot go on; the user was already told why."""
+from bot_gateway.gateway import Turn, confirm_keyboard
+from bot_gateway.telegram import queries, setup, splitting
+from bot_gateway.telegram.setup import Stop
 
 
 async def _guard(turn: Turn, action: Any) -> None:
@@ -64,8 +61,14 @@ async def _claim(token: str, turn: Turn) -> None:
 
 async def unlink(message: Message, turn: Turn) -> None:
     """The account stops being its user (e.g. before the person moves to another account)."""
-    if not turn.is_private or turn.telegram_user is None:
+    if not turn.is_private and (turn.community_id or turn.splits_group_id):
+        # In a linked group chat, /unlink is about the chat (guarded like linking).
+        await _guard(turn, setup.unlink_chat(turn))
+        return
+    if not turn.is_private:
         await turn.say("unlink_in_private")
+        return
+    if turn.telegram_user is None:
         return
     old, new = await turn.gateway.identity.unlink(
         turn.repo, turn.telegram_user.id, turn.telegram_user.first_name
@@ -83,6 +86,10 @@ async def lang(message: Message, command: CommandObject, turn: Turn) -> None:
     if choice not in ("ru", "en"):
         await turn.say("usage_lang")
         return
+    refusal = await setup.may_change_language(turn)
+    if refusal is not None:
+        await turn.say(refusal)
+        return
     await turn.repo.save_chat(turn.chat_id, turn.chat_type, language=choice)
     turn.lang = choice
     await turn.say("lang_set")
@@ -93,38 +100,17 @@ async def link(message: Message, command: CommandObject, turn: Turn) -> None:
 
 
 async def _link(command: CommandObject, turn: Turn) -> None:
+    """``/link``: choose from a keyboard; ``/link community|group <id>`` still works, under the
+    same rules (``domain/chats.py``)."""
     words = (command.args or "").split()
+    if not words:
+        await setup.link_menu(turn)
+        return
     if len(words) != 2 or words[0] not in ("community", "group") or not words[1].isdigit():
         raise parsing.Unreadable("usage_link")
-    assert turn.user_id is not None
-    kind, scope_id = words[0], int(words[1])
-    services = turn.gateway.services
-    if kind == "community":
-        try:
-            community = await services.community(await turn.token(communities=[scope_id]), scope_id)
-        except Refused:
-            community = {}
-        if community.get("my_role") != "treasurer":
-            await turn.say("link_refused_community", id=scope_id)
-            return
-        await turn.repo.save_chat(
-            turn.chat_id, turn.chat_type, community_id=scope_id, linked_by=turn.user_id
-        )
-        await turn.say("linked_community", name=community.get("name", ""), id=scope_id)
-        return
-    token = await turn.token(groups=[scope_id])
-    try:
-        group = await services.get(services.splits(f"/groups/{scope_id}"), token)
-    except Refused:
-        group = {}
-    owners = {m["user_id"] for m in group.get("members", []) if m.get("role") == "owner"}
-    if turn.user_id not in owners:
-        await turn.say("link_refused_group", id=scope_id)
-        return
-    await turn.repo.save_chat(
-        turn.chat_id, turn.chat_type, splits_group_id=scope_id, linked_by=turn.user_id
-    )
-    await turn.say("linked_group", name=group.get("name", ""), id=scope_id)
+    refusal = await setup.link_to(turn, words[0][0], int(words[1]))
+    if refusal is not None:
+        await turn.say(refusal)
 
 
 async def migrated_to(message: Message, turn: Turn) -> None:
@@ -137,7 +123,42 @@ async def migrated_from(message: Message, turn: Turn) -> None:
     await turn.repo.migrate_chat(message.migrate_from_chat_id, message.chat.id)
 
 
+# Setting up ---------------------------------------------------------------------------------
+
+
+async def new_community(message: Message, command: CommandObject, turn: Turn) -> None:
+    await _guard(turn, setup.new_community(turn, command.args or ""))
+
+
+async def new_group(message: Message, command: CommandObject, turn: Turn) -> None:
+    await _guard(turn, setup.new_group(turn, command.args or ""))
+
+
+async def owner(message: Message, command: CommandObject, turn: Turn) -> None:
+    await _guard(turn, setup.add_owner(turn, message, command.args or ""))
+
+
+async def member(message: Message, command: CommandObject, turn: Turn) -> None:
+    await _guard(turn, setup.add_member(turn, message, command.args or ""))
+
+
+async def invite(message: Message, command: CommandObject, turn: Turn) -> None:
+    await _guard(turn, setup.invite(turn, command.args or ""))
+
+
+async def period(message: Message, command: CommandObject, turn: Turn) -> None:
+    await _guard(turn, setup.open_period(turn, command.args or ""))
+
+
 # Queries ----------------------------------------------------------------------------------
+
+
+async def owe(message: Message, turn: Turn) -> None:
+    await _guard(turn, queries.owe(turn))
+
+
+async def audit(message: Message, turn: Turn) -> None:
+    await _guard(turn, queries.audit(turn))
 
 
 async def balance(message: Message, turn: Turn) -> None:
@@ -169,18 +190,151 @@ async def _period(turn: Turn, community_id: int, status: str = "OPEN") -> dict[s
     found = await turn.gateway.services.periods(token, community_id, status)
     if not found:
         await turn.say(
-            "no_open_period" if status == "OPEN" else "no_closed_period", id=community_id
+            "no_open_period" if status == "OPEN" else "no_closed_period",
+            community=await queries.community_name(turn, community_id),
         )
         raise Stop
     return found[-1]
 
 
-async def _user_named(turn: Turn, username: str) -> tuple[int, str]:
+async def _user_named(turn: Turn, username: str, group_id: int | None = None) -> tuple[int, str]:
     row = await turn.repo.user_by_username(username)
     if row is None:
         await turn.say("unknown_user", username=username)
         raise Stop
-    return int(row.user_id), str(row.first_name or f"@{username}")
+    return int(row.user_id), await turn.repo.name_of(int(row.user_id), group_id=group_id)
+
+
+async def _owner_of(
+    turn: Turn,
+    message: Message,
+    community_id: int,
+    username: str | None,
+    name: str | None,
+    comment: str | None,
+) -> tuple[int | None, str, str | None]:
+    """Whom a payment or charge is about: (the owner, their name, the comment left), or None
+    for the owner when the treasurer is to pick from a keyboard. By a reply to their message,
+    @username, their name before the amount, or their name starting the comment."""
+    owners = await turn.repo.members_of("community", community_id, "owner")
+
+    def named(text: str) -> Any:
+        return next(
+            (o for o in owners if str(o.display_name or "").casefold() == text.casefold()), None
+        )
+
+    replied = message.reply_to_message
+    if replied is not None and replied.from_user is not None and not replied.from_user.is_bot:
+        user = replied.from_user
+        user_id = await turn.gateway.identity.meet(
+            turn.repo, user.id, user.username, user.first_name, user.language_code
+        )
+        return user_id, await turn.repo.name_of(user_id, community_id), comment
+    if username:
+        row = await turn.repo.user_by_username(username)
+        if row is not None:
+            user_id = int(row.user_id)
+            return user_id, await turn.repo.name_of(user_id, community_id), comment
+        found = named(f"@{username}")
+        if found is None:
+            await turn.say("unknown_user", username=username)
+            raise Stop
+        return int(found.user_id), str(found.display_name), comment
+    if name:
+        found = named(name)
+        if found is None:
+            await turn.say("nobody_named", name=name)
+            raise Stop
+        return int(found.user_id), str(found.display_name), comment
+    if comment:
+        for o in sorted(owners, key=lambda o: -len(str(o.display_name or ""))):
+            display = str(o.display_name or "")
+            if display and (comment + " ").casefold().startswith(display.casefold() + " "):
+                return int(o.user_id), display, comment[len(display) :].strip() or None
+    assert turn.user_id is not None
+    if any(int(o.user_id) == turn.user_id for o in owners) or not (
+        await turn.memberships()
+    ).treasurer_of(community_id):
+        return turn.user_id, await turn.repo.name_of(turn.user_id, community_id), comment
+    return None, "", comment
+
+
+def _picker(
+    turn: Turn, owners: list[Any], action_id: str
+) -> InlineKeyboardMarkup:  # the treasurer picks whom
+    rows = [
+        [
+            InlineKeyboardButton(
+                text=str(o.display_name), callback_data=f"pk:{action_id}:{o.user_id}"
+            )
+        ]
+        for o in owners[:40]
+        if o.display_name
+    ]
+    rows.append([InlineKeyboardButton(text=turn.t("confirm_no"), callback_data=f"no:{action_id}")])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+async def picked(callback: CallbackQuery, turn: Turn) -> None:
+    """The treasurer picked whom a payment or charge is about: now it can be confirmed."""
+    _, action_id, raw = str(callback.data).split(":", 2)
+    action = await turn.repo.pending(action_id)
+    if action is None or action.status != "pending" or not raw.isdigit():
+        await turn.answer(callback, turn.t("already_decided"))
+        return
+    if callback.from_user.id != action.telegram_user_id:
+        await turn.answer(callback, turn.t("not_yours"))
+        return
+    turn.lang = action.language
+    payload = dict(action.payload)
+    community_id = int(str(payload["_key"]).split(":")[1])
+    owners = {
+        int(o.user_id): o for o in await turn.repo.members_of("community", community_id, "owner")
+    }
+    if int(raw) not in owners:
+        await turn.answer(callback, turn.t("already_decided"))
+        return
+    payload["owner_id"] = int(raw)
+    summary = turn.t(
+        str(payload.pop("_summary_key")),
+        owner=str(owners[int(raw)].display_name),
+        **payload.pop("_summary_values"),
+    )
+    await turn.repo.update_pending_payload(action_id, payload, summary)
+    await turn.answer(callback)
+    if callback.message is not None:
+        await turn.edit(
+            callback.message.message_id,
+            turn.t("confirm_question", summary=summary),
+            confirm_keyboard(action_id, turn.lang),
+        )
+
+
+async def _ask_about_owner(
+    turn: Turn,
+    command_type: str,
+    payload: dict[str, Any],
+    key: str,
+    community_id: int,
+    summary_key: str,
+    values: dict[str, Any],
+) -> None:
+    """Confirm a write about an owner, or first let the treasurer pick the owner."""
+    if payload.get("owner_id") is not None:
+        await turn.ask_to_confirm(command_type, payload, turn.t(summary_key, **values), key)
+        return
+    owners = await turn.repo.members_of("community", community_id, "owner")
+    if not owners:
+        await turn.say("no_owners_yet")
+        raise Stop
+    await turn.ask_to_confirm(
+        command_type,
+        {**payload, "_summary_key": summary_key, "_summary_values": values},
+        turn.t(summary_key, owner="…", **values),
+        key,
+        keyboard=lambda action_id: _picker(turn, owners, action_id),
+        question="pick_owner",
+    )
 
 
 def _amount(turn: Turn, amount: Decimal, currency: str = "RUB") -> str:
@@ -188,33 +342,39 @@ def _amount(turn: Turn, amount: Decimal, currency: str = "RUB") -> str:
 
 
 async def pay(message: Message, command: CommandObject, turn: Turn) -> None:
-    await _guard(turn, _pay(command, turn))
+    await _guard(turn, _pay(message, command, turn))
 
 
-async def _pay(command: CommandObject, turn: Turn) -> None:
+async def _pay(message: Message, command: CommandObject, turn: Turn) -> None:
     assert turn.user_id is not None
     pay = parsing.parse_pay(command.args or "")
     community_id = await _community(turn)
     period = await _period(turn, community_id)
-    owner_id, owner_name = turn.user_id, turn.name
-    if pay.owner:
-        owner_id, owner_name = await _user_named(turn, pay.owner)
-    currency = await queries.currency(turn, community_id)
-    summary = turn.t(
-        "summary_pay",
-        amount=_amount(turn, pay.amount, currency),
-        owner=owner_name,
-        period=period["name"],
-        comment=f" ({pay.comment})" if pay.comment else "",
+    owner_id, owner_name, comment = await _owner_of(
+        turn, message, community_id, pay.owner, pay.name, pay.comment
     )
+    currency = await queries.currency(turn, community_id)
+    values = {
+        "amount": _amount(turn, pay.amount, currency),
+        "period": period["name"],
+        "comment": f" ({comment})" if comment else "",
+    }
     payload = {
         "period_id": period["id"],
         "owner_id": owner_id,
         "amount": str(pay.amount),
-        "comment": pay.comment,
+        "comment": comment,
     }
-    await turn.ask_to_confirm(
-        "ledger.record_contribution", payload, summary, f"community:{community_id}"
+    if owner_id is not None:
+        values["owner"] = owner_name
+    await _ask_about_owner(
+        turn,
+        "ledger.record_contribution",
+        payload,
+        f"community:{community_id}",
+        community_id,
+        "summary_pay",
+        values,
     )
 
 
@@ -249,29 +409,41 @@ async def _expense(command: CommandObject, turn: Turn) -> None:
 
 
 async def charge(message: Message, command: CommandObject, turn: Turn) -> None:
-    await _guard(turn, _charge(command, turn))
+    await _guard(turn, _charge(message, command, turn))
 
 
-async def _charge(command: CommandObject, turn: Turn) -> None:
+async def _charge(message: Message, command: CommandObject, turn: Turn) -> None:
     parsed = parsing.parse_charge(command.args or "")
     community_id = await _community(turn)
     period = await _period(turn, community_id)
-    owner_id, owner_name = await _user_named(turn, parsed.owner)
-    currency = await queries.currency(turn, community_id)
-    summary = turn.t(
-        "summary_charge",
-        amount=_amount(turn, parsed.amount, currency),
-        owner=owner_name,
-        description=parsed.description,
-        period=period["name"],
+    owner_id, owner_name, _ = await _owner_of(
+        turn, message, community_id, parsed.owner, parsed.name, None
     )
+    if owner_id == turn.user_id and not (parsed.owner or parsed.name):
+        owner_id = None  # a charge names whom, else the treasurer picks
+    currency = await queries.currency(turn, community_id)
+    values = {
+        "amount": _amount(turn, parsed.amount, currency),
+        "description": parsed.description,
+        "period": period["name"],
+    }
+    if owner_id is not None:
+        values["owner"] = owner_name
     payload = {
         "period_id": period["id"],
         "owner_id": owner_id,
         "amount": str(parsed.amount),
         "description": parsed.description,
     }
-    await turn.ask_to_confirm("ledger.record_charge", payload, summary, f"community:{community_id}")
+    await _ask_about_owner(
+        turn,
+        "ledger.record_charge",
+        payload,
+        f"community:{community_id}",
+        community_id,
+        "summary_charge",
+        values,
+    )
 
 
 async def close(message: Message, turn: Turn) -> None:
@@ -382,7 +554,12 @@ async def _settle(command: CommandObject, turn: Turn) -> None:
     assert turn.user_id is not None
     parsed = parsing.parse_settle(command.args or "")
     group_id = await _group(turn)
-    payee_id, payee_name = await _user_named(turn, parsed.user)
+    payee_id, payee_name = await _user_named(turn, parsed.user, group_id)
+    try:
+        group = await queries.group(turn, group_id)
+        amount = _amount(turn, parsed.amount, str(group.get("base_currency") or "RUB"))
+    except Unavailable:  # splits is away: the command waits in Kafka; the currency can too
+        amount = money(parsed.amount, "", turn.lang).strip()
     await turn.ask_to_confirm(
         "splits.record_settlement",
         {
@@ -391,7 +568,12 @@ async def _settle(command: CommandObject, turn: Turn) -> None:
             "paid_to_user_id": payee_id,
             "amount": str(parsed.amount),
         },
-        turn.t("summary_settle", user=payee_name, amount=f"{parsed.amount:,.2f}"),
+        turn.t(
+            "summary_settle",
+            payer=await turn.repo.name_of(turn.user_id, group_id=group_id),
+            user=payee_name,
+            amount=amount,
+        ),
         f"group:{group_id}",
     )
 
@@ -410,7 +592,7 @@ async def _split(command: CommandObject, turn: Turn) -> None:
     if parsed.users:
         chosen = [turn.user_id]
         for username in parsed.users:
-            user_id, name = await _user_named(turn, username)
+            user_id, name = await _user_named(turn, username, group_id)
             names.setdefault(user_id, name)
             chosen.append(user_id)
     payload = splitting.new_split(
@@ -434,8 +616,16 @@ async def decide(callback: CallbackQuery, turn: Turn) -> None:
     if action is None:
         await turn.answer(callback, turn.t("already_decided"))
         return
-    if callback.from_user.id != action.telegram_user_id:
+    if callback.from_user.id != action.telegram_user_id and not _may_confirm_for(
+        action, verb, turn.user_id
+    ):
         await turn.answer(callback, turn.t("not_yours"))
+        return
+    if action.status == "pending" and _expired(turn, action):
+        await turn.repo.decide(action_id, "expired")
+        await turn.answer(callback, turn.t("keyboard_expired"))
+        if callback.message is not None:
+            await turn.edit(callback.message.message_id, turn.t("keyboard_expired"))
         return
     if verb == "ok" and action.command_type == splitting.COMMAND and action.status == "pending":
         if await splitting.before_confirming(callback, turn, action):
@@ -449,10 +639,29 @@ async def decide(callback: CallbackQuery, turn: Turn) -> None:
     if status == "confirmed":
         await turn.send_confirmed(action)
     if callback.message is not None:
+        # The edit carries no keyboard: once used, the buttons are gone.
         await turn.edit(
             callback.message.message_id,
             turn.t("confirmed" if status == "confirmed" else "cancelled", summary=action.summary),
         )
+
+
+def _may_confirm_for(action: Any, verb: str, user_id: int | None) -> bool:
+    """In a group split, anyone who shares it may confirm it (its numbers are complete: the
+    asker's choices stand); everything else only the person who asked."""
+    if verb != "ok" or action.command_type != splitting.COMMAND or user_id is None:
+        return False
+    if splitting.needs_numbers(dict(action.payload)):
+        return False
+    return user_id in {int(s["user_id"]) for s in action.payload.get("splits_in", [])}
+
+
+def _expired(turn: Turn, action: Any) -> bool:
+    created = action.created_at
+    if created is None:
+        return False
+    age: dt.timedelta = dt.datetime.now(dt.UTC) - created
+    return age.total_seconds() > turn.gateway.settings.confirmation_ttl_seconds
 
 
 def build_router() -> Router:
@@ -465,6 +674,15 @@ def build_router() -> Router:
     router.message(Command("unlink"))(unlink)
     router.message(F.migrate_to_chat_id)(migrated_to)
     router.message(F.migrate_from_chat_id)(migrated_from)
+    router.message(Command("newcommunity"))(new_community)
+    router.message(Command("newgroup"))(new_group)
+    router.message(Command("create", "new"))(setup.create)
+    router.message(Command("owner"))(owner)
+    router.message(Command("member"))(member)
+    router.message(Command("invite"))(invite)
+    router.message(Command("period"))(period)
+    router.message(Command("owe"))(owe)
+    router.message(Command("audit"))(audit)
     router.message(Command("balance"))(balance)
     router.message(Command("periods"))(periods)
     router.message(Command("report"))(report)
@@ -477,6 +695,8 @@ def build_router() -> Router:
     router.message(Command("undo"))(undo)
     router.message(Command("settle"))(settle)
     router.message(Command("split"))(split)
+    router.callback_query(F.data.startswith("ln:"))(setup.chose_link)
+    router.callback_query(F.data.startswith("pk:"))(picked)
     router.callback_query(F.data.startswith("sp:"))(splitting.toggle_participant)
     router.callback_query(F.data.startswith("st:"))(splitting.choose_type)
     router.callback_query(F.data.startswith("ok:") | F.data.startswith("no:"))(decide)

@@ -35,7 +35,11 @@ async def _community(turn: Turn, community_id: int) -> dict[str, Any]:
         token = await turn.token(communities=[community_id])
         return await turn.gateway.services.community(token, community_id)
     except Refused:
-        return {"id": community_id, "name": f"#{community_id}", "base_currency": "RUB"}
+        return {"id": community_id, "name": "", "base_currency": "RUB"}
+
+
+async def community_name(turn: Turn, community_id: int) -> str:
+    return str((await _community(turn, community_id)).get("name") or "")
 
 
 async def currency(turn: Turn, community_id: int) -> str:
@@ -62,61 +66,148 @@ def current(periods: list[dict[str, Any]]) -> dict[str, Any] | None:
 
 
 async def balance(turn: Turn) -> None:
+    """In a chat linked to a splits group: the group's balances and who owes whom. Elsewhere:
+    the user's balance in each of their communities, what was carried in shown as carried."""
+    if turn.splits_group_id is not None and turn.community_id is None:
+        await group_balances(turn, turn.splits_group_id, plan_only=False)
+        return
     assert turn.user_id is not None
     communities = await communities_of(turn)
     if not communities:
         await turn.say("no_community")
         return
-    services = turn.gateway.services
     lines = []
     for community_id in communities:
-        community = await _community(turn, community_id)
-        cur = str(community.get("base_currency") or "RUB")
-        period = current(await reporting_periods(turn, community_id))
-        if period is None:
-            lines.append(turn.t("balance_none", community=community["name"]))
-            continue
-        try:
-            entry = await services.get(
-                services.reporting(
-                    f"/api/payments/periods/{period['id']}/owner-balance/{turn.user_id}"
-                ),
-                await turn.token(communities=[community_id]),
-            )
-        except Refused:
-            lines.append(turn.t("balance_none", community=community["name"]))
-            continue
-        lines.append(
-            turn.t(
-                "balance_line",
-                community=community["name"],
-                period=period["name"],
-                balance=money(entry["balance"], cur, turn.lang),
-                paid=money(entry["total_contributions"], cur, turn.lang),
-                expenses=money(entry["total_expenses"], cur, turn.lang),
-                charges=money(entry["total_charges"], cur, turn.lang),
-            )
+        lines.extend(await _community_balance(turn, community_id))
+    await turn.reply("\n".join(lines))
+
+
+async def _community_balance(turn: Turn, community_id: int) -> list[str]:
+    assert turn.user_id is not None
+    services = turn.gateway.services
+    community = await _community(turn, community_id)
+    cur = str(community.get("base_currency") or "RUB")
+    name = str(community.get("name") or "")
+    try:
+        statement = await services.get(
+            services.reporting(
+                f"/api/payments/communities/{community_id}/owners/{turn.user_id}/statement"
+            ),
+            await turn.token(communities=[community_id]),
         )
-        # A closed period's balance not carried forward yet is still owed (or owed to them).
-        try:
-            statement = await services.get(
-                services.reporting(
-                    f"/api/payments/communities/{community_id}/owners/{turn.user_id}/statement"
-                ),
-                services.token(turn.user_id, communities=[community_id]),
+    except Refused:
+        return [turn.t("balance_none", community=name)]
+    lines_in: list[dict[str, Any]] = statement.get("periods") or []
+    if not lines_in:
+        return [turn.t("balance_none", community=name)]
+    open_ = [p for p in lines_in if p["status"] == "OPEN"]
+    line = (open_ or lines_in)[-1]
+    opening = Decimal(str(line.get("opening_balance") or "0"))
+    # Carried balances are inside the totals (an opening contribution or charge): shown as
+    # carried, never as paid or charged in this period.
+    paid = Decimal(str(line["total_contributions"])) - max(opening, Decimal(0))
+    charges = Decimal(str(line["total_charges"])) - max(-opening, Decimal(0))
+    out = [
+        turn.t(
+            "balance_line",
+            community=name,
+            period=line["name"],
+            balance=money(line["balance"], cur, turn.lang),
+            paid=money(paid, cur, turn.lang),
+            expenses=money(line["total_expenses"], cur, turn.lang),
+            charges=money(charges, cur, turn.lang),
+        )
+    ]
+    if opening != 0:
+        index = lines_in.index(line)
+        before = lines_in[index - 1]["name"] if index > 0 else ""
+        out.append(turn.t("balance_carried", amount=money(opening, cur, turn.lang), period=before))
+    total = Decimal(str(statement.get("current_balance") or line["balance"]))
+    if total != Decimal(str(line["balance"])):
+        out.append(turn.t("balance_uncarried", community=name, total=money(total, cur, turn.lang)))
+    return out
+
+
+async def group_balances(turn: Turn, group_id: int, *, plan_only: bool) -> None:
+    """A group's balances (from the splits service: no lag) and its settle-up plan, every amount
+    with its currency and every person by the one name the bot calls them."""
+    services = turn.gateway.services
+    found = await group(turn, group_id)
+    names = {int(m["user_id"]): str(m["name"]) for m in found.get("members", [])}
+    summary = await services.get(
+        services.splits(f"/costs/groups/{group_id}/balance-summary"),
+        await turn.token(groups=[group_id]),
+    )
+    cur = str(summary.get("currency") or found.get("base_currency") or "RUB")
+
+    def name(user_id: int) -> str:
+        return names.get(user_id, turn.t("someone"))
+
+    lines = [] if plan_only else [turn.t("group_balances_head", group=found.get("name", ""))]
+    if not plan_only:
+        for b in summary.get("user_balances", []):
+            net = Decimal(str(b["net_balance"]))
+            key = "group_owed" if net > 0 else "group_owes" if net < 0 else "group_even"
+            lines.append(
+                turn.t(key, name=name(int(b["user_id"])), amount=money(abs(net), cur, turn.lang))
             )
-        except Refused:
-            continue
-        total = str(statement.get("current_balance") or entry["balance"])
-        if Decimal(total) != Decimal(str(entry["balance"])):
+    plan = summary.get("suggested_settlements", [])
+    if not plan:
+        lines.append(turn.t("owe_nobody"))
+    else:
+        lines.append(turn.t("owe_head"))
+        for t in plan:
             lines.append(
                 turn.t(
-                    "balance_uncarried",
-                    community=community["name"],
-                    total=money(total, cur, turn.lang),
+                    "owe_line",
+                    payer=name(int(t["from_user_id"])),
+                    payee=name(int(t["to_user_id"])),
+                    amount=money(t["amount"], cur, turn.lang),
                 )
             )
     await turn.reply("\n".join(lines))
+
+
+async def owe(turn: Turn) -> None:
+    """``/owe``: who owes whom in the chat's group (in private: in each of the user's groups)."""
+    if turn.splits_group_id is not None:
+        await group_balances(turn, turn.splits_group_id, plan_only=True)
+        return
+    groups = sorted((await turn.memberships()).groups) if turn.is_private else []
+    if not groups:
+        await turn.say("no_group")
+        return
+    for group_id in groups:
+        await group_balances(turn, group_id, plan_only=False)
+
+
+async def audit(turn: Turn) -> None:
+    """``/audit``: the community's audit chain head, to whoever asks, with how to verify it."""
+    community_id = await community_of(turn)
+    if community_id is None:
+        await turn.say("no_community")
+        return
+    mine = await turn.memberships()
+    if community_id not in mine.communities:
+        await turn.say("not_a_member")
+        return
+    services = turn.gateway.services
+    try:
+        head = await services.get(
+            services.reporting("/api/audit/head"),
+            await turn.token(communities=[community_id]),
+            {"community_id": community_id},
+        )
+    except Refused as refused:
+        await turn.say("refused", detail=refused.detail)
+        return
+    await turn.say(
+        "audit",
+        community=await community_name(turn, community_id),
+        hash=head.get("hash") or "—",
+        count=head.get("seq", ""),
+        verify=f"GET /api/audit/verify?community_id={community_id}",
+    )
 
 
 async def periods(turn: Turn) -> None:
@@ -132,7 +223,8 @@ async def periods(turn: Turn) -> None:
         return
     await turn.reply(
         "\n".join(
-            turn.t("periods_line", id=p["id"], name=p["name"], status=p["status"]) for p in found
+            turn.t("periods_line", name=p["name"], status=turn.t(f"status_{p['status']}"))
+            for p in found
         )
     )
 
@@ -143,6 +235,16 @@ async def report(turn: Turn) -> None:
         await turn.say("no_community")
         return
     assert turn.user_id is not None
+    # The read policy: a treasurer; an owner when the community shows owners its balance sheet;
+    # nobody else (a chat member who is no owner sees nothing of it).
+    roles = (await turn.memberships()).communities.get(community_id, frozenset())
+    info = await _community(turn, community_id)
+    allowed = "treasurer" in roles or (
+        "owner" in roles and bool(info.get("owners_see_balance_sheet", True))
+    )
+    if not allowed:
+        await turn.say("report_not_allowed" if roles else "not_a_member")
+        return
     services = turn.gateway.services
     token = await turn.token(communities=[community_id])
     period = current(await reporting_periods(turn, community_id))
@@ -155,9 +257,7 @@ async def report(turn: Turn) -> None:
     )
     lines = [turn.t("report_head", period=period["name"])]
     for entry in sheet["entries"]:
-        owner = entry.get("username") or await turn.repo.name_of(
-            int(entry["owner_id"]), community_id
-        )
+        owner = await turn.repo.name_of(int(entry["owner_id"]), community_id)
         lines.append(
             turn.t("report_line", owner=owner, balance=money(entry["balance"], cur, turn.lang))
         )

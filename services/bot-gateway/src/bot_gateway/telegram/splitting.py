@@ -233,6 +233,8 @@ async def numbers(message: Message, turn: Turn) -> None:
         return
     action = await turn.repo.split_awaiting_numbers(turn.chat_id, turn.telegram_user.id)
     if action is None:
+        if turn.is_private:  # "How do I create a village?": in private, everything is for the bot
+            await turn.say("private_hint")
         return
     turn.lang = action.language
     payload = dict(action.payload)
