@@ -38,6 +38,7 @@ from sosenki_platform.inbox import Inbox
 from sosenki_platform.kafka import create_broker, subscribe
 from sosenki_platform.logging import configure_logging, get_logger
 from sosenki_platform.maintenance import Maintenance, RetentionJob
+from sosenki_platform.metrics import zero_series
 from sosenki_platform.migrations import upgrade_async
 from sosenki_platform.outbox import Outbox, OutboxRelay
 from sosenki_platform.rate_limit import WriteRateLimit
@@ -264,15 +265,14 @@ def create_service_app(
         )
         await asyncio.wait({kafka}, timeout=settings.kafka_startup_wait_seconds)
         runtime.relay.start()
+        consumers = (*runtime.event_consumers, *runtime.command_consumers)
+        consumed = [topic for _, topics in consumers for topic in topics]
+        zero_series(settings.service_name, consumed)
         lag = LagMonitor(
             settings.kafka_bootstrap_servers,
             settings.kafka_security,
             group,
-            [
-                t
-                for _, topics in (*runtime.event_consumers, *runtime.command_consumers)
-                for t in topics
-            ],
+            consumed,
             settings.service_name,
             interval=settings.consumer_lag_interval_seconds,
         )
