@@ -27,6 +27,7 @@ reset:       ## stop everything and delete all local data (keeps downloaded jars
 
 test:        ## the whole test suite: unit, integration (real PostgreSQL + Kafka) and e2e
 	@scripts/bootstrap.sh --with-browser
+	@uv run python -m deploy.local.observability  # Prometheus and Jaeger (built once, cached)
 	@uv run pytest
 
 chaos:       ## the fault suite with a bigger burst: make chaos OPS=2000 (prints its table)

@@ -450,3 +450,8 @@ def components() -> list[Any]:
             reset=lambda: shutil.rmtree(PROMETHEUS_DATA, ignore_errors=True),
         ),
     ]
+
+
+if __name__ == "__main__":  # python -m deploy.local.observability: install both, print paths
+    print(ensure_prometheus()[0])
+    print(ensure_jaeger())
