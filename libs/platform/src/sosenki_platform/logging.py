@@ -30,6 +30,9 @@ LIBRARY_LEVELS: dict[str, int] = {
 }
 
 
+_HANDLER_NAME = "sosenki-json"
+
+
 def _add_trace_ids(_: WrappedLogger, __: str, event: EventDict) -> EventDict:
     trace_id, span_id = current_ids()
     if trace_id:
@@ -71,9 +74,10 @@ def configure_logging(service_name: str, level: str = "INFO", json: bool = True)
             ],
         )
     )
+    handler.set_name(_HANDLER_NAME)
     root = logging.getLogger()
-    for old in list(root.handlers):
-        root.removeHandler(old)
+    for old in [h for h in root.handlers if h.get_name() == _HANDLER_NAME]:
+        root.removeHandler(old)  # configured again (tests make several apps in one process)
     root.addHandler(handler)
     root.setLevel(logging.WARNING)
     logging.captureWarnings(True)  # Python's warnings too, instead of plain text on stderr
