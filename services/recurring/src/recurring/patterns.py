@@ -20,6 +20,7 @@ from sosenki_contracts.events.splits import RecurringExpenseRequested
 from sosenki_platform.errors import Conflict, NotFound
 from sosenki_platform.logging import get_logger
 from sosenki_platform.service import Runtime
+from sosenki_platform.telemetry import tracer
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -263,8 +264,12 @@ class Patterns:
         emitted = 0
         for row in await self.repo.claim_due(now, limit):
             try:
-                async with self.session.begin_nested():
-                    await self._emit(row, now, catch_up_limit)
+                # Found work starts a trace (idle ticks make none): the commands carry it on.
+                with tracer().start_as_current_span(
+                    "recurring emit", attributes={"recurring.pattern_id": row.id}
+                ):
+                    async with self.session.begin_nested():
+                        await self._emit(row, now, catch_up_limit)
                 emitted += 1
             except Exception as exc:
                 log.error("pattern_emit_failed", pattern_id=row.id, error=repr(exc))
