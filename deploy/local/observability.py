@@ -223,9 +223,24 @@ def _prometheus_status() -> ComponentStatus:
 # ---------------------------------------------------------------------------------------- Jaeger
 
 
+#: A copy outside the clone, so that a fresh clone on the same machine (CI) does not build again.
+JAEGER_MACHINE_CACHE = (
+    Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    / "sosenki"
+    / f"jaeger-{JAEGER_VERSION}"
+)
+
+
 def ensure_jaeger(timeout: float = 3600.0) -> Path:
-    """The Jaeger v2 binary, built from its Go module the first time (cached in .local/jaeger)."""
+    """The Jaeger v2 binary, built from its Go module the first time (cached in .local/jaeger,
+    and a copy in the user's cache directory for other clones)."""
     if os.access(JAEGER_BIN, os.X_OK):
+        return JAEGER_BIN
+    if os.access(JAEGER_MACHINE_CACHE, os.X_OK):
+        JAEGER_BIN.parent.mkdir(parents=True, exist_ok=True)
+        partial = JAEGER_BIN.with_suffix(".partial")
+        shutil.copy2(JAEGER_MACHINE_CACHE, partial)
+        partial.replace(JAEGER_BIN)
         return JAEGER_BIN
     go = shutil.which("go")
     if go is None:
@@ -252,6 +267,13 @@ def ensure_jaeger(timeout: float = 3600.0) -> Path:
                     + processes.tail(log, 15)
                 )
     partial.replace(JAEGER_BIN)  # in place whole: a half-written binary is never taken
+    try:
+        JAEGER_MACHINE_CACHE.parent.mkdir(parents=True, exist_ok=True)
+        copying = JAEGER_MACHINE_CACHE.parent / (JAEGER_MACHINE_CACHE.name + ".partial")
+        shutil.copy2(JAEGER_BIN, copying)
+        copying.replace(JAEGER_MACHINE_CACHE)
+    except OSError:
+        pass  # a cache only
     return JAEGER_BIN
 
 
