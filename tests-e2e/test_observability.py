@@ -151,7 +151,13 @@ async def run(
         stderr=asyncio.subprocess.DEVNULL,
     )
     fake_url = f"http://127.0.0.1:{fake_port}"
+
+    async def fake_up() -> bool:
+        async with httpx.AsyncClient(timeout=10) as http:
+            return (await http.get(f"{fake_url}/_fake/calls")).status_code == 200
+
     try:
+        await eventually(fake_up, timeout=60, what="the fake Bot API")
         await asyncio.to_thread(jaeger.start)
 
         async def start(job: str, **extra: str) -> ServiceProcess:
@@ -190,6 +196,14 @@ async def run(
             },
         )
         await asyncio.to_thread(prometheus.start, config)
+
+        async def scraped() -> bool:  # before the scenario: rates need the counters' zeros
+            targets = await asyncio.to_thread(prometheus.targets)
+            health = {t["labels"]["job"]: t["health"] for t in targets}
+            return all(health.get(job) == "up" for job in SERVICES)
+
+        await eventually(scraped, timeout=60, what="Prometheus to scrape every service")
+        await asyncio.sleep(2)  # a couple of scrapes of the quiet state
         observed = Run(prometheus, jaeger, services)
         await _scenario(observed, make_token, fake_url)
         yield observed
@@ -208,11 +222,14 @@ async def run(
 async def _scenario(run: Run, make_token: Any, fake_url: str) -> None:
     ledger, splits = run.services["ledger"], run.services["splits"]
     gateway = run.services["bot-gateway"]
-    fake = httpx.AsyncClient(base_url=fake_url)
+    patient = httpx.Timeout(30.0)  # a loaded machine answers slowly, not wrongly
+    fake = httpx.AsyncClient(base_url=fake_url, timeout=patient)
     bot = httpx.AsyncClient(
-        base_url=gateway.url, headers={"X-Telegram-Bot-Api-Secret-Token": SECRET}
+        base_url=gateway.url,
+        headers={"X-Telegram-Bot-Api-Secret-Token": SECRET},
+        timeout=patient,
     )
-    api = httpx.AsyncClient(base_url=ledger.url)
+    api = httpx.AsyncClient(base_url=ledger.url, timeout=patient)
     chat = group_chat(GROUP)
 
     async def post(update: dict[str, Any]) -> None:
@@ -299,7 +316,9 @@ async def _scenario(run: Run, make_token: Any, fake_url: str) -> None:
 
         # A group's expense: one member is owed.
         group_api = httpx.AsyncClient(
-            base_url=splits.url, headers={"Authorization": f"Bearer {make_token(alice)}"}
+            base_url=splits.url,
+            headers={"Authorization": f"Bearer {make_token(alice)}"},
+            timeout=patient,
         )
         async with group_api:
             gid = (
@@ -319,9 +338,17 @@ async def _scenario(run: Run, make_token: Any, fake_url: str) -> None:
 
 
 async def test_every_dashboard_query_has_data_in_a_real_prometheus(run: Run) -> None:
-    targets = await asyncio.to_thread(run.prometheus.targets)
-    health = {t["labels"]["job"]: t["health"] for t in targets}
-    assert {job: health.get(job) for job in SERVICES} == {job: "up" for job in SERVICES}, health
+    health: dict[str, str] = {}
+
+    async def every_service_scraped() -> bool:
+        targets = await asyncio.to_thread(run.prometheus.targets)
+        health.update({t["labels"]["job"]: t["health"] for t in targets})
+        return all(health.get(job) == "up" for job in SERVICES)
+
+    try:
+        await eventually(every_service_scraped, timeout=60, what="every service scraped")
+    except AssertionError:
+        pytest.fail(f"not every service is scraped: {health}")
     expressions = _promql_targets()
     assert len(expressions) > 30 and any(d == "sosenki-business.json" for d, _, _ in expressions)
 

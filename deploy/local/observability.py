@@ -55,7 +55,7 @@ class ObservabilityError(RuntimeError):
     pass
 
 
-def _get_json(url: str, timeout: float = 3.0) -> Any:
+def _get_json(url: str, timeout: float = 10.0) -> Any:
     with urllib.request.urlopen(url, timeout=timeout) as response:
         return json.loads(response.read())
 
@@ -177,7 +177,7 @@ class PrometheusServer:
         params = {"query": expr}
         if at is not None:
             params["time"] = str(at)
-        answer = _get_json(f"{self.url}/api/v1/query?{urllib.parse.urlencode(params)}", 10)
+        answer = _get_json(f"{self.url}/api/v1/query?{urllib.parse.urlencode(params)}", 30)
         if answer.get("status") != "success":
             raise ObservabilityError(f"{expr}: {answer}")
         data = answer["data"]
@@ -412,7 +412,7 @@ class JaegerServer:
     def traces(self, service: str, limit: int = 100, lookback: str = "1h") -> list[dict[str, Any]]:
         """Traces with a span of ``service`` (Jaeger's HTTP query API)."""
         query = urllib.parse.urlencode({"service": service, "limit": limit, "lookback": lookback})
-        data: list[dict[str, Any]] = _get_json(f"{self.url}/api/traces?{query}", 10)["data"]
+        data: list[dict[str, Any]] = _get_json(f"{self.url}/api/traces?{query}", 30)["data"]
         return data
 
     def trace(self, trace_id: str) -> dict[str, Any] | None:
