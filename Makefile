@@ -9,9 +9,9 @@ STACK := uv run python deploy/local/stack.py
 help:        ## this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:[^#]*## /\t/' | expand -t 14
 
-up:          ## install everything, start PostgreSQL, Kafka, the five services and demo data
+up:          ## install everything, start PostgreSQL, Kafka, the five services and demo data (OBS=1: with Prometheus and Jaeger)
 	@scripts/bootstrap.sh
-	@$(STACK) up
+	@$(STACK) up $(if $(OBS),--observability)
 
 down:        ## stop the services and the infrastructure (data is kept)
 	@$(STACK) down
@@ -27,6 +27,7 @@ reset:       ## stop everything and delete all local data (keeps downloaded jars
 
 test:        ## the whole test suite: unit, integration (real PostgreSQL + Kafka) and e2e
 	@scripts/bootstrap.sh --with-browser
+	@uv run python -m deploy.local.observability  # Prometheus and Jaeger (built once, cached)
 	@uv run pytest
 
 test-unit:   ## the unit tier only: the rules and use cases, no PostgreSQL or Kafka (about a minute)

@@ -4,7 +4,8 @@ Usage (from anywhere; paths are relative to the repository, never to the current
 
     uv run python deploy/local/stack.py infra-up      # start PostgreSQL + Kafka, create topics
     uv run python deploy/local/stack.py infra-down    # stop them (data is kept)
-    uv run python deploy/local/stack.py up | down     # the whole stack (for now: the same)
+    uv run python deploy/local/stack.py up | down     # the whole stack
+    uv run python deploy/local/stack.py up --observability   # ... with Prometheus and Jaeger
     uv run python deploy/local/stack.py status [--json]
     uv run python deploy/local/stack.py logs [name] [-n LINES]
     uv run python deploy/local/stack.py env           # export SOSENKI_...=... lines
@@ -208,12 +209,17 @@ def infra_components() -> list[Component]:
     ]
 
 
-def full_stack() -> list[Component]:
-    """What ``up`` starts, in order (``down`` stops it in reverse order): the infrastructure, the
-    five services and the demo data."""
+def full_stack(observability: bool | None = None) -> list[Component]:
+    """What ``up`` starts, in order (``down`` stops it in reverse order): the infrastructure,
+    with ``observability`` Prometheus and Jaeger (:mod:`deploy.local.observability`), the five
+    services and the demo data. ``None``: observability when it is running already."""
+    from deploy.local import observability as obs
     from deploy.local import services
 
-    return [*infra_components(), *services.components()]
+    if observability is None:
+        observability = any(processes.read_pid(c.name) for c in obs.components())
+    extra = obs.components() if observability else []
+    return [*infra_components(), *extra, *services.components()]
 
 
 # ----------------------------------------------------------------------------------- commands
@@ -313,7 +319,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("infra-up", help="start PostgreSQL and Kafka, create the topics")
     sub.add_parser("infra-down", help="stop PostgreSQL and Kafka")
-    sub.add_parser("up", help="start the whole stack")
+    p_up = sub.add_parser("up", help="start the whole stack")
+    p_up.add_argument(
+        "--observability",
+        action="store_true",
+        help="also Prometheus (:9090) and Jaeger (:16686), built or installed on first use",
+    )
     sub.add_parser("down", help="stop the whole stack")
     p_status = sub.add_parser("status", help="show each component")
     p_status.add_argument("--json", action="store_true")
@@ -343,16 +354,19 @@ def _dispatch(args: argparse.Namespace, infra: list[Component]) -> int:
         case "up":
             from deploy.local import services
 
-            code = bring_up(full_stack())
+            code = bring_up(full_stack(args.observability or None))
             print("\nSOSenki is up. API docs:")
             print("\n".join(services.where_to_look()))
+            if args.observability:
+                print("  prometheus   http://127.0.0.1:9090")
+                print("  jaeger       http://127.0.0.1:16686")
             return code
         case "down":
-            return bring_down(full_stack())
+            return bring_down(full_stack(True))
         case "status":
             return show_status(full_stack(), args.json)
         case "reset":
-            return reset(full_stack())
+            return reset(full_stack(True))
         case "logs":
             return show_logs(full_stack(), args.name, args.lines)
         case "env":

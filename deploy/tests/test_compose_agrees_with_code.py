@@ -461,8 +461,10 @@ def sample_names(registry: CollectorRegistry) -> set[str]:
 
 def exported_metric_names() -> set[str]:
     """What the services expose: the platform's metrics (default registry, served on /metrics)
-    plus FastStream's Kafka middleware metrics, plus Prometheus's own ``up``."""
+    and reporting's business metrics, plus FastStream's Kafka middleware metrics, plus
+    Prometheus's own ``up``."""
     importlib.import_module("sosenki_platform.metrics")
+    importlib.import_module("reporting.business_metrics")
     from faststream.kafka.prometheus import KafkaPrometheusMiddleware
 
     faststream_registry = CollectorRegistry()

@@ -12,7 +12,6 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from aiokafka import TopicPartition
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker, Topic
 from faststream.kafka.annotations import KafkaMessage
@@ -23,7 +22,6 @@ from prometheus_client import REGISTRY
 
 from sosenki_platform.consumer import CommandConsumer, Delivery, EventConsumer
 from sosenki_platform.kafka_security import KafkaSecurity
-from sosenki_platform.metrics import CONSUMER_LAG
 
 
 def create_broker(
@@ -100,7 +98,6 @@ def subscribe(
                 headers=list(record.headers or ()),
             )
         )
-        _record_lag(message, record.topic, record.partition, record.offset, service_name)
 
     broker.subscriber(
         # The service made sure its topics exist at start-up (and may create no others): FastStream
@@ -115,9 +112,3 @@ def subscribe(
         parser=_tolerant_parse,
         decoder=_raw_body,
     )(handle)
-
-
-def _record_lag(message: Any, topic: str, partition: int, offset: int, service: str) -> None:
-    highwater = message.consumer.highwater(TopicPartition(topic, partition))
-    if highwater is not None:
-        CONSUMER_LAG.labels(service, topic, str(partition)).set(max(highwater - offset - 1, 0))

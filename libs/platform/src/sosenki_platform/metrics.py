@@ -61,3 +61,15 @@ RETENTION_DELETED = Counter(
     "Rows removed by the retention jobs, per job",
     ["service", "job"],
 )
+
+
+def zero_series(service: str, consumed_topics: list[str]) -> None:
+    """Create a service's counters at 0, so that a rate of failures reads 0 rather than "no
+    data" until the first failure (dashboards and alerts then see the series from the start)."""
+    for counter in (OUTBOX_PUBLISHED, OUTBOX_FAILURES, OUTBOX_PARKED):
+        counter.labels(service)
+    for topic in consumed_topics:
+        for outcome in ("applied", "duplicate", "dead_lettered"):
+            CONSUMER_EVENTS.labels(service, topic, outcome)
+        CONSUMER_TRANSIENT_RETRIES.labels(service, topic)
+        CONSUMER_STALLED.labels(service, topic)

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sosenki_platform.auth.tokens import Principal, TokenVerifier
 from sosenki_platform.consumer import CommandConsumer, EventConsumer, RejectionHandler
+from sosenki_platform.consumer_lag import LagMonitor
 from sosenki_platform.db import Database
 from sosenki_platform.dead_letters import DeadLetters
 from sosenki_platform.errors import ServiceError
@@ -37,12 +38,13 @@ from sosenki_platform.inbox import Inbox
 from sosenki_platform.kafka import create_broker, subscribe
 from sosenki_platform.logging import configure_logging, get_logger
 from sosenki_platform.maintenance import Maintenance, RetentionJob
+from sosenki_platform.metrics import zero_series
 from sosenki_platform.migrations import upgrade_async
 from sosenki_platform.outbox import Outbox, OutboxRelay
 from sosenki_platform.rate_limit import WriteRateLimit
 from sosenki_platform.settings import ServiceSettings
 from sosenki_platform.tables import PlatformTables
-from sosenki_platform.telemetry import setup_tracing, shutdown_tracing
+from sosenki_platform.telemetry import inside_traces_only, setup_tracing, shutdown_tracing
 from sosenki_platform.topic_admin import ensure_topics
 
 log = get_logger(__name__)
@@ -263,6 +265,18 @@ def create_service_app(
         )
         await asyncio.wait({kafka}, timeout=settings.kafka_startup_wait_seconds)
         runtime.relay.start()
+        consumers = (*runtime.event_consumers, *runtime.command_consumers)
+        consumed = [topic for _, topics in consumers for topic in topics]
+        zero_series(settings.service_name, consumed)
+        lag = LagMonitor(
+            settings.kafka_bootstrap_servers,
+            settings.kafka_security,
+            group,
+            consumed,
+            settings.service_name,
+            interval=settings.consumer_lag_interval_seconds,
+        )
+        lag.start()
         runtime.maintenance.start()
         for hook in on_startup:
             await hook()
@@ -280,6 +294,7 @@ def create_service_app(
             for consumer in runtime.all_consumers():
                 consumer.stop()  # a message waiting on an outage is read again after restart
             await runtime.maintenance.stop()
+            await lag.stop()
             await broker.stop()  # waits for in-flight handlers (graceful_timeout)
             await runtime.relay.stop()
             await runtime.dead_letters.close()
@@ -319,8 +334,9 @@ def create_service_app(
     FastAPIInstrumentor.instrument_app(
         app, tracer_provider=provider, excluded_urls="health/live,health/ready,metrics"
     )
+    # Statements of background polls (relay, schedulers, sender, upkeep) are no trace of their own.
     SQLAlchemyInstrumentor().instrument(
-        engine=runtime.db.engine.sync_engine, tracer_provider=provider
+        engine=runtime.db.engine.sync_engine, tracer_provider=inside_traces_only(provider)
     )
     return app
 

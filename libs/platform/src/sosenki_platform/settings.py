@@ -76,6 +76,8 @@ class ServiceSettings(BaseSettings):
     # sits in one handler, so this is a day rather than aiokafka's five minutes; past it the
     # consumer rejoins and re-reads the uncommitted message (applied once thanks to the inbox).
     consumer_max_poll_interval_seconds: float = 86400.0
+    # How often the service asks the broker for its group's lag (``consumer_lag``); 0: never.
+    consumer_lag_interval_seconds: float = 15.0
     # Topics this service creates when they are missing: 1 on a single local broker; 3 and 2 in a
     # cluster (deploy/k8s), so that a write acknowledged with acks=all survives a broker loss.
     # How long start-up waits for Kafka before serving REST anyway (consumers join when it is up).

@@ -10,6 +10,7 @@ from sosenki_platform.service import Runtime, create_service_app
 from reporting.adapters.tables import platform
 from reporting.api import audit, exports, freshness, groups
 from reporting.api.routes import router
+from reporting.business_metrics import BusinessMetrics
 from reporting.projections import register_projections
 from reporting.settings import Settings
 
@@ -19,6 +20,7 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 def create_app(settings: Settings | None = None) -> FastAPI:
     runtime = Runtime(settings or Settings(), platform, MIGRATIONS)
     register_projections(runtime)
+    business = BusinessMetrics(runtime.db)
     return create_service_app(
         runtime,
         title="SOSenki reporting",
@@ -34,6 +36,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             audit.short_router,
             freshness.router,
         ],
-        on_startup=[lambda: freshness.seed_last_applied_gauge(runtime)],
+        on_startup=[lambda: freshness.seed_last_applied_gauge(runtime), business.start],
+        on_shutdown=[business.stop],
         extra_readiness={"freshness": freshness.readiness_check(runtime)},
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from sosenki_platform.telemetry import current_traceparent
 from sqlalchemy import Row, delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -402,7 +403,11 @@ class Repository:
     ) -> None:
         await self.session.execute(
             t.outgoing_messages.insert().values(
-                chat_id=chat_id, method=method, params={**params, "chat_id": chat_id}, photo=photo
+                chat_id=chat_id,
+                method=method,
+                params={**params, "chat_id": chat_id},
+                photo=photo,
+                traceparent=current_traceparent(),
             )
         )
 

@@ -172,6 +172,8 @@ outgoing_messages = Table(
     Column("telegram_message_id", BigInteger, nullable=True),
     Column("failed_at", DateTime(timezone=True), nullable=True),
     Column("failure", Text, nullable=True),
+    # The W3C traceparent of what queued it: sending it is a span of that trace.
+    Column("traceparent", Text, nullable=True),
     Index(
         "ix_outgoing_messages_queued",
         "chat_id",

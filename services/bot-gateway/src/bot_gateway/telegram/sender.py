@@ -40,9 +40,11 @@ from aiogram.exceptions import (
 )
 from aiogram.methods import EditMessageText, SendMessage, SendPhoto
 from aiogram.types import BufferedInputFile, Message
+from opentelemetry.trace import SpanKind
 from prometheus_client import Counter, Gauge
 from sosenki_platform.db import Database
 from sosenki_platform.logging import get_logger
+from sosenki_platform.telemetry import context_from_headers, tracer
 from sqlalchemy import Row, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -306,7 +308,14 @@ class Sender:
                 claimed = await self._claim(head)
                 if claimed is None:
                     return False
-                outcome = await self._call(claimed)
+                # The call is a span of the trace that queued the message (none if it had none).
+                with tracer().start_as_current_span(
+                    f"telegram {claimed.method}",
+                    context=context_from_headers({"traceparent": claimed.traceparent or ""}),
+                    kind=SpanKind.CLIENT,
+                    attributes={"telegram.chat_id": claimed.chat_id},
+                ):
+                    outcome = await self._call(claimed)
             finally:
                 self._answered(send)
             await self._record(claimed, outcome)
@@ -334,7 +343,7 @@ class Sender:
                     " SET sending_at = clock_timestamp(), attempts = attempts + 1"
                     " WHERE id = :id AND chat_id = :chat_id AND sending_at IS NULL"
                     " AND sent_at IS NULL AND failed_at IS NULL"
-                    " RETURNING id, chat_id, method, params, photo, attempts"
+                    " RETURNING id, chat_id, method, params, photo, attempts, traceparent"
                 ),
                 {"id": head.id, "chat_id": head.chat_id},
             )

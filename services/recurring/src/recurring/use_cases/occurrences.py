@@ -10,6 +10,7 @@ from sosenki_contracts import topics
 from sosenki_contracts.envelope import Actor
 from sosenki_contracts.events.recurring import PatternFinished, PatternPaused
 from sosenki_platform.logging import get_logger
+from sosenki_platform.telemetry import tracer
 
 from recurring.domain.catch_up import next_batch
 from recurring.domain.refusal import pauses_on_refusal
@@ -41,8 +42,12 @@ async def emit_due(ctx: Ctx, limit: int, catch_up_limit: int = 100) -> int:
     emitted = 0
     for row in await ctx.repo.claim_due(now, limit):
         try:
-            async with ctx.repo.savepoint():
-                await _emit(ctx, row, now, catch_up_limit)
+            # Found work starts a trace (idle ticks make none): the commands carry it on.
+            with tracer().start_as_current_span(
+                "recurring emit", attributes={"recurring.pattern_id": row.id}
+            ):
+                async with ctx.repo.savepoint():
+                    await _emit(ctx, row, now, catch_up_limit)
             emitted += 1
         except Exception as exc:
             log.error("pattern_emit_failed", pattern_id=row.id, error=repr(exc))
