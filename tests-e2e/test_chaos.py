@@ -31,6 +31,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+import logging
 import os
 import random
 import time
@@ -93,6 +94,16 @@ def broker(tmp_path: Path) -> Iterator[DisposableBroker]:
     broker.start()
     yield broker
     broker.stop()
+
+
+@pytest.fixture(autouse=True)
+def quiet_kafka_clients() -> Iterator[None]:
+    """The test's own Kafka clients complain on every retry while the broker is down."""
+    logger = logging.getLogger("aiokafka")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    yield
+    logger.setLevel(level)
 
 
 @pytest.fixture
@@ -818,7 +829,7 @@ async def test_a_burst_survives_kill_9_of_everything_in_turn(
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(figures, indent=2) + "\n")
         print(f"figures written to {out}")
-    print(json.dumps(figures, indent=2))
+    print("figures " + json.dumps(figures, indent=2))
 
     # --- What must hold. ---------------------------------------------------------------------
     for kind, t in tallies.items():
