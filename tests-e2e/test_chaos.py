@@ -134,6 +134,8 @@ class Tally:
     # (attempt started, accepted) per accepted operation, for the recovery times
     timings: list[tuple[float, float]] = field(default_factory=list)
     failed_at: list[float] = field(default_factory=list)  # attempts that were not accepted
+    attempted_at: list[float] = field(default_factory=list)
+    in_flight: int = 0
 
 
 @dataclass
@@ -403,10 +405,12 @@ async def test_a_burst_survives_kill_9_of_everything_in_turn(
         nonlocal done
         tally = tallies[op.kind]
         tally.sent += 1
+        tally.in_flight += 1
         deadline = time.monotonic() + 600
         while time.monotonic() < deadline:
             tally.attempts += 1
             started = time.monotonic()
+            tally.attempted_at.append(started)
             outcome = await attempt(op, client)
             if not outcome:
                 tally.failed_at.append(time.monotonic())
@@ -417,13 +421,15 @@ async def test_a_burst_survives_kill_9_of_everything_in_turn(
                 tally.timings.append((started, time.monotonic()))
                 break
             await asyncio.sleep(0.5)
+        tally.in_flight -= 1
         done += 1
+
+    queues = {kind: [op for op in reversed(operations) if op.kind == kind] for kind in MIX}
 
     async def burst() -> None:
         """Each kind has workers of its own, so an outage of one service stalls only what needs
         it. Kinds keep pace with the whole (at most ``PACE_LEAD`` ahead of it), so every kind is
         still being sent when the later faults come."""
-        queues = {kind: [op for op in reversed(operations) if op.kind == kind] for kind in MIX}
         totals = {kind: max(1, len(queue)) for kind, queue in queues.items()}
         finished: Counter[str] = Counter()
 
@@ -591,6 +597,19 @@ async def test_a_burst_survives_kill_9_of_everything_in_turn(
     else:  # the short version: one restart of everything, to stay within a few minutes
         schedule.append(everything_at_once)
 
+    def recovered_since(moment: float) -> Callable[[], Awaitable[bool]]:
+        """Every kind still being sent has had an operation accepted that started after
+        ``moment``: the next fault may come (so that each fault's recovery is its own)."""
+
+        async def probe() -> bool:
+            return all(
+                any(start >= moment for start, _ in tallies[kind].timings)
+                or not (queues[kind] or tallies[kind].in_flight)
+                for kind in MIX
+            )
+
+        return probe
+
     async def chaos() -> None:
         for n, run in enumerate(schedule):
             share = 0.05 + 0.85 * n / len(schedule)
@@ -600,6 +619,12 @@ async def test_a_burst_survives_kill_9_of_everything_in_turn(
 
             await eventually(reached, timeout=1800, interval=0.05, what=f"{share:.0%} done")
             await run()
+            await eventually(
+                recovered_since(faults[-1].restarted_at),
+                timeout=300,
+                interval=0.1,
+                what=f"every kind of operation accepted again after {faults[-1].name}",
+            )
 
     burst_began = time.monotonic()
     try:
@@ -797,21 +822,24 @@ async def test_a_burst_survives_kill_9_of_everything_in_turn(
     republished = await _republished(broker.bootstrap, ledger_events)
 
     # --- The table and the figures. ---------------------------------------------------------
-    # Per fault and kind: "unaffected" when no attempt of that kind failed from the kill until
-    # the service was ready again; else the seconds from the restart until an attempt started
-    # after it was accepted (None: no operation of that kind came after the fault).
+    # Per fault and kind: the seconds from the restart until an attempt started after it was
+    # accepted, when an attempt of that kind failed from the kill until the service was ready
+    # again; "unaffected" when attempts were made meanwhile and none failed; None when none was
+    # made.
     recovery: dict[str, dict[str, float | str | None]] = {}
     for f in faults:
         recovery[f.name] = {}
         back = f.restarted_at + f.ready_seconds
         for kind, tally in tallies.items():
-            if not any(f.killed_at <= at <= back for at in tally.failed_at):
-                recovery[f.name][kind] = "unaffected"
-                continue
             after = [
                 end - f.restarted_at for start, end in tally.timings if start >= f.restarted_at
             ]
-            recovery[f.name][kind] = round(min(after), 1) if after else None
+            if any(f.killed_at <= at <= back for at in tally.failed_at):
+                recovery[f.name][kind] = round(min(after), 1) if after else None
+            elif any(f.killed_at <= at <= back for at in tally.attempted_at):
+                recovery[f.name][kind] = "unaffected"
+            else:  # nothing of that kind was sent while it lasted
+                recovery[f.name][kind] = None
 
     figures: dict[str, Any] = {
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
