@@ -36,6 +36,7 @@ import json
 import logging
 import os
 import random
+import subprocess
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator
@@ -846,6 +847,9 @@ async def test_a_burst_survives_kill_9_of_everything_in_turn(
         "operations": OPERATIONS,
         "full": FULL,
         "cpus": os.cpu_count(),
+        # The machine is shared: how busy it was says how to read the times.
+        "load_average_1min_at_end": round(os.getloadavg()[0], 1),
+        "commit": _commit(),
         "burst_seconds": round(burst_seconds, 1),
         "caught_up_after_burst_seconds": round(caught_up_seconds, 1),
         "total_seconds": round(time.monotonic() - began, 1),
@@ -977,3 +981,13 @@ def _print_table(figures: dict[str, Any]) -> None:
 
 def _cell(value: float | str | None) -> str:
     return "-" if value is None else "ok" if value == "unaffected" else str(value)
+
+
+def _commit() -> str:
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, timeout=10
+        )
+    except OSError:
+        return ""
+    return out.stdout.strip()
