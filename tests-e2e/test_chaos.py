@@ -328,7 +328,10 @@ async def test_a_burst_survives_kill_9_of_everything_in_turn(
         for i, kind in enumerate(kinds)
     ]
     tallies = {kind: Tally() for kind in MIX}
-    done = 0
+    done = begun = 0  # operations finished, and started
+    # Operations may start only up to the next fault's turn until that fault has begun, so that
+    # every fault meets a burst still going (a short burst would otherwise end before them).
+    gate = 0
     producer = AIOKafkaProducer(
         bootstrap_servers=broker.bootstrap, enable_idempotence=True, request_timeout_ms=10_000
     )
@@ -403,7 +406,8 @@ async def test_a_burst_survives_kill_9_of_everything_in_turn(
         return False if response.status_code >= 500 else None
 
     async def operate(op: Operation, client: httpx.AsyncClient) -> None:
-        nonlocal done
+        nonlocal done, begun
+        begun += 1
         tally = tallies[op.kind]
         tally.sent += 1
         tally.in_flight += 1
@@ -437,8 +441,9 @@ async def test_a_burst_survives_kill_9_of_everything_in_turn(
         async def worker(kind: str) -> None:
             async with httpx.AsyncClient(timeout=15) as client:
                 while queues[kind]:
-                    if finished[kind] / totals[kind] > done / OPERATIONS + PACE_LEAD:
-                        await asyncio.sleep(0.05)  # ahead of the others: let them catch up
+                    ahead = finished[kind] / totals[kind] > done / OPERATIONS + PACE_LEAD
+                    if ahead or begun >= gate:  # let the others (or the next fault) catch up
+                        await asyncio.sleep(0.05)
                         continue
                     await operate(queues[kind].pop(), client)
                     finished[kind] += 1
@@ -517,6 +522,7 @@ async def test_a_burst_survives_kill_9_of_everything_in_turn(
                 await _end_offset(broker.bootstrap, ledger_events, above=before)
                 await relay_kill()
                 relay_killed.set_result(time.monotonic())
+                open_gate()
             except BaseException as exc:
                 relay_killed.set_exception(exc)
                 raise
@@ -611,21 +617,37 @@ async def test_a_burst_survives_kill_9_of_everything_in_turn(
 
         return probe
 
+    step = max(1, int(0.85 * OPERATIONS / len(schedule)))
+
+    def open_gate() -> None:
+        """Let another step of operations start (a fault has begun)."""
+        nonlocal gate
+        gate = max(gate, begun + step)
+
+    def turn(n: int) -> float:
+        """The share of the burst done when fault ``n`` comes."""
+        return 0.05 + 0.85 * n / len(schedule) if n < len(schedule) else 1.0
+
     async def chaos() -> None:
+        nonlocal gate
         for n, run in enumerate(schedule):
-            share = 0.05 + 0.85 * n / len(schedule)
+            share = turn(n)
+            # Up to the next fault's turn, and at least a step of operations during this one.
+            gate = max(int(turn(n + 1) * OPERATIONS), begun + step)
 
             async def reached(share: float = share) -> bool:
                 return done >= share * OPERATIONS
 
             await eventually(reached, timeout=1800, interval=0.05, what=f"{share:.0%} done")
             await run()
+            open_gate()  # every kind can show it is accepted again
             await eventually(
                 recovered_since(faults[-1].restarted_at),
                 timeout=300,
                 interval=0.1,
                 what=f"every kind of operation accepted again after {faults[-1].name}",
             )
+        gate = OPERATIONS
 
     burst_began = time.monotonic()
     try:
