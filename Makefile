@@ -32,7 +32,7 @@ test:        ## the whole test suite: unit, integration (real PostgreSQL + Kafka
 chaos:       ## the fault suite in full (10,000 operations, every fault; make chaos OPS=2000 for less): prints its table, writes benchmarks/results/chaos-<date>.json
 	@set -o pipefail; SOSENKI_CHAOS_OPERATIONS=$${OPS:-10000} SOSENKI_CHAOS_FULL=1 \
 		SOSENKI_CHAOS_RESULTS=benchmarks/results uv run pytest tests-e2e/test_chaos.py -s -q \
-		-p no:logging 2>&1 | grep -v '^{'
+		-p no:logging 2>&1 | grep --line-buffered -v '^{'
 
 lint:        ## ruff and mypy
 	@uv run ruff check .
