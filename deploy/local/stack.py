@@ -213,8 +213,7 @@ def full_stack(observability: bool | None = None) -> list[Component]:
     """What ``up`` starts, in order (``down`` stops it in reverse order): the infrastructure,
     with ``observability`` Prometheus and Jaeger (:mod:`deploy.local.observability`), the five
     services and the demo data. ``None``: observability when it is running already."""
-    from deploy.local import observability as obs
-    from deploy.local import services
+    from deploy.local import observability as obs, services
 
     if observability is None:
         observability = any(processes.read_pid(c.name) for c in obs.components())

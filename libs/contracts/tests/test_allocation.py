@@ -7,8 +7,7 @@ from fractions import Fraction
 from typing import Any
 
 import pytest
-from hypothesis import assume, given, settings
-from hypothesis import strategies as st
+from hypothesis import assume, given, settings, strategies as st
 from sosenki_contracts.allocation import allocate, allocate_equally
 
 pytestmark = pytest.mark.unit

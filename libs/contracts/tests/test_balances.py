@@ -8,11 +8,9 @@ from decimal import Decimal
 
 import pytest
 import sosenki_contracts.balances as balances
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 from ledger.domain import balances as ledger_balances
-from reporting.domain import balances as reporting_balances
-from reporting.domain import groups as reporting_groups
+from reporting.domain import balances as reporting_balances, groups as reporting_groups
 from sosenki_contracts.balances import MemberBalance, OwnerTotals, group_balances
 from splits.domain import balances as splits_balances
 

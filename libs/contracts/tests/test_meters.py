@@ -7,8 +7,7 @@ from decimal import Decimal
 from itertools import pairwise
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 from sosenki_contracts.meters import Reading, advance, consumption
 
 pytestmark = pytest.mark.unit

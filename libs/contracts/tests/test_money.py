@@ -4,8 +4,7 @@ import re
 from decimal import Decimal
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 from pydantic import BaseModel, ValidationError
 from sosenki_contracts.money import (
     CURRENCIES,

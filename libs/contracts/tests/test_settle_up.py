@@ -7,8 +7,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 from sosenki_contracts.settle_up import (
     EXACT_LIMIT,
     Transfer,

@@ -9,8 +9,7 @@ from decimal import Decimal
 import pytest
 from bot_gateway.domain import parsing
 from bot_gateway.domain.amounts import AmbiguousAmount, NotAnAmount, parse_amount, take_amount
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 pytestmark = pytest.mark.unit
 

@@ -22,8 +22,7 @@ from aiogram.exceptions import (
 from aiogram.methods import SendMessage
 from bot_gateway.domain.limits import MAX_BACKOFF, Send, SendWindow, retry_delay, waiting_since
 from bot_gateway.telegram.sender import classify
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 pytestmark = pytest.mark.unit
 

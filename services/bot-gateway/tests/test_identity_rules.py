@@ -12,8 +12,7 @@ from bot_gateway.domain.identity import (
     may_remind_chat,
     may_remind_user,
 )
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 pytestmark = pytest.mark.unit
 

@@ -7,8 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 from recurring.domain.catch_up import next_batch
 from recurring.domain.schedule import CatchUp, Occurrence
 

@@ -9,8 +9,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
-from recurring.use_cases import occurrences as occ
-from recurring.use_cases import patterns as uc
+from recurring.use_cases import occurrences as occ, patterns as uc
 from recurring.use_cases.splits_expenses import cancel_splits_expense
 from sosenki_contracts import topics
 from sosenki_contracts.commands.recurring import (

@@ -6,8 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 from sosenki_contracts.settle_up import plan_settle_up
 from sosenki_platform.errors import BadRequest, Conflict
 from splits.domain import payments

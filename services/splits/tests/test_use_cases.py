@@ -15,9 +15,7 @@ from sosenki_contracts.events import splits as ev
 from sosenki_platform.errors import BadRequest, Conflict, Forbidden, NotFound
 from sosenki_platform.use_case import Caller, Context, ManualClock, RecordedEvents
 from splits.adapters.memory import InMemoryRepository
-from splits.queries import expenses as expense_queries
-from splits.queries import groups as group_queries
-from splits.queries import summaries
+from splits.queries import expenses as expense_queries, groups as group_queries, summaries
 from splits.use_cases import (
     SplitsContext,
     expenses,

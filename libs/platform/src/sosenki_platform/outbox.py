@@ -18,8 +18,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from aiokafka import AIOKafkaProducer
-from aiokafka import errors as kafka_errors
+from aiokafka import AIOKafkaProducer, errors as kafka_errors
 from opentelemetry import trace
 from sosenki_contracts.envelope import CommandEnvelope, EventEnvelope
 from sqlalchemy import Select, func, select, text

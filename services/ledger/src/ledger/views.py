@@ -7,6 +7,20 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, Field
 
+# The shapes reporting serves as well: defined once, in the contracts.
+from sosenki_contracts.views.ledger import (
+    BalanceEntryOut as BalanceEntryOut,
+    BalanceSheetOut as BalanceSheetOut,
+    BudgetLineOut as BudgetLineOut,
+    BudgetVsActualOut as BudgetVsActualOut,
+    ConsumptionOut as ConsumptionOut,
+    FundSummaryOut as FundSummaryOut,
+    MeterConsumptionOut as MeterConsumptionOut,
+    OwnerBalanceOut as OwnerBalanceOut,
+    PeriodList as PeriodList,
+    PeriodOut as PeriodOut,
+)
+
 
 class CommunityOut(BaseModel):
     id: int
@@ -47,24 +61,6 @@ class OwnerOut(BaseModel):
     scheduled_shares: list[ScheduledShareOut] = Field(
         default_factory=list, description="Share changes dated after today, earliest first"
     )
-
-
-class PeriodOut(BaseModel):
-    id: int
-    community_id: int
-    name: str
-    start_date: date
-    end_date: date
-    status: str
-    description: str | None
-    closed_at: datetime | None
-
-
-class PeriodList(BaseModel):
-    periods: list[PeriodOut]
-    total: int
-    limit: int
-    offset: int
 
 
 class PeriodClosedOut(BaseModel):
@@ -120,43 +116,6 @@ class ChargeOut(EntryFacts):
     date: datetime
 
 
-class BalanceEntryOut(BaseModel):
-    owner_id: int
-    username: str | None
-    total_contributions: str
-    total_expenses: str
-    total_charges: str
-    total_paid_expenses: str
-    balance: str
-
-
-class BalanceSheetOut(BaseModel):
-    period_id: int
-    currency: str
-    entries: list[BalanceEntryOut]
-    total_period_balance: str
-
-
-class OwnerBalanceOut(BaseModel):
-    owner_id: int
-    period_id: int
-    total_contributions: str
-    total_expenses: str
-    total_charges: str
-    total_paid_expenses: str
-    balance: str
-
-
-class FundSummaryOut(BaseModel):
-    period_id: int
-    currency: str
-    total_contributions: str = Field(
-        description="Contributions paid in, net of reversals (opening balances excluded)"
-    )
-    total_fund_expenses: str = Field(description="Expenses paid from the community fund")
-    fund_balance: str
-
-
 class CarryForwardOut(BaseModel):
     from_period_id: int
     to_period_id: int
@@ -205,18 +164,6 @@ class ReadingOut(BaseModel):
     is_replacement: bool
 
 
-class MeterConsumptionOut(BaseModel):
-    meter_id: int
-    owner_id: int
-    meter_type: str
-    consumption: str
-
-
-class ConsumptionOut(BaseModel):
-    period_id: int
-    meters: list[MeterConsumptionOut]
-
-
 class BudgetItemOut(BaseModel):
     id: int
     service_period_id: int
@@ -227,16 +174,3 @@ class BudgetItemOut(BaseModel):
     meter_type: str | None
     description: str | None
     applied_at: datetime | None
-
-
-class BudgetLineOut(BaseModel):
-    category: str
-    planned: str
-    actual: str
-    remaining: str
-
-
-class BudgetVsActualOut(BaseModel):
-    period_id: int
-    currency: str
-    categories: list[BudgetLineOut]

@@ -8,8 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from ledger.queries import budgets
-from ledger.queries import meters as meter_queries
+from ledger.queries import budgets, meters as meter_queries
 from sosenki_contracts.commands import ledger as c
 from sosenki_contracts.events import ledger as ev
 from sosenki_platform.errors import BadRequest, Conflict, Forbidden

@@ -8,8 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 from sosenki_contracts.commands import ledger as c
 from sosenki_contracts.events import ledger as ev
 from sosenki_platform.errors import BadRequest, Conflict

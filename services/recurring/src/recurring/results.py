@@ -18,8 +18,6 @@ from sosenki_contracts.events.gateway import CommandRejected as GatewayRejected
 from sosenki_contracts.events.ledger import CommandRejected as LedgerRejected
 from sosenki_contracts.events.splits import (
     CommandRejected as SplitsRejected,
-)
-from sosenki_contracts.events.splits import (
     RecurringExpenseCancelled,
     RecurringExpenseRequested,
 )

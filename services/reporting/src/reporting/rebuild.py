@@ -32,8 +32,7 @@ from sosenki_platform.kafka_security import KafkaSecurity
 from sosenki_platform.logging import get_logger
 from sosenki_platform.migrations import upgrade_async
 from sosenki_platform.topic_admin import ensure_topics
-from sqlalchemy import event as sa_event
-from sqlalchemy import text
+from sqlalchemy import event as sa_event, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 

@@ -11,6 +11,13 @@ from typing import Any
 from pydantic import BaseModel, Field
 from sosenki_contracts.money import format_amount
 
+# The shapes reporting serves as well: defined once, in the contracts.
+from sosenki_contracts.views.splits import (
+    GroupBalanceSummaryOut as GroupBalanceSummaryOut,
+    SuggestedSettlementOut as SuggestedSettlementOut,
+    UserBalanceOut as UserBalanceOut,
+)
+
 from splits.repository import Record
 from splits.snapshots import ExpenseView
 
@@ -182,29 +189,6 @@ class ListCostSummaryOut(BaseModel):
     equal_share_per_user: str
     user_balances: list[UserCostOut]
     expense_id: int | None
-
-
-class UserBalanceOut(BaseModel):
-    user_id: int
-    total_paid_for_expenses: str
-    total_share_of_expenses: str
-    total_settlements_paid: str
-    total_settlements_received: str
-    net_balance: str
-
-
-class SuggestedSettlementOut(BaseModel):
-    from_user_id: int
-    to_user_id: int
-    amount: str
-
-
-class GroupBalanceSummaryOut(BaseModel):
-    group_id: int
-    group_name: str
-    currency: str
-    user_balances: list[UserBalanceOut]
-    suggested_settlements: list[SuggestedSettlementOut]
 
 
 def member_out(row: Record) -> MemberOut:

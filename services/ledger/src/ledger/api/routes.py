@@ -18,18 +18,28 @@ from ledger.api import schemas as s
 from ledger.context import ledger_context
 from ledger.domain.meters import MeterType
 from ledger.ports import Ctx
-from ledger.queries import balances, budgets, communities, entries, owners, periods, shapes
-from ledger.queries import meters as meter_queries
-from ledger.use_cases import budgets as budget_cases
-from ledger.use_cases import carry_forward as carry_cases
-from ledger.use_cases import charges as charge_cases
-from ledger.use_cases import communities as community_cases
-from ledger.use_cases import contributions as contribution_cases
-from ledger.use_cases import expenses as expense_cases
-from ledger.use_cases import meters as meter_cases
-from ledger.use_cases import owners as owner_cases
-from ledger.use_cases import periods as period_cases
-from ledger.use_cases import reversals as reversal_cases
+from ledger.queries import (
+    balances,
+    budgets,
+    communities,
+    entries,
+    meters as meter_queries,
+    owners,
+    periods,
+    shapes,
+)
+from ledger.use_cases import (
+    budgets as budget_cases,
+    carry_forward as carry_cases,
+    charges as charge_cases,
+    communities as community_cases,
+    contributions as contribution_cases,
+    expenses as expense_cases,
+    meters as meter_cases,
+    owners as owner_cases,
+    periods as period_cases,
+    reversals as reversal_cases,
+)
 
 router = APIRouter(prefix="/api/payments", tags=["ledger"])
 

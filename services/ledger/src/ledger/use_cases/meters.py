@@ -13,8 +13,7 @@ from sosenki_contracts.events import ledger as ev
 from sosenki_contracts.money import minor_units
 from sosenki_platform.errors import BadRequest, Forbidden
 
-from ledger.domain import meters as meter_rules
-from ledger.domain import usage_billing as billing_rules
+from ledger.domain import meters as meter_rules, usage_billing as billing_rules
 from ledger.domain.meters import MeterType, Reading
 from ledger.domain.periods import Period
 from ledger.ports import Ctx

@@ -23,11 +23,13 @@ from sosenki_platform.use_case import Caller
 from splits import views
 from splits.adapters.repository import SplitsRepository
 from splits.api import schemas as s
-from splits.queries import expenses as expense_queries
-from splits.queries import groups as group_queries
-from splits.queries import lists as list_queries
-from splits.queries import settlements as settlement_queries
-from splits.queries import summaries
+from splits.queries import (
+    expenses as expense_queries,
+    groups as group_queries,
+    lists as list_queries,
+    settlements as settlement_queries,
+    summaries,
+)
 from splits.repository import Repository
 from splits.unit_of_work import context
 from splits.use_cases import (
