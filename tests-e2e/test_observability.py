@@ -266,8 +266,11 @@ async def _scenario(run: Run, make_token: Any, fake_url: str) -> None:
         pid = (await ok(api, "POST", f"{P}/periods", {**period, "end_date": "2025-06-30"}))["id"]
 
         # The Telegram conversation whose trace the trace test follows.
+        # Only a chat administrator (as Telegram says: getChatMember) who is treasurer links it.
+        admins = {"chat_id": GROUP, "user_ids": [ALICE.telegram_id]}
+        assert (await fake.post("/_fake/admins", json=admins)).status_code == 200
         await post(message_update(ALICE, chat, f"/link@{BOT_USERNAME} community {cid}"))
-        await reply(f"linked to community Cedars (#{cid})")
+        await reply("linked to community Cedars.")
         await post(message_update(ALICE, chat, "/pay 1000 June"))
         question = await reply("Contribution of 1,000.00 RUB from Alice to June (June)")
         confirm = question["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
