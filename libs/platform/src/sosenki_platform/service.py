@@ -16,8 +16,9 @@ from typing import Any
 from fastapi import APIRouter, FastAPI
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
+from pydantic import BaseModel
 from sosenki_contracts.access import BY_SERVICE
-from sosenki_contracts.envelope import Actor, CommandEnvelope, EventEnvelope
+from sosenki_contracts.envelope import CommandEnvelope
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sosenki_platform.auth.tokens import Principal, TokenVerifier
@@ -46,6 +47,7 @@ from sosenki_platform.settings import ServiceSettings
 from sosenki_platform.tables import PlatformTables
 from sosenki_platform.telemetry import inside_traces_only, setup_tracing, shutdown_tracing
 from sosenki_platform.topic_admin import ensure_topics
+from sosenki_platform.use_case import envelope_of
 
 log = get_logger(__name__)
 
@@ -103,28 +105,6 @@ class Runtime:
             yield session
         self.relay.notify()
 
-    def event(
-        self,
-        event_type: str,
-        aggregate_id: str | int,
-        payload: dict[str, Any],
-        *,
-        actor: Actor,
-        correlation_id: str | None = None,
-        causation_id: str | None = None,
-        version: int = 1,
-    ) -> EventEnvelope:
-        return EventEnvelope(
-            event_type=event_type,
-            event_version=version,
-            producer=self.settings.service_name,
-            aggregate_id=str(aggregate_id),
-            correlation_id=correlation_id,
-            causation_id=causation_id,
-            actor=actor,
-            payload=payload,
-        )
-
     def _retry_settings(self) -> dict[str, Any]:
         s = self.settings
         return {
@@ -177,21 +157,24 @@ class Runtime:
         self.command_consumers.append((consumer, [self.settings.topic(topic)]))
         return consumer
 
-    def rejection_publisher(self, events_topic: str, rejected_type: str) -> RejectionHandler:
-        """A rejection handler that appends ``<context>.command_rejected`` to the outbox."""
+    def rejection_publisher(self, events_topic: str, rejected: type[BaseModel]) -> RejectionHandler:
+        """A rejection handler that appends the context's ``command_rejected`` event (the
+        contract's model, e.g. ``events.ledger.CommandRejected``) to the outbox."""
 
         async def on_rejected(
             session: AsyncSession, command: CommandEnvelope, error: ServiceError
         ) -> None:
-            event = self.event(
-                rejected_type,
+            event = envelope_of(
+                rejected.model_validate(
+                    {
+                        "command_id": command.command_id,
+                        "command_type": command.command_type,
+                        "status_code": error.status_code,
+                        "detail": error.detail,
+                    }
+                ),
                 command.command_id,
-                {
-                    "command_id": command.command_id,
-                    "command_type": command.command_type,
-                    "status_code": error.status_code,
-                    "detail": error.detail,
-                },
+                producer=self.settings.service_name,
                 actor=command.actor,
                 correlation_id=command.correlation_id,
                 causation_id=command.command_id,

@@ -14,7 +14,10 @@ from __future__ import annotations
 from sosenki_contracts import topics
 from sosenki_contracts.commands.gateway import SendReminder
 from sosenki_contracts.envelope import Actor, CommandEnvelope
-from sosenki_contracts.events.gateway import ReminderQueued
+from sosenki_contracts.events.gateway import (
+    CommandRejected as GatewayCommandRejected,
+    ReminderQueued,
+)
 from sosenki_platform.errors import BadRequest, Forbidden
 from sosenki_platform.service import Runtime
 from sosenki_platform.use_case import envelope_of
@@ -54,7 +57,7 @@ async def _check_sender(
 def register_commands(runtime: Runtime, services: Services) -> None:
     consumer = runtime.consume_commands(
         topics.GATEWAY_COMMANDS,
-        on_rejected=runtime.rejection_publisher(topics.GATEWAY_EVENTS, "gateway.command_rejected"),
+        on_rejected=runtime.rejection_publisher(topics.GATEWAY_EVENTS, GatewayCommandRejected),
     )
 
     @consumer.on("gateway.send_reminder")

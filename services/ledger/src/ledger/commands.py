@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from sosenki_contracts import topics
 from sosenki_contracts.commands import ledger as c
 from sosenki_contracts.envelope import CommandEnvelope
+from sosenki_contracts.events.ledger import CommandRejected as LedgerCommandRejected
 from sosenki_contracts.registry import command_key
 from sosenki_platform.service import Runtime
 from sosenki_platform.use_case import Caller, Clock
@@ -61,7 +62,7 @@ HANDLERS: dict[type[BaseModel], Handler] = {
 def register_commands(runtime: Runtime, clock: Clock) -> None:
     consumer = runtime.consume_commands(
         topics.LEDGER_COMMANDS,
-        on_rejected=runtime.rejection_publisher(topics.LEDGER_EVENTS, "ledger.command_rejected"),
+        on_rejected=runtime.rejection_publisher(topics.LEDGER_EVENTS, LedgerCommandRejected),
     )
 
     def apply(model: type[BaseModel], handler: Handler) -> None:

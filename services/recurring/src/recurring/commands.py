@@ -7,6 +7,7 @@ from __future__ import annotations
 from sosenki_contracts import topics
 from sosenki_contracts.commands import recurring as c
 from sosenki_contracts.envelope import CommandEnvelope
+from sosenki_contracts.events.recurring import CommandRejected as RecurringCommandRejected
 from sosenki_platform.service import Runtime
 from sosenki_platform.use_case import Caller, Clock
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,9 +20,7 @@ from recurring.use_cases.store import Ctx
 def register_commands(runtime: Runtime, clock: Clock) -> None:
     consumer = runtime.consume_commands(
         topics.RECURRING_COMMANDS,
-        on_rejected=runtime.rejection_publisher(
-            topics.RECURRING_EVENTS, "recurring.command_rejected"
-        ),
+        on_rejected=runtime.rejection_publisher(topics.RECURRING_EVENTS, RecurringCommandRejected),
     )
 
     def ctx(session: AsyncSession, command: CommandEnvelope) -> Ctx:

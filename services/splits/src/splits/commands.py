@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from sosenki_contracts import topics
 from sosenki_contracts.commands import splits as c
 from sosenki_contracts.envelope import CommandEnvelope
+from sosenki_contracts.events.splits import CommandRejected as SplitsCommandRejected
 from sosenki_contracts.registry import command_key
 from sosenki_platform.consumer import CommandHandler
 from sosenki_platform.service import Runtime
@@ -61,7 +62,7 @@ async def handle(command: BaseModel, ctx: SplitsContext) -> object:
 def register_commands(runtime: Runtime, clock: Clock) -> None:
     consumer = runtime.consume_commands(
         topics.SPLITS_COMMANDS,
-        on_rejected=runtime.rejection_publisher(topics.SPLITS_EVENTS, "splits.command_rejected"),
+        on_rejected=runtime.rejection_publisher(topics.SPLITS_EVENTS, SplitsCommandRejected),
     )
 
     def on(model: type[BaseModel]) -> CommandHandler:
