@@ -33,6 +33,7 @@ from sosenki_contracts.envelope import Actor, CommandEnvelope
 from sosenki_platform.logging import get_logger
 from sosenki_platform.rate_limit import TokenBuckets
 from sosenki_platform.service import Runtime
+from sosenki_platform.use_case import Clock, clock_from
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -61,11 +62,19 @@ def make_bot(settings: Settings) -> Bot:
 class Gateway:
     """What the handlers, the consumers and the routes share."""
 
-    def __init__(self, runtime: Runtime, settings: Settings, services: Services) -> None:
+    def __init__(
+        self,
+        runtime: Runtime,
+        settings: Settings,
+        services: Services,
+        clock: Clock | None = None,
+    ) -> None:
         self.runtime = runtime
         self.settings = settings
         self.services = services
-        self.identity = Identity(runtime, settings, services)
+        #: What time it is, for every rule that reads the date (a keyboard's age, today's date).
+        self.clock = clock or clock_from(settings.clock_file)
+        self.identity = Identity(runtime, settings, services, self.clock)
         self.bot = make_bot(settings)
         self.dispatcher = Dispatcher()
         self.bot_username = ""

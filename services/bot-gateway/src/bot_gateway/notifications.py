@@ -11,7 +11,6 @@ and their personal statement when a period closes.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -25,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot_gateway.adapters.repository import Repository
 from bot_gateway.adapters.services import Refused, Unavailable
+from bot_gateway.domain.news import still_news
 from bot_gateway.domain.texts import language_of, money, say
 from bot_gateway.gateway import Gateway
 from bot_gateway.telegram import follow_ups
@@ -56,12 +56,15 @@ class Notifier:
     def __init__(self, gateway: Gateway) -> None:
         self.gateway = gateway
 
+    def _still_news(self, event: EventEnvelope) -> bool:
+        max_age = self.gateway.settings.notify_max_age_hours
+        return still_news(event.occurred_at, self.gateway.clock.now(), max_age)
+
     async def apply(self, session: AsyncSession, event: EventEnvelope) -> None:
         repo = Repository(session)
         await self._remember(repo, event)
         answered_chat = await self._answer_waiting(repo, event)
-        age = datetime.now(UTC) - event.occurred_at
-        if age > timedelta(hours=self.gateway.settings.notify_max_age_hours):
+        if not self._still_news(event):
             return
         await self._notify_chats(repo, event, answered_chat)
         if event.event_type == "ledger.expense_recorded":
@@ -77,8 +80,7 @@ class Notifier:
         body = PatternPaused.model_validate(event.payload)
         if body.reason is None or body.created_by is None or not body.created_by.isdigit():
             return
-        age = datetime.now(UTC) - event.occurred_at
-        if age > timedelta(hours=self.gateway.settings.notify_max_age_hours):
+        if not self._still_news(event):
             return
         repo = Repository(session)
         for chat in await repo.private_chats_of(int(body.created_by)):
@@ -409,7 +411,7 @@ class Notifier:
         except Refused as exc:
             log.warning("statement_unavailable", error=repr(exc))
             return
-        currency = str(sheet.get("currency") or community.get("base_currency") or "RUB")
+        currency = str(sheet.get("currency") or community.get("base_currency") or "")
         for entry in sheet.get("entries", []):
             for chat in await repo.private_chats_of(int(entry["owner_id"])):
                 lang = language_of(chat.language)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sosenki_platform.telemetry import current_traceparent
@@ -11,10 +11,6 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot_gateway.adapters import tables as t
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 class Repository:
@@ -163,13 +159,13 @@ class Repository:
             )
         )
 
-    async def open_invitation(self, token_hash: str) -> Row[Any] | None:
+    async def open_invitation(self, token_hash: str, now: datetime) -> Row[Any] | None:
         """An unused, unexpired invitation, locked until the claim is decided."""
         i = t.invitations
         return (
             await self.session.execute(
                 select(i)
-                .where(i.c.token_hash == token_hash, i.c.used_at.is_(None), i.c.expires_at > now())
+                .where(i.c.token_hash == token_hash, i.c.used_at.is_(None), i.c.expires_at > now)
                 .with_for_update()
             )
         ).first()
@@ -357,7 +353,7 @@ class Repository:
             )
         ).first()
 
-    async def overdue_results(self, older_than: timedelta) -> list[Row[Any]]:
+    async def overdue_results(self, older_than: timedelta, now: datetime) -> list[Row[Any]]:
         """Results not in after ``older_than`` whose users were not told yet (marked told)."""
         a = t.awaiting_results
         rows = await self.session.execute(
@@ -365,7 +361,7 @@ class Repository:
             .where(
                 a.c.answered_at.is_(None),
                 a.c.slow_notice_at.is_(None),
-                a.c.created_at < now() - older_than,
+                a.c.created_at < now - older_than,
             )
             .values(slow_notice_at=func.now())
             .returning(a.c.chat_id, a.c.language)

@@ -30,12 +30,14 @@ async def communities_of(turn: Turn) -> list[int]:
 
 
 async def _community(turn: Turn, community_id: int) -> dict[str, Any]:
+    """The community as the ledger shows it to the user; when the ledger refuses, only its id
+    (no name, no currency: amounts are then shown without one, never in a guessed currency)."""
     assert turn.user_id is not None
     try:
         token = await turn.token(communities=[community_id])
         return await turn.gateway.services.community(token, community_id)
     except Refused:
-        return {"id": community_id, "name": "", "base_currency": "RUB"}
+        return {"id": community_id, "name": ""}
 
 
 async def community_name(turn: Turn, community_id: int) -> str:
@@ -43,7 +45,8 @@ async def community_name(turn: Turn, community_id: int) -> str:
 
 
 async def currency(turn: Turn, community_id: int) -> str:
-    return str((await _community(turn, community_id)).get("base_currency") or "RUB")
+    """The community's base currency; ``""`` when the ledger does not say."""
+    return str((await _community(turn, community_id)).get("base_currency") or "")
 
 
 async def reporting_periods(turn: Turn, community_id: int) -> list[dict[str, Any]]:
@@ -86,7 +89,7 @@ async def _community_balance(turn: Turn, community_id: int) -> list[str]:
     assert turn.user_id is not None
     services = turn.gateway.services
     community = await _community(turn, community_id)
-    cur = str(community.get("base_currency") or "RUB")
+    cur = str(community.get("base_currency") or "")
     name = str(community.get("name") or "")
     try:
         statement = await services.get(
@@ -138,7 +141,7 @@ async def group_balances(turn: Turn, group_id: int, *, plan_only: bool) -> None:
         services.splits(f"/costs/groups/{group_id}/balance-summary"),
         await turn.token(groups=[group_id]),
     )
-    cur = str(summary.get("currency") or found.get("base_currency") or "RUB")
+    cur = str(summary.get("currency") or found.get("base_currency") or "")
 
     def name(user_id: int) -> str:
         return names.get(user_id, turn.t("someone"))
