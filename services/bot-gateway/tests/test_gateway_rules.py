@@ -12,7 +12,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from bot_gateway.domain import confirmations, naming, news, parsing
+from bot_gateway.domain import confirmations, naming, news, parsing, periods, reads
 from bot_gateway.domain.confirmations import SPLIT_COMMAND, expired, may_confirm_for
 from bot_gateway.domain.naming import named, named_in_comment
 from bot_gateway.domain.news import still_news
@@ -31,7 +31,7 @@ ASKED = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 SIX_HOURS = 6 * 3600
 
 
-@pytest.mark.parametrize("module", [confirmations, naming, news])
+@pytest.mark.parametrize("module", [confirmations, naming, news, reads])
 def test_worked_examples_in_docstrings_hold(module: ModuleType) -> None:
     failed, tried = doctest.testmod(module)
     assert tried > 0 and failed == 0
@@ -133,6 +133,51 @@ def test_an_amount_whose_currency_is_unknown_is_shown_without_one() -> None:
     assert money(Decimal("3000.5"), "", "en") == "3,000.50"
     assert money(Decimal("3000.5"), "", "ru") == "3\u00a0000,50"
     assert money(Decimal("3000.5"), "EUR", "en") == "3,000.50 EUR"
+
+
+# Reads ---------------------------------------------------------------------------------------
+
+
+def test_the_balance_sheet_is_for_treasurers_and_owners_when_the_community_says_so() -> None:
+    treasurer, owner = frozenset({"treasurer"}), frozenset({"owner"})
+    assert reads.may_see_report(treasurer, owners_see_balance_sheet=False)
+    assert reads.may_see_report(owner, owners_see_balance_sheet=True)
+    assert not reads.may_see_report(owner, owners_see_balance_sheet=False)
+    assert not reads.may_see_report(frozenset({"member"}), owners_see_balance_sheet=True)
+
+
+def test_the_current_period_is_the_latest_open_else_the_latest() -> None:
+    october = {"id": 1, "status": "CLOSED"}
+    november = {"id": 2, "status": "OPEN"}
+    december = {"id": 3, "status": "CLOSED"}
+    assert reads.current_period([october, november, december]) is november
+    assert reads.current_period([october, december]) is december
+    assert reads.current_period([]) is None
+
+
+@given(
+    st.decimals(min_value=0, max_value=10**6, places=2),
+    st.decimals(min_value=0, max_value=10**6, places=2),
+    st.decimals(min_value=-(10**6), max_value=10**6, places=2),
+)
+def test_a_carried_balance_is_never_shown_as_paid_or_charged(
+    paid: Decimal, charged: Decimal, opening: Decimal
+) -> None:
+    # The ledger books a carried credit as an opening contribution, a debt as an opening charge.
+    with_opening = (
+        paid + max(opening, Decimal(0)),
+        charged + max(-opening, Decimal(0)),
+    )
+    assert reads.paid_and_charged(*with_opening, opening=opening) == (paid, charged)
+
+
+def test_after_a_close_the_offer_carries_into_a_later_open_period_if_there_is_one() -> None:
+    earlier = {"id": 1, "start_date": "2026-09-01"}
+    later = {"id": 3, "start_date": "2026-11-01"}
+    latest = {"id": 4, "start_date": "2026-12-01"}
+    assert periods.carry_target("2026-10-01", [earlier, later, latest]) is later
+    assert periods.carry_target("2026-10-01", [earlier]) is None
+    assert periods.carry_target("2026-10-01", []) is None
 
 
 # The clock -----------------------------------------------------------------------------------

@@ -134,9 +134,8 @@ async def _offer_next(
         open_ = await services.periods(services.service_token(), community_id, "OPEN")
     except (Refused, Unavailable):
         open_ = []
-    later = [q for q in open_ if str(q["start_date"]) > str(closed["start_date"])]
-    if later:
-        target = later[0]
+    target = periods.carry_target(str(closed["start_date"]), open_)
+    if target is not None:
         command_type = "ledger.carry_forward"
         payload: dict[str, Any] = {"from_period_id": closed_id, "to_period_id": target["id"]}
         summary = say("summary_carry", lang, from_period=closed["name"], to_period=target["name"])

@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from bot_gateway.adapters.services import Refused
+from bot_gateway.domain import reads
 from bot_gateway.domain.texts import money
 from bot_gateway.gateway import Turn
 
@@ -61,13 +62,6 @@ async def reporting_periods(turn: Turn, community_id: int) -> list[dict[str, Any
     return sorted(periods, key=lambda p: (str(p["start_date"]), int(p["id"])))
 
 
-def current(periods: list[dict[str, Any]]) -> dict[str, Any] | None:
-    """The latest open period, else the latest one."""
-    open_ = [p for p in periods if p["status"] == "OPEN"]
-    candidates = open_ or periods
-    return candidates[-1] if candidates else None
-
-
 async def balance(turn: Turn) -> None:
     """In a chat linked to a splits group: the group's balances and who owes whom. Elsewhere:
     the user's balance in each of their communities, what was carried in shown as carried."""
@@ -106,10 +100,10 @@ async def _community_balance(turn: Turn, community_id: int) -> list[str]:
     open_ = [p for p in lines_in if p["status"] == "OPEN"]
     line = (open_ or lines_in)[-1]
     opening = Decimal(str(line.get("opening_balance") or "0"))
-    # Carried balances are inside the totals (an opening contribution or charge): shown as
-    # carried, never as paid or charged in this period.
-    paid = Decimal(str(line["total_contributions"])) - max(opening, Decimal(0))
-    charges = Decimal(str(line["total_charges"])) - max(-opening, Decimal(0))
+    # Carried balances are shown as carried, never as paid or charged in this period.
+    paid, charges = reads.paid_and_charged(
+        Decimal(str(line["total_contributions"])), Decimal(str(line["total_charges"])), opening
+    )
     out = [
         turn.t(
             "balance_line",
@@ -238,19 +232,14 @@ async def report(turn: Turn) -> None:
         await turn.say("no_community")
         return
     assert turn.user_id is not None
-    # The read policy: a treasurer; an owner when the community shows owners its balance sheet;
-    # nobody else (a chat member who is no owner sees nothing of it).
     roles = (await turn.memberships()).communities.get(community_id, frozenset())
     info = await _community(turn, community_id)
-    allowed = "treasurer" in roles or (
-        "owner" in roles and bool(info.get("owners_see_balance_sheet", True))
-    )
-    if not allowed:
+    if not reads.may_see_report(roles, bool(info.get("owners_see_balance_sheet", True))):
         await turn.say("report_not_allowed" if roles else "not_a_member")
         return
     services = turn.gateway.services
     token = await turn.token(communities=[community_id])
-    period = current(await reporting_periods(turn, community_id))
+    period = reads.current_period(await reporting_periods(turn, community_id))
     if period is None:
         await turn.say("periods_none")
         return
