@@ -109,6 +109,14 @@ def test_a_name_must_be_whole_words_at_the_start_of_the_comment() -> None:
     assert named_in_comment(OWNERS, "за Ивана") is None
 
 
+def test_naming_nobody_pays_for_oneself_unless_a_treasurer_who_is_no_owner() -> None:
+    assert naming.nobody_named_means_oneself(is_owner=True, is_treasurer=False)
+    assert naming.nobody_named_means_oneself(is_owner=True, is_treasurer=True)
+    assert not naming.nobody_named_means_oneself(is_owner=False, is_treasurer=True)  # picks
+    # Neither: it is their own (and the ledger refuses it, saying why).
+    assert naming.nobody_named_means_oneself(is_owner=False, is_treasurer=False)
+
+
 # Currencies ----------------------------------------------------------------------------------
 
 

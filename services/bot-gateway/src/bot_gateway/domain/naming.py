@@ -31,3 +31,10 @@ def named_in_comment(people: Iterable[Person], comment: str) -> tuple[int, str, 
         if name and (comment + " ").casefold().startswith(name.casefold() + " "):
             return user_id, name, comment[len(name) :].strip() or None
     return None
+
+
+def nobody_named_means_oneself(is_owner: bool, is_treasurer: bool) -> bool:
+    """A payment naming nobody is the sender's own, unless the sender is a treasurer who is no
+    owner: they pick the owner from a keyboard. (A charge always names whom, else the treasurer
+    picks: nobody charges themselves by leaving the name out.)"""
+    return is_owner or not is_treasurer

@@ -54,10 +54,9 @@ async def owner_of(
         if in_comment is not None:
             return in_comment
     assert turn.user_id is not None
-    # An owner who is no treasurer, naming nobody, pays for themselves.
-    if any(user_id == turn.user_id for user_id, _ in people) or not (
-        await turn.memberships()
-    ).treasurer_of(community_id):
+    is_owner = any(user_id == turn.user_id for user_id, _ in people)
+    is_treasurer = (await turn.memberships()).treasurer_of(community_id)  # asked once per update
+    if naming.nobody_named_means_oneself(is_owner, is_treasurer):
         return turn.user_id, await turn.repo.name_of(turn.user_id, community_id), comment
     return None, "", comment
 
