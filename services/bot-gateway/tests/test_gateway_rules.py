@@ -85,6 +85,32 @@ def test_old_events_are_not_news() -> None:
     assert not still_news(ASKED - timedelta(seconds=1), now, 24)
 
 
+def test_linked_chats_hear_when_money_moves_or_a_period_closes() -> None:
+    assert news.chat_hears_of("ledger.contribution_recorded")
+    assert news.chat_hears_of("splits.settlement_recorded")
+    assert news.chat_hears_of("ledger.period_closed")
+    assert not news.chat_hears_of("ledger.owner_added")
+    assert not news.chat_hears_of("ledger.period_created")
+
+
+@pytest.mark.parametrize(
+    ("event_type", "entry_kind", "hears"),
+    [
+        ("ledger.charge_recorded", "regular", True),
+        ("ledger.charge_recorded", "charge", True),
+        ("ledger.charge_recorded", "reversal", True),
+        ("ledger.charge_recorded", "opening", False),
+        ("ledger.contribution_recorded", "regular", False),
+        ("ledger.contribution_recorded", "reversal", True),
+        ("ledger.contribution_recorded", "opening", False),
+    ],
+)
+def test_an_owner_hears_in_private_of_charges_and_reversals(
+    event_type: str, entry_kind: str, hears: bool
+) -> None:
+    assert news.owner_hears_in_private(event_type, entry_kind) is hears
+
+
 # Naming people -------------------------------------------------------------------------------
 
 OWNERS = [(1, "Иван"), (2, "Иван Петров"), (3, ""), (4, "@pavel")]

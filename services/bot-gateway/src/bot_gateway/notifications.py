@@ -25,20 +25,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot_gateway import messages
 from bot_gateway.adapters.repository import Repository
 from bot_gateway.adapters.services import Refused
-from bot_gateway.domain.news import still_news
+from bot_gateway.domain.news import chat_hears_of, still_news
 from bot_gateway.domain.texts import language_of, money, say
 from bot_gateway.gateway import Gateway
 from bot_gateway.telegram import follow_ups
 
 log = get_logger(__name__)
-
-MONEY_EVENTS = {
-    "ledger.contribution_recorded",
-    "ledger.expense_recorded",
-    "ledger.charge_recorded",
-    "splits.expense_recorded",
-    "splits.settlement_recorded",
-}
 
 
 def register_notifications(runtime: Runtime, gateway: Gateway) -> None:
@@ -161,7 +153,7 @@ class Notifier:
         self, repo: Repository, event: EventEnvelope, answered_chat: int | None
     ) -> None:
         p, kind = event.payload, event.event_type
-        if kind not in MONEY_EVENTS and kind != "ledger.period_closed":
+        if not chat_hears_of(kind):
             return
         if kind.startswith("ledger."):
             chats = await repo.chats_linked_to(community_id=int(p["community_id"]))
