@@ -23,8 +23,10 @@ from bot_gateway.domain.identity import Memberships
 from bot_gateway.gateway import Turn
 from bot_gateway.telegram import queries
 
-# A new community's or group's currency when none is typed: the commands' own defaults.
+# A new community's or group's currency when none is typed, and a community's time zone: the
+# commands' own defaults.
 _COMMUNITY_CURRENCY = str(CreateCommunity.model_fields["base_currency"].default)
+_COMMUNITY_TIMEZONE = str(CreateCommunity.model_fields["timezone"].default)
 _GROUP_CURRENCY = str(CreateGroup.model_fields["base_currency"].default)
 
 
@@ -52,7 +54,7 @@ async def new_community(turn: Turn, args: str) -> None:
     name, currency = parsing.parse_name_and_currency(
         args, "usage_newcommunity", _COMMUNITY_CURRENCY
     )
-    payload = {"name": name, "base_currency": currency, "timezone": "Europe/Moscow"}
+    payload = {"name": name, "base_currency": currency, "timezone": _COMMUNITY_TIMEZONE}
     notes = {"_link_chat": turn.chat_id} if await _may_link_here(turn) else {}
     await turn.send_now(
         "ledger.create_community",
