@@ -25,11 +25,9 @@ from aiogram.types import (
 )
 
 from bot_gateway.domain import parsing
-from bot_gateway.domain.confirmations import SPLIT_COMMAND, needs_numbers
+from bot_gateway.domain.confirmations import needs_numbers
 from bot_gateway.domain.texts import money, say
 from bot_gateway.gateway import Turn
-
-COMMAND = SPLIT_COMMAND
 
 
 def new_split(
