@@ -15,7 +15,7 @@ from fastapi import FastAPI
 from sosenki_platform.logging import get_logger
 from sosenki_platform.service import Runtime, create_service_app
 
-from bot_gateway.adapters.repository import Repository, now
+from bot_gateway.adapters.repository import Repository
 from bot_gateway.adapters.services import Services
 from bot_gateway.adapters.tables import platform
 from bot_gateway.api.routes import router
@@ -137,7 +137,7 @@ class Background:
         async def tell_waiting() -> None:
             async with self.gateway.unit_of_work() as session:
                 repo = Repository(session)
-                for row in await repo.overdue_results(wait):
+                for row in await repo.overdue_results(wait, self.gateway.clock.now()):
                     await repo.enqueue(
                         row.chat_id, "sendMessage", {"text": say("still_processing", row.language)}
                     )
@@ -149,7 +149,7 @@ class Background:
 
         async def forget() -> None:
             async with self.gateway.unit_of_work() as session:
-                await Repository(session).forget_updates_before(now() - keep)
+                await Repository(session).forget_updates_before(self.gateway.clock.now() - keep)
 
         await self._every(3600, forget, "forget_old_updates")
 
@@ -162,8 +162,9 @@ class Background:
             limit, pruned = 5000, 5000
             while pruned >= limit:  # in batches, each its own short transaction
                 async with self.gateway.unit_of_work() as session:
+                    now = self.gateway.clock.now()
                     pruned = await Repository(session).prune_outgoing(
-                        now() - keep_sent, now() - keep_failed, limit
+                        now - keep_sent, now - keep_failed, limit
                     )
 
         await self._every(settings.outgoing_prune_interval_seconds, prune, "prune_outgoing")

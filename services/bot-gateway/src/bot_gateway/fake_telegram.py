@@ -28,90 +28,26 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import time
-from dataclasses import dataclass, field
 from typing import Any
 
-from aiohttp import BodyPartReader, web
+from aiohttp import web
+
+from bot_gateway.fake_telegram_calls import (
+    DESCRIPTIONS,
+    MAX_TEXT,
+    MIGRATED,
+    SENDING,
+    TOO_LONG,
+    Call,
+    Failure,
+    Hold,
+    chat_id_of,
+    read_params,
+)
 
 BOT_ID = 4242
 BOT_USERNAME = "sosenki_test_bot"
-
-
-@dataclass
-class Call:
-    method: str
-    token: str
-    params: dict[str, Any]
-    at: float
-    status: int
-    files: dict[str, int] = field(default_factory=dict)  # field name -> size in bytes
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "method": self.method,
-            "token": self.token,
-            "params": self.params,
-            "at": self.at,
-            "status": self.status,
-            "files": self.files,
-        }
-
-
-#: What Telegram says with each status when a test does not say otherwise.
-DESCRIPTIONS = {
-    400: "Bad Request: chat not found",
-    403: "Forbidden: bot was blocked by the user",
-    404: "Not Found",
-    409: "Conflict: terminated by other request",
-    413: "Request Entity Too Large",
-    429: "Too Many Requests: retry later",
-}
-MIGRATED = "Bad Request: group chat was upgraded to a supergroup chat"
-TOO_LONG = "Bad Request: message is too long"
-MAX_TEXT = 4096
-_SENDING = ("sendMessage", "sendPhoto", "editMessageText")
-
-
-@dataclass
-class Failure:
-    status: int
-    times: int
-    retry_after: int | None = None
-    description: str | None = None
-    migrate_to_chat_id: int | None = None
-    #: Only calls to this chat fail (None: any call of the method).
-    chat_id: int | None = None
-
-    def body(self) -> dict[str, Any]:
-        default = "Internal Server Error" if self.status >= 500 else "Error"
-        body: dict[str, Any] = {
-            "ok": False,
-            "error_code": self.status,
-            "description": self.description or DESCRIPTIONS.get(self.status, default),
-        }
-        parameters: dict[str, Any] = {}
-        if self.retry_after is not None:
-            parameters["retry_after"] = self.retry_after
-        if self.migrate_to_chat_id is not None:
-            parameters["migrate_to_chat_id"] = self.migrate_to_chat_id
-        if parameters:
-            body["parameters"] = parameters
-        return body
-
-
-@dataclass
-class Hold:
-    """A call the fake accepts (recorded as 200 when it arrives) but answers only when released:
-    the moment between Telegram accepting a message and the sender hearing so."""
-
-    method: str
-    arrived: asyncio.Event = field(default_factory=asyncio.Event)
-    released: asyncio.Event = field(default_factory=asyncio.Event)
-
-    def release(self) -> None:
-        self.released.set()
 
 
 class FakeTelegram:
@@ -273,7 +209,7 @@ class FakeTelegram:
     async def _bot_method(self, request: web.Request) -> web.Response:
         token = request.match_info["token"]
         method = request.match_info["method"]
-        params, files = await _read_params(request)
+        params, files = await read_params(request)
         failure = self._take_failure(method, params) or self._refusal(method, params)
         if failure is not None:
             self.calls.append(Call(method, token, params, time.time(), failure.status, files))
@@ -291,7 +227,7 @@ class FakeTelegram:
 
     def _take_failure(self, method: str, params: dict[str, Any]) -> Failure | None:
         pending = self.failures.get(method, [])
-        chat_id = _chat_id(params)
+        chat_id = chat_id_of(params)
         for failure in pending:
             if failure.chat_id is None or failure.chat_id == chat_id:
                 failure.times -= 1
@@ -302,9 +238,9 @@ class FakeTelegram:
 
     def _refusal(self, method: str, params: dict[str, Any]) -> Failure | None:
         """What Telegram itself refuses: a blocked or migrated chat, a text too long."""
-        if method not in _SENDING:
+        if method not in SENDING:
             return None
-        chat_id = _chat_id(params)
+        chat_id = chat_id_of(params)
         if chat_id in self.migrated:
             return Failure(400, 1, description=MIGRATED, migrate_to_chat_id=self.migrated[chat_id])
         if chat_id in self.refusing:
@@ -404,50 +340,6 @@ class FakeTelegram:
         else:
             message["text"] = str(params.get("text", ""))
         return message
-
-
-def _chat_id(params: dict[str, Any]) -> int | None:
-    try:
-        return int(params["chat_id"])
-    except (KeyError, TypeError, ValueError):
-        return None
-
-
-async def _read_params(request: web.Request) -> tuple[dict[str, Any], dict[str, int]]:
-    """Bot API parameters from a query string, JSON or form body (files reported by size)."""
-    params: dict[str, Any] = dict(request.query)
-    files: dict[str, int] = {}
-    content_type = request.content_type
-    if content_type == "application/json":
-        body = await request.json()
-        if isinstance(body, dict):
-            params.update(body)
-    elif content_type in ("multipart/form-data", "application/x-www-form-urlencoded"):
-        if content_type == "multipart/form-data":
-            reader = await request.multipart()
-            while (part := await reader.next()) is not None:
-                if not isinstance(part, BodyPartReader) or part.name is None:
-                    continue
-                data = await part.read()
-                if part.filename:
-                    files[part.name] = len(data)
-                else:
-                    params[part.name] = data.decode()
-        else:
-            params.update(dict(await request.post()))
-    for key, value in list(params.items()):
-        # A file sent as "attach://<part name>": report it under the parameter's name.
-        if isinstance(value, str) and value.startswith("attach://"):
-            attached = value.removeprefix("attach://")
-            if attached in files:
-                files[key] = files.pop(attached)
-        # Complex values (reply_markup, commands, …) arrive as JSON text in forms.
-        if isinstance(value, str) and value[:1] in ("{", "["):
-            try:
-                params[key] = json.loads(value)
-            except ValueError:
-                pass
-    return params, files
 
 
 async def _serve(host: str, port: int) -> None:

@@ -9,7 +9,6 @@ none of it, and Telegram's retry finds the update id and changes nothing.
 from __future__ import annotations
 
 import math
-import time
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -31,13 +30,14 @@ from aiogram.types import (
 from sosenki_contracts import topics
 from sosenki_contracts.envelope import Actor, CommandEnvelope
 from sosenki_platform.logging import get_logger
-from sosenki_platform.rate_limit import TokenBuckets
 from sosenki_platform.service import Runtime
+from sosenki_platform.use_case import Clock, clock_from
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot_gateway.adapters.repository import Repository
 from bot_gateway.adapters.services import Services
+from bot_gateway.command_limit import CommandLimit
 from bot_gateway.domain.identity import Memberships
 from bot_gateway.domain.texts import language_of, say
 from bot_gateway.identity import Identity
@@ -61,11 +61,19 @@ def make_bot(settings: Settings) -> Bot:
 class Gateway:
     """What the handlers, the consumers and the routes share."""
 
-    def __init__(self, runtime: Runtime, settings: Settings, services: Services) -> None:
+    def __init__(
+        self,
+        runtime: Runtime,
+        settings: Settings,
+        services: Services,
+        clock: Clock | None = None,
+    ) -> None:
         self.runtime = runtime
         self.settings = settings
         self.services = services
-        self.identity = Identity(runtime, settings, services)
+        #: What time it is, for every rule that reads the date (a keyboard's age, today's date).
+        self.clock = clock or clock_from(settings.clock_file)
+        self.identity = Identity(runtime, settings, services, self.clock)
         self.bot = make_bot(settings)
         self.dispatcher = Dispatcher()
         self.bot_username = ""
@@ -180,29 +188,6 @@ class Gateway:
             community_id=chat.community_id if chat is not None else None,
             splits_group_id=chat.splits_group_id if chat is not None else None,
         )
-
-
-class CommandLimit:
-    """Per-Telegram-user command buckets. ``check`` gives None when the command may run; else the
-    seconds to wait, or 0.0 when the user was already told in the last ``notice_every`` seconds
-    (a flood gets one polite reply, not one per message)."""
-
-    def __init__(self, rate: float, burst: int, notice_every: float = 30.0) -> None:
-        self.buckets = TokenBuckets(rate, burst)
-        self.notice_every = notice_every
-        self._told: dict[int, float] = {}
-
-    def check(self, telegram_user_id: int) -> float | None:
-        wait = self.buckets.take(str(telegram_user_id))
-        if wait == 0:
-            return None
-        now = time.monotonic()
-        if now - self._told.get(telegram_user_id, -1e9) < self.notice_every:
-            return 0.0
-        if len(self._told) > 10_000:
-            self._told.clear()
-        self._told[telegram_user_id] = now
-        return wait
 
 
 @dataclass

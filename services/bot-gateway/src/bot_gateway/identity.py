@@ -22,9 +22,9 @@ from sosenki_contracts.events.gateway import (
 )
 from sosenki_platform.errors import BadRequest, Conflict, Forbidden, NotFound
 from sosenki_platform.service import Runtime
-from sosenki_platform.use_case import envelope_of
+from sosenki_platform.use_case import Clock, envelope_of
 
-from bot_gateway.adapters.repository import Repository, now
+from bot_gateway.adapters.repository import Repository
 from bot_gateway.adapters.services import Services
 from bot_gateway.domain.identity import Refused, check_invitation, may_leave
 from bot_gateway.settings import Settings
@@ -53,10 +53,13 @@ class Claimed:
 
 
 class Identity:
-    def __init__(self, runtime: Runtime, settings: Settings, services: Services) -> None:
+    def __init__(
+        self, runtime: Runtime, settings: Settings, services: Services, clock: Clock
+    ) -> None:
         self.runtime = runtime
         self.settings = settings
         self.services = services
+        self.clock = clock
 
     async def _publish(self, repo: Repository, key: str, event: BaseModel, actor: Actor) -> None:
         """A contract event model; its type and version come from the registry."""
@@ -101,7 +104,7 @@ class Identity:
             raise Conflict(f"User {user_id} already has a Telegram account")
         await self._check(creator_id, user_id, community_id, group_id, http=True)
         token = secrets.token_urlsafe(24)
-        expires_at = now() + timedelta(seconds=self.settings.invitation_ttl_seconds)
+        expires_at = self.clock.now() + timedelta(seconds=self.settings.invitation_ttl_seconds)
         await repo.add_invitation(
             token_hash(token), user_id, creator_id, expires_at, community_id, group_id
         )
@@ -149,7 +152,7 @@ class Identity:
     ) -> Claimed:
         """Let this account claim an invitation, if every rule still holds now."""
         hashed = token_hash(token)
-        invitation = await repo.open_invitation(hashed)
+        invitation = await repo.open_invitation(hashed, self.clock.now())
         if invitation is None:
             return Claimed("join_invalid")
         target = int(invitation.user_id)

@@ -11,7 +11,6 @@ and their personal statement when a period closes.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -23,21 +22,15 @@ from sosenki_platform.logging import get_logger
 from sosenki_platform.service import Runtime
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot_gateway import messages
 from bot_gateway.adapters.repository import Repository
-from bot_gateway.adapters.services import Refused, Unavailable
+from bot_gateway.adapters.services import Refused
+from bot_gateway.domain.news import chat_hears_of, still_news
 from bot_gateway.domain.texts import language_of, money, say
 from bot_gateway.gateway import Gateway
 from bot_gateway.telegram import follow_ups
 
 log = get_logger(__name__)
-
-MONEY_EVENTS = {
-    "ledger.contribution_recorded",
-    "ledger.expense_recorded",
-    "ledger.charge_recorded",
-    "splits.expense_recorded",
-    "splits.settlement_recorded",
-}
 
 
 def register_notifications(runtime: Runtime, gateway: Gateway) -> None:
@@ -56,12 +49,15 @@ class Notifier:
     def __init__(self, gateway: Gateway) -> None:
         self.gateway = gateway
 
+    def _still_news(self, event: EventEnvelope) -> bool:
+        max_age = self.gateway.settings.notify_max_age_hours
+        return still_news(event.occurred_at, self.gateway.clock.now(), max_age)
+
     async def apply(self, session: AsyncSession, event: EventEnvelope) -> None:
         repo = Repository(session)
         await self._remember(repo, event)
         answered_chat = await self._answer_waiting(repo, event)
-        age = datetime.now(UTC) - event.occurred_at
-        if age > timedelta(hours=self.gateway.settings.notify_max_age_hours):
+        if not self._still_news(event):
             return
         await self._notify_chats(repo, event, answered_chat)
         if event.event_type == "ledger.expense_recorded":
@@ -69,7 +65,7 @@ class Notifier:
         if event.event_type == "ledger.period_closed":
             await self._statements(repo, event)
         if event.event_type in ("ledger.charge_recorded", "ledger.contribution_recorded"):
-            await follow_ups.tell_owner(repo, event, await self._actor(repo, event))
+            await follow_ups.tell_owner(repo, event, await messages.actor_name(repo, event))
 
     async def pattern_paused(self, session: AsyncSession, event: EventEnvelope) -> None:
         """A pattern the service paused (its target refused an occurrence): tell its creator,
@@ -77,8 +73,7 @@ class Notifier:
         body = PatternPaused.model_validate(event.payload)
         if body.reason is None or body.created_by is None or not body.created_by.isdigit():
             return
-        age = datetime.now(UTC) - event.occurred_at
-        if age > timedelta(hours=self.gateway.settings.notify_max_age_hours):
+        if not self._still_news(event):
             return
         repo = Repository(session)
         for chat in await repo.private_chats_of(int(body.created_by)):
@@ -143,7 +138,7 @@ class Notifier:
         if waiting is None:
             return None
         lang = waiting.language
-        text = await self._result_text(repo, event, lang)
+        text = await messages.result_text(self.gateway, repo, event, lang)
         action = await repo.pending_by_command(str(waiting.command_id))
         notes = dict(action.payload) if action is not None else {}
         text += await follow_ups.after(self.gateway, repo, event, notes, int(waiting.chat_id), lang)
@@ -152,108 +147,13 @@ class Notifier:
             await follow_ups.offer(self.gateway, repo, event, action, int(waiting.chat_id), lang)
         return int(waiting.chat_id)
 
-    async def _result_text(self, repo: Repository, event: EventEnvelope, lang: str) -> str:
-        p, kind = event.payload, event.event_type
-        if kind.endswith(".command_rejected"):
-            return say("refused", lang, detail=p.get("detail", ""))
-        if p.get("kind") == "reversal" and kind.startswith("ledger."):
-            entry = kind.removeprefix("ledger.").removesuffix("_recorded")
-            return say(
-                "done_reversal",
-                lang,
-                entry=say(f"entry_{entry}", lang),
-                amount=money(abs(Decimal(str(p["amount"]))), p["currency"], lang),
-            )
-        if kind == "ledger.community_created":
-            return say("done_community", lang, name=p["name"])
-        if kind == "splits.group_created":
-            return say("done_group", lang, name=p["name"])
-        if kind == "ledger.owner_added":
-            return say(
-                "done_owner",
-                lang,
-                name=p["display_name"],
-                share=f"{Decimal(str(p['ownership_share'])).normalize():f}",
-            )
-        if kind == "splits.member_added":
-            return say("done_member", lang, name=p.get("display_name") or "")
-        if kind == "ledger.period_created":
-            return say(
-                "done_period_created",
-                lang,
-                name=p["name"],
-                start=p["start_date"],
-                end=p["end_date"],
-            )
-        if kind == "ledger.contribution_recorded":
-            owner = await repo.name_of(int(p["owner_id"]), p["community_id"])
-            comment = f" ({p['comment']})" if p.get("comment") else ""
-            return say(
-                "done_contribution",
-                lang,
-                amount=money(p["amount"], p["currency"], lang),
-                owner=owner,
-                comment=comment,
-            )
-        if kind == "ledger.expense_recorded":
-            return say(
-                "done_expense",
-                lang,
-                amount=money(p["amount"], p["currency"], lang),
-                category=p.get("payment_type", ""),
-            )
-        if kind == "ledger.charge_recorded":
-            owner = await repo.name_of(int(p["owner_id"]), p["community_id"])
-            return say(
-                "done_charge", lang, amount=money(p["amount"], p["currency"], lang), owner=owner
-            )
-        if kind == "ledger.period_closed":
-            # No audit hash in a chat: /audit gives it to whoever asks.
-            name = await follow_ups.period_name(self.gateway, int(p["period_id"]))
-            return say("done_period_closed", lang, name=name)
-        if kind == "ledger.balances_carried_forward":
-            return say(
-                "done_carried",
-                lang,
-                total=money(p["total_carried"], p["currency"], lang),
-                from_name=await follow_ups.period_name(self.gateway, int(p["from_period_id"])),
-                to_name=await follow_ups.period_name(self.gateway, int(p["to_period_id"])),
-            )
-        if kind == "ledger.meter_reading_recorded":
-            return say("done_reading", lang, value=p["value"])
-        if kind == "splits.expense_recorded":
-            group_id = p.get("group_id")
-            shares = [
-                f"{await repo.name_of(int(line['user_id']), group_id=group_id)} "
-                f"{money(line['owed_amount'], p['currency'], lang)}"
-                for line in p.get("splits", [])
-            ]
-            return say(
-                "done_split",
-                lang,
-                description=p["description"],
-                amount=money(p["total_amount"], p["currency"], lang),
-                payer=await self._payers(repo, p),
-                shares=", ".join(shares),
-            )
-        if kind == "splits.settlement_recorded":
-            group_id = p.get("group_id")
-            return say(
-                "done_settlement",
-                lang,
-                payer=await repo.name_of(int(p["paid_by_user_id"]), group_id=group_id),
-                payee=await repo.name_of(int(p["paid_to_user_id"]), group_id=group_id),
-                amount=money(p["amount"], p["currency"], lang),
-            )
-        return say("done_other", lang)
-
     # Linked chats --------------------------------------------------------------------------
 
     async def _notify_chats(
         self, repo: Repository, event: EventEnvelope, answered_chat: int | None
     ) -> None:
         p, kind = event.payload, event.event_type
-        if kind not in MONEY_EVENTS and kind != "ledger.period_closed":
+        if not chat_hears_of(kind):
             return
         if kind.startswith("ledger."):
             chats = await repo.chats_linked_to(community_id=int(p["community_id"]))
@@ -264,98 +164,12 @@ class Notifier:
         chats = [c for c in chats if c != answered_chat]
         if not chats:
             return
-        audit = ""  # never in a chat (``/audit`` answers whoever asks)
         for chat_id in chats:
             chat = await repo.chat(chat_id)
             lang = (chat.language if chat is not None else None) or "ru"
-            text = await self._chat_text(repo, event, lang, audit)
+            text = await messages.chat_text(self.gateway, repo, event, lang)
             if text:
                 await repo.enqueue(chat_id, "sendMessage", {"text": text})
-
-    async def _chat_text(
-        self, repo: Repository, event: EventEnvelope, lang: str, audit: str
-    ) -> str | None:
-        p, kind = event.payload, event.event_type
-        actor = await self._actor(repo, event)
-        community_id = p.get("community_id")
-        if kind == "ledger.period_closed":
-            name = await follow_ups.period_name(self.gateway, int(p["period_id"]))
-            return say("notify_period_closed", lang, name=name)
-        if p.get("kind") == "reversal":
-            entry = kind.removeprefix("ledger.").removesuffix("_recorded")
-            return say(
-                "notify_reversal",
-                lang,
-                actor=actor,
-                entry=say(f"entry_{entry}", lang),
-                amount=money(abs(Decimal(str(p["amount"]))), p["currency"], lang),
-                reason=p.get("reason") or "",
-            )
-        if kind == "ledger.contribution_recorded":
-            if p.get("kind") == "opening":
-                return None
-            owner = await repo.name_of(int(p["owner_id"]), community_id)
-            comment = f" ({p['comment']})" if p.get("comment") else ""
-            return say(
-                "notify_contribution",
-                lang,
-                actor=actor,
-                owner=owner,
-                comment=comment,
-                amount=money(p["amount"], p["currency"], lang),
-            )
-        if kind == "ledger.expense_recorded":
-            return say(
-                "notify_expense",
-                lang,
-                actor=actor,
-                amount=money(p["amount"], p["currency"], lang),
-                category=p.get("payment_type") or p.get("description") or "",
-            )
-        if kind == "ledger.charge_recorded":
-            if p.get("kind") == "opening":
-                return None
-            owner = await repo.name_of(int(p["owner_id"]), community_id)
-            return say(
-                "notify_charge",
-                lang,
-                actor=actor,
-                owner=owner,
-                amount=money(p["amount"], p["currency"], lang),
-                description=p.get("description", ""),
-            )
-        if kind == "splits.expense_recorded":
-            return say(
-                "notify_split_expense",
-                lang,
-                actor=actor,
-                description=p["description"],
-                amount=money(p["total_amount"], p["currency"], lang),
-                payer=await self._payers(repo, p),
-            )
-        if kind == "splits.settlement_recorded":
-            group_id = p.get("group_id")
-            return say(
-                "notify_settlement",
-                lang,
-                payer=await repo.name_of(int(p["paid_by_user_id"]), group_id=group_id),
-                payee=await repo.name_of(int(p["paid_to_user_id"]), group_id=group_id),
-                amount=money(p["amount"], p["currency"], lang),
-            )
-        return None
-
-    async def _payers(self, repo: Repository, p: dict[str, Any]) -> str:
-        """Who paid a group expense, by name."""
-        group_id = p.get("group_id")
-        ids = [int(line["user_id"]) for line in p.get("payers", []) if line.get("user_id")]
-        if not ids and p.get("paid_by_user_id") is not None:
-            ids = [int(p["paid_by_user_id"])]
-        return ", ".join([await repo.name_of(i, group_id=group_id) for i in ids]) or "?"
-
-    async def _actor(self, repo: Repository, event: EventEnvelope) -> str:
-        if event.actor.id.isdigit():
-            return await repo.name_of(int(event.actor.id), event.payload.get("community_id"))
-        return event.actor.display_name or event.actor.id
 
     # Each owner's share, in private (a group chat cannot show everyone's) --------------------
 
@@ -363,7 +177,7 @@ class Notifier:
         p = event.payload
         if p.get("kind", "regular") != "regular":
             return
-        actor = await self._actor(repo, event)
+        actor = await messages.actor_name(repo, event)
         category = p.get("payment_type") or p.get("description") or ""
         for line in p.get("allocations", []):
             if Decimal(line["amount"]) == 0:
@@ -379,19 +193,6 @@ class Notifier:
                     actor=actor,
                 )
                 await repo.enqueue(int(chat.chat_id), "sendMessage", {"text": text})
-
-    async def _audit_head(self, community_id: int) -> str:
-        services = self.gateway.services
-        try:
-            head = await services.get(
-                services.reporting("/api/audit/head"),
-                services.service_token(),
-                {"community_id": community_id},
-            )
-        except (Refused, Unavailable) as exc:
-            log.info("audit_head_unavailable", error=repr(exc))
-            return ""
-        return str(head.get("hash") or "")
 
     # Personal statements at period close ---------------------------------------------------
 
@@ -409,7 +210,7 @@ class Notifier:
         except Refused as exc:
             log.warning("statement_unavailable", error=repr(exc))
             return
-        currency = str(sheet.get("currency") or community.get("base_currency") or "RUB")
+        currency = str(sheet.get("currency") or community.get("base_currency") or "")
         for entry in sheet.get("entries", []):
             for chat in await repo.private_chats_of(int(entry["owner_id"])):
                 lang = language_of(chat.language)

@@ -10,6 +10,8 @@ from sosenki_platform.settings import ServiceSettings
 
 class Settings(ServiceSettings):
     service_name: str = "bot-gateway"
+    #: Tests only: a file holding the time the gateway believes it is (empty: the system clock).
+    clock_file: str = ""
     # The Ed25519 private key (PEM text or a file) the gateway signs short-lived tokens with when
     # it acts for a Telegram user (REST queries, the Mini App session).
     auth_private_key: str = ""

@@ -158,6 +158,22 @@ def parse_settle(args: str) -> Settle:
     return Settle(str(mention(words[0])), amount)
 
 
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
+
+
+def parse_name_and_currency(args: str, usage: str, default_currency: str) -> tuple[str, str]:
+    """``/newcommunity <name> [currency]``: the name (1 to 200 characters), and the currency
+    typed after it as three capitals, else ``default_currency`` (the command's own default)."""
+    words = args.split()
+    currency = default_currency
+    if len(words) > 1 and _CURRENCY.match(words[-1]):
+        currency = words.pop()
+    name = " ".join(words).strip()
+    if not name or len(name) > 200:
+        raise Unreadable(usage)
+    return name, currency
+
+
 def parse_meter(args: str) -> Decimal:
     words = args.split()
     if len(words) != 1:

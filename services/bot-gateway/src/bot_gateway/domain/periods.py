@@ -7,7 +7,9 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from bot_gateway.domain.parsing import Unreadable
 
@@ -97,3 +99,12 @@ def next_period(name: str, start: dt.date, end: dt.date, lang: str) -> Period:
         return month_period(first.month, first.year, lang)
     length = end - start
     return Period(f"{first.isoformat()} – {(first + length).isoformat()}", first, first + length)
+
+
+def carry_target(
+    closed_start: str, open_periods: Sequence[dict[str, Any]]
+) -> dict[str, Any] | None:
+    """After a close, the offer carries the balances into the first open period that starts
+    after the closed one; when there is none (None), the offer opens the next period first."""
+    later = [p for p in open_periods if str(p["start_date"]) > closed_start]
+    return later[0] if later else None

@@ -660,9 +660,10 @@ def say(key: str, lang: str, **values: Any) -> str:
 
 
 def money(amount: Decimal | str, currency: str, lang: str) -> str:
-    """``5,000.00 RUB`` in English, ``5 000,00 RUB`` in Russian."""
+    """``5,000.00 RUB`` in English, ``5 000,00 RUB`` in Russian; just the number when the
+    currency is not known (``""``)."""
     value = Decimal(amount)
     text = f"{value:,.2f}"
     if lang == "ru":
         text = text.replace(",", "\u00a0").replace(".", ",")
-    return f"{text} {currency}"
+    return f"{text} {currency}" if currency else text

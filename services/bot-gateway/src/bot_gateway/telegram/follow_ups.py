@@ -17,7 +17,7 @@ from sosenki_platform.logging import get_logger
 
 from bot_gateway.adapters.repository import Repository
 from bot_gateway.adapters.services import Refused, Unavailable
-from bot_gateway.domain import periods
+from bot_gateway.domain import news, periods
 from bot_gateway.domain.texts import language_of, money, say
 from bot_gateway.gateway import Gateway, confirm_keyboard
 
@@ -134,9 +134,8 @@ async def _offer_next(
         open_ = await services.periods(services.service_token(), community_id, "OPEN")
     except (Refused, Unavailable):
         open_ = []
-    later = [q for q in open_ if str(q["start_date"]) > str(closed["start_date"])]
-    if later:
-        target = later[0]
+    target = periods.carry_target(str(closed["start_date"]), open_)
+    if target is not None:
         command_type = "ledger.carry_forward"
         payload: dict[str, Any] = {"from_period_id": closed_id, "to_period_id": target["id"]}
         summary = say("summary_carry", lang, from_period=closed["name"], to_period=target["name"])
@@ -209,9 +208,7 @@ async def tell_owner(repo: Repository, event: EventEnvelope, actor: str) -> None
     theirs is reversed (carried-in openings are not news: the statement said so)."""
     p, kind = event.payload, event.event_type
     entry_kind = str(p.get("kind") or "")
-    if entry_kind == "opening" or p.get("owner_id") is None:
-        return
-    if kind == "ledger.contribution_recorded" and entry_kind != "reversal":
+    if p.get("owner_id") is None or not news.owner_hears_in_private(kind, entry_kind):
         return
     for chat in await repo.private_chats_of(int(p["owner_id"])):
         lang = language_of(chat.language)

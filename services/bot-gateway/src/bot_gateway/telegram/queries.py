@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from bot_gateway.adapters.services import Refused
+from bot_gateway.domain import reads
 from bot_gateway.domain.texts import money
 from bot_gateway.gateway import Turn
 
@@ -30,12 +31,14 @@ async def communities_of(turn: Turn) -> list[int]:
 
 
 async def _community(turn: Turn, community_id: int) -> dict[str, Any]:
+    """The community as the ledger shows it to the user; when the ledger refuses, only its id
+    (no name, no currency: amounts are then shown without one, never in a guessed currency)."""
     assert turn.user_id is not None
     try:
         token = await turn.token(communities=[community_id])
         return await turn.gateway.services.community(token, community_id)
     except Refused:
-        return {"id": community_id, "name": "", "base_currency": "RUB"}
+        return {"id": community_id, "name": ""}
 
 
 async def community_name(turn: Turn, community_id: int) -> str:
@@ -43,7 +46,8 @@ async def community_name(turn: Turn, community_id: int) -> str:
 
 
 async def currency(turn: Turn, community_id: int) -> str:
-    return str((await _community(turn, community_id)).get("base_currency") or "RUB")
+    """The community's base currency; ``""`` when the ledger does not say."""
+    return str((await _community(turn, community_id)).get("base_currency") or "")
 
 
 async def reporting_periods(turn: Turn, community_id: int) -> list[dict[str, Any]]:
@@ -56,13 +60,6 @@ async def reporting_periods(turn: Turn, community_id: int) -> list[dict[str, Any
     )
     periods: list[dict[str, Any]] = body["periods"]
     return sorted(periods, key=lambda p: (str(p["start_date"]), int(p["id"])))
-
-
-def current(periods: list[dict[str, Any]]) -> dict[str, Any] | None:
-    """The latest open period, else the latest one."""
-    open_ = [p for p in periods if p["status"] == "OPEN"]
-    candidates = open_ or periods
-    return candidates[-1] if candidates else None
 
 
 async def balance(turn: Turn) -> None:
@@ -86,7 +83,7 @@ async def _community_balance(turn: Turn, community_id: int) -> list[str]:
     assert turn.user_id is not None
     services = turn.gateway.services
     community = await _community(turn, community_id)
-    cur = str(community.get("base_currency") or "RUB")
+    cur = str(community.get("base_currency") or "")
     name = str(community.get("name") or "")
     try:
         statement = await services.get(
@@ -103,10 +100,10 @@ async def _community_balance(turn: Turn, community_id: int) -> list[str]:
     open_ = [p for p in lines_in if p["status"] == "OPEN"]
     line = (open_ or lines_in)[-1]
     opening = Decimal(str(line.get("opening_balance") or "0"))
-    # Carried balances are inside the totals (an opening contribution or charge): shown as
-    # carried, never as paid or charged in this period.
-    paid = Decimal(str(line["total_contributions"])) - max(opening, Decimal(0))
-    charges = Decimal(str(line["total_charges"])) - max(-opening, Decimal(0))
+    # Carried balances are shown as carried, never as paid or charged in this period.
+    paid, charges = reads.paid_and_charged(
+        Decimal(str(line["total_contributions"])), Decimal(str(line["total_charges"])), opening
+    )
     out = [
         turn.t(
             "balance_line",
@@ -138,7 +135,7 @@ async def group_balances(turn: Turn, group_id: int, *, plan_only: bool) -> None:
         services.splits(f"/costs/groups/{group_id}/balance-summary"),
         await turn.token(groups=[group_id]),
     )
-    cur = str(summary.get("currency") or found.get("base_currency") or "RUB")
+    cur = str(summary.get("currency") or found.get("base_currency") or "")
 
     def name(user_id: int) -> str:
         return names.get(user_id, turn.t("someone"))
@@ -235,19 +232,14 @@ async def report(turn: Turn) -> None:
         await turn.say("no_community")
         return
     assert turn.user_id is not None
-    # The read policy: a treasurer; an owner when the community shows owners its balance sheet;
-    # nobody else (a chat member who is no owner sees nothing of it).
     roles = (await turn.memberships()).communities.get(community_id, frozenset())
     info = await _community(turn, community_id)
-    allowed = "treasurer" in roles or (
-        "owner" in roles and bool(info.get("owners_see_balance_sheet", True))
-    )
-    if not allowed:
+    if not reads.may_see_report(roles, bool(info.get("owners_see_balance_sheet", True))):
         await turn.say("report_not_allowed" if roles else "not_a_member")
         return
     services = turn.gateway.services
     token = await turn.token(communities=[community_id])
-    period = current(await reporting_periods(turn, community_id))
+    period = reads.current_period(await reporting_periods(turn, community_id))
     if period is None:
         await turn.say("periods_none")
         return

@@ -26,22 +26,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from aiogram import Bot
-from aiogram.exceptions import (
-    TelegramBadRequest,
-    TelegramConflictError,
-    TelegramEntityTooLarge,
-    TelegramForbiddenError,
-    TelegramMigrateToChat,
-    TelegramNetworkError,
-    TelegramNotFound,
-    TelegramRetryAfter,
-    TelegramServerError,
-    TelegramUnauthorizedError,
-)
 from aiogram.methods import EditMessageText, SendMessage, SendPhoto
 from aiogram.types import BufferedInputFile, Message
 from opentelemetry.trace import SpanKind
-from prometheus_client import Counter, Gauge
 from sosenki_platform.db import Database
 from sosenki_platform.logging import get_logger
 from sosenki_platform.telemetry import context_from_headers, tracer
@@ -53,86 +40,18 @@ from bot_gateway.domain.limits import (
     Send,
     SendWindow,
     earliest_send,
-    retry_delay,
     waiting_since,
 )
 from bot_gateway.settings import Settings
+from bot_gateway.telegram import delivery_metrics
+from bot_gateway.telegram.delivery_metrics import FAILED, RETRIED, SENT
+from bot_gateway.telegram.outcomes import Outcome, classify
 
 log = get_logger(__name__)
 
 _SENDER_LOCK_ID = 0x7E1E_5E4D
 #: While stopping, how long an outcome is kept trying to reach a database that is down.
 _RECORD_PATIENCE_ON_STOP = 10.0
-
-SENT = Counter("telegram_outgoing_sent_total", "Messages Telegram accepted", ["service"])
-FAILED = Counter(
-    "telegram_outgoing_failed_total",
-    "Messages given up on, by reason (blocked, chat_not_found, bad_request, too_large, …)",
-    ["service", "reason"],
-)
-RETRIED = Counter(
-    "telegram_outgoing_retries_total",
-    "Attempts that failed for a passing reason and will be repeated",
-    ["service", "reason"],
-)
-PENDING = Gauge("telegram_outgoing_pending", "Messages waiting to be sent", ["service"])
-OLDEST_PENDING = Gauge(
-    "telegram_outgoing_oldest_pending_seconds",
-    "Age of the oldest message waiting to be sent (0 when none waits)",
-    ["service"],
-)
-FAILED_KEPT = Gauge(
-    "telegram_outgoing_failed_kept", "Failed messages kept in the queue (until pruned)", ["service"]
-)
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What became of one attempt."""
-
-    kind: str  # sent | failed | retry | migrated
-    reason: str = ""  # a word for metrics and the ``failure`` column
-    detail: str = ""  # what Telegram said
-    delay: float = 0.0  # retry: seconds to wait
-    message_id: int | None = None  # sent: Telegram's id of the message
-    new_chat_id: int | None = None  # migrated: the supergroup's id
-
-
-def classify(exc: Exception, attempts: int) -> Outcome:
-    """Telegram's answer (an aiogram exception) as an outcome; ``attempts`` made so far."""
-    detail = str(exc)[:500]
-    if isinstance(exc, TelegramRetryAfter):
-        return Outcome("retry", "rate_limited", detail, delay=float(exc.retry_after))
-    if isinstance(exc, TelegramMigrateToChat):
-        return Outcome("migrated", "migrated", detail, new_chat_id=exc.migrate_to_chat_id)
-    if isinstance(exc, TelegramEntityTooLarge):  # before network errors: it is one in aiogram
-        return Outcome("failed", "too_large", detail)
-    if isinstance(exc, TelegramForbiddenError):
-        return Outcome("failed", "blocked" if "blocked" in detail.lower() else "forbidden", detail)
-    if isinstance(exc, TelegramNotFound):
-        return Outcome("failed", "not_found", detail)
-    if isinstance(exc, TelegramConflictError):
-        return Outcome("failed", "conflict", detail)
-    if isinstance(exc, TelegramBadRequest):
-        lowered = detail.lower()
-        if "message is not modified" in lowered:  # an edit to what the message already says
-            return Outcome("sent", "not_modified", detail)
-        if "chat not found" in lowered:
-            return Outcome("failed", "chat_not_found", detail)
-        if "too long" in lowered:
-            return Outcome("failed", "too_large", detail)
-        return Outcome("failed", "bad_request", detail)
-    # Passing: the bot's token (fixed by an operator, then everything goes), Telegram's servers,
-    # the network, an answer that is not Telegram's (a proxy's error page).
-    if isinstance(exc, TelegramUnauthorizedError):
-        reason = "unauthorized"
-    elif isinstance(exc, TelegramServerError):
-        reason = "server_error"
-    elif isinstance(exc, TelegramNetworkError):
-        reason = "network"
-    else:
-        reason = "unexpected"
-    return Outcome("retry", reason, repr(exc)[:500], delay=retry_delay(attempts))
 
 
 @dataclass(frozen=True)
@@ -474,26 +393,7 @@ class Sender:
         if time.monotonic() - self._metrics_at < self._metrics_every:
             return
         self._metrics_at = time.monotonic()
-        try:
-            async with self._db.session() as session:
-                row = (
-                    await session.execute(
-                        text(
-                            "SELECT count(*) AS pending, coalesce(extract(epoch FROM"
-                            " clock_timestamp() - min(created_at)), 0) AS oldest"
-                            " FROM outgoing_messages WHERE sent_at IS NULL AND failed_at IS NULL"
-                        )
-                    )
-                ).one()
-                failed = await session.scalar(
-                    text("SELECT count(*) FROM outgoing_messages WHERE failed_at IS NOT NULL")
-                )
-        except Exception as exc:
-            log.warning("sender_metrics_failed", error=repr(exc))
-            return
-        PENDING.labels(self._service).set(row.pending)
-        OLDEST_PENDING.labels(self._service).set(float(row.oldest))
-        FAILED_KEPT.labels(self._service).set(failed or 0)
+        await delivery_metrics.refresh(self._db, self._service)
 
 
 def _method(row: Row[Any]) -> Any:

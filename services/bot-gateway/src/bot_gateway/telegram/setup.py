@@ -8,13 +8,14 @@ Telegram account and links the chat the community or group was created from.
 
 from __future__ import annotations
 
-import datetime as dt
-import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from aiogram.filters import CommandObject
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from sosenki_contracts.commands.ledger import CreateCommunity
+from sosenki_contracts.commands.splits import CreateGroup
+from sosenki_platform.use_case import today_in
 
 from bot_gateway.adapters.services import Refused
 from bot_gateway.domain import chats, parsing, periods
@@ -22,22 +23,15 @@ from bot_gateway.domain.identity import Memberships
 from bot_gateway.gateway import Turn
 from bot_gateway.telegram import queries
 
-_CURRENCY = re.compile(r"^[A-Z]{3}$")
+# A new community's or group's currency when none is typed, and a community's time zone: the
+# commands' own defaults.
+_COMMUNITY_CURRENCY = str(CreateCommunity.model_fields["base_currency"].default)
+_COMMUNITY_TIMEZONE = str(CreateCommunity.model_fields["timezone"].default)
+_GROUP_CURRENCY = str(CreateGroup.model_fields["base_currency"].default)
 
 
 class Stop(Exception):
     """The command cannot go on; the user was already told why."""
-
-
-def _name_and_currency(args: str, usage: str) -> tuple[str, str]:
-    words = args.split()
-    currency = "RUB"
-    if len(words) > 1 and _CURRENCY.match(words[-1]):
-        currency = words.pop()
-    name = " ".join(words).strip()
-    if not name or len(name) > 200:
-        raise parsing.Unreadable(usage)
-    return name, currency
 
 
 async def _may_link_here(turn: Turn) -> bool:
@@ -57,8 +51,10 @@ async def create(message: Message, command: CommandObject, turn: Turn) -> None:
 
 
 async def new_community(turn: Turn, args: str) -> None:
-    name, currency = _name_and_currency(args, "usage_newcommunity")
-    payload = {"name": name, "base_currency": currency, "timezone": "Europe/Moscow"}
+    name, currency = parsing.parse_name_and_currency(
+        args, "usage_newcommunity", _COMMUNITY_CURRENCY
+    )
+    payload = {"name": name, "base_currency": currency, "timezone": _COMMUNITY_TIMEZONE}
     notes = {"_link_chat": turn.chat_id} if await _may_link_here(turn) else {}
     await turn.send_now(
         "ledger.create_community",
@@ -69,7 +65,7 @@ async def new_community(turn: Turn, args: str) -> None:
 
 
 async def new_group(turn: Turn, args: str) -> None:
-    name, currency = _name_and_currency(args, "usage_newgroup")
+    name, currency = parsing.parse_name_and_currency(args, "usage_newgroup", _GROUP_CURRENCY)
     notes = {"_link_chat": turn.chat_id} if await _may_link_here(turn) else {}
     await turn.send_now(
         "splits.create_group",
@@ -258,7 +254,7 @@ def invitation_link(bot_username: str, token: str) -> str:
 
 async def open_period(turn: Turn, args: str) -> None:
     community_id = await _treasurer_community(turn)
-    period = periods.parse_period(args, dt.date.today())
+    period = periods.parse_period(args, today_in(turn.gateway.clock))
     await turn.send_now(
         "ledger.create_period",
         {

@@ -25,10 +25,9 @@ from aiogram.types import (
 )
 
 from bot_gateway.domain import parsing
+from bot_gateway.domain.confirmations import needs_numbers
 from bot_gateway.domain.texts import money, say
 from bot_gateway.gateway import Turn
-
-COMMAND = "splits.create_expense"
 
 
 def new_split(
@@ -50,7 +49,7 @@ def new_split(
         "split_type": "EQUAL",
         "splits_in": [{"user_id": u} for u in _in_order(chosen, order)],
         "_names": {str(k): v for k, v in names.items()},
-        "_currency": str(group.get("base_currency") or "RUB"),
+        "_currency": str(group.get("base_currency") or ""),
         "_awaiting": False,
     }
 
@@ -59,11 +58,6 @@ def _in_order(chosen: list[int], order: list[int]) -> list[int]:
     """Each chosen person once, in the keyboard's order (the order the numbers are asked in)."""
     unique = list(dict.fromkeys(chosen))
     return sorted(unique, key=lambda u: order.index(u) if u in order else len(order))
-
-
-def needs_numbers(payload: dict[str, Any]) -> bool:
-    field = parsing.SPLIT_FIELDS.get(str(payload["split_type"]))
-    return field is not None and any(s.get(field) is None for s in payload["splits_in"])
 
 
 def _name(payload: dict[str, Any], user_id: int) -> str:
@@ -92,7 +86,7 @@ def summary(payload: dict[str, Any], lang: str) -> str:
     return say(
         "summary_split",
         lang,
-        amount=money(payload["total_amount"], payload.get("_currency", "RUB"), lang),
+        amount=money(payload["total_amount"], payload.get("_currency", ""), lang),
         description=payload["description"],
         how=say(f"split_how_{payload['split_type']}", lang),
         people=_people(payload, lang),
