@@ -283,3 +283,34 @@ def test_statement_in_credit_has_nothing_to_pay() -> None:
 )
 def test_accept_language_picks_the_language(header: str | None, lang: str) -> None:
     assert negotiate(header) == lang
+
+
+def test_group_expenses_csv_names_people_in_the_readers_language() -> None:
+    from types import SimpleNamespace
+
+    from reporting.queries.groups import group_expenses_report
+
+    group = SimpleNamespace(group_id=5, name="Trip to Kazan", base_currency="RUB")
+    expense = SimpleNamespace(
+        expense_id=91,
+        expense_date=date(2026, 7, 3),
+        description="Hotel",
+        category=None,
+        split_type="EQUAL",
+        total_amount=Decimal("12000.00"),
+        currency="RUB",
+        base_total_amount=Decimal("12000.00"),
+        payers=[{"user_id": 1, "base_amount": "12000.00"}],
+        splits=[
+            {"user_id": 1, "base_owed_amount": "6000.00"},
+            {"user_id": 2, "base_owed_amount": "6000.00"},
+        ],
+        status="partially_paid",
+    )
+    report = group_expenses_report(group, [expense], {1: "Аня", 2: None}, "ru")  # type: ignore[arg-type]
+    rows = list(csv.reader(io.StringIO(to_csv(report).decode("utf-8-sig"))))
+    assert rows[0][:2] == ["Дата", "Описание"] and "В валюте группы, ₽" in rows[0]
+    line = [c.replace("\u00a0", " ") for c in rows[1]]
+    assert "поровну" in line and "оплачен частично" in line and "12000.00" in line
+    assert "Аня 6 000,00 ₽; Участник 2 6 000,00 ₽" in line
+    assert rows[-1][0] == "Итого" and "12000.00" in rows[-1]

@@ -48,7 +48,7 @@ WORDS: dict[str, dict[str, str]] = {
     "category": {"en": "Category", "ru": "Категория"},
     "split_type": {"en": "Split", "ru": "Деление"},
     "amount": {"en": "Amount", "ru": "Сумма"},
-    "amount_in": {"en": "Amount in {currency}", "ru": "Сумма в {currency}"},
+    "amount_in": {"en": "In the group's currency", "ru": "В валюте группы"},
     "paid_by": {"en": "Paid by", "ru": "Оплатили"},
     "owed_by": {"en": "Owed by", "ru": "Должны"},
     "split_EQUAL": {"en": "equally", "ru": "поровну"},
