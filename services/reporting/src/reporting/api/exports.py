@@ -12,11 +12,11 @@ from sosenki_platform.auth.dependency import CurrentPrincipal
 from sosenki_platform.requests import ReadSession
 from starlette.concurrency import run_in_threadpool
 
-from reporting.exports import charts
+from reporting.exports import charts, payment_qr
 from reporting.exports.csv_export import to_csv
 from reporting.exports.pdf_export import to_pdf
 from reporting.exports.tables import Report, total
-from reporting.queries import communities as q
+from reporting.queries import communities as q, payment
 from reporting.views import StatementOut
 
 router = APIRouter(prefix="/api/payments", tags=["exports"])
@@ -115,8 +115,30 @@ async def statement_pdf(
     community_id: Id, owner_id: Id, principal: CurrentPrincipal, session: ReadSession
 ) -> Response:
     s = await q.owner_statement(session, principal, community_id, owner_id)
-    body = await run_in_threadpool(to_pdf, statement_report(s))
+    order = await payment.payment_order_or_none(session, community_id, owner_id, s)
+    qr = payment_qr.pdf_block(order) if order is not None else []
+    body = await run_in_threadpool(to_pdf, statement_report(s), qr)
     return _download(body, PDF, f"statement-{community_id}-{owner_id}.pdf")
+
+
+@router.get(
+    "/communities/{community_id}/owners/{owner_id}/payment-qr.png",
+    response_class=Response,
+    responses={
+        200: {"content": {PNG: {}}, "description": "The payment QR code (GOST R 56042-2014)"},
+        404: {"description": "No such community or owner, or not yours to see"},
+        409: {"description": "Nothing to pay, no bank details, or accounts not in roubles"},
+    },
+)
+async def payment_qr_png(
+    community_id: Id, owner_id: Id, principal: CurrentPrincipal, session: ReadSession
+) -> Response:
+    """The QR code an owner scans in any Russian banking app to pay what they owe: the
+    community's bank details, the amount due in kopecks and a purpose naming the owner and the
+    period. The owner sees their own; treasurers anyone's."""
+    order = await payment.payment_order(session, principal, community_id, owner_id)
+    png = await run_in_threadpool(payment_qr.payment_png, order)
+    return Response(png, media_type=PNG, headers={"Cache-Control": "private, no-store"})
 
 
 @router.get("/periods/{period_id}/charts/balances.png", response_class=Response)

@@ -6,7 +6,9 @@ owners' names mostly are."""
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 from reportlab.lib import colors  # type: ignore[import-untyped]
@@ -34,7 +36,8 @@ def _register_fonts() -> None:
         pdfmetrics.registerFont(TTFont(BOLD, str(_FONTS / "DejaVuSans-Bold.ttf")))
 
 
-def to_pdf(report: Report) -> bytes:
+def to_pdf(report: Report, appendix: Sequence[Any] = ()) -> bytes:
+    """The report; ``appendix`` (flowables, e.g. the payment QR block) is drawn after it."""
     _register_fonts()
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(
@@ -62,6 +65,7 @@ def to_pdf(report: Report) -> bytes:
             Paragraph(_escape(report.subtitle), subtitle),
             Spacer(1, 12),
             table,
+            *appendix,
         ]
     )
     return buffer.getvalue()
