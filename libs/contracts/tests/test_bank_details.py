@@ -11,8 +11,10 @@ from hypothesis import given, settings, strategies as st
 from pydantic import ValidationError
 from sosenki_contracts.bank_details import (
     BankDetails,
+    BankDetailsInput,
     account_control_key,
     account_key_valid,
+    check_bank_details,
     check_correspondent_account,
     check_inn,
     inn_check_digits,
@@ -115,3 +117,23 @@ def test_a_person_without_kpp_is_accepted() -> None:
 
 def test_a_kpp_with_letters_in_the_reason_code_is_accepted() -> None:
     assert BankDetails.model_validate(details(kpp="7736AB001")).kpp == "7736AB001"
+
+
+def test_the_wire_shape_takes_any_digits_and_the_check_names_every_fault() -> None:
+    # The command carries the shape only, so a wrong INN reaches the use case and gets a
+    # rejection naming it (over Kafka too), not a dead letter.
+    sent = BankDetailsInput.model_validate(details(inn="7707083894", recipient_name="A|B"))
+    with pytest.raises(ValueError) as refused:
+        check_bank_details(sent)
+    # A field's own fault first (the cross-field checks run once every field is well formed).
+    assert str(refused.value) == (
+        "bank_details.recipient_name: must not contain '|' (the payment standard's separator)"
+    )
+    with pytest.raises(ValueError) as refused:
+        check_bank_details(BankDetailsInput.model_validate(details(inn="7707083894")))
+    assert str(refused.value) == "bank_details: INN 7707083894 has a wrong check digit"
+    assert check_bank_details(BankDetailsInput.model_validate(details())).model_dump() == (
+        BankDetails.example()
+    )
+    with pytest.raises(ValidationError, match="Extra inputs are not permitted"):
+        BankDetailsInput.model_validate(details(swift="SABRRUMM"))

@@ -233,6 +233,18 @@ async def test_every_write_over_each_transport(transport: Transport) -> None:
     )
     community = await t.get(f"/communities/{cid}")
     assert community["bank_details"] == BankDetails.example()
+    # A wrong check digit is refused with the same reason over both (a rejection, not a dead
+    # letter), and nothing changes.
+    typo = {"bank_details": {**BankDetails.example(), "inn": "7707083894"}}
+    refused = Write(
+        "PUT",
+        f"/communities/{cid}/settings",
+        typo,
+        "ledger.change_community_settings",
+        typo | {"community_id": cid},
+    )
+    assert await t.send(refused) == (400, "bank_details: INN 7707083894 has a wrong check digit")
+    assert (await t.get(f"/communities/{cid}"))["bank_details"] == BankDetails.example()
     assert community["owners_see_balance_sheet"] is False
     share = {"ownership_share": "3", "effective_from": "2025-11-01"}
     await t.ok(

@@ -29,6 +29,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    ValidationError,
     model_validator,
 )
 
@@ -151,6 +152,27 @@ class BankDetailsFields(BaseModel):
     correspondent_account: str = Field(description="The bank's correspondent account: 20 digits")
 
 
+_Short = Annotated[str, StringConstraints(max_length=300)]
+
+
+class BankDetailsInput(BankDetailsFields):
+    """Bank details as a treasurer sends them (the command and the REST body): only their shape
+    is checked on the wire; the use case checks the rest (``check_bank_details``) so that a
+    command with a wrong INN gets a rejection naming it, like a REST call, not a dead letter."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    recipient_name: _Short = Field(description="The recipient as the bank knows it (≤ 160)")
+    inn: _Short = Field(description="The recipient's INN: 10 digits, or 12 for a person")
+    kpp: _Short | None = Field(
+        default=None, description="The recipient's KPP (9 characters); only with a 10-digit INN"
+    )
+    account: _Short = Field(description="The recipient's settlement account: 20 digits")
+    bank_name: _Short = Field(description="The recipient's bank (≤ 45)")
+    bik: _Short = Field(description="The bank's BIK: 9 digits")
+    correspondent_account: _Short = Field(description="The bank's correspondent account: 20 digits")
+
+
 class BankDetails(BankDetailsFields):
     """Where owners pay the community (printed on statements and encoded in the payment QR),
     as a treasurer sets them: every check digit verified."""
@@ -194,12 +216,27 @@ class BankDetails(BankDetailsFields):
         }
 
 
+def check_bank_details(details: BankDetailsFields) -> BankDetails:
+    """``details`` checked by every rule above; a ValueError names what is wrong, field by field:
+    ``bank_details: INN 7707083894 has a wrong check digit``."""
+    try:
+        return BankDetails.model_validate(details.model_dump())
+    except ValidationError as exc:
+        reasons = []
+        for error in exc.errors():
+            where = ".".join(["bank_details", *(str(part) for part in error["loc"])])
+            reasons.append(f"{where}: {str(error['msg']).removeprefix('Value error, ')}")
+        raise ValueError("; ".join(reasons)) from None
+
+
 __all__ = [
     "BankDetails",
     "BankDetailsFields",
+    "BankDetailsInput",
     "account_control_key",
     "account_key_valid",
     "check_account",
+    "check_bank_details",
     "check_bik",
     "check_correspondent_account",
     "check_inn",

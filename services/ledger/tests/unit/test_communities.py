@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sosenki_contracts.bank_details import BankDetails
+from sosenki_contracts.bank_details import BankDetails, BankDetailsInput
 from sosenki_contracts.commands import ledger as c
 from sosenki_contracts.events import ledger as ev
 from sosenki_platform.errors import BadRequest, Conflict, Forbidden, NotFound
@@ -68,7 +68,7 @@ async def test_a_treasurer_hides_the_balance_sheet_from_owners(ledger: Any) -> N
 
 async def test_a_treasurer_sets_changes_and_removes_the_bank_details(ledger: Any) -> None:
     await ledger.village()
-    details = BankDetails.model_validate(BankDetails.example())
+    details = BankDetailsInput.model_validate(BankDetails.example())
     row = await ledger.do(
         c.ChangeCommunitySettings(community_id=ledger.community_id, bank_details=details)
     )
@@ -97,7 +97,7 @@ async def test_bank_details_are_a_treasurers_and_a_change_must_change_something(
     ledger: Any,
 ) -> None:
     await ledger.village()
-    details = BankDetails.model_validate(BankDetails.example())
+    details = BankDetailsInput.model_validate(BankDetails.example())
     set_details = c.ChangeCommunitySettings(community_id=ledger.community_id, bank_details=details)
     with pytest.raises(Forbidden):
         await ledger.do(set_details, as_user=2)
@@ -108,4 +108,10 @@ async def test_bank_details_are_a_treasurers_and_a_change_must_change_something(
     )
     with pytest.raises(BadRequest, match="not both"):
         await ledger.do(both)
+    wrong = BankDetailsInput.model_validate({**BankDetails.example(), "inn": "7707083894"})
+    with pytest.raises(BadRequest) as refused:
+        await ledger.do(
+            c.ChangeCommunitySettings(community_id=ledger.community_id, bank_details=wrong)
+        )
+    assert refused.value.detail == "bank_details: INN 7707083894 has a wrong check digit"
     assert ledger.published(ev.CommunitySettingsChanged) == []

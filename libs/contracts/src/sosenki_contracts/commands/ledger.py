@@ -19,7 +19,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from sosenki_contracts.bank_details import BankDetails
+from sosenki_contracts.bank_details import BankDetailsInput
 from sosenki_contracts.bounds import (
     Description,
     Id,
@@ -74,10 +74,10 @@ class CommunitySettingsFields(BaseModel):
         description="Whether owners (not only treasurers) see the balance sheet; "
         "unchanged when absent",
     )
-    bank_details: BankDetails | None = Field(
+    bank_details: BankDetailsInput | None = Field(
         default=None,
-        description="Where owners pay (statements and the payment QR show them); "
-        "unchanged when absent, every check digit verified",
+        description="Where owners pay (statements and the payment QR show them); unchanged "
+        "when absent; every check digit verified (sosenki_contracts.bank_details)",
     )
     remove_bank_details: bool = Field(
         default=False, description="Remove the bank details (not together with bank_details)"

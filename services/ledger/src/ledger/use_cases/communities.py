@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sosenki_contracts.bank_details import check_bank_details
 from sosenki_contracts.commands import ledger as c
 from sosenki_contracts.events import ledger as ev
 from sosenki_platform.errors import BadRequest, Conflict
@@ -57,7 +58,11 @@ async def change_settings(command: c.ChangeCommunitySettings, ctx: Ctx) -> Any:
     if command.owners_see_balance_sheet is not None:
         values["owners_see_balance_sheet"] = command.owners_see_balance_sheet
     if command.bank_details is not None:
-        values["bank_details"] = command.bank_details.model_dump(mode="json")
+        try:
+            details = check_bank_details(command.bank_details)
+        except ValueError as exc:
+            raise BadRequest(str(exc)) from None
+        values["bank_details"] = details.model_dump(mode="json")
     if command.remove_bank_details:
         values["bank_details"] = None
     if not values:
