@@ -137,3 +137,9 @@ def test_the_wire_shape_takes_any_digits_and_the_check_names_every_fault() -> No
     )
     with pytest.raises(ValidationError, match="Extra inputs are not permitted"):
         BankDetailsInput.model_validate(details(swift="SABRRUMM"))
+
+
+def test_the_documented_example_is_valid() -> None:
+    (example,) = BankDetailsInput.model_json_schema()["examples"]
+    assert example == BankDetails.example()
+    assert check_bank_details(BankDetailsInput.model_validate(example)).inn == "7707083893"

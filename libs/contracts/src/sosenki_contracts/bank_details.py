@@ -160,7 +160,23 @@ class BankDetailsInput(BankDetailsFields):
     is checked on the wire; the use case checks the rest (``check_bank_details``) so that a
     command with a wrong INN gets a rejection naming it, like a REST call, not a dead letter."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "recipient_name": "ТСН «Сосенки»",
+                    "inn": "7707083893",
+                    "kpp": "773601001",
+                    "account": "40703810038000000007",
+                    "bank_name": "ПАО Сбербанк",
+                    "bik": "044525225",
+                    "correspondent_account": "30101810400000000225",
+                }
+            ]
+        },
+    )
 
     recipient_name: _Short = Field(description="The recipient as the bank knows it (≤ 160)")
     inn: _Short = Field(description="The recipient's INN: 10 digits, or 12 for a person")
