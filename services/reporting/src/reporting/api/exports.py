@@ -14,11 +14,11 @@ from sosenki_platform.auth.dependency import CurrentPrincipal
 from sosenki_platform.requests import ReadSession
 from starlette.concurrency import run_in_threadpool
 
-from reporting.exports import charts
+from reporting.exports import charts, payment_qr
 from reporting.exports.csv_export import to_csv
 from reporting.exports.pdf_export import balance_sheet_pdf as sheet_pdf, statement_pdf as owner_pdf
 from reporting.exports.words import negotiate, word
-from reporting.queries import communities as q, documents
+from reporting.queries import communities as q, documents, payment
 
 router = APIRouter(prefix="/api/payments", tags=["exports"])
 
@@ -89,8 +89,31 @@ async def statement_pdf(
     lang: Language,
 ) -> Response:
     report = await documents.statement(session, principal, community_id, owner_id, lang)
-    body = await run_in_threadpool(owner_pdf, report)
+    s = await q.owner_statement(session, principal, community_id, owner_id)
+    order = await payment.payment_order_or_none(session, community_id, owner_id, s)
+    qr = payment_qr.pdf_block(order, lang) if order is not None else []
+    body = await run_in_threadpool(owner_pdf, report, qr)
     return _download(body, PDF, f"statement-{community_id}-{owner_id}.pdf")
+
+
+@router.get(
+    "/communities/{community_id}/owners/{owner_id}/payment-qr.png",
+    response_class=Response,
+    responses={
+        200: {"content": {PNG: {}}, "description": "The payment QR code (GOST R 56042-2014)"},
+        404: {"description": "No such community or owner, or not yours to see"},
+        409: {"description": "Nothing to pay, no bank details, or accounts not in roubles"},
+    },
+)
+async def payment_qr_png(
+    community_id: Id, owner_id: Id, principal: CurrentPrincipal, session: ReadSession
+) -> Response:
+    """The QR code an owner scans in any Russian banking app to pay what they owe: the
+    community's bank details, the amount due in kopecks and a purpose naming the owner and the
+    period. The owner sees their own; treasurers anyone's."""
+    order = await payment.payment_order(session, principal, community_id, owner_id)
+    png = await run_in_threadpool(payment_qr.payment_png, order)
+    return Response(png, media_type=PNG, headers={"Cache-Control": "private, no-store"})
 
 
 @router.get("/periods/{period_id}/charts/balances.png", response_class=Response)

@@ -10,6 +10,10 @@ from babel.dates import format_date
 from sosenki_contracts.formatting import DEFAULT_LANGUAGE, LANGUAGES, language_of
 
 WORDS: dict[str, dict[str, str]] = {
+    "pay_by_qr": {
+        "en": "Pay by QR code (scan it in your banking app)",
+        "ru": "Оплата по QR-коду (отсканируйте в приложении банка)",
+    },
     "balance_sheet": {"en": "Balance sheet: {period}", "ru": "Оборотная ведомость: {period}"},
     "statement": {"en": "Statement of {owner}", "ru": "Выписка: {owner}"},
     "owner": {"en": "Owner", "ru": "Собственник"},
