@@ -11,11 +11,12 @@ from typing import Any
 from sosenki_contracts import topics
 from sosenki_contracts.envelope import EventEnvelope
 from sosenki_contracts.registry import event_payload_model
+from sosenki_platform.inbox import SOURCE
 from sqlalchemy import Row, Select, func, select
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reporting.adapters import tables as t
+from reporting.adapters.pending import pending
 from reporting.adapters.tables import platform
 from reporting.domain.audit import (
     GENESIS_HASH,
@@ -30,6 +31,8 @@ from reporting.domain.audit import (
 )
 
 _BATCH = 1000
+#: In ``session.info``: the heads of the chains this transaction has locked, by chain (seq, hash).
+_HEADS = "reporting_audit_heads"
 
 
 def canonical_payload(event: EventEnvelope) -> dict[str, Any]:
@@ -57,14 +60,16 @@ class AuditLog:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def append(self, event: EventEnvelope) -> StoredEntry:
+    async def append(self, event: EventEnvelope) -> AuditEntry:
+        """Append ``event`` to its chain; written when the transaction's pending writes are
+        flushed (:func:`reporting.adapters.pending.flush`, before it commits)."""
         payload = canonical_payload(event)
         topic, partition = await self._source(event)
         chain, community_id, group_id = chain_of(payload, topic, partition)
         before, after = before_after(payload)
-        head = await self._lock_head(chain)
-        seq = (head.seq if head else 0) + 1
-        prev_hash = head.hash if head else GENESIS_HASH
+        head = await self._locked_head(chain)
+        seq = (head[0] if head else 0) + 1
+        prev_hash = head[1] if head else GENESIS_HASH
         entry = AuditEntry(
             chain=chain,
             seq=seq,
@@ -81,42 +86,38 @@ class AuditLog:
             reason=reason_of(payload),
         )
         digest = entry_hash(prev_hash, entry)
-        entry_id = await self.session.scalar(
-            t.audit_entries.insert()
-            .values(
-                chain=chain,
-                seq=seq,
-                community_id=community_id,
-                group_id=group_id,
-                event_id=entry.event_id,
-                event_type=entry.event_type,
-                event_version=entry.event_version,
-                occurred_at=entry.occurred_at,
-                actor_kind=entry.actor_kind,
-                actor_id=entry.actor_id,
-                actor_name=entry.actor_name,
-                payload=payload,
-                before=before,
-                after=after,
-                reason=entry.reason,
-                prev_hash=prev_hash,
-                hash=digest,
-            )
-            .returning(t.audit_entries.c.entry_id)
+        # Written with the transaction's other entries, and each chain's head once, before it
+        # commits (see adapters/pending.py).
+        pending(self.session).audit_entries.append(
+            {
+                "chain": chain,
+                "seq": seq,
+                "community_id": community_id,
+                "group_id": group_id,
+                "event_id": entry.event_id,
+                "event_type": entry.event_type,
+                "event_version": entry.event_version,
+                "occurred_at": entry.occurred_at,
+                "actor_kind": entry.actor_kind,
+                "actor_id": entry.actor_id,
+                "actor_name": entry.actor_name,
+                "payload": payload,
+                "before": before,
+                "after": after,
+                "reason": entry.reason,
+                "prev_hash": prev_hash,
+                "hash": digest,
+            }
         )
-        assert entry_id is not None
-        stmt = insert(t.audit_heads).values(chain=chain, seq=seq, hash=digest, entry_id=entry_id)
-        await self.session.execute(
-            stmt.on_conflict_do_update(
-                index_elements=["chain"],
-                set_={"seq": seq, "hash": digest, "entry_id": entry_id},
-            )
-        )
-        return StoredEntry(entry_id, entry, prev_hash, digest)
+        self.session.info[_HEADS][chain] = (seq, digest)
+        return entry
 
     async def _source(self, event: EventEnvelope) -> tuple[str, int]:
         """The topic (without the deployment's prefix) and partition the event was read from:
         the consumer claimed its inbox row in this transaction, just before applying it."""
+        source = self.session.info.get(SOURCE)
+        if source is not None and source[0] == str(event.event_id):
+            return contract_topic(source[1]), source[2]
         inbox = platform.inbox
         row = (
             await self.session.execute(
@@ -129,13 +130,24 @@ class AuditLog:
             raise RuntimeError(f"event {event.event_id} is applied without its inbox row")
         return contract_topic(row.topic), row.partition
 
-    async def _lock_head(self, chain: str) -> Row[Any] | None:
-        # Two consumers appending to one chain must not both take the same place in it. A chain's
-        # first entry has no head row to lock, so lock the chain's name (for this transaction).
+    async def _locked_head(self, chain: str) -> tuple[int, str] | None:
+        """The chain's head, locked for this transaction. Two consumers appending to one chain
+        must not both take the same place in it. A chain's first entry has no head row to lock,
+        so lock the chain's name (until the transaction ends); later appends in the same
+        transaction (a batch) hold the lock already and know the head they wrote."""
+        heads: dict[str, tuple[int, str] | None] = self.session.info.setdefault(_HEADS, {})
+        if chain in heads:
+            return heads[chain]
         await self.session.execute(select(func.pg_advisory_xact_lock(func.hashtext(chain))))
-        return (
-            await self.session.execute(select(t.audit_heads).where(t.audit_heads.c.chain == chain))
+        row = (
+            await self.session.execute(
+                select(t.audit_heads.c.seq, t.audit_heads.c.hash).where(
+                    t.audit_heads.c.chain == chain
+                )
+            )
         ).one_or_none()
+        heads[chain] = (row.seq, row.hash) if row is not None else None
+        return heads[chain]
 
     async def head(self, chain: str) -> Row[Any] | None:
         return (
