@@ -276,6 +276,13 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
             stop.set()
             await asyncio.wait_for(watcher, args.timeout)
             lat = [(seen_at[k] - sent_at[k]) * 1000 for k in sent_at]
+            # By send time: steady figures mean a fixed delay, growing ones falling behind.
+            in_order = [(seen_at[k] - sent_at[k]) * 1000 for k in sorted(sent_at, key=sent_at.get)]
+            third = max(1, len(in_order) // 3)
+            results["latency_p50_first_last_third_ms"] = [
+                round(_pct(in_order[:third], 0.5)),
+                round(_pct(in_order[-third:], 0.5)),
+            ]
             results["latency_ms"] = {
                 "p50": round(_pct(lat, 0.5)),
                 "p99": round(_pct(lat, 0.99)),
@@ -307,6 +314,12 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
             results["rebuild_s"] = round(took, 1)
             results["rebuild_per_s"] = round(total / took)
             results["rebuild_output"] = out.stdout.strip()[-300:]
+            # The replay alone (the process's start-up and migrations aside), as rebuild prints it.
+            marker = "replayed in "
+            if marker in out.stdout:
+                seconds = float(out.stdout.split(marker, 1)[1].split(" s", 1)[0])
+                results["rebuild_replay_s"] = seconds
+                results["rebuild_replay_per_s"] = round(total / seconds) if seconds else None
             chains = await conn.fetch("SELECT chain FROM audit_heads")
             results["chains"] = len(chains)
     finally:

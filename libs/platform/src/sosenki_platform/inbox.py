@@ -64,6 +64,15 @@ class Inbox:
             insert(self._table)
             .on_conflict_do_nothing(index_elements=["message_id"])
             .returning(self._table.c.message_id),
-            [c._asdict() for c in claims],
+            [
+                {
+                    "message_id": c.message_id,
+                    "message_type": c.message_type,
+                    "topic": c.topic,
+                    "partition": c.partition,
+                    "offset": c.offset,
+                }
+                for c in claims
+            ],
         )
         return set(result.scalars())

@@ -18,6 +18,7 @@ live consumer group's offsets, the outbox and the idempotency keys stay where th
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -54,6 +55,8 @@ REPLAY_BATCH = 5000
 @dataclass
 class RebuildReport:
     events_replayed: int = 0
+    #: Seconds spent reading and applying events (start-up, migrations and the switch aside).
+    replay_seconds: float = 0.0
     skipped: dict[str, int] = field(default_factory=dict)
     switch_attempts: int = 0
 
@@ -250,8 +253,12 @@ async def _run(
         [settings.topic(name) for name in topics.EVENT_TOPICS],
         settings.kafka_security,
     )
+    started = time.perf_counter()
     await replay.to_the_end()
-    log.info("rebuild_replayed", events=report.events_replayed)
+    report.replay_seconds = time.perf_counter() - started
+    log.info(
+        "rebuild_replayed", events=report.events_replayed, seconds=round(report.replay_seconds, 2)
+    )
     for attempt in range(1, switch_attempts + 1):
         report.switch_attempts = attempt
         try:
@@ -274,7 +281,9 @@ async def _run(
 def main(settings: Settings) -> None:
     report = asyncio.run(rebuild(settings))
     skipped = sum(report.skipped.values())
+    rate = report.events_replayed / report.replay_seconds if report.replay_seconds else 0.0
     print(
         f"reporting: rebuilt from {report.events_replayed} events "
-        f"({skipped} skipped as the live consumer dead-lettered them); switched over"
+        f"({skipped} skipped as the live consumer dead-lettered them); switched over; "
+        f"replayed in {report.replay_seconds:.1f} s ({rate:.0f} events/s)"
     )
