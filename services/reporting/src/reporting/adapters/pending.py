@@ -3,9 +3,9 @@
 The consumer applies a batch of events in one transaction (see ``sosenki_platform.consumer``).
 Written one event at a time, every event would cost several round trips to the database (its
 audit entry, its chain's head, each running total). Instead, the projections add here and
-:func:`flush` writes everything at once before the transaction commits (the consumer's
-``before_commit`` hook): audit entries in one multi-row insert, each chain's head once, and each
-running total once with the sum of its deltas.
+``reporting.projections.flush`` writes everything at once before the transaction commits (the
+consumer's ``before_commit`` hook): audit entries in one multi-row insert, each chain's head
+once, and each running total once with the sum of its deltas.
 
 Running totals only ever *add* (``total = total + delta``), and no projection reads them while
 applying, so summing the deltas of a batch first gives the same rows as adding them one by one.
@@ -22,6 +22,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reporting.adapters import tables as t
+from reporting.domain.audit import AuditEntry
 
 _KEY = "reporting_pending_writes"
 
@@ -34,9 +35,18 @@ class _Totals:
     )
 
 
+@dataclass(frozen=True)
+class PendingEntry:
+    """An audit entry not yet given its place in its chain."""
+
+    entry: AuditEntry
+    community_id: int | None
+    group_id: int | None
+
+
 @dataclass
 class PendingWrites:
-    audit_entries: list[dict[str, Any]] = field(default_factory=list)
+    audit_entries: list[PendingEntry] = field(default_factory=list)
     totals: dict[str, _Totals] = field(default_factory=dict)
 
     def add(self, table: Table, key: dict[str, Any], extra: dict[str, Any], column: str,
@@ -65,43 +75,15 @@ def pending(session: AsyncSession) -> PendingWrites:
 _TABLES = {table.name: table for table in (t.owner_balances, t.fund_totals, t.budget_lines)}
 
 
-async def flush(session: AsyncSession) -> None:
-    """Write what the transaction's applies kept back (the consumer calls this before commit)."""
+def take(session: AsyncSession) -> PendingWrites | None:
+    """The transaction's pending writes, handed over once (to be written now)."""
     writes: PendingWrites | None = session.info.pop(_KEY, None)
-    if writes is None:
-        return
-    if writes.audit_entries:
-        await _write_audit(session, writes.audit_entries)
+    return writes
+
+
+async def write_totals(session: AsyncSession, writes: PendingWrites) -> None:
     for name, totals in writes.totals.items():
         await _write_totals(session, _TABLES[name], totals)
-
-
-async def _write_audit(session: AsyncSession, entries: list[dict[str, Any]]) -> None:
-    table = t.audit_entries
-    inserted = await session.execute(
-        insert(table).returning(table.c.entry_id, table.c.chain, table.c.seq), entries
-    )
-    last: dict[str, tuple[int, int]] = {}  # chain → (seq, entry_id) of its newest entry
-    for entry_id, chain, seq in inserted:
-        if chain not in last or seq > last[chain][0]:
-            last[chain] = (seq, entry_id)
-    hashes = {(e["chain"], e["seq"]): e["hash"] for e in entries}
-    heads = [
-        {"chain": chain, "seq": seq, "hash": hashes[(chain, seq)], "entry_id": entry_id}
-        for chain, (seq, entry_id) in sorted(last.items())
-    ]
-    stmt = insert(t.audit_heads)
-    await session.execute(
-        stmt.on_conflict_do_update(
-            index_elements=["chain"],
-            set_={
-                "seq": stmt.excluded.seq,
-                "hash": stmt.excluded.hash,
-                "entry_id": stmt.excluded.entry_id,
-            },
-        ),
-        heads,
-    )
 
 
 async def _write_totals(session: AsyncSession, table: Table, totals: _Totals) -> None:
