@@ -213,6 +213,7 @@ def create_service_app(
             group,
             settings.service_name,
             max_poll_interval_seconds=poll_interval,
+            batch_max_records=settings.consumer_batch_max_records,
         )
     for command_consumer, topics in runtime.command_consumers:
         subscribe(

@@ -71,6 +71,9 @@ class ServiceSettings(BaseSettings):
     # Backoff between attempts: doubles from the first delay up to the cap.
     consumer_retry_backoff_seconds: float = 0.1
     consumer_max_backoff_seconds: float = 30.0
+    # Event consumers apply up to this many records per transaction and commit their offsets once
+    # per batch (1: one record at a time). Commands are always one at a time.
+    consumer_batch_max_records: int = 500
     # aiokafka leaves the group when a handler runs longer than this (client-side only; the broker
     # never sees it, rebalances use the session timeout). A consumer waiting out a database outage
     # sits in one handler, so this is a day rather than aiokafka's five minutes; past it the
