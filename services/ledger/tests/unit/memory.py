@@ -66,6 +66,22 @@ class MemoryStore:
     async def get_community(self, community_id: int) -> Row | None:
         return self.communities.get(community_id)
 
+    async def community_and_membership(
+        self, community_id: int, user_id: int | None
+    ) -> tuple[Row | None, bool, bool]:
+        row = self.communities.get(community_id)
+        if row is None or user_id is None:
+            return row, False, False
+        return (
+            row,
+            (community_id, user_id) in self.treasurers,
+            (
+                community_id,
+                user_id,
+            )
+            in self.owners,
+        )
+
     async def update_community(self, community_id: int, **values: Any) -> Row:
         row = self.communities[community_id]
         for key, value in values.items():
@@ -183,7 +199,9 @@ class MemoryStore:
     async def next_period_after(self, community_id: int, day: date) -> Period | None:
         return next((p for p in self._of(community_id) if p.start_date > day), None)
 
-    async def get_period(self, period_id: int, *, for_update: bool = False) -> Period | None:
+    async def get_period(
+        self, period_id: int, *, for_update: bool = False, for_share: bool = False
+    ) -> Period | None:
         return self.periods.get(period_id)
 
     async def list_periods(
@@ -304,6 +322,9 @@ class MemoryStore:
 
     async def add_expense(self, period: Period, values: dict[str, Any]) -> Row:
         return self._add("expense", period, values)
+
+    async def lock_balances(self, period_id: int, owner_ids: Sequence[int]) -> None:
+        return None  # one task at a time: nothing to order
 
     async def add_allocations(self, expense_id: int, lines: dict[int, Decimal]) -> None:
         self.allocations[expense_id] = dict(sorted(lines.items()))

@@ -44,7 +44,7 @@ from ledger.use_cases import (
 router = APIRouter(prefix="/api/payments", tags=["ledger"])
 
 
-def _writer(request: Request, session: WriteSession, principal: CurrentPrincipal) -> Ctx:
+async def _writer(request: Request, session: WriteSession, principal: CurrentPrincipal) -> Ctx:
     return ledger_context(
         runtime_of(request),
         session,
@@ -54,7 +54,7 @@ def _writer(request: Request, session: WriteSession, principal: CurrentPrincipal
     )
 
 
-def _reader(request: Request, session: ReadSession, principal: CurrentPrincipal) -> Ctx:
+async def _reader(request: Request, session: ReadSession, principal: CurrentPrincipal) -> Ctx:
     return ledger_context(
         runtime_of(request), session, Caller.from_principal(principal), request.app.state.clock
     )
