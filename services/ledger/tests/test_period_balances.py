@@ -12,6 +12,8 @@ from typing import Any
 import httpx
 import pytest
 from ledger.adapters.repository import LedgerRepository
+from ledger.queries import shapes
+from sosenki_contracts.money import format_amount
 from sosenki_platform.service import Runtime
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
@@ -83,11 +85,18 @@ async def test_concurrent_writes_of_every_kind_keep_balances_equal_to_the_aggreg
     assert running == aggregated
     assert set(running) == set(owners)
     assert any(t.total_paid_expenses for t in running.values())
+    # The sheet PostgreSQL builds from the running balances is the domain's, from the entries.
     sheet = await treasurer.ok("GET", f"{P}/{pid}/balance-sheet")
-    by_owner = {e["owner_id"]: e for e in sheet["entries"]}
-    for owner, totals in aggregated.items():
-        assert by_owner[owner]["total_contributions"] == f"{totals.total_contributions:.2f}"
-        assert by_owner[owner]["balance"] == f"{totals.balance:.2f}"
+    assert sheet == {
+        "period_id": pid,
+        "currency": "RUB",
+        "entries": [
+            {"username": None, **shapes.totals(totals, "RUB")} for totals in aggregated.values()
+        ],
+        "total_period_balance": format_amount(
+            sum((t.balance for t in aggregated.values()), Decimal(0)), "RUB"
+        ),
+    }
 
 
 async def test_rows_inserted_behind_the_application_are_counted_too(treasurer: Any) -> None:
@@ -106,6 +115,18 @@ async def test_rows_inserted_behind_the_application_are_counted_too(treasurer: A
     assert running == aggregated
     assert set(running) == {1, 2, 3}  # owner 3 is no owner, but has entries: still listed
     assert sum(t.total_contributions for t in running.values()) == Decimal("45015.00")
+
+
+async def test_the_sheet_writes_amounts_in_the_currency_s_minor_units(treasurer: Any) -> None:
+    await treasurer.start({1: "1", 2: "1"}, currency="JPY")
+    pid = await treasurer.period()
+    await treasurer.ok("POST", f"{P}/{pid}/contributions", {"user_id": 1, "amount": "5"})
+    body = {"user_id": 2, "amount": "1200", "description": "Fee"}
+    await treasurer.ok("POST", f"{P}/{pid}/charges", body)
+    sheet = await treasurer.ok("GET", f"{P}/{pid}/balance-sheet")
+    assert [(e["owner_id"], e["balance"]) for e in sheet["entries"]] == [(1, "5"), (2, "-1200")]
+    assert (sheet["currency"], sheet["total_period_balance"]) == ("JPY", "-1195")
+    assert sheet["entries"][1]["total_contributions"] == "0"
 
 
 @pytest.mark.parametrize(

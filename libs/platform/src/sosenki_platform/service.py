@@ -199,7 +199,9 @@ def create_service_app(
     named checks to ``/health/ready``."""
     settings = runtime.settings
     configure_logging(settings.service_name, settings.log_level, settings.log_json)
-    provider = setup_tracing(settings.service_name, settings.otlp_endpoint)
+    provider = setup_tracing(
+        settings.service_name, settings.otlp_endpoint, settings.trace_sample_ratio
+    )
     broker = create_broker(
         settings.kafka_bootstrap_servers, settings.service_name, provider, settings.kafka_security
     )

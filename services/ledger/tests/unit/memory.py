@@ -4,6 +4,7 @@ serialise is covered by the integration tests."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date, datetime
@@ -11,9 +12,11 @@ from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
 
-from ledger.domain.balances import OwnerTotals
+from ledger.domain.balances import ZERO, OwnerTotals
 from ledger.domain.meters import Reading
 from ledger.domain.periods import Period, PeriodStatus
+from ledger.queries import shapes
+from sosenki_contracts.money import format_amount
 
 Row = SimpleNamespace
 
@@ -274,6 +277,20 @@ class MemoryStore:
         self, period_id: int, owner_id: int | None = None, kind: str | None = None
     ) -> list[Row]:
         return self._list("charge", period_id, owner_id, kind)
+
+    async def balance_sheet_json(self, period: Period, currency: str, units: int) -> str:
+        entries = list((await self.period_totals(period)).values())
+        total = sum((e.balance for e in entries), ZERO)
+        return json.dumps(
+            {
+                "period_id": period.id,
+                "currency": currency,
+                "entries": [
+                    {"username": e.username, **shapes.totals(e, currency)} for e in entries
+                ],
+                "total_period_balance": format_amount(total, currency),
+            }
+        )
 
     async def period_totals(self, period: Period) -> dict[int, OwnerTotals]:
         owners = {o.user_id: o.username for o in await self.list_owners(period.community_id)}

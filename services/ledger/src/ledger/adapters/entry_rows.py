@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Row, func, select
+from sqlalchemy import Row, func, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -92,6 +92,53 @@ class EntryRows:
             for r in rows.all()
         }
         return {owner: found[owner] for owner in sorted(found)}
+
+    async def balance_sheet_json(self, period: Period, currency: str, units: int) -> str:
+        """The balance sheet (``views.BalanceSheetOut``) as JSON, built by PostgreSQL from the
+        running balances: a thousand owners cost a millisecond there and tens in Python.
+        Amounts are exact at the currency's ``units`` (entries are checked to them), so
+        ``round`` only pads. The balance is ``domain/balances.py``'s rule (contributions +
+        expenses paid personally - allocated share - charges); tests/test_period_balances.py
+        proves the two agree."""
+        row = await self.session.execute(
+            text(
+                """
+                WITH sheet AS (
+                    SELECT coalesce(o.user_id, b.owner_id) AS owner_id, o.username,
+                        coalesce(b.total_contributions, 0) AS c,
+                        coalesce(b.total_expenses, 0) AS e,
+                        coalesce(b.total_charges, 0) AS ch,
+                        coalesce(b.total_paid_expenses, 0) AS p
+                    FROM (SELECT user_id, username FROM owners WHERE community_id = :community)
+                        AS o
+                    FULL JOIN (SELECT * FROM period_balances WHERE period_id = :period) AS b
+                        ON b.owner_id = o.user_id
+                )
+                SELECT json_build_object(
+                    'period_id', CAST(:period AS bigint),
+                    'currency', CAST(:currency AS text),
+                    'entries', coalesce(json_agg(json_build_object(
+                        'owner_id', owner_id,
+                        'username', username,
+                        'total_contributions', round(c, :units)::text,
+                        'total_expenses', round(e, :units)::text,
+                        'total_charges', round(ch, :units)::text,
+                        'total_paid_expenses', round(p, :units)::text,
+                        'balance', round(c + p - e - ch, :units)::text
+                    ) ORDER BY owner_id), '[]'::json),
+                    'total_period_balance', round(coalesce(sum(c + p - e - ch), 0), :units)::text
+                )::text
+                FROM sheet
+                """
+            ),
+            {
+                "community": period.community_id,
+                "period": period.id,
+                "currency": currency,
+                "units": units,
+            },
+        )
+        return str(row.scalar_one())
 
     async def period_totals_aggregated(self, period: Period) -> dict[int, OwnerTotals]:
         """The same as :meth:`period_totals`, summed from every entry of the period: what the
