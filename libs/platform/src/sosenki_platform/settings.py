@@ -6,6 +6,7 @@ machine with no configuration at all.
 
 from __future__ import annotations
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from sosenki_platform.kafka_security import KafkaSecurity
@@ -95,6 +96,9 @@ class ServiceSettings(BaseSettings):
     max_request_body_bytes: int = 1024 * 1024
     # OpenTelemetry: export spans to this OTLP/HTTP endpoint when set.
     otlp_endpoint: str = ""
+    #: Share of new traces recorded (1 = all). Traces started elsewhere follow their parent's
+    #: decision; an unrecorded trace still carries its ``traceparent`` through the outbox.
+    trace_sample_ratio: float = Field(default=1.0, ge=0.0, le=1.0)
 
     def model_post_init(self, __context: object) -> None:
         if not self.database_url:
