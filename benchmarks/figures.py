@@ -307,7 +307,9 @@ async def p4(stack: Stack, sizes: Sizes) -> dict[str, Any]:
     bootstrap = stack.infra.kafka_bootstrap_servers
     source = await _read_all(bootstrap, stack.prefix + topics.LEDGER_EVENTS)
     setup = [r for r in source if b"contribution_recorded" not in r[1]]
-    template = next(json.loads(v) for _, v in source if b"contribution_recorded" in v)
+    template_key, template = next(
+        (k, json.loads(v)) for k, v in source if b"contribution_recorded" in v
+    )
     prefix = f"bench{uuid.uuid4().hex[:8]}."
     await ensure_topics(bootstrap, topics.EVENT_TOPICS, prefix=prefix)
     producer = AIOKafkaProducer(
@@ -324,8 +326,8 @@ async def p4(stack: Stack, sizes: Sizes) -> dict[str, Any]:
             envelope = dict(template)
             envelope["event_id"] = str(uuid.uuid4())
             envelope["payload"] = {**template["payload"], "contribution_id": 10_000_000 + n}
-            key = str(template["payload"]["period_id"]).encode()
-            pending.append(await producer.send(topic, json.dumps(envelope).encode(), key=key))
+            body = json.dumps(envelope).encode()  # keyed as the ledger keys it
+            pending.append(await producer.send(topic, body, key=template_key))
             if len(pending) >= 5000:
                 await asyncio.gather(*pending)
                 pending = []
