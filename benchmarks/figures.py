@@ -50,7 +50,7 @@ class Sizes:
 
 
 FULL = Sizes(30, 32, 1000, 4, 1_000_000, 200, 1_000_000, 300, 1000, 100, 150, 6000, 5, 50_000)
-QUICK = Sizes(2, 8, 10, 2, 5_000, 5, 200, 60, 10, 3, 60, 10, 0.5, 1_000)
+QUICK = Sizes(2, 8, 10, 2, 5_000, 5, 200, 120, 10, 3, 60, 10, 0.5, 1_000)
 
 
 @dataclass
@@ -364,6 +364,8 @@ async def p4(stack: Stack, sizes: Sizes) -> dict[str, Any]:
         conn = await asyncpg.connect(db)
         try:
             replayed = await conn.fetchval("SELECT count(*) FROM reporting_rebuild.inbox")
+        except asyncpg.UndefinedTableError:  # stopped before its tables were made
+            replayed = 0
         finally:
             await conn.close()
         process.kill()
