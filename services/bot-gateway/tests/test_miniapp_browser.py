@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import shutil
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -194,7 +195,7 @@ async def _open(
 
 async def _text(page: Page, selector: str) -> str:
     text = await page.inner_text(selector)
-    return " ".join(text.replace("\xa0", " ").split())
+    return " ".join(text.replace("\xa0", " ").replace("\u202f", " ").split())
 
 
 async def _shot(page: Page, name: str) -> None:
@@ -214,6 +215,7 @@ async def _view(page: Page, name: str) -> str:
 OWNER_TEXTS: dict[str, dict[str, Any]] = {
     "en": {
         "tabs": "My balance Groups",
+        "day": r"[A-Z][a-z]{2} \d{1,2}, \d{4} · May Payment: cash",
         "owner": [
             "Birches",
             "Balance -₽1,000.00",
@@ -235,6 +237,7 @@ OWNER_TEXTS: dict[str, dict[str, Any]] = {
     },
     "ru": {
         "tabs": "Мой баланс Группы",
+        "day": r"\d{1,2} [а-я]{3,4}\.? \d{4} г\. · May Платёж: cash",
         "owner": [
             "Birches",
             "Баланс -1 000,00 ₽",
@@ -311,6 +314,7 @@ async def test_owner_treasurer_and_group_views_in_both_languages(world: World) -
             assert await _text(page, "#tabs") == texts["tabs"]
             owner = await _view(page, "owner")
             _in_order(owner, texts["owner"])
+            assert re.search(texts["day"], owner), owner  # days as the reader writes them
             await _shot(page, f"owner-{lang}")
             groups = await _view(page, "groups")
             _in_order(groups, texts["groups"])

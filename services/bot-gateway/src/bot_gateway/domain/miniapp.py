@@ -17,10 +17,12 @@ group's balances and settle-up plan. Every amount is written here, in the reader
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from datetime import date
 from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
-from sosenki_contracts.formatting import format_money
+from babel.dates import format_date
+from sosenki_contracts.formatting import format_money, language_of
 
 from bot_gateway.domain.reads import paid_and_charged
 
@@ -101,14 +103,23 @@ def owner_view(
         "to_pay": money(to_pay(balance)),
         "owes": balance < 0,
         "periods": periods,
-        "history": history(entries, money),
+        "history": history(entries, money, lang),
         # The payment QR code (issue 17 item 5, reporting's PNG) goes here when it exists.
         "payment_qr": None,
     }
 
 
+def day(value: Any, lang: str) -> str:
+    """An entry's day as the reader writes it (``28 нояб. 2026 г.``, ``Nov 28, 2026``)."""
+    text = str(value or "")[:10]
+    try:
+        return format_date(date.fromisoformat(text), format="medium", locale=language_of(lang))
+    except ValueError:
+        return text
+
+
 def history(
-    entries: Sequence[Mapping[str, Any]], money: Callable[[Any], str]
+    entries: Sequence[Mapping[str, Any]], money: Callable[[Any], str], lang: str
 ) -> list[dict[str, Any]]:
     """Charges and payments, newest first. Carried balances (``opening``) are not events of
     their own (the statement shows them); a reversal is shown as the correction it is."""
@@ -120,7 +131,7 @@ def history(
         amount = _d(entry["amount"])
         rows.append(
             {
-                "date": str(entry.get("date") or "")[:10],
+                "date": day(entry.get("date"), lang),
                 "kind": kind,
                 "what": str(entry.get("description") or entry.get("comment") or ""),
                 "period": str(entry.get("period") or ""),
