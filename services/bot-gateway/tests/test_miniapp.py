@@ -227,3 +227,15 @@ async def test_without_a_public_address_there_is_no_menu_button(world: World) ->
     assert "SOSenki" not in text and "/miniapp" not in text
     assert world.telegram.sent("setChatMenuButton") == []
     assert world.telegram.menu_buttons == {}
+
+
+@pytest.mark.parametrize("world_settings", [{"ledger_url": "http://127.0.0.1:9"}], indirect=True)
+async def test_the_overview_waits_when_a_service_cannot_answer(world: World) -> None:
+    """The ledger cannot be reached: the overview says 503 with Retry-After (the page then says,
+    in the user's language, to try again shortly), never a 500 nor a page with parts missing."""
+    response = await world.gateway.get(
+        "/miniapp/overview",
+        headers={"Authorization": f"Bearer {world.make_token(OLGA.telegram_id)}"},
+    )
+    assert response.status_code == 503, response.text
+    assert response.headers["Retry-After"] == "5"
