@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import doctest
 from decimal import Decimal
 from typing import Any
 
@@ -181,3 +182,8 @@ def test_the_fake_bot_api_refuses_menu_buttons_telegram_refuses(
 ) -> None:
     found = menu_button_problem({"menu_button": button})
     assert found is None if problem is None else problem in str(found)
+
+
+def test_worked_examples_in_the_docstring_hold() -> None:
+    failed, tried = doctest.testmod(miniapp)
+    assert tried > 0 and failed == 0
