@@ -20,6 +20,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from sosenki_contracts.bank_details import BankDetailsInput
 from sosenki_contracts.bounds import (
     Amount,
     Description,
@@ -65,16 +66,28 @@ class AppointTreasurer(TreasurerFields):
 
 
 class CommunitySettingsFields(BaseModel):
+    """Only what is given changes; an empty change is refused (400)."""
+
     model_config = _CONFIG
 
-    owners_see_balance_sheet: bool = Field(
-        description="Whether owners (not only treasurers) see the balance sheet"
+    owners_see_balance_sheet: bool | None = Field(
+        default=None,
+        description="Whether owners (not only treasurers) see the balance sheet; "
+        "unchanged when absent",
+    )
+    bank_details: BankDetailsInput | None = Field(
+        default=None,
+        description="Where owners pay (statements and the payment QR show them); unchanged "
+        "when absent; every check digit verified (sosenki_contracts.bank_details)",
+    )
+    remove_bank_details: bool = Field(
+        default=False, description="Remove the bank details (not together with bank_details)"
     )
 
 
 @command("ledger.change_community_settings", version=1)
 class ChangeCommunitySettings(CommunitySettingsFields):
-    """A treasurer decides what owners see."""
+    """A treasurer decides what owners see and where they pay."""
 
     community_id: Id
 

@@ -680,6 +680,45 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Done: owners see the balance sheet (/report).",
         "ru": "Готово: собственники видят оборотную ведомость (/report).",
     },
+    # documents (docs17)
+    "documents_offer": {
+        "en": "Documents to download:",
+        "ru": "Документы для скачивания:",
+    },
+    "document_sheet_pdf": {"en": "Balance sheet (PDF)", "ru": "Ведомость (PDF)"},
+    "document_sheet_csv": {"en": "Balance sheet (CSV)", "ru": "Ведомость (CSV)"},
+    "document_statement_pdf": {"en": "My statement (PDF)", "ru": "Моя выписка (PDF)"},
+    "document_statement_csv": {"en": "My statement (CSV)", "ru": "Моя выписка (CSV)"},
+    "document_sheet_caption": {
+        "en": "{community}: balance sheet, {period}",
+        "ru": "{community}: оборотная ведомость, {period}",
+    },
+    "document_statement_caption": {
+        "en": "{community}: statement of {owner}",
+        "ru": "{community}: выписка, {owner}",
+    },
+    "document_sheet_file": {"en": "balance-sheet", "ru": "ведомость"},
+    "document_statement_file": {"en": "statement", "ru": "выписка"},
+    "document_sent_private": {
+        "en": "Sent to you in a private chat.",
+        "ru": "Отправил вам в личные сообщения.",
+    },
+    "document_write_first": {
+        "en": "Open a private chat with me first (press Start there), then ask again.",
+        "ru": "Сначала откройте личный чат со мной (нажмите «Старт»), затем попросите снова.",
+    },
+    "document_not_allowed": {
+        "en": "This document is not yours to see.",
+        "ru": "Этот документ вам недоступен.",
+    },
+    "document_not_found": {
+        "en": "There is no such document (any more).",
+        "ru": "Такого документа нет (или уже нет).",
+    },
+    "document_statement_close": {
+        "en": "Your statement, {community}",
+        "ru": "Ваша выписка, {community}",
+    },
     # mini app (miniapp17)
     "help_miniapp": {
         "en": "The app (the SOSenki button beside the message field, or {url}): your balance "

@@ -15,7 +15,7 @@ from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.types import Message
 
 from bot_gateway.gateway import Turn
-from bot_gateway.telegram import queries, setup, splitting
+from bot_gateway.telegram import documents, queries, setup, splitting
 from bot_gateway.telegram.commands import (
     account,
     community_settings,
@@ -100,6 +100,7 @@ def build_router() -> Router:
     router.callback_query(F.data.startswith("sp:"))(splitting.toggle_participant)
     router.callback_query(F.data.startswith("st:"))(splitting.choose_type)
     router.callback_query(F.data.startswith("ok:") | F.data.startswith("no:"))(confirming.decide)
+    router.callback_query(F.data.startswith(f"{documents.PREFIX}:"))(documents.send)
     # Last: a plain message is only for the bot when it asked the sender for a split's numbers.
     router.message(F.text & ~F.text.startswith("/"))(splitting.numbers)
     return router

@@ -12,6 +12,7 @@ from bot_gateway.adapters.services import Refused
 from bot_gateway.domain import reads
 from bot_gateway.domain.texts import money
 from bot_gateway.gateway import Turn
+from bot_gateway.telegram import documents
 
 
 async def community_of(turn: Turn) -> int | None:
@@ -271,6 +272,8 @@ async def report(turn: Turn) -> None:
     info = await _community(turn, community_id)
     if not reads.may_see_report(roles, bool(info.get("owners_see_balance_sheet", True))):
         await turn.say("report_not_allowed" if roles else "not_a_member")
+        # An owner may still have their own statement.
+        await _offer_documents(turn, community_id, None, roles, sheet=False)
         return
     services = turn.gateway.services
     token = await turn.token(communities=[community_id])
@@ -293,11 +296,28 @@ async def report(turn: Turn) -> None:
     await turn.reply("\n".join(lines))
     try:
         chart = await services.get_bytes(
-            services.reporting(f"/api/payments/periods/{period['id']}/charts/balances.png"), token
+            services.reporting(
+                f"/api/payments/periods/{period['id']}/charts/balances.png?lang={turn.lang}"
+            ),
+            token,
         )
     except Refused:
+        await _offer_documents(turn, community_id, int(period["id"]), roles, sheet=True)
         return
     await turn.repo.enqueue(turn.chat_id, "sendPhoto", {"caption": lines[0]}, photo=chart)
+    await _offer_documents(turn, community_id, int(period["id"]), roles, sheet=True)
+
+
+async def _offer_documents(
+    turn: Turn, community_id: int, period_id: int | None, roles: frozenset[str], *, sheet: bool
+) -> None:
+    """The balance sheet and the user's own statement as documents, as far as they may have
+    them (``telegram/documents.py``)."""
+    keyboard = documents.offer(
+        turn.lang, community_id, period_id, sheet=sheet, statement="owner" in roles
+    )
+    if keyboard is not None:
+        await turn.reply(turn.t("documents_offer"), keyboard)
 
 
 async def group(turn: Turn, group_id: int) -> dict[str, Any]:
