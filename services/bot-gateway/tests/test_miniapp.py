@@ -4,14 +4,18 @@ balances and overview, and the page's own file (the page in a real browser:
 
 from __future__ import annotations
 
+import io
 import json
 import time
 from typing import Any
 from urllib.parse import urlencode
 
 import pytest
+import zxingcpp
 from bot_gateway.domain.initdata import sign
 from bot_gateway.testing import Person, World, private_chat
+from PIL import Image
+from sosenki_contracts.bank_details import BankDetails
 from sosenki_platform.testing import eventually
 
 pytestmark = pytest.mark.integration
@@ -239,3 +243,40 @@ async def test_the_overview_waits_when_a_service_cannot_answer(world: World) -> 
     )
     assert response.status_code == 503, response.text
     assert response.headers["Retry-After"] == "5"
+
+
+async def test_an_owner_who_owes_gets_the_payment_qr_code_through_the_gateway(
+    world: World,
+) -> None:
+    """The owner view names the QR code's address when there is something to pay; through the
+    gateway it is reporting's PNG for the caller (409 while the community has no bank details,
+    404 for a stranger), decodable as the Russian banks' ST00012 payment order."""
+    cid = await _olga_owes(world)
+    olga = {"Authorization": f"Bearer {world.make_token(OLGA.telegram_id)}"}
+    url = f"/miniapp/payment-qr/{cid}.png"
+
+    async def owes() -> dict[str, Any] | None:
+        body = (await world.gateway.get("/miniapp/overview", headers=olga)).json()
+        return body["owner"][0] if body["owner"] and body["owner"][0]["owes"] else None
+
+    view = await eventually(owes, what="Olga's debt in reporting")
+    assert view["payment_qr"] == url
+    assert (await world.gateway.get(url, headers=olga)).status_code == 409
+    treasurer = world.make_token(1, communities=[cid])
+    await world.ok(
+        world.ledger,
+        "PUT",
+        f"/api/payments/communities/{cid}/settings",
+        treasurer,
+        {"bank_details": BankDetails.example()},
+    )
+
+    async def png() -> bytes | None:
+        response = await world.gateway.get(url, headers=olga)
+        return response.content if response.status_code == 200 else None
+
+    image = await eventually(png, what="the QR code once reporting has the bank details")
+    (found,) = zxingcpp.read_barcodes(Image.open(io.BytesIO(image)))
+    assert found.text.startswith("ST00012|") and "|Sum=12000|" in found.text + "|"
+    stranger = {"Authorization": f"Bearer {world.make_token(720999, communities=[cid])}"}
+    assert (await world.gateway.get(url, headers=stranger)).status_code == 404

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi.responses import JSONResponse
 from sosenki_contracts.formatting import language_of
 from sosenki_platform.access_policy import Asker
 from sosenki_platform.auth.dependency import CurrentPrincipal
-from sosenki_platform.errors import Forbidden
+from sosenki_platform.errors import Forbidden, NotFound
 
 from bot_gateway.adapters.repository import Repository
 from bot_gateway.adapters.services import Refused, Services, Unavailable
@@ -155,3 +156,37 @@ async def miniapp_overview(
         "treasurer": treasurer,
         "groups": groups,
     }
+
+
+@router.get(
+    "/miniapp/payment-qr/{community_id}.png",
+    response_class=Response,
+    responses={
+        200: {"content": {"image/png": {}}, "description": "The caller's payment QR code"},
+        404: {"description": "No such community, or the caller is no owner there"},
+        409: {"description": "Nothing to pay, or the community has no bank details"},
+    },
+)
+async def miniapp_payment_qr(
+    community_id: Annotated[int, Path(gt=0, lt=2**63)],
+    request: Request,
+    principal: CurrentPrincipal,
+) -> Any:
+    """The caller's own payment QR code in a community (reporting's PNG, asked with the caller's
+    token), for the Mini App's owner view; reporting's refusal (404, 409) is passed on."""
+    gateway: Gateway = request.app.state.gateway
+    user_id = principal.user_id
+    if user_id is None or not 0 < user_id < 2**63:
+        raise Forbidden("The Mini App is a user's (the token names no user)")
+    if not Asker.from_principal(principal).within_community(community_id):
+        raise NotFound("Community not found")
+    bearer = request.headers.get("authorization", "").partition(" ")[2]
+    services = gateway.services
+    path = f"/api/payments/communities/{community_id}/owners/{user_id}/payment-qr.png"
+    try:
+        png = await services.get_bytes(services.reporting(path), bearer)
+    except Refused as refused:
+        return JSONResponse({"detail": refused.detail}, status_code=refused.status_code)
+    except Unavailable:
+        return _unavailable("Reporting cannot answer now")
+    return Response(png, media_type="image/png", headers={"Cache-Control": "private, no-store"})

@@ -104,8 +104,9 @@ def owner_view(
         "owes": balance < 0,
         "periods": periods,
         "history": history(entries, money, lang),
-        # The payment QR code (issue 17 item 5, reporting's PNG) goes here when it exists.
-        "payment_qr": None,
+        # The payment QR code (reporting's PNG through the gateway, with the session's token):
+        # only when there is something to pay (without bank details it answers 409: not shown).
+        "payment_qr": f"/miniapp/payment-qr/{community_id}.png" if balance < 0 else None,
     }
 
 
