@@ -21,6 +21,7 @@ import pytest
 import uvicorn
 from bot_gateway.testing import Person, World
 from playwright.async_api import Browser, Page, async_playwright
+from sosenki_contracts.bank_details import BankDetails
 from sosenki_platform.testing import eventually, free_port
 
 from .test_miniapp import init_data
@@ -97,6 +98,8 @@ async def _community(world: World) -> int:
     await world.ok(world.ledger, "POST", charges, token, road)
     paid = {"user_id": OLGA.telegram_id, "amount": "234.56", "comment": "cash"}
     await world.ok(world.ledger, "POST", f"/api/payments/periods/{pid}/contributions", token, paid)
+    bank = {"bank_details": BankDetails.example()}  # so that owners get a payment QR code
+    await world.ok(world.ledger, "PUT", f"/api/payments/communities/{cid}/settings", token, bank)
     return cid
 
 
@@ -124,14 +127,15 @@ async def _caught_up(world: World, person: Person) -> None:
             "/miniapp/session", json={"init_data": init_data(person)}
         )
         assert session.status_code == 200, session.text
-        overview = await world.gateway.get(
-            "/miniapp/overview",
-            headers={"Authorization": f"Bearer {session.json()['token']}"},
-        )
+        bearer = {"Authorization": f"Bearer {session.json()['token']}"}
+        overview = await world.gateway.get("/miniapp/overview", headers=bearer)
         assert overview.status_code == 200, overview.text
         body = overview.json()
         if person is OLGA:
-            return [v["balance"] for v in body["owner"]] == ["-₽1,000.00"]
+            if [v["balance"] for v in body["owner"]] != ["-₽1,000.00"]:
+                return False
+            qr = await world.gateway.get(body["owner"][0]["payment_qr"], headers=bearer)
+            return qr.status_code == 200  # reporting has the bank details too
         names = [r["name"] for v in body["treasurer"] for r in v["rows"]]
         totals = [v["total"] for v in body["treasurer"]]
         return names == ["Olga", "Pavel"] and totals == ["-₽1,500.00"]
@@ -315,6 +319,10 @@ async def test_owner_treasurer_and_group_views_in_both_languages(world: World) -
             owner = await _view(page, "owner")
             _in_order(owner, texts["owner"])
             assert re.search(texts["day"], owner), owner  # days as the reader writes them
+            # What to pay, as a payment QR code (fetched with the session's token).
+            qr = page.locator('[data-slot="payment-qr"] img')
+            await qr.wait_for(state="visible", timeout=15_000)
+            assert await qr.evaluate("img => img.complete && img.naturalWidth > 100")
             await _shot(page, f"owner-{lang}")
             groups = await _view(page, "groups")
             _in_order(groups, texts["groups"])
