@@ -71,8 +71,12 @@ async def test_start_up_sets_the_webhook_with_its_secret_and_the_menus(world: Wo
     assert hook.params["url"] == "https://gateway.example/telegram/webhook"
     assert hook.params["secret_token"] == "s3cret-Token_for-tests"
     menus = {c.params.get("language_code"): c.params for c in world.telegram.sent("setMyCommands")}
-    assert set(menus) == {"ru", "en"}
+    assert set(menus) == {"ru", "en", None}  # None: everyone else (Ukrainian, Kazakh…) in English
     assert {"command": "pay", "description": "Записать взнос"} in menus["ru"]["commands"]
+    assert menus[None]["commands"] == menus["en"]["commands"]
+    assert {"command": "language", "description": "Язык: русский или английский"} in menus["ru"][
+        "commands"
+    ]
 
 
 async def test_a_forged_or_missing_secret_gets_401_and_nothing_is_recorded(world: World) -> None:

@@ -45,6 +45,7 @@ MENU = {
         ("meter", "Meter reading"),
         ("report", "Balance sheet"),
         ("undo", "Reverse your last entry"),
+        ("language", "Language: Russian or English"),
         ("help", "Help"),
     ],
     "ru": [
@@ -60,6 +61,7 @@ MENU = {
         ("meter", "Показание счётчика"),
         ("report", "Оборотная ведомость"),
         ("undo", "Отменить последнюю запись"),
+        ("language", "Язык: русский или английский"),
         ("help", "Помощь"),
     ],
 }
@@ -114,11 +116,12 @@ class Background:
         try:
             me = await bot.me()
             self.gateway.bot_username = me.username or ""
-            for lang, items in MENU.items():
+            # Russian for Russian speakers; English for everyone else (the default menu).
+            for lang, code in (("ru", "ru"), ("en", "en"), ("en", None)):
                 await bot.set_my_commands(
-                    [BotCommand(command=c, description=d) for c, d in items],
+                    [BotCommand(command=c, description=d) for c, d in MENU[lang]],
                     scope=BotCommandScopeDefault(),
-                    language_code=lang,
+                    language_code=code,
                 )
         except Exception as exc:  # Telegram unreachable: the bot still works when it comes
             log.warning("telegram_setup_failed", error=repr(exc))

@@ -202,7 +202,7 @@ async def audit(turn: Turn) -> None:
         "audit",
         community=await community_name(turn, community_id),
         hash=head.get("hash") or "—",
-        count=head.get("seq", ""),
+        entries=turn.t("n_entries", count=int(head.get("seq") or 0)),
         verify=f"GET /api/audit/verify?community_id={community_id}",
     )
 
