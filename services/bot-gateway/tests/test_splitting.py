@@ -178,7 +178,7 @@ async def test_split_with_mentions_equally_by_percentages_and_in_amounts(world: 
     await world.post(callback_update(ALICE, world.sent_message(question), _button(edit, "Next")))
     asked = await world.reply(GROUP, "adding up to ₽1,000.00", after=before)
     await _answer(world, asked, "500 300")
-    hint = await world.reply(GROUP, "I need 3 numbers, one per person; you sent 2.")
+    hint = await world.reply(GROUP, "one number per person, 3 in all; you sent 2 numbers.")
     await _answer(world, hint, "500 300 200")
     final = await world.reply(GROUP, "Alice ₽500.00, Bob ₽300.00, Carol ₽200.00\nConfirm?")
     await world.post(callback_update(ALICE, world.sent_message(final), _button(final, "Confirm")))
@@ -249,7 +249,7 @@ async def test_a_slow_answer_is_announced_then_given_when_it_comes(world: World)
     group_id = await _group(world)
     await world.splits_service.stop()  # the splits service is down for a while
     await world.say(BOB, group_chat(GROUP), "/settle @alice_s 120")
-    question = await world.reply(GROUP, "Bob paid Alice back 120.00")
+    question = await world.reply(GROUP, "Bob paid Alice back ₽120.00")
     await world.post(
         callback_update(BOB, world.sent_message(question), _button(question, "Confirm"))
     )
