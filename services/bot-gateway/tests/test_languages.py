@@ -74,10 +74,10 @@ async def _exact_amounts(
     await world.say(person, group_chat(chat_id), command)
     question = await world.reply(chat_id, "\n", after=after)
     amounts, go = ("Суммы", "Далее") if person.language_code == "ru" else ("Amounts", "Next")
-    after = len(world.telegram.sent())
+    edits = len(world.telegram.sent("editMessageText"))
     message = world.sent_message(question)
     await world.post(callback_update(person, message, _button(question, amounts)))
-    edit = await world.reply(chat_id, "\n", after=after, method="editMessageText")
+    edit = await world.reply(chat_id, "\n", after=edits, method="editMessageText")
     after = len(world.telegram.sent())
     await world.post(callback_update(person, message, _button(edit, go)))
     await world.reply(chat_id, ask, after=after)
@@ -125,7 +125,7 @@ async def test_russian_plurals_and_money_in_a_group(world: World) -> None:
 
 
 async def test_english_plurals_and_money_in_a_group(world: World) -> None:
-    await _group(world, FLAT, AMY, BILL)
+    group_id = await _group(world, FLAT, AMY, BILL)
     question = await _ask(world, AMY, FLAT, "/split 1,234.56 taxi", "Split ₽1,234.56 for taxi")
     assert question == "Split ₽1,234.56 for taxi equally between Amy, Bill\nConfirm?"
     await _exact_amounts(
@@ -136,6 +136,12 @@ async def test_english_plurals_and_money_in_a_group(world: World) -> None:
         assert hint.startswith("I need one number per person, 2 in all;"), hint
     final = await _ask(world, AMY, FLAT, "60.5 39.5", "Confirm?")
     assert "Amy ₽60.50, Bill ₽39.50" in final
+    # News the chat hears with nobody in it being answered (an expense Bill added in another
+    # app): in the language of whoever linked the chat, Amy's English.
+    token = world.make_token(BILL.telegram_id, groups=[group_id])
+    body = {"description": "pizza", "total_amount": "1042.5", "group_id": group_id}
+    await world.ok(world.splits, "POST", "/financials/expenses", token, body)
+    await world.reply(FLAT, "Bill added pizza: ₽1,042.50 paid by Bill", timeout=30)
     everything = "\n".join(world.telegram.texts(FLAT))
     for russian in ("Разделить", "Подтвердить", "Записано", "₽\u00a0", ",00"):
         assert russian not in everything, russian

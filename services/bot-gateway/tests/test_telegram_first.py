@@ -288,7 +288,19 @@ async def test_a_village_set_up_and_run_in_russian(world: World) -> None:
     assert invitation(fresh["text"]) != invitations["Мария Ивановна"]
 
     # The audit head goes to whoever asks; never into the group chat.
-    await talk.ask(pavel, private_chat(pavel), "/audit", "Журнал аудита Сосенки")
+    audit = await talk.ask(pavel, private_chat(pavel), "/audit", "Журнал аудита Сосенки")
+    # How many entries, in the Russian plural form for that number (1 запись, 3 записи, 25 записей).
+    counted = re.search(r"Сосенки: (\d+) (запись|записи|записей),", audit["text"])
+    assert counted, audit["text"]
+    n = int(counted.group(1))
+    form = (
+        "запись"
+        if n % 10 == 1 and n % 100 != 11
+        else "записи"
+        if n % 10 in (2, 3, 4) and n % 100 not in (12, 13, 14)
+        else "записей"
+    )
+    assert counted.group(2) == form, audit["text"]
     for text in talk.texts(VILLAGE):
         assert not HASH.search(text), text
         assert not re.search(r"№\d|#\d", text), text

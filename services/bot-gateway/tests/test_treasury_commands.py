@@ -119,6 +119,7 @@ async def test_a_month_of_treasury_from_the_group_chat(world: World) -> None:
     audit = await world.reply(ALICE.telegram_id, "Audit log of Pines", after=after)
     head = re.search(r"\n([0-9a-f]{64})\n", audit["text"])
     assert head, audit["text"]
+    assert re.search(r"^Audit log of Pines: \d+ entries, chain head", audit["text"]), audit["text"]
     chain = await world.reporting.get(
         "/api/audit",
         params={"community_id": cid, "limit": 500},
@@ -188,12 +189,12 @@ async def test_an_owner_records_a_meter_reading_in_private_chat(world: World) ->
         before = len(world.telegram.sent())
         await world.say(BOB, bob, "/meter 1234,5")
         reply = await world.reply(BOB.telegram_id, "", after=before)
-        return reply if "Meter reading 1234.5 (electricity)" in reply["text"] else None
+        return reply if "Meter reading 1,234.5 (electricity)" in reply["text"] else None
 
     question = await eventually(asked, what="the meter reading to confirm")
     data = question["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
     await world.post(callback_update(BOB, world.sent_message(question), data))
-    await world.reply(BOB.telegram_id, "Reading 1234.5 recorded.")
+    await world.reply(BOB.telegram_id, "Reading 1,234.5 recorded.")
     readings = await world.ok(
         world.ledger, "GET", f"/api/payments/meters/{meter['id']}/readings", token
     )
