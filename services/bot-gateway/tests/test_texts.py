@@ -153,3 +153,11 @@ def test_money_numbers_and_dates_as_each_language_writes_them() -> None:
     assert say("split_percent_sum", "en", sum=Decimal("99.5")) == (
         "The percentages add up to 99.5, not 100. Please reply again."
     )
+
+
+def test_the_command_menu_offers_the_same_commands_in_both_languages() -> None:
+    from bot_gateway.app import MENU
+
+    assert set(MENU) == set(LANGUAGES)
+    assert [c for c, _ in MENU["ru"]] == [c for c, _ in MENU["en"]]
+    assert "language" in dict(MENU["en"])
