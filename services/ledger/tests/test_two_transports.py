@@ -284,6 +284,22 @@ async def test_every_write_over_each_transport(transport: Transport) -> None:
         )
     assert [r["value"] for r in await t.get(f"/meters/{meter['id']}/readings")] == ["0", "10"]
 
+    # A sign the rules refuse is refused alike on every transport (not dead-lettered on Kafka).
+    for kind, path, body, payload in (
+        ("contribution", "contributions", {"user_id": 1}, {"owner_id": 1}),
+        ("expense", "expenses", {"payment_type": "Water"}, {"payment_type": "Water"}),
+        ("charge", "charges", {"user_id": 2, "description": "Fee"}, {"owner_id": 2}),
+    ):
+        for amount in ("0", "-5.00"):
+            refused = Write(
+                "POST",
+                f"/periods/{nov}/{path}",
+                body | {"amount": amount},
+                f"ledger.record_{kind}",
+                {"description": "Fee"} | payload | {"amount": amount, "period_id": nov},
+            )
+            assert await t.send(refused) == (400, f"{kind.title()} amount must be positive")
+
     pay = {"amount": "100.00", "comment": "November"}
     await t.ok(
         Write(

@@ -354,7 +354,8 @@ TEXTS: dict[str, dict[str, Template]] = {
         "open period (then I offer the next one)\n/carry: carry the closed period's "
         "balances into the open one\n/split <amount> <description> [@users]; /settle "
         "@user <amount>\n/meter <value>; /undo <reason>\nReading:\n/balance, /owe (who "
-        "owes whom), /periods, /report, /audit\n/language ru|en: the chat's language; /unlink "
+        "owes whom), /periods, /report, /audit\n/sheet hide|show: the balance sheet for "
+        "treasurers only, or owners too\n/language ru|en: the chat's language; /unlink "
         "in private: this account stops being your user",
         "ru": "Команды:\nНастройка:\n/newcommunity <название> — сообщество (посёлок), вы его "
         "казначей\n/newgroup <название> — группа друзей с общими расходами\n/owner <имя "
@@ -369,7 +370,8 @@ TEXTS: dict[str, dict[str, Template]] = {
         "следующий)\n/carry — перенести остатки закрытого периода в открытый\n/split "
         "<сумма> <описание> [@участники]; /settle @участник <сумма>\n/meter <показание>; "
         "/undo <причина>\nПросмотр:\n/balance, /owe (кто кому должен), /periods, /report, "
-        "/audit\n/language ru|en — язык чата; /unlink в личном чате — отвязать этот аккаунт",
+        "/audit\n/sheet скрыть|показать — ведомость только казначеям или и собственникам\n"
+        "/language ru|en — язык чата; /unlink в личном чате — отвязать этот аккаунт",
     },
     "a_name": {
         "en": "<name>",
@@ -588,8 +590,8 @@ TEXTS: dict[str, dict[str, Template]] = {
         "ru": "Это сообщество показывает ведомость только казначеям; ваш баланс — /balance.",
     },
     "audit": {
-        "en": "Audit log of {community}: {entries}, chain head\n{hash}\nVerify it: {verify}",
-        "ru": "Журнал аудита {community}: {entries}, голова цепочки\n{hash}\nПроверка: {verify}",
+        "en": "Audit log of {community}: {entries}, chain head\n{hash}",
+        "ru": "Журнал аудита {community}: {entries}, голова цепочки\n{hash}",
     },
     "n_entries": {
         "en": {"one": "{count} entry", "other": "{count} entries"},
@@ -713,6 +715,41 @@ TEXTS: dict[str, dict[str, Template]] = {
     "keyboard_expired": {
         "en": "This was not confirmed in time; send the command again.",
         "ru": "Это не подтвердили вовремя; отправьте команду ещё раз.",
+    },
+    # the audit chain verified from the chat (session 4)
+    "audit_verify_button": {"en": "Verify the chain", "ru": "Проверить цепочку"},
+    "audit_verified": {
+        "en": "The audit log of {community} is intact: {entries} checked, each linked to the "
+        "one before.",
+        "ru": "Журнал аудита {community} цел (проверено: {entries}); каждая запись связана с "
+        "предыдущей.",
+    },
+    "audit_broken": {
+        "en": "The audit log of {community} is BROKEN at entry {seq}: tell the treasurer.",
+        "ru": "Журнал аудита {community} НАРУШЕН на записи {seq}: сообщите казначею.",
+    },
+    # who sees the balance sheet (session 4)
+    "usage_sheet": {
+        "en": "Usage: /sheet hide (the balance sheet for treasurers only) or /sheet show (for "
+        "owners too)",
+        "ru": "Формат: /sheet скрыть (оборотная ведомость только казначеям) или /sheet показать "
+        "(и собственникам)",
+    },
+    "summary_sheet_hidden": {
+        "en": "Show the balance sheet of {community} to treasurers only",
+        "ru": "Показывать оборотную ведомость {community} только казначеям",
+    },
+    "summary_sheet_shown": {
+        "en": "Show the balance sheet of {community} to owners too",
+        "ru": "Показывать оборотную ведомость {community} и собственникам",
+    },
+    "done_sheet_hidden": {
+        "en": "Done: owners no longer see the balance sheet; each still sees their own balance.",
+        "ru": "Готово: собственники больше не видят оборотную ведомость; свой баланс видит каждый.",
+    },
+    "done_sheet_shown": {
+        "en": "Done: owners see the balance sheet (/report).",
+        "ru": "Готово: собственники видят оборотную ведомость (/report).",
     },
 }
 

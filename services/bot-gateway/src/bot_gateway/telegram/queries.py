@@ -6,6 +6,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup
+
 from bot_gateway.adapters.services import Refused
 from bot_gateway.domain import reads
 from bot_gateway.domain.texts import money
@@ -198,13 +200,47 @@ async def audit(turn: Turn) -> None:
     except Refused as refused:
         await turn.say("refused", detail=refused.detail)
         return
-    await turn.say(
-        "audit",
-        community=await community_name(turn, community_id),
-        hash=head.get("hash") or "—",
-        entries=turn.t("n_entries", count=int(head.get("seq") or 0)),
-        verify=f"GET /api/audit/verify?community_id={community_id}",
+    verify = InlineKeyboardButton(
+        text=turn.t("audit_verify_button"), callback_data=f"av:{community_id}"
     )
+    await turn.reply(
+        turn.t(
+            "audit",
+            community=await community_name(turn, community_id),
+            hash=head.get("hash") or "—",
+            entries=turn.t("n_entries", count=int(head.get("seq") or 0)),
+        ),
+        InlineKeyboardMarkup(inline_keyboard=[[verify]]),
+    )
+
+
+async def verify_audit(callback: CallbackQuery, turn: Turn) -> None:
+    """The "Verify the chain" button of ``/audit``: reporting rechecks every hash of the
+    community's chain for whoever taps it (a member of the community), and the bot says so."""
+    raw = str(callback.data).removeprefix("av:")
+    mine = await turn.memberships() if turn.user_id is not None else None
+    if not raw.isdigit() or mine is None or int(raw) not in mine.communities:
+        await turn.answer(callback, turn.t("not_a_member"))
+        return
+    community_id = int(raw)
+    await turn.answer(callback)
+    services = turn.gateway.services
+    try:
+        checked = await services.get(
+            services.reporting("/api/audit/verify"),
+            await turn.token(communities=[community_id]),
+            {"community_id": community_id},
+        )
+    except Refused as refused:
+        await turn.say("refused", detail=refused.detail)
+        return
+    community = await community_name(turn, community_id)
+    if checked.get("ok"):
+        entries = turn.t("n_entries", count=int(checked["entries_checked"]))
+        await turn.say("audit_verified", community=community, entries=entries)
+    else:
+        broken = checked.get("first_broken") or {}
+        await turn.say("audit_broken", community=community, seq=broken.get("seq", "?"))
 
 
 async def periods(turn: Turn) -> None:
