@@ -121,7 +121,7 @@ async def test_report_sends_documents_and_close_sends_statements(world: World) -
         before = len(world.telegram.sent("sendMessage"))
         await world.say(ALICE, chat, "/report")
         report = await world.reply(GROUP, "Balance sheet, July:", after=before)
-        if "Bob: 500.00" not in report["text"]:
+        if "Bob: ₽500.00" not in report["text"]:
             return None  # reporting has not heard of Bob's payment yet
         return await world.reply(GROUP, "Documents to download:", after=before)
 
