@@ -100,7 +100,10 @@ async def test_the_seed_examples(treasurer: Any) -> None:
     assert own["balance"] == "4333.33"  # 1000 + 5000 paid - 1666.67 share (the extra cent)
 
     # Error scenarios
-    assert (await call("GET", f"{P}/999999")).json() == {"detail": "Period not found"}
+    assert (await call("GET", f"{P}/999999")).json() == {
+        "detail": "Period not found",
+        "code": "period_not_found",
+    }
     assert (await call("GET", f"{P}/999999")).status_code == 404
     negative = await call("POST", f"{P}/{pid}/contributions", {"user_id": 1, "amount": "-1.00"})
     assert (negative.status_code, negative.json()) == (

@@ -171,6 +171,7 @@ class Runtime:
                         "command_type": command.command_type,
                         "status_code": error.status_code,
                         "detail": error.detail,
+                        "code": error.code,
                     }
                 ),
                 command.command_id,

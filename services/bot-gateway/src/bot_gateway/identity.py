@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from pydantic import BaseModel
 from sosenki_contracts import topics
 from sosenki_contracts.envelope import Actor
+from sosenki_contracts.error_codes import ErrorCode
 from sosenki_contracts.events.gateway import (
     InvitationCreated,
     InvitationRefused,
@@ -101,7 +102,9 @@ class Identity:
         """A new invitation (its token, shown once, and when it expires), or an HTTP error that
         says why not."""
         if await repo.account_of(user_id) is not None:
-            raise Conflict(f"User {user_id} already has a Telegram account")
+            raise Conflict(
+                f"User {user_id} already has a Telegram account", ErrorCode.TELEGRAM_ALREADY_LINKED
+            )
         await self._check(creator_id, user_id, community_id, group_id, http=True)
         token = secrets.token_urlsafe(24)
         expires_at = self.clock.now() + timedelta(seconds=self.settings.invitation_ttl_seconds)

@@ -11,9 +11,10 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, Field, ValidationError
+from sosenki_contracts.error_codes import ErrorCode
 from sosenki_platform.access_policy import Asker
 from sosenki_platform.auth.dependency import CurrentPrincipal
-from sosenki_platform.errors import Forbidden, NotFound, Unauthorized
+from sosenki_platform.errors import Forbidden, NotFound, Unauthorized, error_body
 from sosenki_platform.logging import get_logger
 from sqlalchemy.exc import DBAPIError, InterfaceError
 
@@ -38,7 +39,7 @@ def _gateway(request: Request) -> Gateway:
 
 def _unavailable(reason: str) -> JSONResponse:
     return JSONResponse(
-        {"detail": reason},
+        error_body(reason, ErrorCode.UNAVAILABLE),
         status_code=503,
         headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
     )
@@ -101,13 +102,13 @@ async def create_join_link(body: JoinLinkIn, request: Request, principal: Curren
     gateway = _gateway(request)
     creator = principal.user_id
     if creator is None or not 0 < creator < 2**63:
-        raise Forbidden("Only a user may invite (the token names no user)")
+        raise Forbidden("Only a user may invite (the token names no user)", ErrorCode.USER_REQUIRED)
     # A token's claims only narrow (the shared access policy): outside them, nothing exists.
     asker = Asker.from_principal(principal)
     if body.community_id is not None and not asker.within_community(body.community_id):
-        raise NotFound("Community not found")
+        raise NotFound("Community not found", ErrorCode.COMMUNITY_NOT_FOUND)
     if body.group_id is not None and not asker.within_group(body.group_id):
-        raise NotFound("Group not found")
+        raise NotFound("Group not found", ErrorCode.GROUP_NOT_FOUND)
     try:
         async with gateway.unit_of_work() as session:
             token, expires_at = await gateway.identity.invite(
@@ -150,7 +151,7 @@ async def miniapp_session(body: SessionIn, request: Request) -> Any:
             body.init_data, settings.telegram_bot_token, settings.initdata_max_age_seconds
         )
     except InvalidInitData as exc:
-        raise Unauthorized(f"Invalid initData: {exc}") from None
+        raise Unauthorized(f"Invalid initData: {exc}", ErrorCode.TOKEN_INVALID) from None
     async with gateway.unit_of_work() as session:
         user_id = await gateway.identity.meet(
             Repository(session),
@@ -180,7 +181,7 @@ async def miniapp_balances(request: Request, principal: CurrentPrincipal) -> Any
     bearer = request.headers.get("authorization", "").partition(" ")[2]
     user_id = principal.user_id
     if user_id is None or not 0 < user_id < 2**63:
-        raise Forbidden("Balances are a user's (the token names no user)")
+        raise Forbidden("Balances are a user's (the token names no user)", ErrorCode.USER_REQUIRED)
     try:
         memberships = await services.memberships(user_id)
     except Unavailable:

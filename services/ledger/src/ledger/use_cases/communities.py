@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from sosenki_contracts.commands import ledger as c
+from sosenki_contracts.error_codes import ErrorCode
 from sosenki_contracts.events import ledger as ev
 from sosenki_platform.errors import BadRequest, Conflict
 
@@ -17,7 +18,7 @@ from ledger.use_cases.entries import publish
 async def create_community(command: c.CreateCommunity, ctx: Ctx) -> Any:
     name = command.name.strip()
     if not name:
-        raise BadRequest("Community name must not be empty")
+        raise BadRequest("Community name must not be empty", ErrorCode.NAME_EMPTY)
     row = await ctx.repo.add_community(
         name, command.base_currency, command.timezone, ctx.caller.actor.id
     )
@@ -40,7 +41,10 @@ async def appoint_treasurer(command: c.AppointTreasurer, ctx: Ctx) -> None:
     community_id, user_id = command.community_id, command.user_id
     await access.require_treasurer(ctx, community_id)
     if await ctx.repo.is_treasurer(community_id, user_id):
-        raise Conflict(f"User {user_id} is already a treasurer of community {community_id}")
+        raise Conflict(
+            f"User {user_id} is already a treasurer of community {community_id}",
+            ErrorCode.ALREADY_A_TREASURER,
+        )
     await ctx.repo.add_treasurer(community_id, user_id)
     await publish(
         ctx, community_id, ev.TreasurerAppointed(community_id=community_id, user_id=user_id)
