@@ -99,6 +99,8 @@ class ErrorCode(StrEnum):
     SCHEDULE_INVALID = "schedule_invalid"  # frequency, interval, dates or timezone are wrong
     TEMPLATE_INVALID = "template_invalid"  # the command template would be refused
     # Bot gateway.
+    NOT_AN_INVITER = "not_an_inviter"  # only a treasurer / group owner may invite there
+    INVITEE_ELSEWHERE = "invitee_elsewhere"  # the person also belongs where you do not manage
     INVITATION_INVALID = "invitation_invalid"  # expired, already used or unknown invitation
     TELEGRAM_ALREADY_LINKED = "telegram_already_linked"  # the account belongs to another user
 

@@ -21,6 +21,7 @@ from sosenki_contracts.events.gateway import (
     TelegramLinked,
     TelegramUnlinked,
 )
+from sosenki_platform.access_policy import not_found_code
 from sosenki_platform.errors import BadRequest, Conflict, Forbidden, NotFound
 from sosenki_platform.service import Runtime
 from sosenki_platform.use_case import Clock, envelope_of
@@ -38,6 +39,12 @@ _HTTP_ERRORS = {
     "invitation_not_manager": Forbidden,
     "invitation_elsewhere": Forbidden,
 }
+_CODES: dict[str, str] = {
+    "invitation_bad": ErrorCode.BAD_REQUEST,
+    "invitation_no_record": ErrorCode.NOT_FOUND,
+    "invitation_not_manager": ErrorCode.NOT_AN_INVITER,
+    "invitation_elsewhere": ErrorCode.INVITEE_ELSEWHERE,
+}  # invitation_hidden: community_not_found / group_not_found, as its detail says
 
 
 def token_hash(token: str) -> str:
@@ -147,7 +154,9 @@ class Identity:
             )
         except Refused as refused:
             if http:
-                raise _HTTP_ERRORS[refused.key](refused.detail) from None
+                raise _HTTP_ERRORS[refused.key](
+                    refused.detail, _CODES.get(refused.key) or not_found_code(refused.detail)
+                ) from None
             raise
 
     async def claim(

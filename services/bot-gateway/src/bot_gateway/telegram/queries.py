@@ -8,6 +8,7 @@ from typing import Any
 
 from bot_gateway.adapters.services import Refused
 from bot_gateway.domain import reads
+from bot_gateway.domain.refusals import refusal_text
 from bot_gateway.domain.texts import money
 from bot_gateway.gateway import Turn
 
@@ -196,7 +197,7 @@ async def audit(turn: Turn) -> None:
             {"community_id": community_id},
         )
     except Refused as refused:
-        await turn.say("refused", detail=refused.detail)
+        await turn.say("refused", detail=refusal_text(refused.code, refused.status_code, turn.lang))
         return
     await turn.say(
         "audit",
