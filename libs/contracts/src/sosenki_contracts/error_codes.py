@@ -127,4 +127,53 @@ def default_code(status: int) -> str:
     return ErrorCode.INTERNAL.value if status >= 500 else ErrorCode.BAD_REQUEST.value
 
 
-__all__ = ["DEFAULT_BY_STATUS", "ErrorCode", "default_code"]
+#: The status each code is given with (400 when not listed).
+STATUS_OF: dict[str, int] = {
+    **{c.value: s for s, c in DEFAULT_BY_STATUS.items()},
+    ErrorCode.ROUTE_NOT_FOUND: 404,
+    ErrorCode.TOKEN_MISSING: 401,
+    ErrorCode.TOKEN_INVALID: 401,
+    ErrorCode.TOKEN_EXPIRED: 401,
+    ErrorCode.IDEMPOTENCY_KEY_REUSED: 409,
+    ErrorCode.IDEMPOTENCY_KEY_IN_PROGRESS: 409,
+    ErrorCode.ALREADY_EXISTS: 409,
+    ErrorCode.REFERENCE_MISSING: 409,
+    ErrorCode.NOT_A_TREASURER: 403,
+    ErrorCode.NOT_A_GROUP_OWNER: 403,
+    ErrorCode.BALANCE_SHEET_TREASURERS_ONLY: 403,
+    ErrorCode.NOT_INVOLVED: 403,
+    ErrorCode.OWN_RECORDS_ONLY: 403,
+    ErrorCode.USER_REQUIRED: 403,
+    ErrorCode.NOT_AN_INVITER: 403,
+    ErrorCode.INVITEE_ELSEWHERE: 403,
+    ErrorCode.ALREADY_AN_OWNER: 409,
+    ErrorCode.ALREADY_A_TREASURER: 409,
+    ErrorCode.OWNER_INACTIVE: 409,
+    ErrorCode.PERIOD_CLOSED: 409,
+    ErrorCode.PERIOD_NOT_CLOSED: 409,
+    ErrorCode.PERIOD_CARRIED_FORWARD: 409,
+    ErrorCode.PERIOD_OVERLAPS: 409,
+    ErrorCode.CARRY_FORWARD_INVALID: 400,
+    ErrorCode.ALREADY_REVERSED: 409,
+    ErrorCode.ALREADY_APPLIED: 409,
+    ErrorCode.VERSION_STALE: 409,
+    ErrorCode.PAYMENT_EXCEEDS_DEBT: 409,
+    ErrorCode.ALREADY_A_MEMBER: 409,
+    ErrorCode.LAST_OWNER: 409,
+    ErrorCode.BALANCE_NOT_ZERO: 409,
+    ErrorCode.ALREADY_DELETED: 409,
+    ErrorCode.LIST_FINALISED: 409,
+    ErrorCode.ALREADY_PAID: 409,
+    ErrorCode.NOT_RECURRING: 409,
+    ErrorCode.PATTERN_STATE: 409,
+    ErrorCode.TELEGRAM_ALREADY_LINKED: 409,
+    **{c.value: 404 for c in ErrorCode if c.value.endswith("_not_found")},
+}
+
+
+def status_of(code: str) -> int:
+    """The HTTP status a code is given with (what an OpenAPI document lists it under)."""
+    return STATUS_OF.get(code, 400)
+
+
+__all__ = ["DEFAULT_BY_STATUS", "STATUS_OF", "ErrorCode", "default_code", "status_of"]

@@ -30,6 +30,7 @@ from sosenki_platform.errors import ServiceError, error_body
 from sosenki_platform.failures import Unavailable, is_transient
 from sosenki_platform.logging import get_logger
 from sosenki_platform.metrics import HTTP_DURATION, HTTP_REQUESTS
+from sosenki_platform.openapi import PUBLIC
 
 log = get_logger(__name__)
 
@@ -236,18 +237,34 @@ def install_request_metrics(app: FastAPI, service_name: str) -> None:
                 )
 
 
+_READY_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "Ready",
+        "content": {
+            "application/json": {
+                "schema": {"type": "object"},
+                "example": {"status": "ok", "checks": {"database": "ok"}},
+            }
+        },
+    }
+}
+
+
 def operations_router(
     checks: dict[str, ReadinessCheck], details: dict[str, ReadinessCheck] | None = None
 ) -> APIRouter:
     """``checks`` decide readiness; ``details`` are only shown (a failure reads "unavailable")."""
     router = APIRouter(tags=["operations"])
 
-    @router.get("/health/live")
+    @router.get("/health/live", openapi_extra=PUBLIC)
     async def live() -> dict[str, str]:
+        """Liveness: the process answers (no dependency is checked)."""
         return {"status": "ok"}
 
-    @router.get("/health/ready")
+    @router.get("/health/ready", openapi_extra=PUBLIC, responses=_READY_RESPONSES)
     async def ready() -> Response:
+        """Readiness: 200 when the service can serve (its database answers), else 503 with each
+        check's state."""
         results: dict[str, object] = {}
         ok = True
         for name, check in checks.items():
