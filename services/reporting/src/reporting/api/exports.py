@@ -7,8 +7,10 @@ from decimal import Decimal
 
 from fastapi import APIRouter, Response
 from sosenki_contracts.bounds import Id
+from sosenki_contracts.error_codes import ErrorCode as E
 from sosenki_contracts.views.ledger import BalanceSheetOut
 from sosenki_platform.auth.dependency import CurrentPrincipal
+from sosenki_platform.openapi import raises
 from sosenki_platform.requests import ReadSession
 from starlette.concurrency import run_in_threadpool
 
@@ -86,43 +88,68 @@ def _download(body: bytes, media_type: str, filename: str) -> Response:
     )
 
 
-@router.get("/periods/{period_id}/balance-sheet.csv", response_class=Response)
+@router.get(
+    "/periods/{period_id}/balance-sheet.csv",
+    response_class=Response,
+    openapi_extra=raises(E.PERIOD_NOT_FOUND, E.BALANCE_SHEET_TREASURERS_ONLY),
+)
 async def balance_sheet_csv(
     period_id: Id, principal: CurrentPrincipal, session: ReadSession
 ) -> Response:
+    """The period's balance sheet as CSV."""
     report = balance_sheet_report(*await q.named_balance_sheet(session, principal, period_id))
     return _download(to_csv(report), CSV, f"balance-sheet-{period_id}.csv")
 
 
-@router.get("/periods/{period_id}/balance-sheet.pdf", response_class=Response)
+@router.get(
+    "/periods/{period_id}/balance-sheet.pdf",
+    response_class=Response,
+    openapi_extra=raises(E.PERIOD_NOT_FOUND, E.BALANCE_SHEET_TREASURERS_ONLY),
+)
 async def balance_sheet_pdf(
     period_id: Id, principal: CurrentPrincipal, session: ReadSession
 ) -> Response:
+    """The period's balance sheet as a PDF document."""
     report = balance_sheet_report(*await q.named_balance_sheet(session, principal, period_id))
     return _download(await run_in_threadpool(to_pdf, report), PDF, f"balance-sheet-{period_id}.pdf")
 
 
-@router.get("/communities/{community_id}/owners/{owner_id}/statement.csv", response_class=Response)
+@router.get(
+    "/communities/{community_id}/owners/{owner_id}/statement.csv",
+    response_class=Response,
+    openapi_extra=raises(E.COMMUNITY_NOT_FOUND, E.OWNER_NOT_FOUND, E.OWN_RECORDS_ONLY),
+)
 async def statement_csv(
     community_id: Id, owner_id: Id, principal: CurrentPrincipal, session: ReadSession
 ) -> Response:
+    """An owner's statement across periods as CSV (the owner or a treasurer)."""
     s = await q.owner_statement(session, principal, community_id, owner_id)
     return _download(to_csv(statement_report(s)), CSV, f"statement-{community_id}-{owner_id}.csv")
 
 
-@router.get("/communities/{community_id}/owners/{owner_id}/statement.pdf", response_class=Response)
+@router.get(
+    "/communities/{community_id}/owners/{owner_id}/statement.pdf",
+    response_class=Response,
+    openapi_extra=raises(E.COMMUNITY_NOT_FOUND, E.OWNER_NOT_FOUND, E.OWN_RECORDS_ONLY),
+)
 async def statement_pdf(
     community_id: Id, owner_id: Id, principal: CurrentPrincipal, session: ReadSession
 ) -> Response:
+    """An owner's statement across periods as a PDF document (the owner or a treasurer)."""
     s = await q.owner_statement(session, principal, community_id, owner_id)
     body = await run_in_threadpool(to_pdf, statement_report(s))
     return _download(body, PDF, f"statement-{community_id}-{owner_id}.pdf")
 
 
-@router.get("/periods/{period_id}/charts/balances.png", response_class=Response)
+@router.get(
+    "/periods/{period_id}/charts/balances.png",
+    response_class=Response,
+    openapi_extra=raises(E.PERIOD_NOT_FOUND, E.BALANCE_SHEET_TREASURERS_ONLY),
+)
 async def balances_chart(
     period_id: Id, principal: CurrentPrincipal, session: ReadSession
 ) -> Response:
+    """A PNG bar chart of the owners' balances in the period."""
     name, sheet = await q.named_balance_sheet(session, principal, period_id)
     png = await run_in_threadpool(
         charts.balances_chart,
@@ -134,10 +161,15 @@ async def balances_chart(
     return Response(png, media_type=PNG)
 
 
-@router.get("/communities/{community_id}/charts/fund.png", response_class=Response)
+@router.get(
+    "/communities/{community_id}/charts/fund.png",
+    response_class=Response,
+    openapi_extra=raises(E.COMMUNITY_NOT_FOUND),
+)
 async def fund_chart(
     community_id: Id, principal: CurrentPrincipal, session: ReadSession
 ) -> Response:
+    """A PNG chart of the community fund over its periods."""
     history = await q.fund_history(session, principal, community_id)
     png = await run_in_threadpool(
         charts.fund_chart,
