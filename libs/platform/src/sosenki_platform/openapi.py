@@ -116,9 +116,9 @@ def _complete_operation(
                 "in": "header",
                 "required": False,
                 "description": "Send the same key again to repeat this request safely: the first "
-                "response is replayed and nothing is recorded twice (1 to 200 printable "
+                "response is replayed and nothing is recorded twice (1 to 255 printable "
                 "characters, per user).",
-                "schema": {"type": "string", "minLength": 1, "maxLength": 200},
+                "schema": {"type": "string", "minLength": 1, "maxLength": 255},
                 "example": "3f6c1c1e-6a4b-4d38-9d8e-2f1b8b5b9a10",
             }
         )
