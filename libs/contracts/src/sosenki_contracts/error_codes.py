@@ -56,6 +56,7 @@ class ErrorCode(StrEnum):
     OWNER_INACTIVE = "owner_inactive"  # the owner is already inactive
     SHARE_NOT_POSITIVE = "share_not_positive"  # an ownership share must be above zero
     AMOUNT_NOT_POSITIVE = "amount_not_positive"  # an amount must be above zero
+    AMOUNT_INVALID = "amount_invalid"  # too many decimal places for its currency, or too large
     NAME_EMPTY = "name_empty"  # a name, description or reason must not be empty
     PERIOD_NOT_OPEN = "period_not_open"  # the period is closed: nothing can be recorded in it
     PERIOD_CLOSED = "period_closed"  # the period is already closed

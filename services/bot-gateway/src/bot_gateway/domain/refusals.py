@@ -141,6 +141,10 @@ REFUSALS: dict[str, dict[str, str]] = {
         "en": "the amount must be greater than zero.",
         "ru": "сумма должна быть больше нуля.",
     },
+    E.AMOUNT_INVALID: {
+        "en": "the amount has too many decimal places or is too large.",
+        "ru": "в сумме слишком много знаков после запятой или она слишком велика.",
+    },
     E.NAME_EMPTY: {
         "en": "a name or description is missing.",
         "ru": "не указано название или описание.",

@@ -189,7 +189,7 @@ async def create_period(body: s.PeriodIn, ctx: Writer, principal: CurrentPrincip
     community_id = body.community_id
     if community_id is None:
         if len(principal.communities) != 1:
-            raise BadRequest("community_id is required")
+            raise BadRequest("community_id is required", E.INVALID_INPUT)
         (community_id,) = principal.communities
     command = c.CreatePeriod(community_id=community_id, **body.model_dump(exclude={"community_id"}))
     return shapes.period(await period_cases.create_period(command, ctx))

@@ -120,4 +120,6 @@ def choice(kind: type[E], value: str, field: str) -> E:
         return kind(value)
     except ValueError:
         allowed = ", ".join(str(member.value) for member in kind)
-        raise BadRequest(f"{field}: {value!r} is not one of {allowed}") from None
+        raise BadRequest(
+            f"{field}: {value!r} is not one of {allowed}", ErrorCode.INVALID_INPUT
+        ) from None

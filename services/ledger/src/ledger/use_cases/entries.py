@@ -42,7 +42,7 @@ def check_amount(amount: Decimal, currency: str, what: str) -> None:
     try:
         check_scale(amount, currency)
     except ValueError as exc:
-        raise BadRequest(str(exc)) from None
+        raise BadRequest(str(exc), ErrorCode.AMOUNT_INVALID) from None
 
 
 def _stamp(ctx: Ctx, currency: str) -> dict[str, Any]:

@@ -55,7 +55,9 @@ def check_amount(amount: Decimal, currency: str, field: str = "amount") -> None:
     try:
         check_scale(amount, currency, field=field)
     except ValueError as exc:
-        raise BadRequest(str(exc)) from None
+        positive = "positive" in str(exc)
+        code = ErrorCode.AMOUNT_NOT_POSITIVE if positive else ErrorCode.AMOUNT_INVALID
+        raise BadRequest(str(exc), code) from None
 
 
 def _fmt(amount: Decimal, currency: str) -> str:
