@@ -242,6 +242,8 @@ E: list[Entry] = [
           "owner"),
     Entry(R, "GET", f"{PM}/communities/{{community_id}}/owners/{{owner_id}}/statement.pdf",
           "owner"),
+    Entry(R, "GET", f"{PM}/communities/{{community_id}}/owners/{{owner_id}}/payment-qr.png",
+          "owner"),
     Entry(R, "GET", "/costs/groups/{group_id}/balance-summary", "group"),
     Entry(R, "GET", "/costs/groups/{group_id}/expenses.csv", "group"),
     Entry(R, "GET", "/costs/groups/{group_id}/charts/balances.png", "group"),

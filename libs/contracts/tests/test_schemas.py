@@ -187,7 +187,12 @@ def test_commands_validate_like_requests() -> None:
         ' "end_date": "2025-11-30"}'
     )
     assert command.start_date == date(2025, 11, 1) and command.description is None
-    with pytest.raises(ValidationError, match="amount must be positive"):
-        RecordContribution.model_validate_json('{"period_id": 1, "owner_id": 1, "amount": "0"}')
+    # The sign is the use case's rule (one refusal for REST and Kafka); the bounds are the wire's.
+    zero = RecordContribution.model_validate_json('{"period_id": 1, "owner_id": 1, "amount": "0"}')
+    assert zero.amount == 0
+    with pytest.raises(ValidationError, match="amount"):
+        RecordContribution.model_validate_json(
+            '{"period_id": 1, "owner_id": 1, "amount": "1000000000000"}'
+        )
     ok = RecordContribution.model_validate_json('{"period_id": 1, "owner_id": 1, "amount": "5"}')
     assert ok.model_dump(mode="json")["amount"] == "5"

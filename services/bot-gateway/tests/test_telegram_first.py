@@ -244,6 +244,22 @@ async def test_a_village_set_up_and_run_in_russian(world: World) -> None:
     report = await eventually(full_report, timeout=30, what="the whole balance sheet")
     assert not re.search(r"#\d|№\d|\b\d{7,}\b", report["text"]), report["text"]
 
+    # The treasurer keeps the balance sheet to treasurers: an owner's /report shows no sheet and
+    # no chart (his own balance stays his); an owner may not change it back; the treasurer may.
+    await talk.ask(pavel, village, "/sheet показать", "Это может только казначей")
+    await talk.ask(OLGA, village, "/sheet скрыть", "собственники больше не видят")
+    photos = len(world.telegram.sent("sendPhoto"))
+    hidden = await talk.ask(pavel, village, "/report", "только казначеям")
+    assert "Оборотная ведомость" not in hidden["text"]
+    await talk.ask(OLGA, village, "/report", "Оборотная ведомость, Ноябрь 2026")
+
+    async def chart() -> bool | None:
+        return len(world.telegram.sent("sendPhoto")) > photos or None
+
+    await eventually(chart, timeout=30, what="the treasurer's chart")
+    assert len(world.telegram.sent("sendPhoto")) == photos + 1  # the treasurer's chart only
+    await talk.ask(OLGA, village, "/sheet показать", "собственники видят оборотную ведомость")
+
     # Close November; the bot offers December with the carry-forward; one tap does both.
     asked = await talk.ask(OLGA, village, "/close", "Закрыть период Ноябрь 2026")
     await talk.confirm(OLGA, asked, "Период Ноябрь 2026 закрыт.", VILLAGE)
@@ -279,8 +295,13 @@ async def test_a_village_set_up_and_run_in_russian(world: World) -> None:
     )
     assert invitation(fresh["text"]) != invitations["Мария Ивановна"]
 
-    # The audit head goes to whoever asks; never into the group chat.
-    await talk.ask(pavel, private_chat(pavel), "/audit", "Журнал аудита Сосенки")
+    # The audit head goes to whoever asks; never into the group chat. Its button has reporting
+    # recheck every link of the chain.
+    head = await talk.ask(pavel, private_chat(pavel), "/audit", "Журнал аудита Сосенки")
+    checked = await talk.tap(
+        pavel, head, "Проверить цепочку", "Журнал аудита Сосенки", pavel.telegram_id
+    )
+    assert re.search(r"цел: проверено записей — [1-9]\d*", checked["text"]), checked["text"]
     for text in talk.texts(VILLAGE):
         assert not HASH.search(text), text
         assert not re.search(r"№\d|#\d", text), text
@@ -331,12 +352,42 @@ async def test_three_friends_split_dinners_and_settle_up_in_english(world: World
     transfers = re.findall(r"(\w+) → (\w+): ([\d,]+\.\d\d) RUB", plan["text"])
     assert transfers, plan["text"]
     people = {p.first_name: p for p in (ANN, BEN, CAT)}
-    for payer, payee, amount in transfers:
-        asked = await talk.ask(
-            people[payer], trip, f"/settle @{people[payee].username} {amount}", f"paid {payee} back"
-        )
+    pick: dict[str, Any] = {}
+    for number, (payer, payee, amount) in enumerate(transfers):
+        if number == 0:  # whom from a keyboard of the group's members (not the payer)
+            pick = await talk.ask(people[payer], trip, f"/settle {amount}", "Whose is it?")
+            labels = [b["text"] for row in pick["reply_markup"]["inline_keyboard"] for b in row]
+            assert payer not in labels and payee in labels, labels
+            asked = await talk.tap(
+                people[payer],
+                pick,
+                payee,
+                f"paid {payee} back",
+                TRIP,
+                method="editMessageText",
+            )
+        elif number == 1:  # whom by replying to their message
+            said = await world.say(people[payee], trip, "thanks!")
+            after = talk.mark()
+            await world.post(
+                _reply(world, people[payer], trip, f"/settle {amount}", said["message"])
+            )
+            asked = await world.reply(TRIP, f"paid {payee} back", after=after, timeout=30)
+        else:
+            asked = await talk.ask(
+                people[payer],
+                trip,
+                f"/settle @{people[payee].username} {amount}",
+                f"paid {payee} back",
+            )
         assert "RUB" in asked["text"]
-        await talk.confirm(people[payer], asked, f"Recorded: {payer} paid {payee} back", TRIP)
+        await talk.confirm(
+            people[payer],
+            asked,
+            f"Recorded: {payer} paid {payee} back",
+            TRIP,
+            message=world.sent_message(pick) if number == 0 else None,
+        )
     await talk.ask(ANN, trip, "/owe", "Nobody owes anybody.", timeout=30)
     recorded = [t for t in talk.texts(TRIP) if t.startswith("Recorded: dinner")]
     assert len(recorded) == 3, recorded

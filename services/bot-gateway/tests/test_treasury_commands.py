@@ -117,7 +117,7 @@ async def test_a_month_of_treasury_from_the_group_chat(world: World) -> None:
     after = len(world.telegram.sent("sendMessage"))
     await world.say(ALICE, private_chat(ALICE), "/audit")
     audit = await world.reply(ALICE.telegram_id, "Audit log of Pines", after=after)
-    head = re.search(r"\n([0-9a-f]{64})\n", audit["text"])
+    head = re.search(r"\n([0-9a-f]{64})$", audit["text"])
     assert head, audit["text"]
     chain = await world.reporting.get(
         "/api/audit",

@@ -17,6 +17,7 @@ from aiokafka import AIOKafkaProducer
 from ledger.adapters.tables import platform
 from ledger.app import create_app
 from ledger.settings import Settings
+from sosenki_contracts.bank_details import BankDetails
 from sosenki_contracts.envelope import Actor, CommandEnvelope
 from sosenki_platform.consumer import Delivery
 from sosenki_platform.kafka_security import client_options
@@ -220,6 +221,31 @@ async def test_every_write_over_each_transport(transport: Transport) -> None:
         )
     )
     assert (await t.get(f"/communities/{cid}"))["owners_see_balance_sheet"] is False
+    bank = {"bank_details": BankDetails.example()}
+    await t.ok(
+        Write(
+            "PUT",
+            f"/communities/{cid}/settings",
+            bank,
+            "ledger.change_community_settings",
+            bank | {"community_id": cid},
+        )
+    )
+    community = await t.get(f"/communities/{cid}")
+    assert community["bank_details"] == BankDetails.example()
+    # A wrong check digit is refused with the same reason over both (a rejection, not a dead
+    # letter), and nothing changes.
+    typo = {"bank_details": {**BankDetails.example(), "inn": "7707083894"}}
+    refused = Write(
+        "PUT",
+        f"/communities/{cid}/settings",
+        typo,
+        "ledger.change_community_settings",
+        typo | {"community_id": cid},
+    )
+    assert await t.send(refused) == (400, "bank_details: INN 7707083894 has a wrong check digit")
+    assert (await t.get(f"/communities/{cid}"))["bank_details"] == BankDetails.example()
+    assert community["owners_see_balance_sheet"] is False
     share = {"ownership_share": "3", "effective_from": "2025-11-01"}
     await t.ok(
         Write(
@@ -283,6 +309,22 @@ async def test_every_write_over_each_transport(transport: Transport) -> None:
             )
         )
     assert [r["value"] for r in await t.get(f"/meters/{meter['id']}/readings")] == ["0", "10"]
+
+    # A sign the rules refuse is refused alike on every transport (not dead-lettered on Kafka).
+    for kind, path, body, payload in (
+        ("contribution", "contributions", {"user_id": 1}, {"owner_id": 1}),
+        ("expense", "expenses", {"payment_type": "Water"}, {"payment_type": "Water"}),
+        ("charge", "charges", {"user_id": 2, "description": "Fee"}, {"owner_id": 2}),
+    ):
+        for amount in ("0", "-5.00"):
+            refused = Write(
+                "POST",
+                f"/periods/{nov}/{path}",
+                body | {"amount": amount},
+                f"ledger.record_{kind}",
+                {"description": "Fee"} | payload | {"amount": amount, "period_id": nov},
+            )
+            assert await t.send(refused) == (400, f"{kind.title()} amount must be positive")
 
     pay = {"amount": "100.00", "comment": "November"}
     await t.ok(

@@ -265,3 +265,55 @@ async def test_a_broken_pattern_does_not_hold_up_the_others(recurring: Recurring
     ]
     assert await recurring.ok("GET", f"{P}/{broken}/occurrences") == []
     assert (await recurring.ok("GET", f"{P}/{broken}"))["next_number"] == 1  # still due
+
+
+async def test_a_batch_the_database_refuses_goes_out_pattern_by_pattern(
+    recurring: Recurring,
+) -> None:
+    """A pass writes its batch together; when the database refuses it (here an occurrence row
+    that is already there), the batch is written pattern by pattern: the clashing pattern stays
+    due and logged, the others go out, each once."""
+    from recurring.adapters.tables import occurrences
+
+    clashing = (await recurring.ok("POST", P, charge_pattern()))["pattern_id"]
+    others = [(await recurring.ok("POST", P, charge_pattern()))["pattern_id"] for _ in range(3)]
+    runtime: Runtime = recurring.app.state.runtime
+    async with runtime.unit_of_work() as session:
+        await session.execute(
+            occurrences.insert().values(
+                pattern_id=clashing,
+                number=1,
+                due_at=datetime(2027, 1, 31, 6, tzinfo=UTC),
+                occurrence_date=datetime(2027, 1, 31).date(),
+                command_id="left-over",
+                command_type="ledger.charge_owners",
+                status="done",
+            )
+        )
+    recurring.clock.set(datetime(2027, 2, 1, tzinfo=UTC))
+    assert await recurring.scheduler.tick() == 3
+    for pattern_id in others:
+        occurred = await recurring.ok("GET", f"{P}/{pattern_id}/occurrences")
+        assert [(o["number"], o["status"]) for o in occurred] == [(1, "emitted")]
+    assert (await recurring.ok("GET", f"{P}/{clashing}"))["next_number"] == 1  # still due
+
+
+async def test_a_big_batch_emits_each_due_pattern_once_with_its_command_and_event(
+    recurring: Recurring, infrastructure: Infrastructure, topic_prefix: str
+) -> None:
+    """More patterns than one pass claims: every one emitted once, each with its command to the
+    ledger and its ``occurrence_emitted`` event, all through the outbox."""
+    created = {(await recurring.ok("POST", P, charge_pattern()))["pattern_id"] for _ in range(25)}
+    recurring.scheduler.batch_size = 10
+    recurring.clock.set(datetime(2027, 2, 1, tzinfo=UTC))
+    assert await recurring.scheduler.tick() == 25
+    assert await recurring.scheduler.tick() == 0
+    commands = await _commands(infrastructure, topic_prefix, created, expect=25)
+    assert Counter(m["command_id"] for m in commands) == Counter(
+        f"recurring:{pattern_id}:1" for pattern_id in created
+    )
+    events = await _commands(
+        infrastructure, topic_prefix, created, expect=50, topic=topics.RECURRING_EVENTS
+    )
+    emitted = [m["aggregate_id"] for m in events if m["event_type"].endswith("occurrence_emitted")]
+    assert Counter(emitted) == Counter(created)

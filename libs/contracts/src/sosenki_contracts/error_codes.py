@@ -73,6 +73,8 @@ class ErrorCode(StrEnum):
     NOTHING_TO_BILL = "nothing_to_bill"  # no consumption to bill, or zero total usage
     METER_TYPE_REQUIRED = "meter_type_required"  # usage-based allocation needs a meter type
     READING_INVALID = "reading_invalid"  # a meter reading goes backwards, repeats a date, ...
+    NO_BANK_DETAILS = "no_bank_details"  # the community has no bank details for a payment QR code
+    NOTHING_TO_PAY = "nothing_to_pay"  # the owner owes nothing: no payment QR code
     # Splits: groups, expenses, settlements.
     EXPENSE_NOT_FOUND = "expense_not_found"  # no such expense
     LIST_NOT_FOUND = "list_not_found"  # no such list
@@ -168,6 +170,8 @@ STATUS_OF: dict[str, int] = {
     ErrorCode.NOT_RECURRING: 409,
     ErrorCode.PATTERN_STATE: 409,
     ErrorCode.TELEGRAM_ALREADY_LINKED: 409,
+    ErrorCode.NO_BANK_DETAILS: 409,
+    ErrorCode.NOTHING_TO_PAY: 409,
     **{c.value: 404 for c in ErrorCode if c.value.endswith("_not_found")},
 }
 

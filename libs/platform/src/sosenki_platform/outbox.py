@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from aiokafka import AIOKafkaProducer, errors as kafka_errors
@@ -53,9 +53,7 @@ class Outbox:
 
     async def append(self, session: AsyncSession, topic: str, event: EventEnvelope) -> None:
         """Record ``event`` for publication on ``topic`` in the session's transaction."""
-        await self._insert(
-            session, topic, event.event_id, event.aggregate_id, event.event_type, event
-        )
+        await self.insert_rows(session, [self.event_row(topic, event)])
 
     async def append_command(
         self, session: AsyncSession, topic: str, command: CommandEnvelope, key: str
@@ -63,30 +61,38 @@ class Outbox:
         """Record a command for another service, sent exactly like an event (at least once; the
         receiver dedupes by ``command_id``). ``key`` orders commands about one thing. The row id
         is derived from the command id, so appending the same command again queues nothing."""
-        row_id = uuid.uuid5(_COMMAND_ROWS, command.command_id)
-        await self._insert(session, topic, row_id, key, command.command_type, command)
+        await self.insert_rows(session, [self.command_row(topic, command, key)])
 
-    async def _insert(
+    def event_row(self, topic: str, event: EventEnvelope) -> dict[str, Any]:
+        """The outbox row of an event, for :meth:`insert_rows` (the trace is the current one)."""
+        return self._row(topic, event.event_id, event.aggregate_id, event.event_type, event)
+
+    def command_row(self, topic: str, command: CommandEnvelope, key: str) -> dict[str, Any]:
+        row_id = uuid.uuid5(_COMMAND_ROWS, command.command_id)
+        return self._row(topic, row_id, key, command.command_type, command)
+
+    async def insert_rows(self, session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+        """Many rows in one statement (a scheduler's batch); a row already queued is skipped."""
+        if rows:
+            statement = insert(self._table).on_conflict_do_nothing(index_elements=["event_id"])
+            await session.execute(statement, list(rows))
+
+    def _row(
         self,
-        session: AsyncSession,
         topic: str,
         row_id: uuid.UUID,
         key: str,
         message_type: str,
         message: EventEnvelope | CommandEnvelope,
-    ) -> None:
-        await session.execute(
-            insert(self._table)
-            .values(
-                event_id=row_id,
-                topic=self._topic_for(topic),
-                key=key,
-                event_type=message_type,
-                envelope=json.loads(message.model_dump_json()),
-                traceparent=current_traceparent(),
-            )
-            .on_conflict_do_nothing(index_elements=["event_id"])
-        )
+    ) -> dict[str, Any]:
+        return {
+            "event_id": row_id,
+            "topic": self._topic_for(topic),
+            "key": key,
+            "event_type": message_type,
+            "envelope": json.loads(message.model_dump_json()),
+            "traceparent": current_traceparent(),
+        }
 
 
 ProducerFactory = Callable[[], Awaitable[Any]]

@@ -6,10 +6,13 @@ error: 429 (``retry_after``), a 5xx, or a permanent refusal (400 "chat not found
 blocked by the user", 409, 413, a group upgraded to a supergroup with ``migrate_to_chat_id``).
 A chat can also refuse every message (blocked) or be migrated for good, a text over 4096
 characters is refused as Telegram does, and a call can be held (accepted, its answer delayed).
-``getUpdates`` hands out updates queued through the control API (for polling mode).
+``getUpdates`` hands out updates queued through the control API (for polling mode). Files sent
+(``sendPhoto``, ``sendDocument``) are kept whole in ``Call.uploads`` (file name, type, bytes), so
+a test can open the PDF the bot sent.
 
 Control API (JSON):
-- ``GET /_fake/calls[?method=sendMessage]``: the recorded calls, oldest first;
+- ``GET /_fake/calls[?method=sendMessage]``: the recorded calls, oldest first (files by size
+  and file name);
 - ``POST /_fake/fail`` ``{"method": "sendMessage", "times": 1, "status": 429, "retry_after": 2,
   "chat_id": 42, "description": "…", "migrate_to_chat_id": -1001}`` (all but method optional);
 - ``POST /_fake/refuse`` ``{"chat_id": 42, "status": 403, "description": "…"}``: refuse every
@@ -42,6 +45,7 @@ from bot_gateway.fake_telegram_calls import (
     Call,
     Failure,
     Hold,
+    Upload,
     chat_id_of,
     read_params,
 )
@@ -209,16 +213,18 @@ class FakeTelegram:
     async def _bot_method(self, request: web.Request) -> web.Response:
         token = request.match_info["token"]
         method = request.match_info["method"]
-        params, files = await read_params(request)
+        params, files, uploads = await read_params(request)
         failure = self._take_failure(method, params) or self._refusal(method, params)
         if failure is not None:
-            self.calls.append(Call(method, token, params, time.time(), failure.status, files))
+            self.calls.append(
+                Call(method, token, params, time.time(), failure.status, files, uploads)
+            )
             return web.json_response(failure.body(), status=failure.status)
         if method == "getUpdates":
             result: Any = await self._get_updates(params)
         else:
-            result = self._answer(method, params)
-        self.calls.append(Call(method, token, params, time.time(), 200, files))
+            result = self._answer(method, params, uploads)
+        self.calls.append(Call(method, token, params, time.time(), 200, files, uploads))
         hold = next((h for h in self.holds if h.method == method and not h.arrived.is_set()), None)
         if hold is not None:
             hold.arrived.set()
@@ -263,7 +269,7 @@ class FakeTelegram:
                 pass
         return list(self.updates)
 
-    def _answer(self, method: str, params: dict[str, Any]) -> Any:
+    def _answer(self, method: str, params: dict[str, Any], uploads: dict[str, Upload]) -> Any:
         if method == "getMe":
             return {
                 "id": BOT_ID,
@@ -274,8 +280,8 @@ class FakeTelegram:
                 "can_read_all_group_messages": False,
                 "supports_inline_queries": False,
             }
-        if method in ("sendMessage", "sendPhoto", "editMessageText"):
-            return self._message(method, params)
+        if method in SENDING:
+            return self._message(method, params, uploads)
         if method == "getChatMember":
             return self._chat_member(params)
         if method == "setWebhook":
@@ -308,7 +314,9 @@ class FakeTelegram:
             **{right: True for right in rights},
         }
 
-    def _message(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+    def _message(
+        self, method: str, params: dict[str, Any], uploads: dict[str, Upload]
+    ) -> dict[str, Any]:
         chat_id = int(params.get("chat_id") or 0)
         if method == "editMessageText" and params.get("message_id"):
             message_id = int(params["message_id"])
@@ -335,6 +343,17 @@ class FakeTelegram:
                     "height": 480,
                 }
             ]
+            if params.get("caption"):
+                message["caption"] = params["caption"]
+        elif method == "sendDocument":
+            upload = uploads.get("document")
+            message["document"] = {
+                "file_id": f"document{message_id}",
+                "file_unique_id": f"d{message_id}",
+                "file_name": upload.filename if upload else "",
+                "mime_type": upload.content_type if upload else "",
+                "file_size": len(upload.data) if upload else 0,
+            }
             if params.get("caption"):
                 message["caption"] = params["caption"]
         else:

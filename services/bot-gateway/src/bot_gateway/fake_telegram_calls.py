@@ -12,6 +12,15 @@ from typing import Any
 from aiohttp import BodyPartReader, web
 
 
+@dataclass(frozen=True)
+class Upload:
+    """A file sent to the fake (a photo, a document): kept whole so a test can read it."""
+
+    filename: str
+    content_type: str
+    data: bytes
+
+
 @dataclass
 class Call:
     method: str
@@ -20,6 +29,7 @@ class Call:
     at: float
     status: int
     files: dict[str, int] = field(default_factory=dict)  # field name -> size in bytes
+    uploads: dict[str, Upload] = field(default_factory=dict)  # field name -> the file itself
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -29,6 +39,10 @@ class Call:
             "at": self.at,
             "status": self.status,
             "files": self.files,
+            "uploads": {
+                name: {"filename": u.filename, "content_type": u.content_type, "size": len(u.data)}
+                for name, u in self.uploads.items()
+            },
         }
 
 
@@ -44,7 +58,7 @@ DESCRIPTIONS = {
 MIGRATED = "Bad Request: group chat was upgraded to a supergroup chat"
 TOO_LONG = "Bad Request: message is too long"
 MAX_TEXT = 4096
-SENDING = ("sendMessage", "sendPhoto", "editMessageText")
+SENDING = ("sendMessage", "sendPhoto", "sendDocument", "editMessageText")
 
 
 @dataclass
@@ -94,10 +108,14 @@ def chat_id_of(params: dict[str, Any]) -> int | None:
         return None
 
 
-async def read_params(request: web.Request) -> tuple[dict[str, Any], dict[str, int]]:
-    """Bot API parameters from a query string, JSON or form body (files reported by size)."""
+async def read_params(
+    request: web.Request,
+) -> tuple[dict[str, Any], dict[str, int], dict[str, Upload]]:
+    """Bot API parameters from a query string, JSON or form body (files reported by size, and
+    kept whole in the uploads)."""
     params: dict[str, Any] = dict(request.query)
     files: dict[str, int] = {}
+    uploads: dict[str, Upload] = {}
     content_type = request.content_type
     if content_type == "application/json":
         body = await request.json()
@@ -112,6 +130,9 @@ async def read_params(request: web.Request) -> tuple[dict[str, Any], dict[str, i
                 data = await part.read()
                 if part.filename:
                     files[part.name] = len(data)
+                    uploads[part.name] = Upload(
+                        part.filename, part.headers.get("Content-Type", ""), bytes(data)
+                    )
                 else:
                     params[part.name] = data.decode()
         else:
@@ -122,10 +143,12 @@ async def read_params(request: web.Request) -> tuple[dict[str, Any], dict[str, i
             attached = value.removeprefix("attach://")
             if attached in files:
                 files[key] = files.pop(attached)
+            if attached in uploads:
+                uploads[key] = uploads.pop(attached)
         # Complex values (reply_markup, commands, …) arrive as JSON text in forms.
         if isinstance(value, str) and value[:1] in ("{", "["):
             try:
                 params[key] = json.loads(value)
             except ValueError:
                 pass
-    return params, files
+    return params, files, uploads

@@ -44,6 +44,10 @@ async def result_text(gateway: Gateway, repo: Repository, event: EventEnvelope, 
         )
     if kind == "splits.member_added":
         return say("done_member", lang, name=p.get("display_name") or "")
+    if kind == "ledger.community_settings_changed":
+        return say(
+            "done_sheet_shown" if p["owners_see_balance_sheet"] else "done_sheet_hidden", lang
+        )
     if kind == "ledger.period_created":
         return say(
             "done_period_created",

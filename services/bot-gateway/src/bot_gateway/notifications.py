@@ -24,12 +24,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot_gateway import messages
 from bot_gateway.adapters.repository import Repository
-from bot_gateway.adapters.services import Refused
+from bot_gateway.adapters.services import Refused, Unavailable
 from bot_gateway.domain.news import chat_hears_of, still_news
 from bot_gateway.domain.refusals import refusal_text
 from bot_gateway.domain.texts import language_of, money, say
 from bot_gateway.gateway import Gateway
-from bot_gateway.telegram import follow_ups
+from bot_gateway.telegram import documents, follow_ups
 
 log = get_logger(__name__)
 
@@ -232,3 +232,28 @@ class Notifier:
                     balance=money(entry["balance"], currency, lang),
                 )
                 await repo.enqueue(int(chat.chat_id), "sendMessage", {"text": text})
+                await self._statement_document(repo, int(chat.chat_id), lang, p, community, entry)
+
+    async def _statement_document(
+        self,
+        repo: Repository,
+        chat_id: int,
+        lang: str,
+        payload: dict[str, Any],
+        community: dict[str, Any],
+        entry: dict[str, Any],
+    ) -> None:
+        """The statement as a PDF after its text. Reporting may not have it (yet): then the text
+        alone went, and the owner can still ask with ``/report``."""
+        try:
+            await documents.statement_at_close(
+                self.gateway.services,
+                repo,
+                chat_id,
+                lang,
+                int(payload["community_id"]),
+                str(community.get("name") or ""),
+                int(entry["owner_id"]),
+            )
+        except (Refused, Unavailable) as exc:
+            log.warning("statement_document_unavailable", chat=chat_id, error=repr(exc))

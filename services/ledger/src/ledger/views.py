@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from pydantic import BaseModel, Field
+from sosenki_contracts.bank_details import BankDetailsFields
 
 # The shapes reporting serves as well: defined once, in the contracts.
 from sosenki_contracts.views.ledger import (
@@ -32,6 +33,9 @@ class CommunityOut(BaseModel):
     )
     owners_see_balance_sheet: bool = Field(
         default=True, description="Whether owners (not only treasurers) see the balance sheet"
+    )
+    bank_details: BankDetailsFields | None = Field(
+        default=None, description="Where owners pay; none until a treasurer sets them"
     )
 
 

@@ -59,6 +59,7 @@ class MemoryStore:
             timezone=timezone,
             created_by=created_by,
             owners_see_balance_sheet=True,
+            bank_details=None,
         )
         self.communities[row.id] = row
         return row

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from sosenki_contracts.bank_details import BankDetails, BankDetailsInput
 from sosenki_contracts.commands import ledger as c
 from sosenki_contracts.events import ledger as ev
 from sosenki_platform.errors import BadRequest, Conflict, Forbidden, NotFound
@@ -63,3 +64,54 @@ async def test_a_treasurer_hides_the_balance_sheet_from_owners(ledger: Any) -> N
     assert ledger.published(ev.CommunitySettingsChanged)[-1].owners_see_balance_sheet is False
     with pytest.raises(Forbidden):
         await ledger.do(command, as_user=2)
+
+
+async def test_a_treasurer_sets_changes_and_removes_the_bank_details(ledger: Any) -> None:
+    await ledger.village()
+    details = BankDetailsInput.model_validate(BankDetails.example())
+    row = await ledger.do(
+        c.ChangeCommunitySettings(community_id=ledger.community_id, bank_details=details)
+    )
+    assert row.bank_details == BankDetails.example()
+    event = ledger.published(ev.CommunitySettingsChanged)[-1]
+    assert event.bank_details is not None
+    assert event.bank_details.model_dump() == BankDetails.example()
+    assert event.owners_see_balance_sheet is True
+    # Changing what owners see keeps the bank details, and the event still carries them.
+    await ledger.do(
+        c.ChangeCommunitySettings(community_id=ledger.community_id, owners_see_balance_sheet=False)
+    )
+    event = ledger.published(ev.CommunitySettingsChanged)[-1]
+    assert event.owners_see_balance_sheet is False
+    assert event.bank_details is not None
+    assert event.bank_details.model_dump() == BankDetails.example()
+    row = await ledger.do(
+        c.ChangeCommunitySettings(community_id=ledger.community_id, remove_bank_details=True)
+    )
+    assert row.bank_details is None
+    assert ledger.published(ev.CommunitySettingsChanged)[-1].bank_details is None
+    assert row.owners_see_balance_sheet is False
+
+
+async def test_bank_details_are_a_treasurers_and_a_change_must_change_something(
+    ledger: Any,
+) -> None:
+    await ledger.village()
+    details = BankDetailsInput.model_validate(BankDetails.example())
+    set_details = c.ChangeCommunitySettings(community_id=ledger.community_id, bank_details=details)
+    with pytest.raises(Forbidden):
+        await ledger.do(set_details, as_user=2)
+    with pytest.raises(BadRequest, match="Nothing to change"):
+        await ledger.do(c.ChangeCommunitySettings(community_id=ledger.community_id))
+    both = c.ChangeCommunitySettings(
+        community_id=ledger.community_id, bank_details=details, remove_bank_details=True
+    )
+    with pytest.raises(BadRequest, match="not both"):
+        await ledger.do(both)
+    wrong = BankDetailsInput.model_validate({**BankDetails.example(), "inn": "7707083894"})
+    with pytest.raises(BadRequest) as refused:
+        await ledger.do(
+            c.ChangeCommunitySettings(community_id=ledger.community_id, bank_details=wrong)
+        )
+    assert refused.value.detail == "bank_details: INN 7707083894 has a wrong check digit"
+    assert ledger.published(ev.CommunitySettingsChanged) == []

@@ -42,13 +42,6 @@ BODIES: dict[type[BaseModel], tuple[type[BaseModel], dict[str, str]]] = {
 
 #: Where a body's field is validated differently, and why.
 DIFFERENT = {
-    # Amounts of any sign reach the use case, which answers with the seed document's message
-    # ("Contribution amount must be positive"); a command is refused by PositiveAmount earlier.
-    (s.ContributionIn, "amount"),
-    (s.ChargeIn, "amount"),
-    (s.ChargeOwnersIn, "amount"),
-    (s.ExpenseIn, "amount"),
-    (s.BudgetItemIn, "planned_amount"),
     # Enums in REST (documented in OpenAPI); a command's label is refused by the use case with
     # a 400 naming the field (``use_cases.access.choice``).
     (s.ExpenseIn, "allocation_strategy"),

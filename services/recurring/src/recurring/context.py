@@ -6,6 +6,7 @@ from sosenki_platform.service import Runtime
 from sosenki_platform.use_case import Caller, Clock, Context, OutboxEvents
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from recurring.adapters.emission import BatchEvents, EmissionBatch
 from recurring.adapters.repository import PatternRepository
 from recurring.use_cases.store import Ctx, PatternStore
 
@@ -24,3 +25,13 @@ def context(
     repo: PatternStore = PatternRepository(session, runtime)
     events = OutboxEvents(runtime, session, caller.actor, correlation_id, causation_id)
     return Context(repo, caller, clock, events, correlation_id, causation_id)
+
+
+def emission_context(
+    runtime: Runtime, session: AsyncSession, clock: Clock
+) -> tuple[Ctx, EmissionBatch]:
+    """The scheduler's context for one pass: the service acting, its writes kept for one
+    ``EmissionBatch.flush``."""
+    batch = EmissionBatch(session, runtime)
+    events = BatchEvents(batch, runtime, SERVICE.actor)
+    return Context(batch, SERVICE, clock, events), batch

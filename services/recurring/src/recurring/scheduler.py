@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import asyncio
 
+from sosenki_platform.failures import is_transient
 from sosenki_platform.logging import get_logger
 from sosenki_platform.service import Runtime
 from sosenki_platform.use_case import Clock
 
-from recurring.context import SERVICE, context
+from recurring.context import SERVICE, context, emission_context
 from recurring.use_cases.occurrences import emit_due
 
 log = get_logger(__name__)
@@ -45,12 +46,28 @@ class Scheduler:
         batches go out (a batch with a failing pattern ends the tick; the next tick retries)."""
         claimed = 0
         while True:
-            async with self.runtime.unit_of_work() as session:
-                ctx = context(self.runtime, session, SERVICE, self.clock)
-                batch = await emit_due(ctx, self.batch_size, self.catch_up_limit)
+            try:
+                batch = await self._pass()
+            except Exception as exc:
+                if is_transient(exc):
+                    raise
+                # The database refused the batch's writes together: write this batch pattern by
+                # pattern, so one bad pattern (left due, logged) does not hold up the others.
+                log.error("scheduler_batch_refused", error=repr(exc)[:500])
+                batch = await self._pass(batched=False)
             claimed += batch
             if batch < self.batch_size:
                 return claimed
+
+    async def _pass(self, batched: bool = True) -> int:
+        async with self.runtime.unit_of_work() as session:
+            if not batched:
+                ctx = context(self.runtime, session, SERVICE, self.clock)
+                return await emit_due(ctx, self.batch_size, self.catch_up_limit)
+            ctx, writes = emission_context(self.runtime, session, self.clock)
+            emitted = await emit_due(ctx, self.batch_size, self.catch_up_limit)
+            await writes.flush()
+            return emitted
 
     def start(self) -> None:
         self._stopping.clear()

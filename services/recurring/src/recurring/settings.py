@@ -12,7 +12,7 @@ class Settings(ServiceSettings):
     scheduler_enabled: bool = True
     scheduler_interval_seconds: float = 1.0
     #: Patterns claimed per transaction.
-    scheduler_batch_size: int = 100
+    scheduler_batch_size: int = 1000
     #: Occurrences of one pattern sent per transaction when many are due (the rest follow).
     scheduler_catch_up_limit: int = Field(default=100, ge=1)
     #: Timezone of patterns created from a splits recurring expense (groups have none).

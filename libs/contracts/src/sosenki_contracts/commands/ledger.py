@@ -5,11 +5,12 @@ base, the body of a route whose ids are in its path), and both transports call t
 so a command and a REST call are validated alike. A refused command produces a
 ``ledger.command_rejected`` event carrying the ``command_id``.
 
-Where REST keeps a looser type for the seed contract's messages (an amount of 0 is refused by the
-use case as "Contribution amount must be positive" over REST, by ``PositiveAmount`` here) or a
-stricter one for its documentation (the enums of ``allocation_strategy``/``meter_type``, which a
-command carries as a label and the use case refuses with a 400 naming the field), the use case
-applies the same rule to both.
+Amounts are of any sign on the wire: the use case refuses one of 0 or below with the seed
+contract's message ("Contribution amount must be positive"), so a command gets the same refusal
+(a rejection event) as a REST call, never a silent dead letter. Where REST keeps a stricter type
+for its documentation (the enums of ``allocation_strategy``/``meter_type``, which a command
+carries as a label and the use case refuses with a 400 naming the field), the use case applies
+the same rule to both.
 """
 
 from __future__ import annotations
@@ -19,13 +20,14 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from sosenki_contracts.bank_details import BankDetailsInput
 from sosenki_contracts.bounds import (
+    Amount,
     Description,
     Id,
     Label,
     MeterValue,
     Name,
-    PositiveAmount,
     Reason,
     RequiredDescription,
     Share,
@@ -64,16 +66,28 @@ class AppointTreasurer(TreasurerFields):
 
 
 class CommunitySettingsFields(BaseModel):
+    """Only what is given changes; an empty change is refused (400)."""
+
     model_config = _CONFIG
 
-    owners_see_balance_sheet: bool = Field(
-        description="Whether owners (not only treasurers) see the balance sheet"
+    owners_see_balance_sheet: bool | None = Field(
+        default=None,
+        description="Whether owners (not only treasurers) see the balance sheet; "
+        "unchanged when absent",
+    )
+    bank_details: BankDetailsInput | None = Field(
+        default=None,
+        description="Where owners pay (statements and the payment QR show them); unchanged "
+        "when absent; every check digit verified (sosenki_contracts.bank_details)",
+    )
+    remove_bank_details: bool = Field(
+        default=False, description="Remove the bank details (not together with bank_details)"
     )
 
 
 @command("ledger.change_community_settings", version=1)
 class ChangeCommunitySettings(CommunitySettingsFields):
-    """A treasurer decides what owners see."""
+    """A treasurer decides what owners see and where they pay."""
 
     community_id: Id
 
@@ -98,7 +112,7 @@ class RecordContribution(BaseModel):
 
     period_id: Id
     owner_id: Id
-    amount: PositiveAmount
+    amount: Amount
     comment: Description | None = None
 
 
@@ -135,7 +149,7 @@ class RecordExpense(BaseModel):
     model_config = _CONFIG
 
     period_id: Id
-    amount: PositiveAmount
+    amount: Amount
     payment_type: Label
     paid_by_owner_id: Id | None = None
     vendor: Name | None = None
@@ -160,7 +174,7 @@ class RecordCharge(BaseModel):
 
     period_id: Id
     owner_id: Id
-    amount: PositiveAmount
+    amount: Amount
     description: RequiredDescription
 
 
@@ -173,7 +187,7 @@ class ChargeOwners(BaseModel):
 
     community_id: Id
     on_date: date
-    amount: PositiveAmount
+    amount: Amount
     description: RequiredDescription
     owner_ids: list[Id] | None = Field(default=None, max_length=10000)
 
@@ -228,7 +242,7 @@ class CreateBudgetItem(BaseModel):
 
     period_id: Id
     category: Label
-    planned_amount: PositiveAmount
+    planned_amount: Amount
     allocation_strategy: Label = "PROPORTIONAL"
     meter_type: Label | None = None
     description: Description | None = None

@@ -11,6 +11,7 @@ from datetime import date
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
+from sosenki_contracts.bank_details import BankDetailsFields
 from sosenki_contracts.money import Amount, CurrencyCode, DecimalString
 from sosenki_contracts.registry import event
 
@@ -128,12 +129,15 @@ class TreasurerAppointed(BaseModel):
 
 @event("ledger.community_settings_changed", version=1)
 class CommunitySettingsChanged(BaseModel):
-    """A treasurer changed what owners see: ``owners_see_balance_sheet`` (on by default)."""
+    """A treasurer changed the community's settings; the event carries all of them as they now
+    stand: ``owners_see_balance_sheet`` (on by default) and ``bank_details`` (none by default;
+    events from before bank details existed carry none)."""
 
     model_config = _CONFIG
 
     community_id: int
     owners_see_balance_sheet: bool
+    bank_details: BankDetailsFields | None = None
 
 
 @event("ledger.period_created", version=1)

@@ -160,8 +160,9 @@ outgoing_messages = Table(
     metadata,
     Column("id", BigInteger, primary_key=True, autoincrement=True),
     Column("chat_id", BigInteger, nullable=False),
-    Column("method", Text, nullable=False),  # sendMessage | sendPhoto | editMessageText
+    Column("method", Text, nullable=False),  # sendMessage | sendPhoto | sendDocument | edit…
     Column("params", JSONB, nullable=False),
+    # The photo's or the document's bytes (a document's file name: params.document_filename).
     Column("photo", LargeBinary, nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("not_before", DateTime(timezone=True), nullable=False, server_default=func.now()),

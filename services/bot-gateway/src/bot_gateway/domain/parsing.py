@@ -143,19 +143,23 @@ def parse_split(args: str) -> Split:
 
 @dataclass(frozen=True)
 class Settle:
-    user: str
+    user: str | None
     amount: Decimal
 
 
 def parse_settle(args: str) -> Settle:
-    """``@user <amount>``: I paid this user back."""
+    """``[@user] <amount>``: I paid this user back (without @user: the one replied to, or whom
+    the payer picks from the group's members)."""
     words = args.split()
-    if len(words) < 2 or mention(words[0]) is None:
+    user = mention(words[0]) if words else None
+    if user is not None:
+        words = words[1:]
+    if not words:
         raise Unreadable("usage_settle")
-    amount, rest = _amount_first(words[1:], "usage_settle")
+    amount, rest = _amount_first(words, "usage_settle")
     if rest:
         raise Unreadable("usage_settle")
-    return Settle(str(mention(words[0])), amount)
+    return Settle(user, amount)
 
 
 _CURRENCY = re.compile(r"^[A-Z]{3}$")

@@ -203,6 +203,11 @@ REFUSALS: dict[str, dict[str, str]] = {
         "en": "this meter reading does not fit the others.",
         "ru": "это показание счётчика не согласуется с другими.",
     },
+    E.NO_BANK_DETAILS: {
+        "en": "the community has no bank details yet; a treasurer sets them.",
+        "ru": "у посёлка ещё нет банковских реквизитов; их указывает казначей.",
+    },
+    E.NOTHING_TO_PAY: {"en": "there is nothing to pay.", "ru": "платить нечего."},
     E.EXPENSE_NOT_FOUND: {"en": "the expense was not found.", "ru": "расход не найден."},
     E.LIST_NOT_FOUND: {"en": "the list was not found.", "ru": "список не найден."},
     E.ITEM_NOT_FOUND: {"en": "the item was not found.", "ru": "позиция не найдена."},

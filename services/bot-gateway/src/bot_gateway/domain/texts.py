@@ -292,7 +292,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "open period (then I offer the next one)\n/carry: carry the closed period's "
         "balances into the open one\n/split <amount> <description> [@users]; /settle "
         "@user <amount>\n/meter <value>; /undo <reason>\nReading:\n/balance, /owe (who "
-        "owes whom), /periods, /report, /audit\n/lang ru|en: the chat's language; /unlink "
+        "owes whom), /periods, /report, /audit\n/sheet hide|show: the balance sheet for "
+        "treasurers only, or owners too\n/lang ru|en: the chat's language; /unlink "
         "in private: this account stops being your user",
         "ru": "Команды:\nНастройка:\n/newcommunity <название> — сообщество (посёлок), вы его "
         "казначей\n/newgroup <название> — группа друзей с общими расходами\n/owner <имя "
@@ -307,7 +308,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "следующий)\n/carry — перенести остатки закрытого периода в открытый\n/split "
         "<сумма> <описание> [@участники]; /settle @участник <сумма>\n/meter <показание>; "
         "/undo <причина>\nПросмотр:\n/balance, /owe (кто кому должен), /periods, /report, "
-        "/audit\n/lang ru|en — язык чата; /unlink в личном чате — отвязать этот аккаунт",
+        "/audit\n/sheet скрыть|показать — ведомость только казначеям или и собственникам\n"
+        "/lang ru|en — язык чата; /unlink в личном чате — отвязать этот аккаунт",
     },
     "a_name": {
         "en": "<name>",
@@ -526,9 +528,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "ru": "Это сообщество показывает ведомость только казначеям; ваш баланс — /balance.",
     },
     "audit": {
-        "en": "Audit log of {community}: {count} entries, chain head\n{hash}\nVerify it: {verify}",
-        "ru": "Журнал аудита {community}: записей {count}, голова цепочки\n{hash}\nПроверка: "
-        "{verify}",
+        "en": "Audit log of {community}: {count} entries, chain head\n{hash}",
+        "ru": "Журнал аудита {community}: записей {count}, голова цепочки\n{hash}",
     },
     "periods_line": {
         "en": "{name}: {status}",
@@ -643,6 +644,80 @@ TEXTS: dict[str, dict[str, str]] = {
     "keyboard_expired": {
         "en": "This was not confirmed in time; send the command again.",
         "ru": "Это не подтвердили вовремя; отправьте команду ещё раз.",
+    },
+    # the audit chain verified from the chat (session 4)
+    "audit_verify_button": {"en": "Verify the chain", "ru": "Проверить цепочку"},
+    "audit_verified": {
+        "en": "The audit log of {community} is intact: {count} entries checked, each linked to the "
+        "one before.",
+        "ru": "Журнал аудита {community} цел: проверено записей — {count}, каждая связана с "
+        "предыдущей.",
+    },
+    "audit_broken": {
+        "en": "The audit log of {community} is BROKEN at entry {seq}: tell the treasurer.",
+        "ru": "Журнал аудита {community} НАРУШЕН на записи {seq}: сообщите казначею.",
+    },
+    # who sees the balance sheet (session 4)
+    "usage_sheet": {
+        "en": "Usage: /sheet hide (the balance sheet for treasurers only) or /sheet show (for "
+        "owners too)",
+        "ru": "Формат: /sheet скрыть (оборотная ведомость только казначеям) или /sheet показать "
+        "(и собственникам)",
+    },
+    "summary_sheet_hidden": {
+        "en": "Show the balance sheet of {community} to treasurers only",
+        "ru": "Показывать оборотную ведомость {community} только казначеям",
+    },
+    "summary_sheet_shown": {
+        "en": "Show the balance sheet of {community} to owners too",
+        "ru": "Показывать оборотную ведомость {community} и собственникам",
+    },
+    "done_sheet_hidden": {
+        "en": "Done: owners no longer see the balance sheet; each still sees their own balance.",
+        "ru": "Готово: собственники больше не видят оборотную ведомость; свой баланс видит каждый.",
+    },
+    "done_sheet_shown": {
+        "en": "Done: owners see the balance sheet (/report).",
+        "ru": "Готово: собственники видят оборотную ведомость (/report).",
+    },
+    # documents (docs17)
+    "documents_offer": {
+        "en": "Documents to download:",
+        "ru": "Документы для скачивания:",
+    },
+    "document_sheet_pdf": {"en": "Balance sheet (PDF)", "ru": "Ведомость (PDF)"},
+    "document_sheet_csv": {"en": "Balance sheet (CSV)", "ru": "Ведомость (CSV)"},
+    "document_statement_pdf": {"en": "My statement (PDF)", "ru": "Моя выписка (PDF)"},
+    "document_statement_csv": {"en": "My statement (CSV)", "ru": "Моя выписка (CSV)"},
+    "document_sheet_caption": {
+        "en": "{community}: balance sheet, {period}",
+        "ru": "{community}: оборотная ведомость, {period}",
+    },
+    "document_statement_caption": {
+        "en": "{community}: statement of {owner}",
+        "ru": "{community}: выписка, {owner}",
+    },
+    "document_sheet_file": {"en": "balance-sheet", "ru": "ведомость"},
+    "document_statement_file": {"en": "statement", "ru": "выписка"},
+    "document_sent_private": {
+        "en": "Sent to you in a private chat.",
+        "ru": "Отправил вам в личные сообщения.",
+    },
+    "document_write_first": {
+        "en": "Open a private chat with me first (press Start there), then ask again.",
+        "ru": "Сначала откройте личный чат со мной (нажмите «Старт»), затем попросите снова.",
+    },
+    "document_not_allowed": {
+        "en": "This document is not yours to see.",
+        "ru": "Этот документ вам недоступен.",
+    },
+    "document_not_found": {
+        "en": "There is no such document (any more).",
+        "ru": "Такого документа нет (или уже нет).",
+    },
+    "document_statement_close": {
+        "en": "Your statement, {community}",
+        "ru": "Ваша выписка, {community}",
     },
 }
 

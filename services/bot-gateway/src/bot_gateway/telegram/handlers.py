@@ -15,9 +15,10 @@ from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.types import Message
 
 from bot_gateway.gateway import Turn
-from bot_gateway.telegram import queries, setup, splitting
+from bot_gateway.telegram import documents, queries, setup, splitting
 from bot_gateway.telegram.commands import (
     account,
+    community_settings,
     confirming,
     expenses,
     meters,
@@ -75,6 +76,7 @@ def build_router() -> Router:
     router.message(Command("member"))(_with_message(setup.add_member))
     router.message(Command("invite"))(_with_args(setup.invite))
     router.message(Command("period"))(periods.open_period)
+    router.message(Command("sheet"))(_with_args(community_settings.sheet))
     # Reads.
     router.message(Command("owe"))(_query(queries.owe))
     router.message(Command("audit"))(_query(queries.audit))
@@ -94,9 +96,11 @@ def build_router() -> Router:
     # Buttons: answered at once.
     router.callback_query(F.data.startswith("ln:"))(setup.chose_link)
     router.callback_query(F.data.startswith("pk:"))(owners.picked)
+    router.callback_query(F.data.startswith("av:"))(queries.verify_audit)
     router.callback_query(F.data.startswith("sp:"))(splitting.toggle_participant)
     router.callback_query(F.data.startswith("st:"))(splitting.choose_type)
     router.callback_query(F.data.startswith("ok:") | F.data.startswith("no:"))(confirming.decide)
+    router.callback_query(F.data.startswith(f"{documents.PREFIX}:"))(documents.send)
     # Last: a plain message is only for the bot when it asked the sender for a split's numbers.
     router.message(F.text & ~F.text.startswith("/"))(splitting.numbers)
     return router

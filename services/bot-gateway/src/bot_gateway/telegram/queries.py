@@ -6,11 +6,14 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup
+
 from bot_gateway.adapters.services import Refused
 from bot_gateway.domain import reads
 from bot_gateway.domain.refusals import refusal_text
 from bot_gateway.domain.texts import money
 from bot_gateway.gateway import Turn
+from bot_gateway.telegram import documents
 
 
 async def community_of(turn: Turn) -> int | None:
@@ -199,13 +202,46 @@ async def audit(turn: Turn) -> None:
     except Refused as refused:
         await turn.say("refused", detail=refusal_text(refused.code, refused.status_code, turn.lang))
         return
-    await turn.say(
-        "audit",
-        community=await community_name(turn, community_id),
-        hash=head.get("hash") or "—",
-        count=head.get("seq", ""),
-        verify=f"GET /api/audit/verify?community_id={community_id}",
+    verify = InlineKeyboardButton(
+        text=turn.t("audit_verify_button"), callback_data=f"av:{community_id}"
     )
+    await turn.reply(
+        turn.t(
+            "audit",
+            community=await community_name(turn, community_id),
+            hash=head.get("hash") or "—",
+            count=head.get("seq", ""),
+        ),
+        InlineKeyboardMarkup(inline_keyboard=[[verify]]),
+    )
+
+
+async def verify_audit(callback: CallbackQuery, turn: Turn) -> None:
+    """The "Verify the chain" button of ``/audit``: reporting rechecks every hash of the
+    community's chain for whoever taps it (a member of the community), and the bot says so."""
+    raw = str(callback.data).removeprefix("av:")
+    mine = await turn.memberships() if turn.user_id is not None else None
+    if not raw.isdigit() or mine is None or int(raw) not in mine.communities:
+        await turn.answer(callback, turn.t("not_a_member"))
+        return
+    community_id = int(raw)
+    await turn.answer(callback)
+    services = turn.gateway.services
+    try:
+        checked = await services.get(
+            services.reporting("/api/audit/verify"),
+            await turn.token(communities=[community_id]),
+            {"community_id": community_id},
+        )
+    except Refused as refused:
+        await turn.say("refused", detail=refused.detail)
+        return
+    community = await community_name(turn, community_id)
+    if checked.get("ok"):
+        await turn.say("audit_verified", community=community, count=checked["entries_checked"])
+    else:
+        broken = checked.get("first_broken") or {}
+        await turn.say("audit_broken", community=community, seq=broken.get("seq", "?"))
 
 
 async def periods(turn: Turn) -> None:
@@ -237,6 +273,8 @@ async def report(turn: Turn) -> None:
     info = await _community(turn, community_id)
     if not reads.may_see_report(roles, bool(info.get("owners_see_balance_sheet", True))):
         await turn.say("report_not_allowed" if roles else "not_a_member")
+        # An owner may still have their own statement.
+        await _offer_documents(turn, community_id, None, roles, sheet=False)
         return
     services = turn.gateway.services
     token = await turn.token(communities=[community_id])
@@ -259,11 +297,28 @@ async def report(turn: Turn) -> None:
     await turn.reply("\n".join(lines))
     try:
         chart = await services.get_bytes(
-            services.reporting(f"/api/payments/periods/{period['id']}/charts/balances.png"), token
+            services.reporting(
+                f"/api/payments/periods/{period['id']}/charts/balances.png?lang={turn.lang}"
+            ),
+            token,
         )
     except Refused:
+        await _offer_documents(turn, community_id, int(period["id"]), roles, sheet=True)
         return
     await turn.repo.enqueue(turn.chat_id, "sendPhoto", {"caption": lines[0]}, photo=chart)
+    await _offer_documents(turn, community_id, int(period["id"]), roles, sheet=True)
+
+
+async def _offer_documents(
+    turn: Turn, community_id: int, period_id: int | None, roles: frozenset[str], *, sheet: bool
+) -> None:
+    """The balance sheet and the user's own statement as documents, as far as they may have
+    them (``telegram/documents.py``)."""
+    keyboard = documents.offer(
+        turn.lang, community_id, period_id, sheet=sheet, statement="owner" in roles
+    )
+    if keyboard is not None:
+        await turn.reply(turn.t("documents_offer"), keyboard)
 
 
 async def group(turn: Turn, group_id: int) -> dict[str, Any]:

@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from aiogram import Bot
-from aiogram.methods import EditMessageText, SendMessage, SendPhoto
+from aiogram.methods import EditMessageText, SendDocument, SendMessage, SendPhoto
 from aiogram.types import BufferedInputFile, Message
 from opentelemetry.trace import SpanKind
 from sosenki_platform.db import Database
@@ -401,6 +401,11 @@ def _method(row: Row[Any]) -> Any:
     if row.method == "sendPhoto":
         photo = BufferedInputFile(bytes(row.photo or b""), filename="chart.png")
         return SendPhoto(photo=photo, **params)
+    if row.method == "sendDocument":
+        # The file's bytes are in the same column as a photo's; its name travels in params.
+        filename = str(params.pop("document_filename", "") or "document")
+        document = BufferedInputFile(bytes(row.photo or b""), filename=filename)
+        return SendDocument(document=document, **params)
     if row.method == "editMessageText":
         return EditMessageText(**params)
     return SendMessage(**params)

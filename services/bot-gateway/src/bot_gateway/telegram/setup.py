@@ -113,7 +113,7 @@ def _share(words: list[str]) -> tuple[Decimal, list[str]]:
     return Decimal(1), words
 
 
-async def _treasurer_community(turn: Turn) -> int:
+async def treasurer_community(turn: Turn) -> int:
     community_id = await queries.community_of(turn)
     if community_id is None:
         await turn.say("no_community")
@@ -134,7 +134,7 @@ async def _taken(turn: Turn, kind: str, scope_id: int, name: str, user_id: int |
 
 
 async def add_owner(turn: Turn, message: Message, args: str) -> None:
-    community_id = await _treasurer_community(turn)
+    community_id = await treasurer_community(turn)
     user_id, name, username, rest = await person(turn, message, args.split())
     share, rest = _share(rest)
     if not name:
@@ -256,7 +256,7 @@ def invitation_link(bot_username: str, token: str) -> str:
 
 
 async def open_period(turn: Turn, args: str) -> None:
-    community_id = await _treasurer_community(turn)
+    community_id = await treasurer_community(turn)
     period = periods.parse_period(args, today_in(turn.gateway.clock))
     await turn.send_now(
         "ledger.create_period",

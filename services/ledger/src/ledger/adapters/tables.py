@@ -20,6 +20,7 @@ from sqlalchemy import (
     Text,
     func,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 
 metadata = MetaData()
 platform = add_platform_tables(metadata)
@@ -37,6 +38,8 @@ communities = Table(
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     # Settings a treasurer changes (PUT /communities/{id}/settings).
     Column("owners_see_balance_sheet", Boolean, nullable=False, server_default="true"),
+    # Where owners pay: sosenki_contracts.bank_details.BankDetails as JSON, checked before stored.
+    Column("bank_details", JSONB, nullable=True),
 )
 
 treasurers = Table(

@@ -3,8 +3,7 @@
 with unknown fields refused, so REST and Kafka validate alike. Responses are ``ledger.views``.
 
 Where a body still differs from its command (the seed document's field names ``user_id`` and
-``paid_by_user_id``, amounts of any sign so that the use case answers with the seed's "Contribution
-amount must be positive", and enums for the documentation) ``tests/unit/test_one_model_per_write``
+``paid_by_user_id`` and enums for the documentation) ``tests/unit/test_one_model_per_write``
 pins the difference, and the use case applies the same rule to both transports.
 """
 

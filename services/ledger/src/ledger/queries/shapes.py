@@ -27,6 +27,7 @@ def community(row: Any, my_role: str | None = None) -> v.CommunityOut:
         timezone=row.timezone,
         my_role=my_role,
         owners_see_balance_sheet=row.owners_see_balance_sheet,
+        bank_details=row.bank_details,
     )
 
 

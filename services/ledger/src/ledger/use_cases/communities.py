@@ -1,10 +1,11 @@
-"""A community: whoever creates it is its first treasurer; a treasurer appoints others and decides
-whether owners see the balance sheet."""
+"""A community: whoever creates it is its first treasurer; a treasurer appoints others, decides
+whether owners see the balance sheet and sets the bank details owners pay to."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from sosenki_contracts.bank_details import check_bank_details
 from sosenki_contracts.commands import ledger as c
 from sosenki_contracts.error_codes import ErrorCode
 from sosenki_contracts.events import ledger as ev
@@ -52,17 +53,34 @@ async def appoint_treasurer(command: c.AppointTreasurer, ctx: Ctx) -> None:
 
 
 async def change_settings(command: c.ChangeCommunitySettings, ctx: Ctx) -> Any:
-    """A treasurer decides whether owners see the community's balance sheet."""
+    """A treasurer decides whether owners see the community's balance sheet and where they pay.
+    Only what the command gives changes; the event carries every setting as it now stands."""
     await access.require_treasurer(ctx, command.community_id)
-    row = await ctx.repo.update_community(
-        command.community_id, owners_see_balance_sheet=command.owners_see_balance_sheet
-    )
+    if command.bank_details is not None and command.remove_bank_details:
+        raise BadRequest("Give bank_details or remove_bank_details, not both")
+    values: dict[str, Any] = {}
+    if command.owners_see_balance_sheet is not None:
+        values["owners_see_balance_sheet"] = command.owners_see_balance_sheet
+    if command.bank_details is not None:
+        try:
+            details = check_bank_details(command.bank_details)
+        except ValueError as exc:
+            raise BadRequest(str(exc)) from None
+        values["bank_details"] = details.model_dump(mode="json")
+    if command.remove_bank_details:
+        values["bank_details"] = None
+    if not values:
+        raise BadRequest(
+            "Nothing to change: give owners_see_balance_sheet, bank_details or remove_bank_details"
+        )
+    row = await ctx.repo.update_community(command.community_id, **values)
     await publish(
         ctx,
         command.community_id,
         ev.CommunitySettingsChanged(
             community_id=command.community_id,
-            owners_see_balance_sheet=command.owners_see_balance_sheet,
+            owners_see_balance_sheet=row.owners_see_balance_sheet,
+            bank_details=row.bank_details,
         ),
     )
     return row

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import string
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
@@ -153,6 +154,11 @@ def check_target(target: Target, schedule: Schedule) -> None:
             f"The template would be refused by {command.command_type}: {_first_error(exc)}",
             ErrorCode.TEMPLATE_INVALID,
         ) from None
+    if target.kind == "ledger_charge" and Decimal(target.amount) <= 0:
+        # The ledger's use case refuses it (its wire type takes any sign), every occurrence.
+        raise BadRequest(
+            f"The template would be refused by {command.command_type}: amount must be positive"
+        )
 
 
 def _first_error(exc: ValidationError) -> str:

@@ -35,6 +35,8 @@ communities = Table(
     Column("base_currency", Text, nullable=False),
     # Whether owners, not only treasurers, see the balance sheet (community_settings_changed).
     Column("owners_see_balance_sheet", Boolean, nullable=False, server_default="true"),
+    # Where owners pay (community_settings_changed): sosenki_contracts BankDetailsFields as JSON.
+    Column("bank_details", JSONB, nullable=True),
 )
 
 # Who may read what is decided from these (and ``owners``, ``group_members``), as the ledger and

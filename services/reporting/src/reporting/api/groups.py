@@ -13,8 +13,10 @@ from sosenki_platform.openapi import raises
 from sosenki_platform.requests import ReadSession
 from starlette.concurrency import run_in_threadpool
 
+from reporting.api.exports import Language
 from reporting.exports import charts
 from reporting.exports.csv_export import to_csv
+from reporting.exports.words import word
 from reporting.queries import groups as q
 from reporting.views import NetPositionOut
 
@@ -43,10 +45,10 @@ async def net_position(
     openapi_extra=raises(E.GROUP_NOT_FOUND),
 )
 async def group_expenses_csv(
-    group_id: Id, principal: CurrentPrincipal, session: ReadSession
+    group_id: Id, principal: CurrentPrincipal, session: ReadSession, lang: Language
 ) -> Response:
     """The group's expenses as CSV (members only)."""
-    report = await q.expenses_report(session, principal, group_id)
+    report = await q.expenses_report(session, principal, group_id, lang)
     return Response(
         to_csv(report),
         media_type="text/csv; charset=utf-8",
@@ -60,15 +62,16 @@ async def group_expenses_csv(
     openapi_extra=raises(E.GROUP_NOT_FOUND),
 )
 async def group_balances_chart(
-    group_id: Id, principal: CurrentPrincipal, session: ReadSession
+    group_id: Id, principal: CurrentPrincipal, session: ReadSession, lang: Language
 ) -> Response:
     """A PNG bar chart of the group's balances (members only)."""
-    group, named = await q.balances_for_chart(session, principal, group_id)
+    group, named = await q.balances_for_chart(session, principal, group_id, lang)
     png = await run_in_threadpool(
         charts.balances_chart,
-        f"Balances: {group.name}",
+        word("group_balances", lang, group=group.name),
         [name for name, _ in named],
         [b.net_balance for _, b in named],
         group.base_currency,
+        lang,
     )
     return Response(png, media_type="image/png")

@@ -141,7 +141,12 @@ async def community_settings_changed(session: AsyncSession, event: EventEnvelope
     await session.execute(
         t.communities.update()
         .where(t.communities.c.community_id == e.community_id)
-        .values(owners_see_balance_sheet=e.owners_see_balance_sheet)
+        .values(
+            owners_see_balance_sheet=e.owners_see_balance_sheet,
+            # The event carries every setting as it stands: none means none (or set before
+            # bank details existed).
+            bank_details=None if e.bank_details is None else e.bank_details.model_dump(),
+        )
     )
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from sosenki_contracts.balances import MemberBalance
 from sosenki_contracts.error_codes import ErrorCode
+from sosenki_contracts.formatting import format_money
 from sosenki_contracts.money import format_amount
 from sosenki_contracts.settle_up import Transfer
 from sosenki_contracts.views.splits import (
@@ -25,7 +26,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from reporting.adapters.group_reads import GroupReads
 from reporting.domain.groups import settle_up
-from reporting.exports.tables import Report, total
+from reporting.exports.tables import Cell, Report
+from reporting.exports.words import day, word, word_or
 from reporting.queries.access import require_group
 from reporting.views import CurrencyTotalOut, GroupPositionOut, NetPositionOut
 
@@ -112,66 +114,81 @@ async def net_position(session: AsyncSession, principal: Principal, user_id: int
     )
 
 
-def _lines(lines: list[dict[str, Any]], key: str, currency: str) -> str:
-    """``1=30.00; 2=10.00``: who paid (or owes) how much, by user id."""
+def _lines(
+    lines: list[dict[str, Any]], key: str, currency: str, names: dict[int, str | None], lang: str
+) -> str:
+    """``Anna 30,00 ₾; Boris 10,00 ₾``: who paid (or owes) how much, by name."""
     return "; ".join(
-        f"{line['user_id']}={format_amount(Decimal(line[key]), currency)}"
+        f"{names.get(int(line['user_id'])) or word('user_number', lang, number=line['user_id'])} "
+        f"{format_money(Decimal(line[key]), currency, lang)}"
         for line in sorted(lines, key=lambda line: int(line["user_id"]))
     )
 
 
-def group_expenses_report(group: Row[Any], expenses: list[Row[Any]]) -> Report:
+def group_expenses_report(
+    group: Row[Any], expenses: list[Row[Any]], names: dict[int, str | None], lang: str
+) -> Report:
     cur = group.base_currency
-    rows = [
+    rows: list[list[Cell]] = [
         [
-            str(e.expense_id),
-            e.expense_date.isoformat(),
+            day(e.expense_date, lang),
             e.description,
             e.category or "",
-            e.split_type,
-            format_amount(e.total_amount, e.currency),
-            e.currency,
-            format_amount(e.base_total_amount, cur),
-            _lines(e.payers, "base_amount", cur),
-            _lines(e.splits, "base_owed_amount", cur),
-            e.status,
+            word_or(f"split_{e.split_type}", lang, e.split_type),
+            format_money(Decimal(e.total_amount), e.currency, lang),
+            Decimal(format_amount(e.base_total_amount, cur)),
+            _lines(e.payers, "base_amount", cur, names, lang),
+            _lines(e.splits, "base_owed_amount", cur, names, lang),
+            word_or(f"expense_{e.status}", lang, e.status),
         ]
         for e in expenses
     ]
     header = [
-        "expense_id",
-        "date",
-        "description",
-        "category",
-        "split_type",
-        "amount",
-        "currency",
-        f"amount_{cur}",
-        "paid_by",
-        "owed_by",
-        "status",
+        word(w, lang, currency=cur)
+        for w in (
+            "date",
+            "description",
+            "category",
+            "split_type",
+            "amount",
+            "amount_in",
+            "paid_by",
+            "owed_by",
+            "status",
+        )
     ]
-    totals = ["TOTAL", "", "", "", "", "", "", total([r[7] for r in rows], cur), "", "", ""]
+    base = sum((Decimal(format_amount(e.base_total_amount, cur)) for e in expenses), Decimal(0))
+    totals: list[Cell] = [word("total", lang), "", "", "", "", base, "", "", ""]
     return Report(
-        title=f"Expenses of {group.name}",
-        subtitle=f"Group {group.group_id}, amounts in {cur} unless the currency says otherwise",
+        title=word("group_expenses", lang, group=group.name),
+        community=group.name,
+        period="",
+        lang=lang,
+        currency=cur,
         header=header,
         rows=rows,
         totals=totals,
     )
 
 
-async def expenses_report(session: AsyncSession, principal: Principal, group_id: int) -> Report:
+async def expenses_report(
+    session: AsyncSession, principal: Principal, group_id: int, lang: str = "en"
+) -> Report:
     group = await visible_group(session, principal, group_id)
-    return group_expenses_report(group, await GroupReads(session).expenses(group_id))
+    reads = GroupReads(session)
+    return group_expenses_report(
+        group, await reads.expenses(group_id), await reads.members(group_id), lang
+    )
 
 
 async def balances_for_chart(
-    session: AsyncSession, principal: Principal, group_id: int
+    session: AsyncSession, principal: Principal, group_id: int, lang: str = "en"
 ) -> tuple[Row[Any], list[tuple[str, MemberBalance]]]:
     """(the group, each member's display name and balance)."""
     group = await visible_group(session, principal, group_id)
     reads = GroupReads(session)
     balances = await reads.balances(group_id)
     names = await reads.members(group_id)
-    return group, [(names.get(b.user_id) or f"user {b.user_id}", b) for b in balances]
+    return group, [
+        (names.get(b.user_id) or word("user_number", lang, number=b.user_id), b) for b in balances
+    ]

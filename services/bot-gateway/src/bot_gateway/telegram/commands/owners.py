@@ -61,22 +61,31 @@ async def owner_of(
     return None, "", comment
 
 
-def _picker(turn: Turn, owners: list[Any], action_id: str) -> InlineKeyboardMarkup:
+def _picker(turn: Turn, choices: list[tuple[int, str]], action_id: str) -> InlineKeyboardMarkup:
     rows = [
-        [
-            InlineKeyboardButton(
-                text=str(o.display_name), callback_data=f"pk:{action_id}:{o.user_id}"
-            )
-        ]
-        for o in owners[:40]
-        if o.display_name
+        [InlineKeyboardButton(text=name, callback_data=f"pk:{action_id}:{user_id}")]
+        for user_id, name in choices[:40]
+        if name
     ]
     rows.append([InlineKeyboardButton(text=turn.t("confirm_no"), callback_data=f"no:{action_id}")])
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
+async def people(turn: Turn, key: str) -> list[tuple[int, str]]:
+    """Whom a pending write may be about: a community's owners, or a group's members."""
+    kind, _, scope = key.partition(":")
+    role = "owner" if kind == "community" else None
+    rows = await turn.repo.members_of(kind, int(scope), role)
+    where = {"community_id" if kind == "community" else "group_id": int(scope)}
+    return [
+        (int(row.user_id), str(row.display_name or await turn.repo.name_of(row.user_id, **where)))
+        for row in rows
+    ]
+
+
 async def picked(callback: CallbackQuery, turn: Turn) -> None:
-    """The treasurer picked whom a payment or charge is about: now it can be confirmed."""
+    """The person who asked picked whom a payment, charge or settlement is about: now it can be
+    confirmed."""
     _, action_id, raw = str(callback.data).split(":", 2)
     action = await turn.repo.pending(action_id)
     if action is None or action.status != "pending" or not raw.isdigit():
@@ -87,19 +96,14 @@ async def picked(callback: CallbackQuery, turn: Turn) -> None:
         return
     turn.lang = action.language
     payload = dict(action.payload)
-    community_id = int(str(payload["_key"]).split(":")[1])
-    owners = {
-        int(o.user_id): o for o in await turn.repo.members_of("community", community_id, "owner")
-    }
-    if int(raw) not in owners:
+    names = dict(await people(turn, str(payload["_key"])))
+    field = str(payload.pop("_pick_field", "owner_id"))
+    if int(raw) not in names or int(raw) == payload.get("paid_by_user_id"):
         await turn.answer(callback, turn.t("already_decided"))
         return
-    payload["owner_id"] = int(raw)
-    summary = turn.t(
-        str(payload.pop("_summary_key")),
-        owner=str(owners[int(raw)].display_name),
-        **payload.pop("_summary_values"),
-    )
+    payload[field] = int(raw)
+    name = {str(payload.pop("_summary_name", "owner")): names[int(raw)]}
+    summary = turn.t(str(payload.pop("_summary_key")), **name, **payload.pop("_summary_values"))
     await turn.repo.update_pending_payload(action_id, payload, summary)
     await turn.answer(callback)
     if callback.message is not None:
@@ -123,15 +127,32 @@ async def ask_about_owner(
     if payload.get("owner_id") is not None:
         await turn.ask_to_confirm(command_type, payload, turn.t(summary_key, **values), key)
         return
-    owners = await turn.repo.members_of("community", community_id, "owner")
+    owners = await people(turn, key)
     if not owners:
         await turn.say("no_owners_yet")
         raise Stop
+    await ask_to_pick(turn, command_type, payload, key, owners, "owner_id", summary_key, values)
+
+
+async def ask_to_pick(
+    turn: Turn,
+    command_type: str,
+    payload: dict[str, Any],
+    key: str,
+    people: list[tuple[int, str]],
+    field: str,
+    summary_key: str,
+    values: dict[str, Any],
+    name: str = "owner",
+) -> None:
+    """Ask whom ``payload[field]`` is, from a keyboard of ``people`` (the summary's ``{name}``
+    placeholder is filled in once picked); then Confirm/Cancel as usual."""
+    notes = {"_pick_field": field, "_summary_name": name, "_summary_key": summary_key}
     await turn.ask_to_confirm(
         command_type,
-        {**payload, "_summary_key": summary_key, "_summary_values": values},
-        turn.t(summary_key, owner="…", **values),
+        {**payload, **notes, "_summary_values": values},
+        turn.t(summary_key, **{name: "…"}, **values),
         key,
-        keyboard=lambda action_id: _picker(turn, owners, action_id),
+        keyboard=lambda action_id: _picker(turn, people, action_id),
         question="pick_owner",
     )
