@@ -73,6 +73,7 @@ class ErrorCode(StrEnum):
     NOTHING_TO_BILL = "nothing_to_bill"  # no consumption to bill, or zero total usage
     METER_TYPE_REQUIRED = "meter_type_required"  # usage-based allocation needs a meter type
     READING_INVALID = "reading_invalid"  # a meter reading goes backwards, repeats a date, ...
+    BANK_DETAILS_INVALID = "bank_details_invalid"  # an INN, KPP, account or BIK is malformed
     NO_BANK_DETAILS = "no_bank_details"  # the community has no bank details for a payment QR code
     NOTHING_TO_PAY = "nothing_to_pay"  # the owner owes nothing: no payment QR code
     # Splits: groups, expenses, settlements.

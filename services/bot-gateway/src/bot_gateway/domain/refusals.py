@@ -203,6 +203,10 @@ REFUSALS: dict[str, dict[str, str]] = {
         "en": "this meter reading does not fit the others.",
         "ru": "это показание счётчика не согласуется с другими.",
     },
+    E.BANK_DETAILS_INVALID: {
+        "en": "the bank details are not valid (check the INN, KPP, account and BIK).",
+        "ru": "банковские реквизиты неверны (проверьте ИНН, КПП, счёт и БИК).",
+    },
     E.NO_BANK_DETAILS: {
         "en": "the community has no bank details yet; a treasurer sets them.",
         "ru": "у посёлка ещё нет банковских реквизитов; их указывает казначей.",

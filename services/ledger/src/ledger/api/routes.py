@@ -91,10 +91,11 @@ async def get_community(community_id: Id, ctx: Reader) -> Any:
 @router.put(
     "/communities/{community_id}/settings",
     response_model=v.CommunityOut,
-    openapi_extra=raises(E.COMMUNITY_NOT_FOUND, E.NOT_A_TREASURER),
+    openapi_extra=raises(E.COMMUNITY_NOT_FOUND, E.NOT_A_TREASURER, E.BANK_DETAILS_INVALID),
 )
 async def change_settings(community_id: Id, body: s.CommunitySettingsIn, ctx: Writer) -> Any:
-    """Change a community's settings, e.g. whether owners may see the balance sheet (treasurers)."""
+    """Change a community's settings: whether owners may see the balance sheet, and the bank
+    details owners pay to (shown as a payment QR code) (treasurers)."""
     command = c.ChangeCommunitySettings(community_id=community_id, **body.model_dump())
     return await communities.community_view(
         ctx, await community_cases.change_settings(command, ctx)

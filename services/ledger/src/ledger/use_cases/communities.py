@@ -57,7 +57,9 @@ async def change_settings(command: c.ChangeCommunitySettings, ctx: Ctx) -> Any:
     Only what the command gives changes; the event carries every setting as it now stands."""
     await access.require_treasurer(ctx, command.community_id)
     if command.bank_details is not None and command.remove_bank_details:
-        raise BadRequest("Give bank_details or remove_bank_details, not both")
+        raise BadRequest(
+            "Give bank_details or remove_bank_details, not both", ErrorCode.INVALID_INPUT
+        )
     values: dict[str, Any] = {}
     if command.owners_see_balance_sheet is not None:
         values["owners_see_balance_sheet"] = command.owners_see_balance_sheet
@@ -65,13 +67,14 @@ async def change_settings(command: c.ChangeCommunitySettings, ctx: Ctx) -> Any:
         try:
             details = check_bank_details(command.bank_details)
         except ValueError as exc:
-            raise BadRequest(str(exc)) from None
+            raise BadRequest(str(exc), ErrorCode.BANK_DETAILS_INVALID) from None
         values["bank_details"] = details.model_dump(mode="json")
     if command.remove_bank_details:
         values["bank_details"] = None
     if not values:
         raise BadRequest(
-            "Nothing to change: give owners_see_balance_sheet, bank_details or remove_bank_details"
+            "Nothing to change: give owners_see_balance_sheet, bank_details or remove_bank_details",
+            ErrorCode.INVALID_INPUT,
         )
     row = await ctx.repo.update_community(command.community_id, **values)
     await publish(
