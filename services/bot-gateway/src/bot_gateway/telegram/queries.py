@@ -234,7 +234,7 @@ async def verify_audit(callback: CallbackQuery, turn: Turn) -> None:
             {"community_id": community_id},
         )
     except Refused as refused:
-        await turn.say("refused", detail=refused.detail)
+        await turn.say("refused", detail=refusal_text(refused.code, refused.status_code, turn.lang))
         return
     community = await community_name(turn, community_id)
     if checked.get("ok"):
