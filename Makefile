@@ -49,5 +49,5 @@ token:       ## a token for local use: make token SUB=1 ARGS="--community 1"
 migration:   ## autogenerate a migration: make migration SERVICE=ledger MSG="add meters"
 	@uv run python scripts/new_migration.py $(SERVICE) "$(MSG)"
 
-bench:       ## performance figures, printed and written to benchmarks/results/latest.json
-	@uv run python benchmarks/run.py
+bench:       ## issue-15 figures P1-P7 beside this machine's PostgreSQL/Kafka limits (QUICK=1 ONLY=P1,P3 PROFILE=1 ARGS=...): a table, benchmarks/results/<date>.json and latest.json
+	@uv run python benchmarks/run.py $(if $(QUICK),--quick) $(if $(ONLY),--only $(ONLY)) $(if $(PROFILE),--profile) $(ARGS)

@@ -1,198 +1,365 @@
-"""SOSenki benchmarks: prints the figures and writes them to benchmarks/results/latest.json.
+"""SOSenki's one benchmark command: the issue-15 figures P1–P7 beside the machine's limits.
 
-    make bench            (or: uv run python benchmarks/run.py)
+    make bench                                  (= uv run python benchmarks/run.py)
+    uv run python benchmarks/run.py --quick     tiny sizes: proves the harness end to end
+    uv run python benchmarks/run.py --only P1,P3 --profile
 
-- allocation: largest-remainder splits per second for 12 and 1,000 owners (pure CPU);
-- outbox: events appended per second, and published per second by the relay to real Kafka
-  (needs the local stack, which it starts through deploy/local/stack.py if it is not running);
-- ledger balance sheet: milliseconds per read with 1,000 and 100,000 contributions in a period.
+It needs only PostgreSQL and Kafka (named by ``SOSENKI_PG_ADMIN_URL`` and
+``SOSENKI_KAFKA_BOOTSTRAP_SERVERS``, or the local stack's, started with ``stack.py infra-up``)
+and starts service processes of its own from this checkout, on fresh databases and a topic
+prefix of its own, so it runs beside anything else. See benchmarks/README.md.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
+import math
 import os
 import platform
-import subprocess
+import signal
 import sys
+import tempfile
 import time
-import uuid
-from decimal import Decimal
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "benchmarks" / "results" / "latest.json"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import figures
+import harness
+import limits
+
+FIGURES = ("P1", "P2", "P3", "P4", "P5", "P6", "P7")
+SERVICES = ("ledger", "reporting", "splits", "recurring", "bot_gateway")
+BOT_TOKEN = "987654:bench-token"
 
 
-def bench_allocation() -> dict[str, float]:
-    from sosenki_contracts.allocation import allocate
+async def http_floor(url: str, connections: int, seconds: float) -> dict[str, float]:
+    """``GET /health/live`` with as many connections: what one service process answers when
+    the handler does nothing (the HTTP stack's own ceiling on this machine)."""
+    import aiohttp
 
-    out: dict[str, float] = {}
-    for owners in (12, 1000):
-        weights = [(i, Decimal(i % 7 + 1) / Decimal(3)) for i in range(1, owners + 1)]
-        total = Decimal("123456.78")
-        runs = 20000 // owners * 10 or 10
-        start = time.perf_counter()
-        for _ in range(runs):
-            parts = allocate(total, weights)
-        elapsed = time.perf_counter() - start
-        assert sum(parts.values()) == total
-        out[f"allocations_per_second_{owners}_owners"] = round(runs / elapsed, 1)
-    return out
+    async def get(session: aiohttp.ClientSession, _: int) -> int:
+        async with session.get(f"{url}/health/live") as response:
+            await response.read()
+            return response.status
+
+    result = await harness.load(get, connections=connections, seconds=seconds)
+    figures_ = result.figures()
+    return {k: figures_[k] for k in ("rate_per_s", "p50_ms", "p99_ms")}
 
 
-def _stack_env() -> dict[str, str]:
-    """The running local stack's environment; Kafka clients sign in as its admin."""
-    env = dict(
-        line.removeprefix("export ").split("=", 1)
-        for line in (ROOT / ".local/stack.env").read_text().splitlines()
-    )
-    env = {key: value.strip("'\"") for key, value in env.items()}
-    os.environ.update({k: v for k, v in env.items() if k.startswith("SOSENKI_KAFKA_")})
-    return env
+_T0 = time.perf_counter()
 
 
-async def bench_outbox(events: int = 5000) -> dict[str, float]:
-    from sosenki_contracts.envelope import EventEnvelope
-    from sosenki_platform.db import Database
-    from sosenki_platform.outbox import Outbox, OutboxRelay
-    from sosenki_platform.tables import add_platform_tables
-    from sosenki_platform.testing import create_database, database_url, drop_database
-    from sosenki_platform.topic_admin import ensure_topics
-    from sqlalchemy import MetaData
+def say(what: str) -> None:
+    print(f"[{time.perf_counter() - _T0:6.1f} s] {what}", flush=True)
 
-    env = _stack_env()
-    admin, bootstrap = env["SOSENKI_PG_ADMIN_URL"], env["SOSENKI_KAFKA_BOOTSTRAP_SERVERS"]
-    topic = f"bench.{uuid.uuid4().hex[:8]}.events.v1"
-    await ensure_topics(bootstrap, [topic])
-    metadata = MetaData()
-    tables = add_platform_tables(metadata)
-    name = await create_database(admin, "bench")
-    db = Database(database_url(admin, name))
+
+async def measure(args: argparse.Namespace, sizes: figures.Sizes) -> dict[str, Any]:
+    infra = harness.infrastructure()
+    stack = harness.Stack(infra)
+    out: dict[str, Any] = {"limits": {}, "figures": {}}
+    only = set(args.only)
+    profile_dir = args.results_dir / "profiles" if args.profile else None
+    stamp = time.strftime("%Y-%m-%dT%H%M", time.gmtime())
     try:
-        async with db.engine.begin() as conn:
-            await conn.run_sync(metadata.create_all)
-        outbox = Outbox(tables, lambda t: t)
-        start = time.perf_counter()
-        for batch in range(events // 100):
-            async with db.transaction() as session:
-                for n in range(100):
-                    await outbox.append(
-                        session,
-                        topic,
-                        EventEnvelope(
-                            event_type="bench.happened",
-                            producer="bench",
-                            aggregate_id=str((batch * 100 + n) % 50),
-                            payload={"n": n, "amount": "100.00"},
-                        ),
-                    )
-        appended = time.perf_counter() - start
-        relay = OutboxRelay(db, tables, bootstrap, "bench", batch_size=500)
-        start = time.perf_counter()
-        published = 0
-        while (count := await relay.publish_batch()) > 0:
-            published += count
-        relayed = time.perf_counter() - start
-        await relay.stop()
-        assert published == events
-        return {
-            "outbox_appends_per_second": round(events / appended, 1),
-            "relay_publishes_per_second": round(events / relayed, 1),
-        }
-    finally:
-        await db.dispose()
-        await drop_database(admin, name)
-
-
-async def bench_balance_sheet(sizes: tuple[int, ...] = (1_000, 100_000)) -> dict[str, float]:
-    """The ledger's balance sheet (SQL aggregates over a period's entries) as history grows:
-    milliseconds per GET with ``size`` contributions in the period, through the real app."""
-    import asyncpg
-    from ledger.app import create_app
-    from ledger.settings import Settings
-    from sosenki_platform.auth.tokens import generate_keypair, mint_token
-    from sosenki_platform.testing import create_database, database_url, drop_database, running_app
-
-    env = _stack_env()
-    admin, bootstrap = env["SOSENKI_PG_ADMIN_URL"], env["SOSENKI_KAFKA_BOOTSTRAP_SERVERS"]
-    private, public = generate_keypair()
-    out: dict[str, float] = {}
-    for size in sizes:
-        name = await create_database(admin, "bench_ledger")
-        url = database_url(admin, name)
-        settings = Settings(
-            database_url=url,
-            kafka_bootstrap_servers=bootstrap,
-            topic_prefix=f"bench.{uuid.uuid4().hex[:8]}.",
-            topic_partitions=1,
-            auth_public_key=public,
+        say("limits: PostgreSQL and Kafka alone …")
+        limits_db = await stack.new_database("limits")
+        out["limits"] = await limits.measure(
+            infra,
+            limits_db,
+            sizes.connections,
+            sizes.limit_seconds,
+            sizes.kafka_messages,
+            round_trips=10 if args.quick else 100,
         )
-        try:
-            async with running_app(create_app(settings)) as api:
-                api.headers["Authorization"] = f"Bearer {mint_token(private, '1')}"
-                cid = (await api.post("/api/payments/communities", json={"name": "B"})).json()["id"]
-                api.headers["Authorization"] = (
-                    f"Bearer {mint_token(private, '1', communities=[cid])}"
-                )
-                for user in range(1, 13):
-                    await api.post(
-                        f"/api/payments/communities/{cid}/owners",
-                        json={"user_id": user, "display_name": f"O{user}", "ownership_share": "1"},
-                    )
-                period = (
-                    await api.post(
-                        "/api/payments/periods",
-                        json={"name": "P", "start_date": "2025-11-01", "end_date": "2025-11-30"},
-                    )
-                ).json()["id"]
-                conn = await asyncpg.connect(url)
-                try:  # history straight into the table: the benchmark is the read, not the writes
-                    await conn.execute(
-                        "INSERT INTO contributions (period_id, community_id, owner_id, amount,"
-                        " currency, date, created_by) SELECT $1, $2, 1 + (n % 12), 10.00, 'RUB',"
-                        " now(), 'bench' FROM generate_series(1, $3) AS n",
-                        period,
-                        cid,
-                        size,
-                    )
-                    await conn.execute("ANALYZE")
-                finally:
-                    await conn.close()
-                path = f"/api/payments/periods/{period}/balance-sheet"
-                assert (await api.get(path)).status_code == 200
-                runs = 20
-                start = time.perf_counter()
-                for _ in range(runs):
-                    sheet = (await api.get(path)).json()
-                elapsed = time.perf_counter() - start
-                assert sheet["total_period_balance"] == f"{size * 10}.00"
-                out[f"ledger_balance_sheet_ms_{size}_entries"] = round(elapsed / runs * 1000, 2)
-        finally:
-            await drop_database(admin, name)
+        say("starting the services …")
+        fake = await figures.fake_telegram(stack)
+        clock = Path(tempfile.mkdtemp(prefix="bench-clock-")) / "clock"
+        clock.write_text("2026-06-01T00:00:00+00:00")
+        ledger, reporting, splits, _ = await asyncio.gather(
+            stack.start("ledger"),
+            stack.start("reporting"),
+            stack.start("splits"),
+            stack.start("recurring", SOSENKI_CLOCK_FILE=str(clock)),
+        )
+        await stack.start(
+            "bot_gateway",
+            SOSENKI_TELEGRAM_BOT_TOKEN=BOT_TOKEN,
+            SOSENKI_TELEGRAM_API_BASE=fake,
+            SOSENKI_TELEGRAM_WEBHOOK_SECRET=_secret(),
+            SOSENKI_TELEGRAM_WEBHOOK_URL="https://gateway.example/telegram/webhook",
+            SOSENKI_AUTH_PRIVATE_KEY=stack.keys[0],
+            SOSENKI_LEDGER_URL=ledger.url,
+            SOSENKI_SPLITS_URL=splits.url,
+            SOSENKI_REPORTING_URL=reporting.url,
+            SOSENKI_SEND_PER_GROUP_PER_MINUTE="100000",
+        )
+        out["limits"]["http_floor"] = await http_floor(
+            stack.services["bot_gateway"].url, sizes.connections, sizes.limit_seconds
+        )
+        say("a community with its owners …")
+        community = await figures.community(stack, ledger, sizes)
+        got = out["figures"]
+        if only & {"P1", "P2", "P6"}:
+            say(f"P1, P2, P6: {sizes.connections} connections for {sizes.seconds:g} s …")
+            if profile_dir is not None:
+                profile_dir = profile_dir / stamp
+            got.update(await figures.p1_p2_p6(stack, community, sizes, profile_dir))
+        else:  # P4 replays the ledger's real events: at least one contribution among them
+            await harness.load(
+                figures._contribution(ledger, community, sizes.owners), connections=1, total=5
+            )
+        if "P7" in only:
+            say(f"P7: {sizes.p7_updates} updates through the webhook …")
+            got.update(await figures.p7(stack, sizes, fake))
+        if "P3" in only:
+            say(f"P3: {sizes.p3_entries:,} entries, then the balance sheet …")
+            got.update(
+                await figures.p3(stack, community, sizes, ledger.env["SOSENKI_DATABASE_URL"])
+            )
+        if "P4" in only:
+            say(f"P4: {sizes.p4_events:,} events, then reporting's rebuild …")
+            got.update(await figures.p4(stack, sizes))
+        if "P5" in only:
+            total = sizes.p5_patterns * sizes.p5_per_pattern
+            say(f"P5: {total:,} occurrences due at once …")
+            got.update(await figures.p5(stack, sizes, clock.parent))
+        say("done; stopping the services")
+        for key in [k for k in list(got) if k not in only]:
+            del got[key]
+    finally:
+        await stack.close()
     return out
 
 
-def main() -> None:
-    figures: dict[str, Any] = {
-        "machine": {"python": platform.python_version(), "cpus": __import__("os").cpu_count()},
-        "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-    }
-    figures.update(bench_allocation())
-    subprocess.run(
-        [sys.executable, str(ROOT / "deploy/local/stack.py"), "infra-up"],
-        check=True,
-        capture_output=True,
+def _secret() -> str:
+    from bot_gateway.testing import SECRET
+
+    return SECRET
+
+
+def _ratio(value: float, limit: float) -> float | None:
+    if not limit or math.isnan(value) or math.isnan(limit):
+        return None
+    return round(value / limit, 4)
+
+
+def table(result: dict[str, Any], sizes: figures.Sizes) -> list[dict[str, Any]]:
+    """One row per figure: the value, its target, met or not, its limit and the ratio to it.
+    Rates: the share of the limit reached; latencies and times: how many times the limit."""
+    f, lim = result["figures"], result["limits"]
+    pg = lim[f"postgres_insert_commit_{sizes.connections}_connections"]
+    rows: list[dict[str, Any]] = []
+
+    def row(
+        figure: str,
+        what: str,
+        value: float,
+        target: str,
+        met: bool,
+        limit_name: str,
+        limit: float,
+    ) -> None:
+        rows.append(
+            {
+                "figure": figure,
+                "what": what,
+                "value": value,
+                "target": target,
+                "met": met,
+                "limit": limit_name,
+                "limit_value": limit,
+                "ratio": _ratio(value, limit),
+            }
+        )
+
+    if "P1" in f:
+        p1 = f["P1"]
+        name = f"postgres insert+commit, {sizes.connections} conns"
+        row(
+            "P1",
+            "writes/s",
+            p1["rate_per_s"],
+            ">= 1000",
+            p1["rate_per_s"] >= 1000,
+            name + " /s",
+            pg["rate_per_s"],
+        )
+        row("P1", "p50 ms", p1["p50_ms"], "", True, name + " p50", pg["p50_ms"])
+        row("P1", "p99 ms", p1["p99_ms"], "<= 50", p1["p99_ms"] <= 50, name + " p99", pg["p99_ms"])
+    if "P2" in f:
+        p2, rt = f["P2"], lim["kafka_round_trip"]
+        ok = p2["samples"] > 0 and p2["failed"] == 0
+        row("P2", "p50 ms", p2["p50_ms"], "", ok, "kafka round trip p50", rt["p50_ms"])
+        row(
+            "P2",
+            "p99 ms",
+            p2["p99_ms"],
+            "<= 250",
+            ok and p2["p99_ms"] <= 250,
+            "kafka round trip p99",
+            rt["p99_ms"],
+        )
+    if "P3" in f:
+        p3, trip = f["P3"], lim["postgres_round_trip"]
+        row(
+            "P3",
+            "balance sheet p99 ms",
+            p3["p99_ms"],
+            "<= 20",
+            p3["p99_ms"] <= 20,
+            "postgres SELECT 1 p99",
+            trip["p99_ms"],
+        )
+        row(
+            "P3",
+            "x faster than naive",
+            p3["times_faster_than_naive"],
+            ">= 100",
+            p3["times_faster_than_naive"] >= 100,
+            "naive aggregate p50 ms",
+            p3["naive_aggregate_p50_ms"],
+        )
+    if "P4" in f:
+        p4 = f["P4"]
+        row(
+            "P4",
+            "rebuild events/s",
+            p4["rate_per_s"],
+            ">= 20000",
+            p4["rate_per_s"] >= 20000 and p4["finished"],
+            "kafka consume /s",
+            lim["kafka_consume"]["rate_per_s"],
+        )
+    if "P5" in f:
+        p5 = f["P5"]
+        produce = lim["kafka_produce"]["rate_per_s"]
+        floor = round(p5["occurrences"] / produce, 3) if produce else 0.0
+        row(
+            "P5",
+            "s until all emitted",
+            p5["seconds"],
+            "<= 60",
+            p5["finished"] and p5["seconds"] <= 60,
+            "kafka produce of as many, s",
+            floor,
+        )
+        row("P5", "duplicates", p5["duplicates"], "0", p5["duplicates"] == 0, "", 0)
+    if "P6" in f:
+        p6 = f["P6"]
+        for name, rss in sorted(p6["rss_mb"].items()):
+            idle = p6["idle_rss_mb"].get(name, 0.0)
+            row("P6", f"{name} RSS MB", rss, "<= 300", rss <= 300, "its idle RSS MB", idle)
+    if "P7" in f:
+        p7, http = f["P7"], lim["http_floor"]
+        ok = p7["answered"] == p7["updates"]
+        row(
+            "P7",
+            "updates/s",
+            p7["rate_per_s"],
+            ">= 200",
+            ok and p7["rate_per_s"] >= 200,
+            "GET /health/live /s",
+            http["rate_per_s"],
+        )
+        row(
+            "P7",
+            "answer p99 ms",
+            p7["p99_ms"],
+            "<= 1000",
+            ok and p7["p99_ms"] <= 1000,
+            "GET /health/live p99",
+            http["p99_ms"],
+        )
+    return rows
+
+
+def render(rows: list[dict[str, Any]], limits_: dict[str, Any]) -> str:
+    lines = [
+        f"{'':3} {'figure':22} {'value':>10} {'target':>8} {'met':>4}   "
+        f"{'ratio':>8}  limit (value)",
+        "-" * 100,
+    ]
+    for r in rows:
+        ratio = "" if r["ratio"] is None else f"{r['ratio']:.4g}"
+        lines.append(
+            f"{r['figure']:3} {r['what']:22} {r['value']:>10,.6g} {r['target']:>8} "
+            f"{'yes' if r['met'] else 'NO':>4}   {ratio:>8}  {r['limit']} ({r['limit_value']:,.6g})"
+        )
+    lines.append("")
+    lines.append("limits on this machine, measured in the same run:")
+    for name, values in limits_.items():
+        shown = ", ".join(f"{k} {v:,.6g}" for k, v in values.items())
+        lines.append(f"  {name:40} {shown}")
+    return "\n".join(lines)
+
+
+def parse(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("--quick", action="store_true", help="tiny sizes (CI: no targets)")
+    parser.add_argument(
+        "--only",
+        type=lambda s: [x.strip().upper() for x in s.split(",") if x.strip()],
+        default=list(FIGURES),
+        help="a subset of P1..P7, e.g. P1,P3 (P2 and P6 are measured during P1)",
     )
-    figures.update(asyncio.run(bench_outbox()))
-    figures.update(asyncio.run(bench_balance_sheet()))
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(figures, indent=2) + "\n")
-    for key, value in figures.items():
-        print(f"{key:45} {value}")
-    print(f"\nwritten to {RESULTS.relative_to(ROOT)}")
+    parser.add_argument("--profile", action="store_true", help="py-spy flame graphs during P1")
+    parser.add_argument("--results-dir", type=Path, default=harness.ROOT / "benchmarks/results")
+    for field in ("seconds", "owners", "p3_entries", "p4_events", "p5_patterns", "p7_updates"):
+        parser.add_argument(f"--{field.replace('_', '-')}", type=float, default=None)
+    args = parser.parse_args(argv)
+    unknown = set(args.only) - set(FIGURES)
+    if unknown:
+        parser.error(f"unknown figures: {', '.join(sorted(unknown))} (P1..P7)")
+    return args
+
+
+def _stop(signum: int, _: Any) -> None:
+    """SIGTERM ends the run like Ctrl-C: the services it started are stopped on the way out."""
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    signal.signal(signal.SIGTERM, _stop)
+    args = parse(argv)
+    sizes = figures.QUICK if args.quick else figures.FULL
+    for field in ("seconds", "owners", "p3_entries", "p4_events", "p5_patterns", "p7_updates"):
+        value = getattr(args, field)
+        if value is not None:
+            sizes = replace(sizes, **{field: value if field == "seconds" else int(value)})
+    started = time.time()
+    result = asyncio.run(measure(args, sizes))
+    rows = table(result, sizes)
+    report = {
+        "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
+        "mode": "quick" if args.quick else "full",
+        "machine": {
+            "python": platform.python_version(),
+            "cpus": os.cpu_count(),
+            "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+        },
+        "sizes": asdict(sizes),
+        "run_seconds": round(time.time() - started, 1),
+        **result,
+        "table": rows,
+    }
+    print()
+    print(render(rows, result["limits"]))
+    args.results_dir.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(report, indent=2, default=str) + "\n"
+    names = (
+        ["quick.json"]
+        if args.quick
+        else [time.strftime("%Y-%m-%d.json", time.gmtime(started)), "latest.json"]
+    )
+    for name in names:
+        (args.results_dir / name).write_text(text)
+    print(f"\nwritten to {', '.join(str(args.results_dir / n) for n in names)}")
 
 
 if __name__ == "__main__":

@@ -170,3 +170,17 @@ async def test_what_the_database_says_while_it_is_down_or_restarting_is_transien
         async with db.transaction() as session:
             await session.execute(select(func.no_such_function()))
     assert not is_transient(bad.value), repr(bad.value)
+
+
+async def test_a_pooled_connection_idle_through_a_restart_is_replaced_not_failed(
+    postgres: DisposablePostgres, db: Database
+) -> None:
+    # Connections are pinged only after an idle second (not before every transaction): one
+    # that sat in the pool while the database restarted must still not fail its next user.
+    async with db.transaction() as session:
+        assert await session.scalar(select(1)) == 1
+    await asyncio.to_thread(postgres.kill)
+    await asyncio.to_thread(postgres.start)
+    await asyncio.sleep(1.2)
+    async with db.transaction() as session:
+        assert await session.scalar(select(1)) == 1

@@ -189,11 +189,25 @@ def check_scale(amount: Decimal, currency: str, *, field: str = "amount") -> Non
         raise ValueError(f"{field} has more than {units} decimal places for {currency}")
 
 
+#: Wide enough that quantizing any amount a column can hold never rounds or overflows.
+_WIDE = Context(prec=80)
+#: ``Decimal("0.01")`` and the like, by number of decimal places.
+_STEPS = {units: Decimal(1).scaleb(-units, _WIDE) for units in range(0, 5)}
+
+
 def quantize(amount: Decimal, currency: str) -> Decimal:
     """``amount`` with exactly the currency's decimal places (``10.5`` RUB -> ``10.50``).
 
     Exact: raises ValueError (like :func:`check_scale`) instead of rounding.
     """
+    units = minor_units(currency)
+    step = _STEPS.get(units)
+    if step is not None and amount.is_finite() and amount.adjusted() < 60:
+        # The common case, cheaply (a balance sheet formats thousands of sums): quantize, and
+        # if that changed the value the amount was finer than the currency allows.
+        exact = amount.quantize(step, context=_WIDE)
+        if exact == amount:
+            return exact
     check_scale(amount, currency)
     units = minor_units(currency)
     # A context wide enough that quantize can never round or overflow.

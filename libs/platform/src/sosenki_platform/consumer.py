@@ -12,6 +12,14 @@ limit, with exponential backoff capped at ``max_backoff``, and the partition's p
 dead-letter topic is retried the same way. While that happens the partition counts as *stalled*
 (metric ``sosenki_consumer_stalled_partitions``, readiness detail ``consumers``).
 
+Events are also applied in batches (:meth:`EventConsumer.handle_batch`, what the live subscriber
+and reporting's rebuild hand over): every record of a batch read from Kafka is applied in ONE
+transaction, with one inbox statement claiming all of them, and the offsets are committed once the
+transaction has. A crash between the two re-delivers the batch and the inbox passes over what was
+applied. Records that cannot be read are dead-lettered on their own; if a handler fails, the batch
+is rolled back and its records are applied one at a time as above (a poison record is retried,
+dead-lettered, and the rest applied). Records of one partition are applied in their order.
+
 Commands are the same, except that a refusal (a :class:`ServiceError`) is not a failure: it is
 recorded by ``on_rejected`` (a rejection event carrying the ``detail``) and the command is done.
 
@@ -43,7 +51,7 @@ from sosenki_platform.db_errors import database_refusal
 from sosenki_platform.dead_letters import DeadLetters
 from sosenki_platform.errors import ServiceError
 from sosenki_platform.failures import is_transient
-from sosenki_platform.inbox import Inbox
+from sosenki_platform.inbox import SOURCE, Claim, Inbox
 from sosenki_platform.logging import get_logger
 from sosenki_platform.metrics import (
     CONSUMER_EVENTS,
@@ -303,6 +311,7 @@ class EventConsumer(_Consumer[EventEnvelope]):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._handlers: dict[tuple[str, int], EventHandler] = {}
+        self._before_commit: list[Callable[[AsyncSession], Awaitable[None]]] = []
 
     def on(self, event_type: str, version: int = 1) -> Callable[[EventHandler], EventHandler]:
         def register(handler: EventHandler) -> EventHandler:
@@ -310,6 +319,18 @@ class EventConsumer(_Consumer[EventEnvelope]):
             return handler
 
         return register
+
+    def before_commit(
+        self, hook: Callable[[AsyncSession], Awaitable[None]]
+    ) -> Callable[[AsyncSession], Awaitable[None]]:
+        """Run ``hook`` in the transaction after its handlers (one event or a batch), before it
+        commits: handlers may keep writes in ``session.info`` and write them all at once here."""
+        self._before_commit.append(hook)
+        return hook
+
+    async def _finish(self, session: AsyncSession) -> None:
+        for hook in self._before_commit:
+            await hook(session)
 
     def _decode(self, raw: bytes) -> EventEnvelope:
         return EventEnvelope.from_json_bytes(raw)
@@ -347,8 +368,95 @@ class EventConsumer(_Consumer[EventEnvelope]):
             )
             if not claimed:
                 return "duplicate"
+            session.info[SOURCE] = (str(message.event_id), delivery.topic, delivery.partition)
             await handler(session, message)
+            await self._finish(session)
         return "applied"
+
+    async def handle_batch(self, deliveries: Sequence[Delivery]) -> list[str]:
+        """Apply a batch of deliveries (as read from Kafka, each partition's in order); returns
+        each one's outcome. Returns once every outcome is settled, like :meth:`handle`."""
+        outcomes: list[str] = [""] * len(deliveries)
+        todo: list[tuple[int, Delivery, EventEnvelope, EventHandler]] = []
+        for i, delivery in enumerate(deliveries):
+            if self._meant_for_another_group(delivery):
+                outcomes[i] = "ignored"
+                continue
+            try:
+                message = self._read(delivery)
+            except _Poison as poison:
+                try:
+                    await self._dead_letter(delivery, poison.reason, str(poison), attempts=1)
+                finally:
+                    self._clear_stall(delivery)
+                outcomes[i] = "dead_lettered"  # counted by _dead_letter
+                continue
+            handler = self._handler_for(message.event_type, message.event_version)
+            if handler is None:
+                outcomes[i] = "ignored"
+                continue
+            todo.append((i, delivery, message, handler))
+        together = await self._apply_together(todo) if todo else []
+        if together is None:
+            # A handler failed: find the culprit one record at a time (retried, dead-lettered).
+            for i, delivery, _, _ in todo:
+                outcomes[i] = await self.handle(delivery)  # counts its own outcome
+            return outcomes
+        for (i, _, _, _), outcome in zip(todo, together, strict=True):
+            outcomes[i] = outcome
+        now = time.time()
+        for delivery, outcome in zip(deliveries, outcomes, strict=True):
+            if outcome == "dead_lettered":
+                continue
+            CONSUMER_EVENTS.labels(self._service, delivery.topic, outcome).inc()
+            if outcome == "applied":
+                CONSUMER_LAST_APPLIED.labels(self._service, delivery.topic).set(now)
+        return outcomes
+
+    async def _apply_together(
+        self, todo: list[tuple[int, Delivery, EventEnvelope, EventHandler]]
+    ) -> list[str] | None:
+        """Apply ``todo`` in one transaction; None when a handler failed deterministically (the
+        transaction is rolled back). Transient failures are waited out and the batch retried."""
+        first = todo[0][1]
+        claims = [
+            Claim(str(m.event_id), m.event_type, d.topic, d.partition, d.offset)
+            for _, d, m, _ in todo
+        ]
+        transient = 0
+        try:
+            while True:
+                try:
+                    async with self._db.transaction() as session:
+                        claimed = await self._inbox.claim_many(session, claims)
+                        outcomes: list[str] = []
+                        for _, delivery, message, handler in todo:
+                            message_id = str(message.event_id)
+                            if message_id not in claimed:
+                                outcomes.append("duplicate")
+                                continue
+                            claimed.discard(message_id)  # a second copy in the batch: duplicate
+                            session.info[SOURCE] = (message_id, delivery.topic, delivery.partition)
+                            await handler(session, message)
+                            outcomes.append("applied")
+                        await self._finish(session)
+                    return outcomes
+                except Exception as exc:
+                    if is_transient(exc):
+                        transient += 1
+                        await self._wait_transient(first, transient, exc)
+                        continue
+                    log.warning(
+                        "message_batch_failed",
+                        topic=first.topic,
+                        partition=first.partition,
+                        offset=first.offset,
+                        records=len(todo),
+                        error=repr(exc)[:500],
+                    )
+                    return None
+        finally:
+            self._clear_stall(first)
 
 
 class CommandConsumer(_Consumer[CommandEnvelope]):

@@ -3,10 +3,25 @@ message changes nothing."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import NamedTuple
+
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sosenki_platform.tables import PlatformTables
+
+#: Where the message being applied was read from, in ``session.info`` (message id, topic,
+#: partition), so a handler that needs it does not read its inbox row back.
+SOURCE = "sosenki_inbox_source"
+
+
+class Claim(NamedTuple):
+    message_id: str
+    message_type: str
+    topic: str
+    partition: int
+    offset: int
 
 
 class Inbox:
@@ -36,3 +51,28 @@ class Inbox:
             .returning(self._table.c.message_id)
         )
         return result.scalar_one_or_none() is not None
+
+    async def claim_many(self, session: AsyncSession, claims: Sequence[Claim]) -> set[str]:
+        """Record a batch of messages in the session's transaction in one statement per chunk;
+        returns the ids claimed now (those applied before are left out, and a message twice in
+        the batch is claimed once)."""
+        if not claims:
+            return set()
+        # Executemany: SQLAlchemy sends it as multi-row INSERTs ("insertmanyvalues"), one
+        # cached statement per page, whatever the batch's size.
+        result = await session.execute(
+            insert(self._table)
+            .on_conflict_do_nothing(index_elements=["message_id"])
+            .returning(self._table.c.message_id),
+            [
+                {
+                    "message_id": c.message_id,
+                    "message_type": c.message_type,
+                    "topic": c.topic,
+                    "partition": c.partition,
+                    "offset": c.offset,
+                }
+                for c in claims
+            ],
+        )
+        return set(result.scalars())

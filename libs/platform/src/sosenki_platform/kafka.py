@@ -3,6 +3,8 @@ each record to an :class:`EventConsumer` or :class:`CommandConsumer`.
 
 Offsets are committed only after the consumer has applied or dead-lettered a record
 (``NACK_ON_ERROR``): if even the dead-letter topic is unreachable the record is read again.
+Event consumers read batches (``getmany``, up to ``batch_max_records``): a batch is applied in
+one transaction and its offsets are committed once, after it (see consumer.py).
 """
 
 from __future__ import annotations
@@ -54,6 +56,13 @@ def _utf8(value: object) -> bool:
     return True
 
 
+def _readable(headers: Any) -> tuple[tuple[str, bytes], ...]:
+    return tuple(
+        (name, value.decode("utf-8", "replace").encode() if isinstance(value, bytes) else b"")
+        for name, value in headers
+    )
+
+
 async def _tolerant_parse(record: Any, original: Callable[[Any], Awaitable[Any]]) -> Any:
     """FastStream decodes every header as UTF-8 and fails on a null or non-UTF-8 value, and the
     record is then skipped without a word. It gets a readable copy of the headers instead; the
@@ -62,13 +71,34 @@ async def _tolerant_parse(record: Any, original: Callable[[Any], Awaitable[Any]]
     headers = record.headers or ()
     if all(_utf8(value) for _, value in headers):
         return await original(record)
-    readable = tuple(
-        (name, value.decode("utf-8", "replace").encode() if isinstance(value, bytes) else b"")
-        for name, value in headers
-    )
-    message = await original(dataclasses.replace(record, headers=readable))
+    message = await original(dataclasses.replace(record, headers=_readable(headers)))
     message.raw_message = record
     return message
+
+
+async def _tolerant_parse_batch(
+    records: tuple[Any, ...], original: Callable[[Any], Awaitable[Any]]
+) -> Any:
+    """:func:`_tolerant_parse` for a batch: the handler still gets the original records."""
+    if all(_utf8(value) for record in records for _, value in (record.headers or ())):
+        return await original(records)
+    readable = tuple(
+        dataclasses.replace(record, headers=_readable(record.headers or ())) for record in records
+    )
+    message = await original(readable)
+    message.raw_message = records
+    return message
+
+
+def _delivery(record: Any) -> Delivery:
+    return Delivery(
+        topic=record.topic,
+        partition=record.partition,
+        offset=record.offset,
+        key=record.key,
+        value=record.value,
+        headers=list(record.headers or ()),
+    )
 
 
 def _raw_body(message: Any) -> Any:
@@ -84,31 +114,43 @@ def subscribe(
     service_name: str,
     *,
     max_poll_interval_seconds: float = 86400.0,
+    batch_max_records: int = 1,
 ) -> None:
+    common: dict[str, Any] = {
+        "group_id": group_id,
+        "auto_offset_reset": "earliest",
+        "ack_policy": AckPolicy.NACK_ON_ERROR,
+        # A transient failure is waited out inside the handler (see consumer.py): without this,
+        # aiokafka would leave the group after five minutes of a database outage.
+        "max_poll_interval_ms": min(int(max_poll_interval_seconds * 1000), 2**31 - 1),
+        "decoder": _raw_body,
+    }
+    # The service made sure its topics exist at start-up (and may create no others): FastStream
+    # must not try again, which an ACL-guarded broker refuses.
+    declared = [Topic(name, declare=False) for name in topics]
+    if isinstance(consumer, EventConsumer) and batch_max_records > 1:
+        events = consumer
+
+        async def handle_batch(body: list[bytes], message: KafkaMessage) -> None:
+            records = message.raw_message
+            assert isinstance(records, tuple)
+            await events.handle_batch([_delivery(record) for record in records])
+
+        broker.subscriber(
+            *declared,
+            batch=True,
+            max_records=batch_max_records,
+            # getmany returns as soon as records are there; this is only how long an idle
+            # consumer waits per poll.
+            batch_timeout_ms=200,
+            parser=_tolerant_parse_batch,
+            **common,
+        )(handle_batch)
+        return
+
     async def handle(body: bytes, message: KafkaMessage) -> None:
         record = message.raw_message
         assert not isinstance(record, tuple)
-        await consumer.handle(
-            Delivery(
-                topic=record.topic,
-                partition=record.partition,
-                offset=record.offset,
-                key=record.key,
-                value=record.value,
-                headers=list(record.headers or ()),
-            )
-        )
+        await consumer.handle(_delivery(record))
 
-    broker.subscriber(
-        # The service made sure its topics exist at start-up (and may create no others): FastStream
-        # must not try again, which an ACL-guarded broker refuses.
-        *(Topic(name, declare=False) for name in topics),
-        group_id=group_id,
-        auto_offset_reset="earliest",
-        ack_policy=AckPolicy.NACK_ON_ERROR,
-        # A transient failure is waited out inside the handler (see consumer.py): without this,
-        # aiokafka would leave the group after five minutes of a database outage.
-        max_poll_interval_ms=min(int(max_poll_interval_seconds * 1000), 2**31 - 1),
-        parser=_tolerant_parse,
-        decoder=_raw_body,
-    )(handle)
+    broker.subscriber(*declared, parser=_tolerant_parse, **common)(handle)

@@ -6,6 +6,7 @@ machine with no configuration at all.
 
 from __future__ import annotations
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from sosenki_platform.kafka_security import KafkaSecurity
@@ -71,6 +72,9 @@ class ServiceSettings(BaseSettings):
     # Backoff between attempts: doubles from the first delay up to the cap.
     consumer_retry_backoff_seconds: float = 0.1
     consumer_max_backoff_seconds: float = 30.0
+    # Event consumers apply up to this many records per transaction and commit their offsets once
+    # per batch (1: one record at a time). Commands are always one at a time.
+    consumer_batch_max_records: int = 500
     # aiokafka leaves the group when a handler runs longer than this (client-side only; the broker
     # never sees it, rebalances use the session timeout). A consumer waiting out a database outage
     # sits in one handler, so this is a day rather than aiokafka's five minutes; past it the
@@ -92,6 +96,9 @@ class ServiceSettings(BaseSettings):
     max_request_body_bytes: int = 1024 * 1024
     # OpenTelemetry: export spans to this OTLP/HTTP endpoint when set.
     otlp_endpoint: str = ""
+    #: Share of new traces recorded (1 = all). Traces started elsewhere follow their parent's
+    #: decision; an unrecorded trace still carries its ``traceparent`` through the outbox.
+    trace_sample_ratio: float = Field(default=1.0, ge=0.0, le=1.0)
 
     def model_post_init(self, __context: object) -> None:
         if not self.database_url:

@@ -20,16 +20,24 @@ from opentelemetry.context import Context
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
+from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
 
 _provider: TracerProvider | None = None
 
 
-def setup_tracing(service_name: str, otlp_endpoint: str = "") -> TracerProvider:
-    """Install a tracer provider once per process; export over OTLP/HTTP when an endpoint is set."""
+def setup_tracing(
+    service_name: str, otlp_endpoint: str = "", sample_ratio: float = 1.0
+) -> TracerProvider:
+    """Install a tracer provider once per process; export over OTLP/HTTP when an endpoint is set.
+    ``sample_ratio`` below 1 records only that share of new traces (a busy service spends a
+    noticeable part of each request on spans)."""
     global _provider
     if _provider is not None:
         return _provider
-    provider = TracerProvider(resource=Resource.create({"service.name": service_name}))
+    provider = TracerProvider(
+        resource=Resource.create({"service.name": service_name}),
+        sampler=ParentBased(TraceIdRatioBased(sample_ratio)),
+    )
     if otlp_endpoint:
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 

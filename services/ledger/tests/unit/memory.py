@@ -4,6 +4,7 @@ serialise is covered by the integration tests."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date, datetime
@@ -11,9 +12,11 @@ from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
 
-from ledger.domain.balances import OwnerTotals
+from ledger.domain.balances import ZERO, OwnerTotals
 from ledger.domain.meters import Reading
 from ledger.domain.periods import Period, PeriodStatus
+from ledger.queries import shapes
+from sosenki_contracts.money import format_amount
 
 Row = SimpleNamespace
 
@@ -66,6 +69,22 @@ class MemoryStore:
 
     async def get_community(self, community_id: int) -> Row | None:
         return self.communities.get(community_id)
+
+    async def community_and_membership(
+        self, community_id: int, user_id: int | None
+    ) -> tuple[Row | None, bool, bool]:
+        row = self.communities.get(community_id)
+        if row is None or user_id is None:
+            return row, False, False
+        return (
+            row,
+            (community_id, user_id) in self.treasurers,
+            (
+                community_id,
+                user_id,
+            )
+            in self.owners,
+        )
 
     async def update_community(self, community_id: int, **values: Any) -> Row:
         row = self.communities[community_id]
@@ -184,7 +203,9 @@ class MemoryStore:
     async def next_period_after(self, community_id: int, day: date) -> Period | None:
         return next((p for p in self._of(community_id) if p.start_date > day), None)
 
-    async def get_period(self, period_id: int, *, for_update: bool = False) -> Period | None:
+    async def get_period(
+        self, period_id: int, *, for_update: bool = False, for_share: bool = False
+    ) -> Period | None:
         return self.periods.get(period_id)
 
     async def list_periods(
@@ -258,6 +279,20 @@ class MemoryStore:
     ) -> list[Row]:
         return self._list("charge", period_id, owner_id, kind)
 
+    async def balance_sheet_json(self, period: Period, currency: str, units: int) -> str:
+        entries = list((await self.period_totals(period)).values())
+        total = sum((e.balance for e in entries), ZERO)
+        return json.dumps(
+            {
+                "period_id": period.id,
+                "currency": currency,
+                "entries": [
+                    {"username": e.username, **shapes.totals(e, currency)} for e in entries
+                ],
+                "total_period_balance": format_amount(total, currency),
+            }
+        )
+
     async def period_totals(self, period: Period) -> dict[int, OwnerTotals]:
         owners = {o.user_id: o.username for o in await self.list_owners(period.community_id)}
         sums: dict[str, dict[int, Decimal]] = {}
@@ -305,6 +340,9 @@ class MemoryStore:
 
     async def add_expense(self, period: Period, values: dict[str, Any]) -> Row:
         return self._add("expense", period, values)
+
+    async def lock_balances(self, period_id: int, owner_ids: Sequence[int]) -> None:
+        return None  # one task at a time: nothing to order
 
     async def add_allocations(self, expense_id: int, lines: dict[int, Decimal]) -> None:
         self.allocations[expense_id] = dict(sorted(lines.items()))

@@ -28,6 +28,8 @@ ALGORITHM = "EdDSA"
 PRIVILEGED_ROLES = frozenset({"admin", "service"})
 #: Clock difference between the issuer and a verifier that is forgiven on ``exp`` and ``iat``.
 DEFAULT_LEEWAY_SECONDS = 30.0
+#: Verified tokens remembered per verifier (oldest forgotten first).
+VERIFIED_CACHE_SIZE = 4096
 
 
 @dataclass(frozen=True)
@@ -155,6 +157,7 @@ class TokenVerifier:
             self._keys[_kid(key)] = key
         self._issuer = issuer
         self._leeway = leeway_seconds
+        self._verified: dict[str, tuple[Principal, float]] = {}
 
     @property
     def key_ids(self) -> frozenset[str]:
@@ -202,6 +205,22 @@ class TokenVerifier:
         return [self._keys[kid]]
 
     def verify(self, token: str) -> Principal:
+        """The token's principal. A token verified before is answered from a small cache until
+        its ``exp`` (plus the leeway): the signature check is the costliest part of a request's
+        edge, and the rate limit, the idempotency middleware and the route each ask."""
+        cached = self._verified.get(token)
+        if cached is not None:
+            principal, valid_until = cached
+            if time.time() <= valid_until:
+                return principal
+            del self._verified[token]
+        principal, expires = self._verify(token)
+        if len(self._verified) >= VERIFIED_CACHE_SIZE:
+            self._verified.pop(next(iter(self._verified)))  # the oldest entry goes
+        self._verified[token] = (principal, expires + self._leeway)
+        return principal
+
+    def _verify(self, token: str) -> tuple[Principal, float]:
         claims: dict[str, Any] | None = None
         error: jwt.PyJWTError | None = None
         for key in self._candidates(token):
@@ -222,11 +241,12 @@ class TokenVerifier:
         if claims is None:
             raise Unauthorized(f"Invalid token: {error}", ErrorCode.TOKEN_INVALID) from error
         try:
-            return Principal(
+            principal = Principal(
                 subject=str(claims["sub"]),
                 roles=frozenset(str(r) for r in claims.get("roles", [])),
                 communities=frozenset(int(c) for c in claims.get("communities", [])),
                 groups=frozenset(int(g) for g in claims.get("groups", [])),
             )
+            return principal, float(claims["exp"])
         except (TypeError, ValueError) as exc:
             raise Unauthorized("Invalid token claims", ErrorCode.TOKEN_INVALID) from exc

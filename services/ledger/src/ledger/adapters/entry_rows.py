@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Row, func, select
+from sqlalchemy import Row, func, select, text
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ledger.adapters import tables as t
@@ -57,7 +58,91 @@ class EntryRows:
         return (await self.session.execute(query.order_by(t.service_charges.c.id))).all()
 
     async def period_totals(self, period: Period) -> dict[int, OwnerTotals]:
-        """Every owner of the community, and anyone with entries, with their totals."""
+        """Every owner of the community, and anyone with entries, with their totals: read from
+        the running balances the database keeps with each entry (migration 0010), so a read
+        costs the same whatever the period's history."""
+        o, b = t.owners, t.period_balances
+        owners = select(o.c.user_id.label("owner_id"), o.c.username).where(
+            o.c.community_id == period.community_id
+        )
+        balances = select(b).where(b.c.period_id == period.id).subquery()
+        listed = owners.subquery()
+        rows = await self.session.execute(
+            select(
+                func.coalesce(listed.c.owner_id, balances.c.owner_id).label("owner_id"),
+                listed.c.username,
+                balances.c.total_contributions,
+                balances.c.total_expenses,
+                balances.c.total_charges,
+                balances.c.total_paid_expenses,
+            ).select_from(
+                listed.join(balances, listed.c.owner_id == balances.c.owner_id, full=True)
+            )
+        )
+        zero = Decimal(0)
+        found = {
+            r.owner_id: OwnerTotals(
+                owner_id=r.owner_id,
+                username=r.username,
+                total_contributions=Decimal(r.total_contributions or zero),
+                total_expenses=Decimal(r.total_expenses or zero),
+                total_charges=Decimal(r.total_charges or zero),
+                total_paid_expenses=Decimal(r.total_paid_expenses or zero),
+            )
+            for r in rows.all()
+        }
+        return {owner: found[owner] for owner in sorted(found)}
+
+    async def balance_sheet_json(self, period: Period, currency: str, units: int) -> str:
+        """The balance sheet (``views.BalanceSheetOut``) as JSON, built by PostgreSQL from the
+        running balances: a thousand owners cost a millisecond there and tens in Python.
+        Amounts are exact at the currency's ``units`` (entries are checked to them), so
+        ``round`` only pads. The balance is ``domain/balances.py``'s rule (contributions +
+        expenses paid personally - allocated share - charges); tests/test_period_balances.py
+        proves the two agree."""
+        row = await self.session.execute(
+            text(
+                """
+                WITH sheet AS (
+                    SELECT coalesce(o.user_id, b.owner_id) AS owner_id, o.username,
+                        coalesce(b.total_contributions, 0) AS c,
+                        coalesce(b.total_expenses, 0) AS e,
+                        coalesce(b.total_charges, 0) AS ch,
+                        coalesce(b.total_paid_expenses, 0) AS p
+                    FROM (SELECT user_id, username FROM owners WHERE community_id = :community)
+                        AS o
+                    FULL JOIN (SELECT * FROM period_balances WHERE period_id = :period) AS b
+                        ON b.owner_id = o.user_id
+                )
+                SELECT json_build_object(
+                    'period_id', CAST(:period AS bigint),
+                    'currency', CAST(:currency AS text),
+                    'entries', coalesce(json_agg(json_build_object(
+                        'owner_id', owner_id,
+                        'username', username,
+                        'total_contributions', round(c, :units)::text,
+                        'total_expenses', round(e, :units)::text,
+                        'total_charges', round(ch, :units)::text,
+                        'total_paid_expenses', round(p, :units)::text,
+                        'balance', round(c + p - e - ch, :units)::text
+                    ) ORDER BY owner_id), '[]'::json),
+                    'total_period_balance', round(coalesce(sum(c + p - e - ch), 0), :units)::text
+                )::text
+                FROM sheet
+                """
+            ),
+            {
+                "community": period.community_id,
+                "period": period.id,
+                "currency": currency,
+                "units": units,
+            },
+        )
+        return str(row.scalar_one())
+
+    async def period_totals_aggregated(self, period: Period) -> dict[int, OwnerTotals]:
+        """The same as :meth:`period_totals`, summed from every entry of the period: what the
+        running balances must always equal (tests), and the naive figure benchmarks compare."""
         pid = period.id
         listed = await self.session.execute(
             select(t.owners.c.user_id, t.owners.c.username).where(
@@ -134,6 +219,27 @@ class EntryRows:
                 .returning(*t.expenses.c)
             )
         ).one()
+
+    async def lock_balances(self, period_id: int, owner_ids: Sequence[int]) -> None:
+        """Lock these owners' running balances of the period in ascending order, before an
+        entry that touches several of them (an expense: its payer, then its lines) updates them
+        through the triggers of migration 0010: every transaction then takes balance rows in
+        one order, so two writes never deadlock on them."""
+        owners = sorted(set(owner_ids))
+        if not owners:
+            return
+        b = t.period_balances
+        await self.session.execute(
+            insert(b)
+            .values([{"period_id": period_id, "owner_id": o} for o in owners])
+            .on_conflict_do_nothing()
+        )
+        await self.session.execute(
+            select(b.c.owner_id)
+            .where(b.c.period_id == period_id, b.c.owner_id.in_(owners))
+            .order_by(b.c.owner_id)
+            .with_for_update()
+        )
 
     async def add_allocations(self, expense_id: int, lines: dict[int, Decimal]) -> None:
         if lines:

@@ -37,6 +37,32 @@ class CommunityRows:
             )
         ).one_or_none()
 
+    async def community_and_membership(
+        self, community_id: int, user_id: int | None
+    ) -> tuple[Row[Any] | None, bool, bool]:
+        """(the community, is ``user_id`` its treasurer, is it its owner) in one round trip."""
+        uid = user_id if user_id is not None else -1
+        treasurer = (
+            select(t.treasurers.c.user_id)
+            .where(t.treasurers.c.community_id == community_id, t.treasurers.c.user_id == uid)
+            .exists()
+        )
+        owner = (
+            select(t.owners.c.user_id)
+            .where(t.owners.c.community_id == community_id, t.owners.c.user_id == uid)
+            .exists()
+        )
+        row = (
+            await self.session.execute(
+                select(
+                    t.communities, treasurer.label("_is_treasurer"), owner.label("_is_owner")
+                ).where(t.communities.c.id == community_id)
+            )
+        ).one_or_none()
+        if row is None:
+            return None, False, False
+        return row, bool(row._is_treasurer), bool(row._is_owner)
+
     async def update_community(self, community_id: int, **values: Any) -> Row[Any]:
         return (
             await self.session.execute(

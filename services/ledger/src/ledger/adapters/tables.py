@@ -175,6 +175,21 @@ expense_allocations = Table(
     PrimaryKeyConstraint("expense_id", "owner_id"),
 )
 
+# Each owner's sums of a period, kept by triggers with every inserted entry (migration 0010): the
+# balance sheet reads these instead of aggregating the period's history. Derived, never edited
+# by the application; equal to the aggregates of the entries (tests/test_period_balances.py).
+period_balances = Table(
+    "period_balances",
+    metadata,
+    Column("period_id", BigInteger, ForeignKey("periods.id"), nullable=False),
+    Column("owner_id", BigInteger, nullable=False),
+    Column("total_contributions", Numeric, nullable=False, server_default="0"),
+    Column("total_expenses", Numeric, nullable=False, server_default="0"),
+    Column("total_charges", Numeric, nullable=False, server_default="0"),
+    Column("total_paid_expenses", Numeric, nullable=False, server_default="0"),
+    PrimaryKeyConstraint("period_id", "owner_id"),
+)
+
 budget_items = Table(
     "budget_items",
     metadata,
@@ -243,6 +258,7 @@ __all__ = [
     "meters",
     "owners",
     "ownership_shares",
+    "period_balances",
     "periods",
     "platform",
     "service_charges",

@@ -30,24 +30,28 @@ async def community(ctx: Ctx, community_id: int) -> Any:
 
 
 async def role(ctx: Ctx, community_id: int) -> CommunityRole:
+    return (await _community_and_role(ctx, community_id))[1]
+
+
+async def _community_and_role(ctx: Ctx, community_id: int) -> tuple[Any, CommunityRole]:
+    """The community row (None when there is none) and the caller's role, in one query."""
     uid = ctx.caller.user_id
-    return community_role(
-        ctx.caller.asker,
-        community_id,
-        is_treasurer=uid is not None and await ctx.repo.is_treasurer(community_id, uid),
-        is_owner=uid is not None and await ctx.repo.get_owner(community_id, uid) is not None,
+    row, is_treasurer, is_owner = await ctx.repo.community_and_membership(community_id, uid)
+    found = community_role(
+        ctx.caller.asker, community_id, is_treasurer=is_treasurer, is_owner=is_owner
     )
+    return row, found
 
 
 async def require(
     ctx: Ctx, community_id: int, data: CommunityData, hidden: str = "Community not found"
 ) -> Any:
     """The community, if the caller may read or do ``data`` there (404 or 403 otherwise)."""
-    row = await ctx.repo.get_community(community_id)
+    row, found = await _community_and_role(ctx, community_id)
     if row is None:
         raise NotFound(hidden, not_found_code(hidden))
     require_in_community(
-        await role(ctx, community_id),
+        found,
         data,
         community_id,
         owners_see_balance_sheet=row.owners_see_balance_sheet,
@@ -80,14 +84,24 @@ async def owner_filter(ctx: Ctx, community_id: int, owner_id: int | None) -> int
 
 async def period(ctx: Ctx, period_id: int, *, for_update: bool = False) -> Period:
     """A period the caller may read (locked when it is about to change)."""
-    found = await ctx.repo.get_period(period_id, for_update=for_update)
+    return (await period_for(ctx, period_id, CommunityData.COMMUNITY, for_update=for_update))[0]
+
+
+async def period_for(
+    ctx: Ctx,
+    period_id: int,
+    data: CommunityData,
+    *,
+    for_update: bool = False,
+    for_share: bool = False,
+) -> tuple[Period, Any]:
+    """A period and its community, if the caller may do ``data`` there: a 404 "Period not
+    found" for whoever may not see it, a 403 for a member refused ``data``."""
+    found = await ctx.repo.get_period(period_id, for_update=for_update, for_share=for_share)
     if found is None or not ctx.caller.in_community(found.community_id):
         raise NotFound("Period not found", ErrorCode.PERIOD_NOT_FOUND)
-    try:
-        await require_reader(ctx, found.community_id)
-    except NotFound:
-        raise NotFound("Period not found", ErrorCode.PERIOD_NOT_FOUND) from None
-    return found
+    row = await require(ctx, found.community_id, data, hidden="Period not found")
+    return found, row
 
 
 async def meter(ctx: Ctx, meter_id: int, *, for_update: bool = False) -> Any:

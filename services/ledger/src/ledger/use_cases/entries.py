@@ -11,6 +11,7 @@ from sosenki_contracts import topics
 from sosenki_contracts.error_codes import ErrorCode
 from sosenki_contracts.events import ledger as ev
 from sosenki_contracts.money import check_scale, quantize
+from sosenki_platform.access_policy import CommunityData
 from sosenki_platform.errors import BadRequest
 
 from ledger.domain import periods as period_rules
@@ -26,12 +27,12 @@ async def publish(ctx: Ctx, community_id: int, event: Any) -> None:
 
 
 async def open_period_for(ctx: Ctx, period_id: int, what: str) -> tuple[Period, str]:
-    """The period (row-locked) a treasurer posts ``what`` into, and its community's currency.
+    """The period a treasurer posts ``what`` into, and its community's currency.
 
-    The lock serialises this write with a concurrent close: it never lands in a period that
-    closed meanwhile."""
-    period = await access.period(ctx, period_id, for_update=True)
-    community = await access.require_treasurer(ctx, period.community_id)
+    The period row is share-locked: entries of one period do not wait for each other, but a
+    concurrent close (which locks the row for update) waits for them, or they for it and then
+    see it closed: no entry lands in a period that closed meanwhile."""
+    period, community = await access.period_for(ctx, period_id, CommunityData.WRITE, for_share=True)
     period_rules.ensure_open_for(period, what)
     return period, str(community.base_currency)
 
@@ -99,6 +100,8 @@ async def post_expense(
     ctx: Ctx, period: Period, currency: str, values: dict[str, Any], lines: dict[int, Decimal]
 ) -> Any:
     """Write an expense (regular or reversal) with its allocation lines, and its event."""
+    payer = values.get("paid_by_owner_id")
+    await ctx.repo.lock_balances(period.id, [*lines, *([payer] if payer is not None else [])])
     row = await ctx.repo.add_expense(period, _stamp(ctx, currency) | values)
     await ctx.repo.add_allocations(row.id, lines)
     await publish(

@@ -4,18 +4,20 @@ back, and verify a chain against its published head."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from sosenki_contracts import topics
 from sosenki_contracts.envelope import EventEnvelope
 from sosenki_contracts.registry import event_payload_model
-from sqlalchemy import Row, Select, func, select
+from sosenki_platform.inbox import SOURCE
+from sqlalchemy import Row, Select, func, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reporting.adapters import tables as t
+from reporting.adapters.pending import PendingEntry, pending
 from reporting.adapters.tables import platform
 from reporting.domain.audit import (
     GENESIS_HASH,
@@ -57,17 +59,17 @@ class AuditLog:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def append(self, event: EventEnvelope) -> StoredEntry:
+    async def append(self, event: EventEnvelope) -> None:
+        """Append ``event`` to its chain. Kept in the transaction until :meth:`write` (the
+        consumer's ``before_commit`` hook, see ``projections.flush``), which puts a batch's
+        entries in their chains' order, hashes them and writes them at once."""
         payload = canonical_payload(event)
         topic, partition = await self._source(event)
         chain, community_id, group_id = chain_of(payload, topic, partition)
         before, after = before_after(payload)
-        head = await self._lock_head(chain)
-        seq = (head.seq if head else 0) + 1
-        prev_hash = head.hash if head else GENESIS_HASH
         entry = AuditEntry(
             chain=chain,
-            seq=seq,
+            seq=0,  # its place in the chain is given by write()
             event_id=str(event.event_id),
             event_type=event.event_type,
             event_version=event.event_version,
@@ -80,43 +82,90 @@ class AuditLog:
             after=after,
             reason=reason_of(payload),
         )
-        digest = entry_hash(prev_hash, entry)
-        entry_id = await self.session.scalar(
-            t.audit_entries.insert()
-            .values(
-                chain=chain,
-                seq=seq,
-                community_id=community_id,
-                group_id=group_id,
-                event_id=entry.event_id,
-                event_type=entry.event_type,
-                event_version=entry.event_version,
-                occurred_at=entry.occurred_at,
-                actor_kind=entry.actor_kind,
-                actor_id=entry.actor_id,
-                actor_name=entry.actor_name,
-                payload=payload,
-                before=before,
-                after=after,
-                reason=entry.reason,
-                prev_hash=prev_hash,
-                hash=digest,
-            )
-            .returning(t.audit_entries.c.entry_id)
+        pending(self.session).audit_entries.append(PendingEntry(entry, community_id, group_id))
+
+    async def write(self, entries: list[PendingEntry]) -> None:
+        """Write the transaction's entries, in the order appended, as the next entries of their
+        chains. Two consumers appending to one chain must not both take the same place in it: the
+        chains are locked (an advisory lock on each chain's name, as a chain's first entry has no
+        head row to lock) for the rest of the transaction, in name order so that two batches
+        never wait on each other crosswise, then their heads are read once."""
+        if not entries:
+            return
+        chains = sorted({p.entry.chain for p in entries})
+        await self.session.execute(
+            text(
+                "SELECT pg_advisory_xact_lock(hashtext(c)) "
+                "FROM (SELECT unnest(CAST(:chains AS text[])) AS c ORDER BY 1) AS ordered"
+            ),
+            {"chains": chains},
         )
-        assert entry_id is not None
-        stmt = insert(t.audit_heads).values(chain=chain, seq=seq, hash=digest, entry_id=entry_id)
+        heads: dict[str, tuple[int, str]] = {
+            row.chain: (row.seq, row.hash)
+            for row in await self.session.execute(
+                select(t.audit_heads.c.chain, t.audit_heads.c.seq, t.audit_heads.c.hash).where(
+                    t.audit_heads.c.chain.in_(chains)
+                )
+            )
+        }
+        rows: list[dict[str, Any]] = []
+        for p in entries:
+            seq, prev_hash = heads.get(p.entry.chain, (0, GENESIS_HASH))
+            entry = replace(p.entry, seq=seq + 1)
+            digest = entry_hash(prev_hash, entry)
+            heads[entry.chain] = (entry.seq, digest)
+            rows.append(
+                {
+                    "chain": entry.chain,
+                    "seq": entry.seq,
+                    "community_id": p.community_id,
+                    "group_id": p.group_id,
+                    "event_id": entry.event_id,
+                    "event_type": entry.event_type,
+                    "event_version": entry.event_version,
+                    "occurred_at": entry.occurred_at,
+                    "actor_kind": entry.actor_kind,
+                    "actor_id": entry.actor_id,
+                    "actor_name": entry.actor_name,
+                    "payload": entry.payload,
+                    "before": entry.before,
+                    "after": entry.after,
+                    "reason": entry.reason,
+                    "prev_hash": prev_hash,
+                    "hash": digest,
+                }
+            )
+        table = t.audit_entries
+        inserted = await self.session.execute(
+            insert(table).returning(table.c.entry_id, table.c.chain, table.c.seq), rows
+        )
+        head_ids = {(chain, seq) for chain, (seq, _) in heads.items()}
+        entry_ids = {
+            chain: entry_id for entry_id, chain, seq in inserted if (chain, seq) in head_ids
+        }
+        stmt = insert(t.audit_heads)
         await self.session.execute(
             stmt.on_conflict_do_update(
                 index_elements=["chain"],
-                set_={"seq": seq, "hash": digest, "entry_id": entry_id},
-            )
+                set_={
+                    "seq": stmt.excluded.seq,
+                    "hash": stmt.excluded.hash,
+                    "entry_id": stmt.excluded.entry_id,
+                },
+            ),
+            [
+                {"chain": chain, "seq": seq, "hash": digest, "entry_id": entry_ids[chain]}
+                for chain, (seq, digest) in sorted(heads.items())
+                if chain in entry_ids
+            ],
         )
-        return StoredEntry(entry_id, entry, prev_hash, digest)
 
     async def _source(self, event: EventEnvelope) -> tuple[str, int]:
         """The topic (without the deployment's prefix) and partition the event was read from:
         the consumer claimed its inbox row in this transaction, just before applying it."""
+        source = self.session.info.get(SOURCE)
+        if source is not None and source[0] == str(event.event_id):
+            return contract_topic(source[1]), source[2]
         inbox = platform.inbox
         row = (
             await self.session.execute(
@@ -128,14 +177,6 @@ class AuditLog:
         if row is None:
             raise RuntimeError(f"event {event.event_id} is applied without its inbox row")
         return contract_topic(row.topic), row.partition
-
-    async def _lock_head(self, chain: str) -> Row[Any] | None:
-        # Two consumers appending to one chain must not both take the same place in it. A chain's
-        # first entry has no head row to lock, so lock the chain's name (for this transaction).
-        await self.session.execute(select(func.pg_advisory_xact_lock(func.hashtext(chain))))
-        return (
-            await self.session.execute(select(t.audit_heads).where(t.audit_heads.c.chain == chain))
-        ).one_or_none()
 
     async def head(self, chain: str) -> Row[Any] | None:
         return (

@@ -13,6 +13,7 @@ from sosenki_platform.service import Runtime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reporting.adapters.audit_log import AuditLog
+from reporting.adapters.pending import take, write_totals
 from reporting.projections import ledger, splits
 
 EventHandler = Callable[[AsyncSession, EventEnvelope], Awaitable[None]]
@@ -22,11 +23,24 @@ PROJECTIONS: dict[tuple[str, int], EventHandler] = {**ledger.HANDLERS, **splits.
 
 
 async def apply_event(session: AsyncSession, event: EventEnvelope) -> None:
-    """Apply one event in the caller's transaction (the inbox row is the caller's business)."""
+    """Apply one event in the caller's transaction (the inbox row is the caller's business).
+    Audit entries and running totals are kept back: the caller awaits
+    :func:`flush` before committing (the consumer does, see
+    :func:`handle_every_event`)."""
     await AuditLog(session).append(event)
     projection = PROJECTIONS.get((event.event_type, event.event_version))
     if projection is not None:
         await projection(session, event)
+
+
+async def flush(session: AsyncSession) -> None:
+    """Write what the transaction's applies kept back (``adapters/pending.py``): its audit
+    entries, then its running totals. The consumer runs this before the transaction commits."""
+    writes = take(session)
+    if writes is None:
+        return
+    await AuditLog(session).write(writes.audit_entries)
+    await write_totals(session, writes)
 
 
 def handle_every_event(consumer: EventConsumer) -> None:
@@ -35,6 +49,7 @@ def handle_every_event(consumer: EventConsumer) -> None:
     reaches the audit log."""
     for event_type, version in all_events():
         consumer.on(event_type, version)(apply_event)
+    consumer.before_commit(flush)
 
 
 def register_projections(runtime: Runtime) -> None:

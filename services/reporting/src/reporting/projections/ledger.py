@@ -29,6 +29,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reporting.adapters import tables as t
+from reporting.adapters.pending import pending
 
 EventHandler = Callable[[AsyncSession, EventEnvelope], Awaitable[None]]
 
@@ -43,19 +44,15 @@ async def _add_to_balance(
     column: str,
     amount: Decimal,
 ) -> None:
-    """Add ``amount`` to one running total (creating the owner's row for the period if needed)."""
-    stmt = insert(t.owner_balances).values(
-        period_id=period_id,
-        owner_id=owner_id,
-        community_id=community_id,
-        currency=currency,
-        **{column: amount},
+    """Add ``amount`` to one running total (creating the owner's row for the period if needed);
+    written with the transaction's other totals (see ``adapters/pending.py``)."""
+    pending(session).add(
+        t.owner_balances,
+        {"period_id": period_id, "owner_id": owner_id},
+        {"community_id": community_id, "currency": currency},
+        column,
+        amount,
     )
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["period_id", "owner_id"],
-        set_={column: t.owner_balances.c[column] + stmt.excluded[column]},
-    )
-    await session.execute(stmt)
 
 
 async def _add_to_fund(
@@ -67,14 +64,13 @@ async def _add_to_fund(
     column: str,
     amount: Decimal,
 ) -> None:
-    stmt = insert(t.fund_totals).values(
-        period_id=period_id, community_id=community_id, currency=currency, **{column: amount}
+    pending(session).add(
+        t.fund_totals,
+        {"period_id": period_id},
+        {"community_id": community_id, "currency": currency},
+        column,
+        amount,
     )
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["period_id"],
-        set_={column: t.fund_totals.c[column] + stmt.excluded[column]},
-    )
-    await session.execute(stmt)
 
 
 async def _add_to_budget(
@@ -86,14 +82,13 @@ async def _add_to_budget(
     column: str,
     amount: Decimal,
 ) -> None:
-    stmt = insert(t.budget_lines).values(
-        period_id=period_id, category=category, community_id=community_id, **{column: amount}
+    pending(session).add(
+        t.budget_lines,
+        {"period_id": period_id, "category": category},
+        {"community_id": community_id},
+        column,
+        amount,
     )
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["period_id", "category"],
-        set_={column: t.budget_lines.c[column] + stmt.excluded[column]},
-    )
-    await session.execute(stmt)
 
 
 HANDLERS: dict[tuple[str, int], EventHandler] = {}
