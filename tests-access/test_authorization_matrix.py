@@ -123,6 +123,23 @@ RULES: dict[str, dict[str, str]] = {
         stranger="404", member="404", group_owner="404", other_owner="ok", owner="ok",
         treasurer="404", service="403",
     ),
+    # the Mini App's overview: a community's treasury (balance sheet, collection, arrears) to its
+    # treasurer, a group's balances and plan to its members; a token naming no user: 403
+    "own_treasury": dict(
+        stranger="404", member="404", group_owner="404", other_owner="404", owner="404",
+        treasurer="ok", service="403",
+    ),
+    # the Mini App's payment QR code: the caller's own, in a community they are in (reporting
+    # answers 409 when there is nothing to pay or no bank details; a treasurer who is no owner
+    # has nothing to pay)
+    "own_payment_qr": dict(
+        stranger="404", member="404", group_owner="404", other_owner="ok", owner="ok",
+        treasurer="ok", service="403",
+    ),
+    "own_groups": dict(
+        stranger="404", member="ok", group_owner="ok", other_owner="404", owner="404",
+        treasurer="404", service="403",
+    ),
     # authenticated by Telegram (webhook secret, signed initData), never by a bearer token
     "telegram": dict.fromkeys(CALLERS, "401"),
     # needs no token at all (the Mini App's page, reporting's freshness: no one's data)
@@ -379,6 +396,13 @@ E: list[Entry] = [
           body=lambda p: {"user_id": p.ids["payee"], "group_id": p.ids["group"]}),
     Entry(G, "GET", "/miniapp/balances", "own_balance", listed=_ids("community_id", "communities"),
           target="community"),
+    Entry(G, "GET", "/miniapp/overview", "own_balance", note="owner",
+          listed=_ids("community_id", "owner"), target="community"),
+    Entry(G, "GET", "/miniapp/overview", "own_treasury", note="treasurer",
+          listed=_ids("community_id", "treasurer"), target="community"),
+    Entry(G, "GET", "/miniapp/overview", "own_groups", note="groups",
+          listed=_ids("group_id", "groups"), target="group"),
+    Entry(G, "GET", "/miniapp/payment-qr/{community_id}.png", "own_payment_qr"),
     Entry(G, "GET", "/miniapp", "public"),  # the page itself
     Entry(G, "POST", "/telegram/webhook", "telegram", body=lambda p: _update(),
           genuine=lambda: {"headers": {"X-Telegram-Bot-Api-Secret-Token": SECRET},

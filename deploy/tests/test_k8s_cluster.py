@@ -363,6 +363,9 @@ def test_the_ingress_routes_the_webhook_and_the_mini_app_to_the_gateway() -> Non
         webhook_path.group(1),
     )
     assert rule["host"] in ingress["spec"]["tls"][0]["hosts"]
+    # The menu button opens <public-url>/miniapp: the same https host, routed here too.
+    public_url = urlsplit(by_kind(objects, "ConfigMap")["sosenki-gateway"]["data"]["public-url"])
+    assert (public_url.scheme, public_url.hostname) == ("https", rule["host"])
 
 
 # ---------------------------------------------------------------------------- operator overlays

@@ -1,21 +1,22 @@
 """The Mini App: Telegram's initData for a short-lived token the services accept, the user's
-balances, and the page itself in headless Chromium (Debian's ``chromium``, which the bootstrap
-installs)."""
+balances and overview, and the page's own file (the page in a real browser:
+``test_miniapp_browser.py``)."""
 
 from __future__ import annotations
 
-import asyncio
+import io
 import json
-import shutil
 import time
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 import pytest
-import uvicorn
+import zxingcpp
 from bot_gateway.domain.initdata import sign
 from bot_gateway.testing import Person, World, private_chat
-from sosenki_platform.testing import eventually, free_port
+from PIL import Image
+from sosenki_contracts.bank_details import BankDetails
+from sosenki_platform.testing import eventually
 
 pytestmark = pytest.mark.integration
 
@@ -157,61 +158,125 @@ async def test_bad_init_data_gets_no_token(world: World, data: str, reason: str)
 async def test_the_page_calls_the_gateway(world: World) -> None:
     page = await world.gateway.get("/miniapp")
     assert page.status_code == 200
-    assert 'fetch("/miniapp/session"' in page.text and 'fetch("/miniapp/balances"' in page.text
-    assert "tgWebAppData" in page.text
+    assert 'fetch("/miniapp/session"' in page.text and 'fetch("/miniapp/overview' in page.text
+    assert "tgWebAppData" in page.text and "tg.ready()" in page.text
 
 
-async def test_the_page_in_headless_chromium_shows_the_balance(world: World) -> None:
-    assert shutil.which("chromium"), (
-        "Debian's chromium is missing: run scripts/bootstrap.sh --with-browser"
+async def test_the_session_says_the_users_language(world: World) -> None:
+    """Telegram's language_code, through the catalogue's languages (anything else English), and
+    /lang in the private chat overrides it."""
+    for code, language in (("ru", "ru"), ("ru-RU", "ru"), ("en", "en"), ("uk", "en"), ("", "en")):
+        person = Person(OLGA.telegram_id, "Olga", "olga", code)
+        response = await _session(world, init_data(person))
+        assert response.status_code == 200, response.text
+        assert response.json()["language"] == language, code
+    english = Person(OLGA.telegram_id, "Olga", "olga", "en")
+    await world.say(english, private_chat(english), "/lang ru")
+    await world.reply(OLGA.telegram_id, "русский")
+    assert (await _session(world, init_data(english))).json()["language"] == "ru"
+
+
+async def test_the_overview_is_a_users(world: World) -> None:
+    """A token naming no user gets 403; a user who belongs nowhere gets empty sections."""
+    service = world.make_token("service:x", roles=["service"])
+    response = await world.gateway.get(
+        "/miniapp/overview", headers={"Authorization": f"Bearer {service}"}
     )
+    assert response.status_code == 403
+    assert (await world.gateway.get("/miniapp/overview")).status_code == 401
+    response = await world.gateway.get(
+        "/miniapp/overview?lang=ru",
+        headers={"Authorization": f"Bearer {world.make_token(720999)}"},
+    )
+    assert response.status_code == 200, response.text
+    assert response.json() == {
+        "user_id": 720999,
+        "language": "ru",
+        "owner": [],
+        "treasurer": [],
+        "groups": [],
+    }
+
+
+@pytest.mark.parametrize(
+    "world_settings", [{"public_url": "https://sosenki.example.org/"}], indirect=True
+)
+async def test_the_mini_app_is_the_menu_button_and_help_points_to_it(world: World) -> None:
+    """With a public address the bot's menu button opens the Mini App (set at start-up, as the
+    Bot API takes it) and /help tells about it, in the user's language."""
+
+    async def button() -> dict[str, Any] | None:
+        return world.telegram.menu_buttons.get(None)
+
+    found = await eventually(button, what="setChatMenuButton at start-up")
+    assert found == {
+        "type": "web_app",
+        "text": "SOSenki",
+        "web_app": {"url": "https://sosenki.example.org/miniapp"},
+    }
+    calls = world.telegram.sent("setChatMenuButton")
+    assert len(calls) == 1 and "chat_id" not in calls[0].params  # the bot's default button
+    for person, words in (
+        (OLGA, "Приложение (кнопка SOSenki"),
+        (Person(720002, "Ann", "ann", "en"), "The app (the SOSenki button"),
+    ):
+        await world.say(person, private_chat(person), "/help")
+        text = (await world.reply(person.telegram_id, "/newcommunity"))["text"]
+        assert words in text and "https://sosenki.example.org/miniapp" in text
+
+
+async def test_without_a_public_address_there_is_no_menu_button(world: World) -> None:
+    await world.say(OLGA, private_chat(OLGA), "/help")
+    text = (await world.reply(OLGA.telegram_id, "/newcommunity"))["text"]
+    assert "SOSenki" not in text and "/miniapp" not in text
+    assert world.telegram.sent("setChatMenuButton") == []
+    assert world.telegram.menu_buttons == {}
+
+
+@pytest.mark.parametrize("world_settings", [{"ledger_url": "http://127.0.0.1:9"}], indirect=True)
+async def test_the_overview_waits_when_a_service_cannot_answer(world: World) -> None:
+    """The ledger cannot be reached: the overview says 503 with Retry-After (the page then says,
+    in the user's language, to try again shortly), never a 500 nor a page with parts missing."""
+    response = await world.gateway.get(
+        "/miniapp/overview",
+        headers={"Authorization": f"Bearer {world.make_token(OLGA.telegram_id)}"},
+    )
+    assert response.status_code == 503, response.text
+    assert response.headers["Retry-After"] == "5"
+
+
+async def test_an_owner_who_owes_gets_the_payment_qr_code_through_the_gateway(
+    world: World,
+) -> None:
+    """The owner view names the QR code's address when there is something to pay; through the
+    gateway it is reporting's PNG for the caller (409 while the community has no bank details,
+    404 for a stranger), decodable as the Russian banks' ST00012 payment order."""
     cid = await _olga_owes(world)
+    olga = {"Authorization": f"Bearer {world.make_token(OLGA.telegram_id)}"}
+    url = f"/miniapp/payment-qr/{cid}.png"
 
-    async def known() -> bool:
-        return cid in (await _session(world, init_data(OLGA))).json()["communities"]
+    async def owes() -> dict[str, Any] | None:
+        body = (await world.gateway.get("/miniapp/overview", headers=olga)).json()
+        return body["owner"][0] if body["owner"] and body["owner"][0]["owes"] else None
 
-    await eventually(known, what="Olga's membership")
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(world.app, host="127.0.0.1", port=port, lifespan="off", log_config=None)
+    view = await eventually(owes, what="Olga's debt in reporting")
+    assert view["payment_qr"] == url
+    assert (await world.gateway.get(url, headers=olga)).status_code == 409
+    treasurer = world.make_token(1, communities=[cid])
+    await world.ok(
+        world.ledger,
+        "PUT",
+        f"/api/payments/communities/{cid}/settings",
+        treasurer,
+        {"bank_details": BankDetails.example()},
     )
-    serving = asyncio.create_task(server.serve())
-    try:
-        await eventually(lambda: _started(server), what="the page server")
-        url = f"http://127.0.0.1:{port}/miniapp#tgWebAppData={quote(init_data(OLGA))}"
 
-        async def rendered() -> str | None:
-            dom = await _chromium_dom(url)
-            return dom if 'data-loaded="true"' in dom and "-120.00 RUB" in dom else None
+    async def png() -> bytes | None:
+        response = await world.gateway.get(url, headers=olga)
+        return response.content if response.status_code == 200 else None
 
-        dom = await eventually(rendered, timeout=60, interval=1, what="the rendered page")
-    finally:
-        server.should_exit = True
-        await serving
-    assert "Birches" in dom and "-120.00 RUB" in dom and "May" in dom
-
-
-async def _started(server: uvicorn.Server) -> bool:
-    return bool(server.started)
-
-
-async def _chromium_dom(url: str) -> str:
-    process = await asyncio.create_subprocess_exec(
-        str(shutil.which("chromium")),
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--virtual-time-budget=10000",
-        "--dump-dom",
-        url,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.DEVNULL,
-    )
-    try:
-        out, _ = await asyncio.wait_for(process.communicate(), timeout=60)
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
-    return out.decode(errors="replace")
+    image = await eventually(png, what="the QR code once reporting has the bank details")
+    (found,) = zxingcpp.read_barcodes(Image.open(io.BytesIO(image)))
+    assert found.text.startswith("ST00012|") and "|Sum=12000|" in found.text + "|"
+    stranger = {"Authorization": f"Bearer {world.make_token(720999, communities=[cid])}"}
+    assert (await world.gateway.get(url, headers=stranger)).status_code == 404

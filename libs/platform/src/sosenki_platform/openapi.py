@@ -23,7 +23,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
-from sosenki_contracts.error_codes import ErrorCode, status_of
+from sosenki_contracts.error_codes import ErrorCode, default_code, status_of
 
 #: ``openapi_extra`` of a route anyone may call (no bearer token).
 PUBLIC: dict[str, Any] = {"security": []}
@@ -134,6 +134,10 @@ def _complete_operation(
 
     for status, name in operation.pop(CODES_KEY, []):
         add(int(status), name)
+    declared = operation.get("responses", {})
+    for status_text in list(declared):  # an error a route declares by hand gets the error body
+        if status_text[0] in "45" and status_text != "422":
+            add(int(status_text), default_code(int(status_text)))
     if has_input:
         add(400, ErrorCode.INVALID_INPUT)
     if secured:
@@ -157,8 +161,9 @@ def _complete_operation(
     for status in sorted(codes):
         listed = codes[status]
         first = str(listed[0])
+        reason = str(responses.get(str(status), {}).get("description") or "")
         responses[str(status)] = {
-            "description": f"{_REASONS.get(status, 'Error')}. Codes: "
+            "description": f"{reason or _REASONS.get(status, 'Error')}. Codes: "
             + ", ".join(f"`{c}`" for c in listed),
             "content": {
                 "application/json": {

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from aiogram.types import BotCommand, BotCommandScopeDefault
+from aiogram.types import BotCommand, BotCommandScopeDefault, MenuButtonWebApp, WebAppInfo
 from fastapi import FastAPI
 from sosenki_platform.logging import get_logger
 from sosenki_platform.service import Runtime, create_service_app
@@ -18,6 +18,7 @@ from sosenki_platform.service import Runtime, create_service_app
 from bot_gateway.adapters.repository import Repository
 from bot_gateway.adapters.services import Services
 from bot_gateway.adapters.tables import platform
+from bot_gateway.api.miniapp_routes import router as miniapp_router
 from bot_gateway.api.routes import router
 from bot_gateway.commands import register_commands
 from bot_gateway.domain.texts import say
@@ -120,6 +121,12 @@ class Background:
                     scope=BotCommandScopeDefault(),
                     language_code=lang,
                 )
+            if self.gateway.settings.miniapp_url:  # the button beside the message field
+                await bot.set_chat_menu_button(
+                    menu_button=MenuButtonWebApp(
+                        text="SOSenki", web_app=WebAppInfo(url=self.gateway.settings.miniapp_url)
+                    )
+                )
         except Exception as exc:  # Telegram unreachable: the bot still works when it comes
             log.warning("telegram_setup_failed", error=repr(exc))
 
@@ -208,7 +215,7 @@ def create_app(
         runtime,
         title="SOSenki bot-gateway",
         description="Telegram bot gateway: updates to commands, events to messages.",
-        routers=[router],
+        routers=[router, miniapp_router],
         on_startup=[background.start],
         on_shutdown=[background.stop],
     )

@@ -21,7 +21,9 @@ Control API (JSON):
 - ``POST /_fake/updates`` ``{...update...}``: queue an update for ``getUpdates``;
 - ``POST /_fake/admins`` ``{"chat_id": -5, "user_ids": [1, 2]}``: who administers a chat
   (``getChatMember`` answers ``administrator`` for them, ``member`` for anyone else);
-- ``POST /_fake/reset``: forget calls, failures, refusals, migrations and updates.
+- ``GET /_fake/menu-buttons``: the menu buttons set with ``setChatMenuButton``, by chat
+  (``"default"`` for the bot's default button);
+- ``POST /_fake/reset``: forget calls, failures, refusals, migrations, updates and menu buttons.
 
 Run it with ``python -m bot_gateway.fake_telegram --port 8081``; tests start it in-process with
 :class:`FakeTelegram`.
@@ -47,6 +49,8 @@ from bot_gateway.fake_telegram_calls import (
     Hold,
     Upload,
     chat_id_of,
+    menu_button_of,
+    menu_button_problem,
     read_params,
 )
 
@@ -68,6 +72,8 @@ class FakeTelegram:
         self.holds: list[Hold] = []
         self.updates: list[dict[str, Any]] = []
         self.webhook: dict[str, Any] = {}
+        #: ``setChatMenuButton``: the button per chat id, ``None`` for the bot's default.
+        self.menu_buttons: dict[int | None, dict[str, Any]] = {}
         #: Chat administrators, by chat (``getChatMember``).
         self.admins: dict[int, set[int]] = {}
         self._next_message_id = 1000
@@ -81,6 +87,7 @@ class FakeTelegram:
         self.app.router.add_post("/_fake/updates", self._post_update)
         self.app.router.add_post("/_fake/reset", self._post_reset)
         self.app.router.add_post("/_fake/admins", self._post_admins)
+        self.app.router.add_get("/_fake/menu-buttons", self._get_menu_buttons)
         self.app.router.add_route("*", "/bot{token}/{method}", self._bot_method)
 
     @property
@@ -165,6 +172,7 @@ class FakeTelegram:
         self.holds.clear()
         self.updates.clear()
         self.admins.clear()
+        self.menu_buttons.clear()
 
     # HTTP -------------------------------------------------------------------------------
 
@@ -206,6 +214,11 @@ class FakeTelegram:
         self.set_admins(int(body["chat_id"]), [int(u) for u in body.get("user_ids", [])])
         return web.json_response({"ok": True})
 
+    async def _get_menu_buttons(self, request: web.Request) -> web.Response:
+        return web.json_response(
+            {"default" if chat is None else str(chat): b for chat, b in self.menu_buttons.items()}
+        )
+
     async def _post_reset(self, request: web.Request) -> web.Response:
         self.reset()
         return web.json_response({"ok": True})
@@ -244,6 +257,9 @@ class FakeTelegram:
 
     def _refusal(self, method: str, params: dict[str, Any]) -> Failure | None:
         """What Telegram itself refuses: a blocked or migrated chat, a text too long."""
+        if method == "setChatMenuButton":
+            wrong = menu_button_problem(params)
+            return Failure(400, 1, description=f"Bad Request: {wrong}") if wrong else None
         if method not in SENDING:
             return None
         chat_id = chat_id_of(params)
@@ -286,6 +302,12 @@ class FakeTelegram:
             return self._chat_member(params)
         if method == "setWebhook":
             self.webhook = params
+        if method == "setChatMenuButton":
+            self.menu_buttons[chat_id_of(params)] = menu_button_of(params)
+        if method == "getChatMenuButton":
+            return self.menu_buttons.get(chat_id_of(params)) or self.menu_buttons.get(
+                None, {"type": "default"}
+            )
         if method == "deleteWebhook":
             self.webhook = {}
         if method == "getWebhookInfo":

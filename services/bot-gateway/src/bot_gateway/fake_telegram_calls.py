@@ -108,6 +108,28 @@ def chat_id_of(params: dict[str, Any]) -> int | None:
         return None
 
 
+def menu_button_of(params: dict[str, Any]) -> dict[str, Any]:
+    """``setChatMenuButton``'s button (Telegram's default when none is given)."""
+    button = params.get("menu_button")
+    return dict(button) if isinstance(button, dict) else {"type": "default"}
+
+
+def menu_button_problem(params: dict[str, Any]) -> str | None:
+    """What Telegram would refuse in a ``setChatMenuButton`` call: an unknown type, a Web App
+    button without its text or with an address that is not https."""
+    button = menu_button_of(params)
+    kind = button.get("type")
+    if kind not in ("default", "commands", "web_app"):
+        return f"unsupported menu button type {kind!r}"
+    if kind == "web_app":
+        url = str((button.get("web_app") or {}).get("url") or "")
+        if not button.get("text"):
+            return "menu button text is empty"
+        if not url.startswith("https://"):
+            return "WEB_APP_URL_INVALID: only HTTPS links are allowed"
+    return None
+
+
 async def read_params(
     request: web.Request,
 ) -> tuple[dict[str, Any], dict[str, int], dict[str, Upload]]:

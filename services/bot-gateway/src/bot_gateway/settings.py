@@ -26,6 +26,9 @@ class Settings(ServiceSettings):
     #: webhook, polling or off; empty: webhook when a webhook URL is set, else polling with a
     #: token, else off.
     telegram_mode: str = ""
+    #: The gateway's public https address (``https://bot.example.org``): when set, the Mini App
+    #: (``<public_url>/miniapp``) is the bot's menu button and ``/help`` points to it.
+    public_url: str = ""
     # An invitation (``/start join_<token>``) may be claimed for this long: a week by default.
     invitation_ttl_seconds: int = 7 * 24 * 3600
     # Mini App initData older than this is refused.
@@ -90,6 +93,11 @@ class Settings(ServiceSettings):
         if not self.telegram_bot_token:
             return "off"
         return "webhook" if self.telegram_webhook_url else "polling"
+
+    @property
+    def miniapp_url(self) -> str:
+        """Where Telegram opens the Mini App; ``""`` when the gateway has no public address."""
+        return f"{self.public_url.rstrip('/')}/miniapp" if self.public_url else ""
 
     def private_key(self) -> str:
         if self.auth_private_key:

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, Field, ValidationError
 from sosenki_contracts.error_codes import ErrorCode as E
+from sosenki_contracts.formatting import language_of
 from sosenki_platform.access_policy import Asker
 from sosenki_platform.auth.dependency import CurrentPrincipal
 from sosenki_platform.errors import Forbidden, NotFound, Unauthorized, error_body
@@ -152,6 +153,10 @@ class SessionOut(BaseModel):
     expires_in: int
     communities: list[int]
     groups: list[int]
+    language: str = Field(
+        description="The user's language for the Mini App (ru or en): the one chosen with /lang "
+        "in the private chat with the bot, else Telegram's"
+    )
 
 
 @router.post(
@@ -168,13 +173,16 @@ async def miniapp_session(body: SessionIn, request: Request) -> Any:
     except InvalidInitData as exc:
         raise Unauthorized(f"Invalid initData: {exc}", E.TOKEN_INVALID) from None
     async with gateway.unit_of_work() as session:
+        repo = Repository(session)
         user_id = await gateway.identity.meet(
-            Repository(session),
-            user.telegram_user_id,
-            user.username,
-            user.first_name,
-            user.language_code,
+            repo, user.telegram_user_id, user.username, user.first_name, user.language_code
         )
+        chosen = [
+            row.language
+            for row in await repo.private_chats_of(user_id)
+            if row.chat_id == user.telegram_user_id
+        ]
+    language = language_of(chosen[0] if chosen else user.language_code)
     try:  # exactly where the ledger and splits say the user belongs, asked now
         memberships = await gateway.services.memberships(user_id)
     except Unavailable:
@@ -183,7 +191,12 @@ async def miniapp_session(body: SessionIn, request: Request) -> Any:
     ttl = settings.miniapp_token_ttl_seconds
     token = gateway.services.user_token(user_id, memberships, ttl_seconds=ttl)
     return SessionOut(
-        token=token, user_id=user_id, expires_in=ttl, communities=communities, groups=groups
+        token=token,
+        user_id=user_id,
+        expires_in=ttl,
+        communities=communities,
+        groups=groups,
+        language=language,
     )
 
 

@@ -719,6 +719,15 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Your statement, {community}",
         "ru": "Ваша выписка, {community}",
     },
+    # mini app (miniapp17)
+    "help_miniapp": {
+        "en": "The app (the SOSenki button beside the message field, or {url}): your balance "
+        "and statement, what to pay, a treasurer's balance sheet and who is behind, a group's "
+        "debts and settle-up plan.",
+        "ru": "Приложение (кнопка SOSenki рядом с полем ввода или {url}): ваш баланс и "
+        "выписка, сколько платить, оборотная ведомость и должники для казначея, долги группы "
+        "и план расчётов.",
+    },
 }
 
 

@@ -51,7 +51,11 @@ async def unlink(message: Message, turn: Turn) -> None:
 
 
 async def help_(message: Message, turn: Turn) -> None:
-    await turn.say("help")
+    text = turn.t("help")
+    url = turn.gateway.settings.miniapp_url
+    if url:  # only when Telegram can open it (the gateway has a public https address)
+        text += "\n\n" + turn.t("help_miniapp", url=url)
+    await turn.reply(text)
 
 
 async def lang(message: Message, command: CommandObject, turn: Turn) -> None:
