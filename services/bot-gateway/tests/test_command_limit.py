@@ -31,7 +31,7 @@ async def test_a_flood_of_commands_gets_one_polite_reply(world: World) -> None:
     helps = [text for text in to_eve if "faster" not in text]
     assert len(helps) == 3 and len(notices) == 1
     assert len(set(helps)) == 1, helps  # the same answer three times
-    assert re.search(r"wait (9|10) s", notices[0])
+    assert re.search(r"wait (9|10) seconds and try again", notices[0])
     # Someone else is not held back by Eve.
     await world.say(DAN, private_chat(DAN), "/help")
     await world.reply(DAN.telegram_id, "Commands")

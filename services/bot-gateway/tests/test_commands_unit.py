@@ -118,7 +118,7 @@ async def test_pay_naming_the_owner_in_the_comment_asks_to_confirm_their_contrib
         "_key": f"community:{COMMUNITY}",
     }
     assert action["summary"] == (
-        "Contribution of 3,000.00 EUR from Иван Петров to November 2026 (наличными)"
+        "Contribution of €3,000.00 from Иван Петров to November 2026 (наличными)"
     )
 
 

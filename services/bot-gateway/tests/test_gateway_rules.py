@@ -166,7 +166,7 @@ def test_without_a_currency_typed_the_commands_default_is_used() -> None:
 def test_an_amount_whose_currency_is_unknown_is_shown_without_one() -> None:
     assert money(Decimal("3000.5"), "", "en") == "3,000.50"
     assert money(Decimal("3000.5"), "", "ru") == "3\u00a0000,50"
-    assert money(Decimal("3000.5"), "EUR", "en") == "3,000.50 EUR"
+    assert money(Decimal("3000.5"), "EUR", "en") == "€3,000.50"
 
 
 # Reads ---------------------------------------------------------------------------------------

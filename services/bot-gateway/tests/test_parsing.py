@@ -60,8 +60,9 @@ def test_charge_split_settle_meter() -> None:
 
 def test_languages_and_money() -> None:
     assert language_of("ru") == "ru" and language_of("en-US") == "en" and language_of(None) == "en"
-    assert money("5000", "RUB", "en") == "5,000.00 RUB"
-    assert money("5000.5", "RUB", "ru") == "5\u00a0000,50 RUB"
+    assert language_of("uk") == "en"  # no Ukrainian catalogue: English, not Russian
+    assert money("5000", "RUB", "en") == "₽5,000.00"
+    assert money("5000.5", "RUB", "ru") == "5\u00a0000,50\u00a0₽"
 
 
 def test_sending_limits() -> None:

@@ -48,4 +48,5 @@ async def test_polled_updates_are_answered_like_webhook_ones_and_only_once(
     assert {c.params.get("language_code") for c in fake_telegram.sent("setMyCommands")} == {
         "ru",
         "en",
+        None,
     }

@@ -88,7 +88,7 @@ async def test_split_by_shares_picking_people_and_the_way(world: World) -> None:
     group_id = await _group(world)
     await world.say(ALICE, group_chat(GROUP), "/split 900 dinner")
     question = await world.reply(
-        GROUP, "Split 900.00 RUB for dinner equally between Alice, Bob, Carol\nConfirm?"
+        GROUP, "Split ₽900.00 for dinner equally between Alice, Bob, Carol\nConfirm?"
     )
     rows = question["reply_markup"]["inline_keyboard"]
     assert [r[0]["text"] for r in rows[:3]] == ["✓ Alice", "✓ Bob", "✓ Carol"]
@@ -119,12 +119,12 @@ async def test_split_by_shares_picking_people_and_the_way(world: World) -> None:
     hint = await world.reply(GROUP, "Shares are whole numbers of at least 1")
     await _answer(world, hint, "2 1")
     final = await world.reply(
-        GROUP, "Split 900.00 RUB for dinner by shares between Alice ×2, Bob ×1\nConfirm?"
+        GROUP, "Split ₽900.00 for dinner by shares between Alice ×2, Bob ×1\nConfirm?"
     )
     assert final["reply_markup"]["inline_keyboard"][4][0]["text"] == "✅ Confirm"
     await world.post(callback_update(ALICE, world.sent_message(final), _button(final, "Confirm")))
     await world.reply(
-        GROUP, "Recorded: dinner, 900.00 RUB paid by Alice (Alice 600.00 RUB, Bob 300.00 RUB)."
+        GROUP, "Recorded: dinner, ₽900.00 paid by Alice (Alice ₽600.00, Bob ₽300.00)."
     )
 
     (expense,) = await _expenses(world, group_id)
@@ -147,19 +147,15 @@ async def test_split_with_mentions_equally_by_percentages_and_in_amounts(world: 
 
     # Equal between the sender and the people mentioned: confirmed at once.
     await world.say(ALICE, chat, "/split 100 taxi @bob_s")
-    question = await world.reply(GROUP, "Split 100.00 RUB for taxi equally between Alice, Bob")
+    question = await world.reply(GROUP, "Split ₽100.00 for taxi equally between Alice, Bob")
     await world.post(
         callback_update(ALICE, world.sent_message(question), _button(question, "Confirm"))
     )
-    await world.reply(
-        GROUP, "Recorded: taxi, 100.00 RUB paid by Alice (Alice 50.00 RUB, Bob 50.00 RUB)."
-    )
+    await world.reply(GROUP, "Recorded: taxi, ₽100.00 paid by Alice (Alice ₽50.00, Bob ₽50.00).")
 
     # Percentages: a sum that is not 100 is asked again.
     await world.say(ALICE, chat, "/split 300 groceries @carol_s")
-    question = await world.reply(
-        GROUP, "Split 300.00 RUB for groceries equally between Alice, Carol"
-    )
+    question = await world.reply(GROUP, "Split ₽300.00 for groceries equally between Alice, Carol")
     edit = await _tap(world, question, "Percent", "groceries by percentages between Alice, Carol")
     before = len(world.telegram.sent())
     await world.post(callback_update(ALICE, world.sent_message(question), _button(edit, "Next")))
@@ -171,27 +167,27 @@ async def test_split_with_mentions_equally_by_percentages_and_in_amounts(world: 
     final = await world.reply(GROUP, "by percentages between Alice 70%, Carol 30%")
     await world.post(callback_update(ALICE, world.sent_message(final), _button(final, "Confirm")))
     await world.reply(
-        GROUP, "Recorded: groceries, 300.00 RUB paid by Alice (Alice 210.00 RUB, Carol 90.00 RUB)."
+        GROUP, "Recorded: groceries, ₽300.00 paid by Alice (Alice ₽210.00, Carol ₽90.00)."
     )
 
     # Exact amounts for the whole group.
     await world.say(ALICE, chat, "/split 1000 rent")
-    question = await world.reply(GROUP, "Split 1,000.00 RUB for rent equally")
+    question = await world.reply(GROUP, "Split ₽1,000.00 for rent equally")
     edit = await _tap(world, question, "Amounts", "rent in exact amounts between Alice, Bob, Carol")
     before = len(world.telegram.sent())
     await world.post(callback_update(ALICE, world.sent_message(question), _button(edit, "Next")))
-    asked = await world.reply(GROUP, "adding up to 1,000.00 RUB", after=before)
+    asked = await world.reply(GROUP, "adding up to ₽1,000.00", after=before)
     await _answer(world, asked, "500 300")
-    hint = await world.reply(GROUP, "I need 3 numbers, one per person; you sent 2.")
+    hint = await world.reply(GROUP, "one number per person, 3 in all; you sent 2 numbers.")
     await _answer(world, hint, "500 300 200")
-    final = await world.reply(GROUP, "Alice 500.00 RUB, Bob 300.00 RUB, Carol 200.00 RUB\nConfirm?")
+    final = await world.reply(GROUP, "Alice ₽500.00, Bob ₽300.00, Carol ₽200.00\nConfirm?")
     await world.post(callback_update(ALICE, world.sent_message(final), _button(final, "Confirm")))
-    await world.reply(GROUP, "Recorded: rent, 1,000.00 RUB paid by Alice (Alice 500.00 RUB")
+    await world.reply(GROUP, "Recorded: rent, ₽1,000.00 paid by Alice (Alice ₽500.00")
 
     # Someone outside the group: the splits service refuses, and says why.
     await world.start(DAVE)  # a user of his own, whom nobody added to the group
     await world.say(ALICE, chat, "/split 50 coffee @dave_s")
-    question = await world.reply(GROUP, "Split 50.00 RUB for coffee equally between Alice, Dave")
+    question = await world.reply(GROUP, "Split ₽50.00 for coffee equally between Alice, Dave")
     await world.post(
         callback_update(ALICE, world.sent_message(question), _button(question, "Confirm"))
     )
@@ -224,12 +220,12 @@ async def test_link_group_by_its_owner_only_and_settle_a_debt(world: World) -> N
     await world.reply(other_chat, "Only an owner of that group may link a chat to it.", after=after)
 
     await world.say(BOB, group_chat(GROUP), "/settle @alice_s 300")
-    question = await world.reply(GROUP, "Bob paid Alice back 300.00 RUB\nConfirm?")
+    question = await world.reply(GROUP, "Bob paid Alice back ₽300.00\nConfirm?")
     # Only Bob may confirm his payment.
     data = _button(question, "Confirm")
     await world.post(callback_update(ALICE, world.sent_message(question), data))
     await world.post(callback_update(BOB, world.sent_message(question), data))
-    await world.reply(GROUP, "Recorded: Bob paid Alice back 300.00 RUB.")
+    await world.reply(GROUP, "Recorded: Bob paid Alice back ₽300.00.")
     token = world.make_token(BOB.telegram_id, groups=[group_id])
     (settlement,) = await world.ok(
         world.splits, "GET", f"/financials/settlements?group_id={group_id}", token
@@ -253,7 +249,7 @@ async def test_a_slow_answer_is_announced_then_given_when_it_comes(world: World)
     group_id = await _group(world)
     await world.splits_service.stop()  # the splits service is down for a while
     await world.say(BOB, group_chat(GROUP), "/settle @alice_s 120")
-    question = await world.reply(GROUP, "Bob paid Alice back 120.00")
+    question = await world.reply(GROUP, "Bob paid Alice back ₽120.00")
     await world.post(
         callback_update(BOB, world.sent_message(question), _button(question, "Confirm"))
     )
@@ -261,7 +257,7 @@ async def test_a_slow_answer_is_announced_then_given_when_it_comes(world: World)
     assert not [t for t in world.telegram.texts(GROUP) if t.startswith("Recorded")]
 
     await world.splits_service.start()  # back: it takes the command from Kafka and answers
-    await world.reply(GROUP, "Recorded: Bob paid Alice back 120.00 RUB.", timeout=60)
+    await world.reply(GROUP, "Recorded: Bob paid Alice back ₽120.00.", timeout=60)
     token = world.make_token(BOB.telegram_id, groups=[group_id])
     (settlement,) = await world.ok(
         world.splits, "GET", f"/financials/settlements?group_id={group_id}", token

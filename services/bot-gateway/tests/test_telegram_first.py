@@ -173,24 +173,27 @@ async def test_a_village_set_up_and_run_in_russian(world: World) -> None:
     # A month, amounts typed as people type them; people named every way.
     pavel = OWNERS[0]
     asked = await talk.ask(
-        OLGA, village, f"/pay @{pavel.username} 3 000 взнос", "Взнос 3\u00a0000,00 RUB от Павел"
+        OLGA, village, f"/pay @{pavel.username} 3 000 взнос", "Взнос 3\u00a0000,00\u00a0₽ от Павел"
     )
-    await talk.confirm(OLGA, asked, "Записано: взнос 3\u00a0000,00 RUB от Павел", VILLAGE)
+    await talk.confirm(OLGA, asked, "Записано: взнос 3\u00a0000,00\u00a0₽ от Павел", VILLAGE)
     asked = await talk.ask(
-        OLGA, village, "/pay 2 000 Иван Петров наличными", "Взнос 2\u00a0000,00 RUB от Иван Петров"
+        OLGA,
+        village,
+        "/pay 2 000 Иван Петров наличными",
+        "Взнос 2\u00a0000,00\u00a0₽ от Иван Петров",
     )
     assert "(наличными)" in asked["text"]
-    await talk.confirm(OLGA, asked, "Записано: взнос 2\u00a0000,00 RUB от Иван Петров", VILLAGE)
+    await talk.confirm(OLGA, asked, "Записано: взнос 2\u00a0000,00\u00a0₽ от Иван Петров", VILLAGE)
     # Olga is no owner: a payment with no name gets a picker; the elderly neighbour is on it.
     asked = await talk.ask(OLGA, village, "/pay 1 500,50", "Чей это?")
     picked = await talk.tap(
         OLGA, asked, "Мария Ивановна", "от Мария Ивановна", VILLAGE, method="editMessageText"
     )
-    assert "1\u00a0500,50 RUB" in picked["text"]
+    assert "1\u00a0500,50\u00a0₽" in picked["text"]
     await talk.confirm(
         OLGA,
         picked,
-        "Записано: взнос 1\u00a0500,50 RUB от Мария Ивановна",
+        "Записано: взнос 1\u00a0500,50\u00a0₽ от Мария Ивановна",
         VILLAGE,
         message=world.sent_message(asked),
     )
@@ -201,29 +204,34 @@ async def test_a_village_set_up_and_run_in_russian(world: World) -> None:
     update = _reply(world, OLGA, village, "/pay 4000", said["message"])
     await world.post(update)
     asked = await world.reply(VILLAGE, "от Анна", after=after, timeout=30)
-    await talk.confirm(OLGA, asked, "Записано: взнос 4\u00a0000,00 RUB от Анна", VILLAGE)
+    await talk.confirm(OLGA, asked, "Записано: взнос 4\u00a0000,00\u00a0₽ от Анна", VILLAGE)
     asked = await talk.ask(
-        OLGA, village, "/expense 12 000 уборка снега", "Расход 12\u00a0000,00 RUB"
+        OLGA, village, "/expense 12 000 уборка снега", "Расход 12\u00a0000,00\u00a0₽"
     )
-    await talk.confirm(OLGA, asked, "Записано: расход 12\u00a0000,00 RUB", VILLAGE)
+    await talk.confirm(OLGA, asked, "Записано: расход 12\u00a0000,00\u00a0₽", VILLAGE)
     sergey = OWNERS[2]
     asked = await talk.ask(
         OLGA,
         village,
         f"/charge @{sergey.username} 700 вывоз мусора",
-        "Начисление 700,00 RUB владельцу Сергей",
+        "Начисление 700,00\u00a0₽ владельцу Сергей",
     )
-    await talk.confirm(OLGA, asked, "Записано: начисление 700,00 RUB владельцу Сергей", VILLAGE)
+    await talk.confirm(OLGA, asked, "Записано: начисление 700,00\u00a0₽ владельцу Сергей", VILLAGE)
     await world.reply(
-        sergey.telegram_id, "Ольга начислил(а) вам 700,00 RUB: вывоз мусора", timeout=30
+        sergey.telegram_id, "Ольга начислил(а) вам 700,00\u00a0₽: вывоз мусора", timeout=30
     )
     # Reversed by mistake-fixing /undo: Sergey hears that too, in private; no numbers in chats.
     asked = await talk.ask(
-        OLGA, village, "/undo ошибка", "Отменить вашу последнюю запись (начисление) на 700,00 RUB"
+        OLGA,
+        village,
+        "/undo ошибка",
+        "Отменить вашу последнюю запись (начисление) на 700,00\u00a0₽",
     )
-    await talk.confirm(OLGA, asked, "Отменено: начисление 700,00 RUB.", VILLAGE)
+    await talk.confirm(OLGA, asked, "Отменено: начисление 700,00\u00a0₽.", VILLAGE)
     await world.reply(
-        sergey.telegram_id, "Ольга отменил(а) ваш(е) начисление на 700,00 RUB: ошибка", timeout=30
+        sergey.telegram_id,
+        "Ольга отменил(а) ваш(е) начисление на 700,00\u00a0₽: ошибка",
+        timeout=30,
     )
     # Misread amounts are refused, never recorded.
     await talk.ask(
@@ -278,7 +286,7 @@ async def test_a_village_set_up_and_run_in_russian(world: World) -> None:
 
     balance = await eventually(carried, timeout=30, what="the carried balance")
     assert "из них перенесено из Ноябрь 2026" in balance["text"]
-    assert "взносы 0,00 RUB" in balance["text"], balance["text"]
+    assert "взносы 0,00\u00a0₽" in balance["text"], balance["text"]
 
     # Invitations: Ivan's grandson opens Ivan's; Boris, who had not written before, opens his.
     await talk.ask(
@@ -298,10 +306,22 @@ async def test_a_village_set_up_and_run_in_russian(world: World) -> None:
     # The audit head goes to whoever asks; never into the group chat. Its button has reporting
     # recheck every link of the chain.
     head = await talk.ask(pavel, private_chat(pavel), "/audit", "Журнал аудита Сосенки")
+    # How many entries, in the Russian plural form for that number (1 запись, 3 записи, 25 записей).
+    counted = re.search(r"Сосенки: (\d+) (запись|записи|записей),", head["text"])
+    assert counted, head["text"]
+    n = int(counted.group(1))
+    form = (
+        "запись"
+        if n % 10 == 1 and n % 100 != 11
+        else "записи"
+        if n % 10 in (2, 3, 4) and n % 100 not in (12, 13, 14)
+        else "записей"
+    )
+    assert counted.group(2) == form, head["text"]
     checked = await talk.tap(
         pavel, head, "Проверить цепочку", "Журнал аудита Сосенки", pavel.telegram_id
     )
-    assert re.search(r"цел: проверено записей — [1-9]\d*", checked["text"]), checked["text"]
+    assert re.search(r"цел \(проверено: [1-9]\d* запис", checked["text"]), checked["text"]
     for text in talk.texts(VILLAGE):
         assert not HASH.search(text), text
         assert not re.search(r"№\d|#\d", text), text
@@ -330,9 +350,9 @@ async def test_three_friends_split_dinners_and_settle_up_in_english(world: World
     await talk.ask(BEN, trip, "/unlink", "Only an administrator of this chat")
 
     for person, typed, amount in (
-        (ANN, "3 000", "3,000.00 RUB"),
-        (BEN, "1,500.50", "1,500.50 RUB"),
-        (CAT, "900", "900.00 RUB"),
+        (ANN, "3 000", "₽3,000.00"),
+        (BEN, "1,500.50", "₽1,500.50"),
+        (CAT, "900", "₽900.00"),
     ):
         asked = await talk.ask(person, trip, f"/split {typed} dinner", f"Split {amount} for dinner")
         # Anyone who shares the split may confirm it: Cat's is confirmed by Ben.
@@ -340,7 +360,7 @@ async def test_three_friends_split_dinners_and_settle_up_in_english(world: World
         done = await talk.confirm(
             confirmer, asked, f"Recorded: dinner, {amount} paid by {person.first_name}", TRIP
         )
-        assert "RUB" in done["text"]
+        assert "₽" in done["text"]
         # The keyboard is spent: tapping it again records nothing more.
         await world.post(
             callback_update(person, world.sent_message(asked), button(asked, "Confirm"))
@@ -349,7 +369,7 @@ async def test_three_friends_split_dinners_and_settle_up_in_english(world: World
     owed = await talk.ask(ANN, trip, "/balance", "Kazan trip: balances")
     assert "Ann is owed" in owed["text"] and "To settle up:" in owed["text"], owed["text"]
     plan = await talk.ask(CAT, trip, "/owe", "To settle up:")
-    transfers = re.findall(r"(\w+) → (\w+): ([\d,]+\.\d\d) RUB", plan["text"])
+    transfers = re.findall(r"(\w+) → (\w+): ₽([\d,]+\.\d\d)", plan["text"])
     assert transfers, plan["text"]
     people = {p.first_name: p for p in (ANN, BEN, CAT)}
     pick: dict[str, Any] = {}
@@ -380,7 +400,7 @@ async def test_three_friends_split_dinners_and_settle_up_in_english(world: World
                 f"/settle @{people[payee].username} {amount}",
                 f"paid {payee} back",
             )
-        assert "RUB" in asked["text"]
+        assert "₽" in asked["text"]
         await talk.confirm(
             people[payer],
             asked,

@@ -80,20 +80,20 @@ async def test_a_month_of_treasury_from_the_group_chat(world: World) -> None:
         token,
         {"user_id": BOB.telegram_id, "amount": "500.00", "comment": "July"},
     )
-    await world.reply(GROUP, "Alice recorded a contribution of 500.00 RUB from Bob (July)")
+    await world.reply(GROUP, "Alice recorded a contribution of ₽500.00 from Bob (July)")
 
     await world.say(ALICE, chat, "/charge @bob_o 250 Noise penalty")
-    await _confirm(world, ALICE, GROUP, "Charge 250.00 RUB to Bob: Noise penalty in July")
-    await world.reply(GROUP, "Recorded: charge 250.00 RUB to Bob.")
+    await _confirm(world, ALICE, GROUP, "Charge ₽250.00 to Bob: Noise penalty in July")
+    await world.reply(GROUP, "Recorded: charge ₽250.00 to Bob.")
 
     await world.say(ALICE, chat, "/expense 1000 roads")
-    await _confirm(world, ALICE, GROUP, "Expense 1,000.00 RUB, roads in July")
-    await world.reply(GROUP, "Recorded: expense 1,000.00 RUB, roads.")
+    await _confirm(world, ALICE, GROUP, "Expense ₽1,000.00, roads in July")
+    await world.reply(GROUP, "Recorded: expense ₽1,000.00, roads.")
 
     # /undo reverses Alice's last entry (the expense), with her reason.
     await world.say(ALICE, chat, "/undo typed the wrong amount")
-    await _confirm(world, ALICE, GROUP, "Reverse your last expense of 1,000.00 RUB")
-    await world.reply(GROUP, "Reversed: expense 1,000.00 RUB.")
+    await _confirm(world, ALICE, GROUP, "Reverse your last expense of ₽1,000.00")
+    await world.reply(GROUP, "Reversed: expense ₽1,000.00.")
     expenses = await world.ok(world.ledger, "GET", f"/api/payments/periods/{pid}/expenses", token)
     assert sorted(e["amount"] for e in expenses) == ["-1000.00", "1000.00"]
     assert [e["reason"] for e in expenses if e["kind"] == "reversal"] == ["typed the wrong amount"]
@@ -103,7 +103,7 @@ async def test_a_month_of_treasury_from_the_group_chat(world: World) -> None:
         before = len(world.telegram.sent("sendMessage"))
         await world.say(ALICE, chat, "/report")
         reply = await world.reply(GROUP, "Balance sheet, July:", after=before)
-        return reply if "Bob: 250.00 RUB" in reply["text"] else None
+        return reply if "Bob: ₽250.00" in reply["text"] else None
 
     await eventually(report, what="the report with Bob's balance")
     await eventually(lambda: _photo(world), what="the chart")
@@ -119,6 +119,7 @@ async def test_a_month_of_treasury_from_the_group_chat(world: World) -> None:
     audit = await world.reply(ALICE.telegram_id, "Audit log of Pines", after=after)
     head = re.search(r"\n([0-9a-f]{64})$", audit["text"])
     assert head, audit["text"]
+    assert re.search(r"^Audit log of Pines: \d+ entries, chain head", audit["text"]), audit["text"]
     chain = await world.reporting.get(
         "/api/audit",
         params={"community_id": cid, "limit": 500},
@@ -127,7 +128,7 @@ async def test_a_month_of_treasury_from_the_group_chat(world: World) -> None:
     assert head.group(1) in [entry["hash"] for entry in chain.json()["entries"]]
     # Each owner the bot knows gets a personal statement in private chat.
     statement = await world.reply(BOB.telegram_id, "Период July сообщества Pines закрыт.")
-    assert "баланс 250,00 RUB" in statement["text"]
+    assert "баланс 250,00\u00a0₽" in statement["text"]
 
     await world.ok(
         world.ledger,
@@ -155,7 +156,7 @@ async def _photo(world: World) -> bool:
 async def test_cancel_sends_nothing(world: World) -> None:
     _, pid, token = await _setup(world)
     await world.say(ALICE, group_chat(GROUP), "/pay 10")
-    question = await world.reply(GROUP, "Contribution of 10.00 RUB from Alice to July")
+    question = await world.reply(GROUP, "Contribution of ₽10.00 from Alice to July")
     cancel = question["reply_markup"]["inline_keyboard"][0][1]["callback_data"]
     await world.post(callback_update(ALICE, world.sent_message(question), cancel))
 
@@ -188,12 +189,12 @@ async def test_an_owner_records_a_meter_reading_in_private_chat(world: World) ->
         before = len(world.telegram.sent())
         await world.say(BOB, bob, "/meter 1234,5")
         reply = await world.reply(BOB.telegram_id, "", after=before)
-        return reply if "Meter reading 1234.5 (electricity)" in reply["text"] else None
+        return reply if "Meter reading 1,234.5 (electricity)" in reply["text"] else None
 
     question = await eventually(asked, what="the meter reading to confirm")
     data = question["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
     await world.post(callback_update(BOB, world.sent_message(question), data))
-    await world.reply(BOB.telegram_id, "Reading 1234.5 recorded.")
+    await world.reply(BOB.telegram_id, "Reading 1,234.5 recorded.")
     readings = await world.ok(
         world.ledger, "GET", f"/api/payments/meters/{meter['id']}/readings", token
     )
@@ -228,16 +229,16 @@ async def test_an_expense_is_announced_in_the_chat_and_each_share_in_private(
         token,
         {"amount": "5000", "payment_type": "maintenance"},
     )
-    announced = await world.reply(GROUP, "Alice recorded 5,000.00 RUB maintenance")
-    assert announced["text"] == "Alice recorded 5,000.00 RUB maintenance"
+    announced = await world.reply(GROUP, "Alice recorded ₽5,000.00 maintenance")
+    assert announced["text"] == "Alice recorded ₽5,000.00 maintenance"
     await world.reply(
         ALICE.telegram_id,
-        "Your share of maintenance (5,000.00 RUB, recorded by Alice): 2,500.00 RUB",
+        "Your share of maintenance (₽5,000.00, recorded by Alice): ₽2,500.00",
     )
     await world.reply(
         BOB.telegram_id,
-        "Ваша доля в расходе «maintenance» (5\u00a0000,00 RUB, записал(а) Alice): "
-        "1\u00a0666,67 RUB",
+        "Ваша доля в расходе «maintenance» (5\u00a0000,00\u00a0₽, записал(а) Alice): "
+        "1\u00a0666,67\u00a0₽",
     )
 
     # An expense for Alice alone: nobody else hears of a share.
@@ -248,8 +249,8 @@ async def test_an_expense_is_announced_in_the_chat_and_each_share_in_private(
         token,
         {"amount": "300", "payment_type": "keys", "owner_ids": [ALICE.telegram_id]},
     )
-    await world.reply(GROUP, "Alice recorded 300.00 RUB keys")
-    await world.reply(ALICE.telegram_id, "Your share of keys (300.00 RUB, recorded by Alice)")
+    await world.reply(GROUP, "Alice recorded ₽300.00 keys")
+    await world.reply(ALICE.telegram_id, "Your share of keys (₽300.00, recorded by Alice)")
     shares = [t for t in world.telegram.texts() if t.startswith(("Your share", "Ваша доля"))]
     assert len(shares) == 3
     assert world.telegram.texts(carol.telegram_id) == []

@@ -71,8 +71,12 @@ async def test_start_up_sets_the_webhook_with_its_secret_and_the_menus(world: Wo
     assert hook.params["url"] == "https://gateway.example/telegram/webhook"
     assert hook.params["secret_token"] == "s3cret-Token_for-tests"
     menus = {c.params.get("language_code"): c.params for c in world.telegram.sent("setMyCommands")}
-    assert set(menus) == {"ru", "en"}
+    assert set(menus) == {"ru", "en", None}  # None: everyone else (Ukrainian, Kazakh…) in English
     assert {"command": "pay", "description": "Записать взнос"} in menus["ru"]["commands"]
+    assert menus[None]["commands"] == menus["en"]["commands"]
+    assert {"command": "language", "description": "Язык: русский или английский"} in menus["ru"][
+        "commands"
+    ]
 
 
 async def test_a_forged_or_missing_secret_gets_401_and_nothing_is_recorded(world: World) -> None:
@@ -126,7 +130,7 @@ async def test_link_pay_confirm_once_and_balance(world: World) -> None:
     await world.reply(GROUP, "linked to community Cedars.")
 
     pay = await world.say(ALICE, chat, "/pay 1000 June")
-    question = await world.reply(GROUP, "Contribution of 1,000.00 RUB from Alice to June (June)")
+    question = await world.reply(GROUP, "Contribution of ₽1,000.00 from Alice to June (June)")
     buttons = question["reply_markup"]["inline_keyboard"][0]
     confirm = next(b["callback_data"] for b in buttons if b["callback_data"].startswith("ok:"))
     # Telegram retries the /pay update: nothing new is asked.
@@ -137,7 +141,7 @@ async def test_link_pay_confirm_once_and_balance(world: World) -> None:
     await world.post(tap)
     await world.post(tap)
     await world.post(callback_update(ALICE, world.sent_message(question), confirm))
-    await world.reply(GROUP, "Recorded: contribution 1,000.00 RUB from Alice (June).")
+    await world.reply(GROUP, "Recorded: contribution ₽1,000.00 from Alice (June).")
     token = world.make_token(ALICE.telegram_id, communities=[cid])
     contributions = await world.ok(
         world.ledger, "GET", f"/api/payments/periods/{pid}/contributions", token
@@ -161,7 +165,7 @@ async def test_link_pay_confirm_once_and_balance(world: World) -> None:
         before = len(world.telegram.sent("sendMessage"))
         await world.say(ALICE, chat, f"/balance@{BOT_USERNAME}")
         reply = await world.reply(GROUP, "Cedars, June: balance", after=before)
-        return reply if "paid 1,000.00 RUB" in reply["text"] else None
+        return reply if "paid ₽1,000.00" in reply["text"] else None
 
     await eventually(balance_shown, what="the balance with the contribution")
     # Exactly one contribution, however often things were posted.
@@ -177,10 +181,10 @@ async def test_link_pay_confirm_once_and_balance(world: World) -> None:
     [
         (
             "en",
-            "Expense 5,000.00 RUB, maintenance, Gazprom — boiler",
+            "Expense ₽5,000.00, maintenance, Gazprom — boiler",
             "Refused: only a treasurer of the community may do this.",
         ),
-        ("ru", "5\u00a0000,00 RUB", "Отказано: это может сделать только казначей посёлка."),
+        ("ru", "Gazprom — boiler", "Отказано: это может сделать только казначей посёлка."),
     ],
 )
 async def test_a_non_treasurers_expense_is_refused_in_the_chats_language(
@@ -290,7 +294,7 @@ async def test_balance_keeps_a_closed_periods_balance_until_it_is_carried_forwar
         before = len(world.telegram.sent("sendMessage"))
         await world.say(ALICE, chat, f"/balance@{BOT_USERNAME}")
         reply = await world.reply(GROUP, "Cedars, July: balance", after=before)
-        return reply if "you stand at 50.00 RUB" in reply["text"] else None
+        return reply if "you stand at ₽50.00" in reply["text"] else None
 
     shown = await eventually(balance_shown, what="the balance with June's credit")
-    assert "Cedars, July: balance 0.00 RUB" in shown["text"]
+    assert "Cedars, July: balance ₽0.00" in shown["text"]

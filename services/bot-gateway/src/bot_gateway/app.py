@@ -46,6 +46,7 @@ MENU = {
         ("meter", "Meter reading"),
         ("report", "Balance sheet"),
         ("undo", "Reverse your last entry"),
+        ("language", "Language: Russian or English"),
         ("help", "Help"),
     ],
     "ru": [
@@ -61,6 +62,7 @@ MENU = {
         ("meter", "Показание счётчика"),
         ("report", "Оборотная ведомость"),
         ("undo", "Отменить последнюю запись"),
+        ("language", "Язык: русский или английский"),
         ("help", "Помощь"),
     ],
 }
@@ -115,11 +117,12 @@ class Background:
         try:
             me = await bot.me()
             self.gateway.bot_username = me.username or ""
-            for lang, items in MENU.items():
+            # Russian for Russian speakers; English for everyone else (the default menu).
+            for lang, code in (("ru", "ru"), ("en", "en"), ("en", None)):
                 await bot.set_my_commands(
-                    [BotCommand(command=c, description=d) for c, d in items],
+                    [BotCommand(command=c, description=d) for c, d in MENU[lang]],
                     scope=BotCommandScopeDefault(),
-                    language_code=lang,
+                    language_code=code,
                 )
             if self.gateway.settings.miniapp_url:  # the button beside the message field
                 await bot.set_chat_menu_button(

@@ -141,7 +141,8 @@ class Gateway:
             return False
         log.warning("command_rate_limited", telegram_user_id=turn.telegram_user.id)
         if wait > 0 and turn.chat_id:
-            text = say("too_many_commands", turn.lang, seconds=math.ceil(wait))
+            seconds = say("n_seconds", turn.lang, count=math.ceil(wait))
+            text = say("too_many_commands", turn.lang, seconds=seconds)
             await repo.enqueue(turn.chat_id, "sendMessage", {"text": text})
         return True
 

@@ -12,7 +12,7 @@ from sosenki_contracts.envelope import EventEnvelope
 
 from bot_gateway.adapters.repository import Repository
 from bot_gateway.domain.refusals import refusal_text
-from bot_gateway.domain.texts import money, say
+from bot_gateway.domain.texts import day, money, number, say
 from bot_gateway.gateway import Gateway
 from bot_gateway.telegram import follow_ups
 
@@ -40,7 +40,7 @@ async def result_text(gateway: Gateway, repo: Repository, event: EventEnvelope, 
             "done_owner",
             lang,
             name=p["display_name"],
-            share=f"{Decimal(str(p['ownership_share'])).normalize():f}",
+            share=number(str(p["ownership_share"]), lang),
         )
     if kind == "splits.member_added":
         return say("done_member", lang, name=p.get("display_name") or "")
@@ -53,8 +53,8 @@ async def result_text(gateway: Gateway, repo: Repository, event: EventEnvelope, 
             "done_period_created",
             lang,
             name=p["name"],
-            start=p["start_date"],
-            end=p["end_date"],
+            start=day(p["start_date"], lang),
+            end=day(p["end_date"], lang),
         )
     if kind == "ledger.contribution_recorded":
         owner = await repo.name_of(int(p["owner_id"]), p["community_id"])
@@ -89,7 +89,7 @@ async def result_text(gateway: Gateway, repo: Repository, event: EventEnvelope, 
             to_name=await follow_ups.period_name(gateway, int(p["to_period_id"])),
         )
     if kind == "ledger.meter_reading_recorded":
-        return say("done_reading", lang, value=p["value"])
+        return say("done_reading", lang, value=number(str(p["value"]), lang))
     if kind == "splits.expense_recorded":
         group_id = p.get("group_id")
         shares = [
@@ -197,7 +197,7 @@ async def payers(repo: Repository, p: dict[str, Any]) -> str:
     ids = [int(line["user_id"]) for line in p.get("payers", []) if line.get("user_id")]
     if not ids and p.get("paid_by_user_id") is not None:
         ids = [int(p["paid_by_user_id"])]
-    return ", ".join([await repo.name_of(i, group_id=group_id) for i in ids]) or "?"
+    return ", ".join([await repo.name_of(i, group_id=group_id) for i in ids]) or "—"
 
 
 async def actor_name(repo: Repository, event: EventEnvelope) -> str:

@@ -170,8 +170,7 @@ class Notifier:
         if not chats:
             return
         for chat_id in chats:
-            chat = await repo.chat(chat_id)
-            lang = (chat.language if chat is not None else None) or "ru"
+            lang = language_of(await repo.chat_language(chat_id))
             text = await messages.chat_text(self.gateway, repo, event, lang)
             if text:
                 await repo.enqueue(chat_id, "sendMessage", {"text": text})

@@ -188,6 +188,18 @@ class Repository(Conversations):
         c = t.chats
         return (await self.session.execute(select(c).where(c.c.chat_id == chat_id))).first()
 
+    async def chat_language(self, chat_id: int) -> str | None:
+        """The language a chat hears news in when nobody in it is being answered: its own
+        (``/language``), else the Telegram language of whoever linked it (None: unknown)."""
+        c, u = t.chats, t.telegram_users
+        query = (
+            select(func.coalesce(c.c.language, u.c.language_code))
+            .select_from(c.outerjoin(u, u.c.user_id == c.c.linked_by))
+            .where(c.c.chat_id == chat_id)
+        )
+        found = (await self.session.execute(query)).scalar()
+        return str(found) if found else None
+
     async def save_chat(self, chat_id: int, chat_type: str, **values: Any) -> None:
         c = t.chats
         await self.session.execute(

@@ -197,6 +197,7 @@ SPLIT_FIELDS = {
     "EXACT_AMOUNTS": "owed_amount",
 }
 _HUNDRED = Decimal(100)
+_CENT = Decimal("0.01")
 
 
 def parse_split_numbers(split_type: str, text: str, count: int, total: Decimal) -> list[Any]:
@@ -205,7 +206,8 @@ def parse_split_numbers(split_type: str, text: str, count: int, total: Decimal) 
     (``500 250 150``). Shares come back as ints, the others as decimal strings."""
     words = text.replace(";", " ").split()
     if len(words) != count:
-        raise Unreadable("split_numbers_count", count=count, given=len(words))
+        # ``count`` is what the plural is about: the numbers the user sent.
+        raise Unreadable("split_numbers_count", count=len(words), needed=count)
     if split_type == "SHARES":
         if not all(w.isdigit() and int(w) >= 1 for w in words):
             raise Unreadable("split_shares_whole")
@@ -218,9 +220,11 @@ def parse_split_numbers(split_type: str, text: str, count: int, total: Decimal) 
             raise Unreadable("split_not_a_number", word=word) from None
     given = sum(numbers, Decimal(0))
     if split_type == "PERCENTAGE" and given != _HUNDRED:
-        raise Unreadable("split_percent_sum", sum=f"{given.normalize():f}")
+        raise Unreadable("split_percent_sum", sum=given.normalize())
     if split_type == "EXACT_AMOUNTS" and given != total:
-        raise Unreadable("split_amounts_sum", sum=f"{given:,.2f}", total=f"{total:,.2f}")
+        raise Unreadable(
+            "split_amounts_sum", sum=given.quantize(_CENT), total=total.quantize(_CENT)
+        )
     return [str(n) for n in numbers]
 
 

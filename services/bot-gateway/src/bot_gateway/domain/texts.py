@@ -1,13 +1,43 @@
-"""What the bot says, in Russian and English (from ``language_code``, overridable per chat)."""
+"""What the bot says, in Russian and English (from ``language_code``, overridable per chat).
+
+Every entry is a key with a template per language, both with the same ``{placeholders}``. An entry
+that says how many of something there are is **plural**: per language, a template for each of the
+language's CLDR plural categories (Russian ``one``/``few``/``many``/``other``: 1 владелец, 2
+владельца, 5 владельцев, 21 владелец, 1,5 доли; English ``one``/``other``), chosen by
+``say(key, lang, count=n)`` with Babel's plural rules; ``{count}`` is then written as the language
+writes numbers. Money and numbers are written by ``sosenki_contracts.formatting`` (``1 234,56 ₽``,
+``₽1,234.56``); languages without a catalogue (Ukrainian, Belarusian, Kazakh, …) are answered in
+English. ``tests/test_texts.py`` checks that every key has both languages, the same placeholders,
+and every plural category.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
-LANGUAGES = ("ru", "en")
+from babel import Locale
+from babel.dates import format_date
+from sosenki_contracts.formatting import LANGUAGES, format_money, format_number, language_of
 
-TEXTS: dict[str, dict[str, str]] = {
+__all__ = [
+    "LANGUAGES",
+    "TEXTS",
+    "day",
+    "language_of",
+    "money",
+    "number",
+    "plain_number",
+    "plural_category",
+    "say",
+]
+
+#: A template, or (for a plural entry) a template per CLDR plural category.
+Template = str | dict[str, str]
+
+TEXTS: dict[str, dict[str, Template]] = {
     "start": {
         "en": "Hello, {name}! I keep your community's treasury and your group's shared costs.\n"
         "Type /help to see what I can do. Your user number: {user_id}.",
@@ -95,12 +125,21 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Usage: /link community <id> or /link group <id>",
         "ru": "Формат: /link community <id> или /link group <id>",
     },
-    "usage_lang": {"en": "Usage: /lang ru|en", "ru": "Формат: /lang ru|en"},
+    "usage_lang": {
+        "en": "This chat speaks English. To change it: /language ru (Русский) or /language en "
+        "(English).",
+        "ru": "В этом чате русский язык. Сменить: /language ru (русский) или /language en "
+        "(English).",
+    },
     "usage_undo": {
         "en": "Usage: /undo <reason>",
         "ru": "Формат: /undo <причина>",
     },
     "lang_set": {"en": "This chat now speaks English.", "ru": "Теперь в этом чате русский язык."},
+    "lang_unknown": {
+        "en": "I speak Russian and English only: /language ru or /language en.",
+        "ru": "Я говорю только по-русски и по-английски: /language ru или /language en.",
+    },
     "nothing_to_undo": {
         "en": "You have no entry to reverse.",
         "ru": "У вас нет записи для отмены.",
@@ -150,8 +189,17 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "too_many_commands": {
         "en": "You are sending commands faster than I can keep up with; "
-        "please wait {seconds} s and try again.",
-        "ru": "Вы отправляете команды слишком часто; подождите {seconds} с и попробуйте снова.",
+        "please wait {seconds} and try again.",
+        "ru": "Вы отправляете команды слишком часто; подождите {seconds} и попробуйте снова.",
+    },
+    "n_seconds": {
+        "en": {"one": "{count} second", "other": "{count} seconds"},
+        "ru": {
+            "one": "{count} секунду",
+            "few": "{count} секунды",
+            "many": "{count} секунд",
+            "other": "{count} секунды",
+        },
     },
     "failed": {
         "en": "Something went wrong; please try again later.",
@@ -214,8 +262,22 @@ TEXTS: dict[str, dict[str, str]] = {
         "(например, {example}).",
     },
     "split_numbers_count": {
-        "en": "I need {count} numbers, one per person; you sent {given}. Please reply again.",
-        "ru": "Нужно {count} чисел, по одному на участника; вы прислали {given}. Ответьте ещё раз.",
+        "en": {
+            "one": "I need one number per person, {needed} in all; you sent {count} number. "
+            "Please reply again.",
+            "other": "I need one number per person, {needed} in all; you sent {count} numbers. "
+            "Please reply again.",
+        },
+        "ru": {
+            "one": "Нужно по одному числу на участника, всего {needed}; вы прислали {count} "
+            "число. Ответьте ещё раз.",
+            "few": "Нужно по одному числу на участника, всего {needed}; вы прислали {count} "
+            "числа. Ответьте ещё раз.",
+            "many": "Нужно по одному числу на участника, всего {needed}; вы прислали {count} "
+            "чисел. Ответьте ещё раз.",
+            "other": "Нужно по одному числу на участника, всего {needed}; вы прислали {count} "
+            "числа. Ответьте ещё раз.",
+        },
     },
     "split_shares_whole": {
         "en": "Shares are whole numbers of at least 1, e.g. 2 1 1. Please reply again.",
@@ -293,7 +355,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "balances into the open one\n/split <amount> <description> [@users]; /settle "
         "@user <amount>\n/meter <value>; /undo <reason>\nReading:\n/balance, /owe (who "
         "owes whom), /periods, /report, /audit\n/sheet hide|show: the balance sheet for "
-        "treasurers only, or owners too\n/lang ru|en: the chat's language; /unlink "
+        "treasurers only, or owners too\n/language ru|en: the chat's language; /unlink "
         "in private: this account stops being your user",
         "ru": "Команды:\nНастройка:\n/newcommunity <название> — сообщество (посёлок), вы его "
         "казначей\n/newgroup <название> — группа друзей с общими расходами\n/owner <имя "
@@ -309,7 +371,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "<сумма> <описание> [@участники]; /settle @участник <сумма>\n/meter <показание>; "
         "/undo <причина>\nПросмотр:\n/balance, /owe (кто кому должен), /periods, /report, "
         "/audit\n/sheet скрыть|показать — ведомость только казначеям или и собственникам\n"
-        "/lang ru|en — язык чата; /unlink в личном чате — отвязать этот аккаунт",
+        "/language ru|en — язык чата; /unlink в личном чате — отвязать этот аккаунт",
     },
     "a_name": {
         "en": "<name>",
@@ -528,8 +590,17 @@ TEXTS: dict[str, dict[str, str]] = {
         "ru": "Это сообщество показывает ведомость только казначеям; ваш баланс — /balance.",
     },
     "audit": {
-        "en": "Audit log of {community}: {count} entries, chain head\n{hash}",
-        "ru": "Журнал аудита {community}: записей {count}, голова цепочки\n{hash}",
+        "en": "Audit log of {community}: {entries}, chain head\n{hash}",
+        "ru": "Журнал аудита {community}: {entries}, голова цепочки\n{hash}",
+    },
+    "n_entries": {
+        "en": {"one": "{count} entry", "other": "{count} entries"},
+        "ru": {
+            "one": "{count} запись",
+            "few": "{count} записи",
+            "many": "{count} записей",
+            "other": "{count} записи",
+        },
     },
     "periods_line": {
         "en": "{name}: {status}",
@@ -648,9 +719,9 @@ TEXTS: dict[str, dict[str, str]] = {
     # the audit chain verified from the chat (session 4)
     "audit_verify_button": {"en": "Verify the chain", "ru": "Проверить цепочку"},
     "audit_verified": {
-        "en": "The audit log of {community} is intact: {count} entries checked, each linked to the "
+        "en": "The audit log of {community} is intact: {entries} checked, each linked to the "
         "one before.",
-        "ru": "Журнал аудита {community} цел: проверено записей — {count}, каждая связана с "
+        "ru": "Журнал аудита {community} цел (проверено: {entries}); каждая запись связана с "
         "предыдущей.",
     },
     "audit_broken": {
@@ -731,23 +802,63 @@ TEXTS: dict[str, dict[str, str]] = {
 }
 
 
-def language_of(code: str | None) -> str:
-    """``ru`` for Russian (and its neighbours), else English."""
-    if code and code.lower().split("-")[0] in ("ru", "uk", "be", "kk"):
-        return "ru"
-    return "en"
+@cache
+def _locale(lang: str) -> Locale:
+    return Locale.parse(lang)
+
+
+def plural_category(count: Decimal | int, lang: str) -> str:
+    """The CLDR plural category of ``count`` in ``lang`` (``ru``: 1 one, 2 few, 5 many, 21 one,
+    1.5 other; ``en``: 1 one, anything else other)."""
+    return str(_locale(language_of(lang)).plural_form(count))
 
 
 def say(key: str, lang: str, **values: Any) -> str:
+    """The text of ``key`` in ``lang`` (English for a language without a catalogue). A plural
+    entry takes ``count=n``: the template of n's plural category, ``{count}`` written as the
+    language writes numbers. Any ``Decimal`` value is written as the language writes numbers,
+    with the decimals it has (``3 000,50`` / ``3,000.50``); money comes formatted (``money``)."""
+    lang = language_of(lang)
     templates = TEXTS[key]
-    return templates.get(lang, templates["en"]).format(**values)
+    template = templates.get(lang, templates["en"])
+    if isinstance(template, dict):
+        count = values["count"]
+        template = template.get(plural_category(count, lang), template["other"])
+        values = {**values, "count": format_number(count, lang)}
+    written = {k: _decimal(v, lang) if isinstance(v, Decimal) else v for k, v in values.items()}
+    return template.format(**written)
 
 
-def money(amount: Decimal | str, currency: str, lang: str) -> str:
-    """``5,000.00 RUB`` in English, ``5 000,00 RUB`` in Russian; just the number when the
-    currency is not known (``""``)."""
-    value = Decimal(amount)
-    text = f"{value:,.2f}"
-    if lang == "ru":
-        text = text.replace(",", "\u00a0").replace(".", ",")
-    return f"{text} {currency}" if currency else text
+def _decimal(value: Decimal, lang: str) -> str:
+    return format_number(value, lang, "#,##0" + _places(value))
+
+
+def _places(value: Decimal) -> str:
+    """The pattern's decimals for the decimals ``value`` has (``3000.50`` → ``.00``)."""
+    exponent = value.as_tuple().exponent
+    places = -exponent if isinstance(exponent, int) and exponent < 0 else 0
+    return "." + "0" * places if places else ""
+
+
+def money(amount: Decimal | int | str, currency: str | None, lang: str) -> str:
+    """An amount as the language writes it, with its currency's symbol: ``1 234,56 ₽``,
+    ``₽1,234.56``; just the number when the currency is not known (``""``)."""
+    return format_money(amount, currency, lang)
+
+
+def number(value: Decimal | int | str, lang: str) -> str:
+    """A number (a share, a meter reading, a percentage) as the language writes it: ``1,5`` /
+    ``1.5``, thousands grouped, no trailing zeros."""
+    return format_number(Decimal(value).normalize(), lang)
+
+
+def plain_number(value: Decimal, lang: str) -> str:
+    """A number to be typed back in a list of numbers: the language's decimal sign, no grouping
+    (a space would split it): ``333,34`` / ``333.34``."""
+    return format_number(value, lang, "0" + _places(value))
+
+
+def day(value: dt.date | str, lang: str) -> str:
+    """A date as the language writes it: ``1 ноября 2026 г.``, ``November 1, 2026``."""
+    when = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
+    return format_date(when, "long", locale=language_of(lang))

@@ -19,7 +19,7 @@ from bot_gateway.adapters.repository import Repository
 from bot_gateway.adapters.services import Refused, Unavailable
 from bot_gateway.domain import news, periods
 from bot_gateway.domain.refusals import refusal_text
-from bot_gateway.domain.texts import language_of, money, say
+from bot_gateway.domain.texts import day, language_of, money, say
 from bot_gateway.gateway import Gateway, confirm_keyboard
 
 log = get_logger(__name__)
@@ -98,7 +98,7 @@ async def after(
             return "\n" + say("invite_refused", lang, name=name, detail=detail)
         link = f"https://t.me/{gateway.bot_username or 'sosenki_bot'}?start=join_{token}"
         return "\n" + say(
-            "invitation", lang, name=name, link=link, expires=expires.date().isoformat()
+            "invitation", lang, name=name, link=link, expires=day(expires.date(), lang)
         )
     return ""
 

@@ -63,7 +63,7 @@ def build_router() -> Router:
     router = Router(name="sosenki")
     router.message(CommandStart())(account.start)
     router.message(Command("help"))(account.help_)
-    router.message(Command("lang"))(account.lang)
+    router.message(Command("language", "lang"))(account.lang)
     router.message(Command("link"))(account.link)
     router.message(Command("unlink"))(account.unlink)
     router.message(F.migrate_to_chat_id)(account.migrated_to)

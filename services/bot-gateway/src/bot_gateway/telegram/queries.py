@@ -210,7 +210,7 @@ async def audit(turn: Turn) -> None:
             "audit",
             community=await community_name(turn, community_id),
             hash=head.get("hash") or "—",
-            count=head.get("seq", ""),
+            entries=turn.t("n_entries", count=int(head.get("seq") or 0)),
         ),
         InlineKeyboardMarkup(inline_keyboard=[[verify]]),
     )
@@ -238,7 +238,8 @@ async def verify_audit(callback: CallbackQuery, turn: Turn) -> None:
         return
     community = await community_name(turn, community_id)
     if checked.get("ok"):
-        await turn.say("audit_verified", community=community, count=checked["entries_checked"])
+        entries = turn.t("n_entries", count=int(checked["entries_checked"]))
+        await turn.say("audit_verified", community=community, entries=entries)
     else:
         broken = checked.get("first_broken") or {}
         await turn.say("audit_broken", community=community, seq=broken.get("seq", "?"))

@@ -21,6 +21,7 @@ from bot_gateway.adapters.services import Refused
 from bot_gateway.domain import chats, parsing, periods
 from bot_gateway.domain.identity import Memberships
 from bot_gateway.domain.refusals import refusal_text
+from bot_gateway.domain.texts import day, number
 from bot_gateway.gateway import Turn
 from bot_gateway.telegram import queries
 
@@ -159,7 +160,7 @@ async def add_owner(turn: Turn, message: Message, args: str) -> None:
             "_invite": not has_account,
             "_new_person": new_person,
         },
-        turn.t("summary_owner", name=name, share=f"{share.normalize():f}"),
+        turn.t("summary_owner", name=name, share=number(share, turn.lang)),
         f"community:{community_id}",
     )
 
@@ -244,7 +245,7 @@ async def invite(turn: Turn, args: str) -> None:
         "invitation",
         name=found[0].display_name,
         link=invitation_link(turn.gateway.bot_username, token),
-        expires=expires.date().isoformat(),
+        expires=day(expires.date(), turn.lang),
     )
 
 

@@ -26,7 +26,7 @@ from aiogram.types import (
 
 from bot_gateway.domain import parsing
 from bot_gateway.domain.confirmations import needs_numbers
-from bot_gateway.domain.texts import money, say
+from bot_gateway.domain.texts import money, number, plain_number, say
 from bot_gateway.gateway import Turn
 
 
@@ -60,8 +60,9 @@ def _in_order(chosen: list[int], order: list[int]) -> list[int]:
     return sorted(unique, key=lambda u: order.index(u) if u in order else len(order))
 
 
-def _name(payload: dict[str, Any], user_id: int) -> str:
-    return str(payload.get("_names", {}).get(str(user_id), f"#{user_id}"))
+def _name(payload: dict[str, Any], user_id: int, lang: str) -> str:
+    """The one name the bot calls them by; never a number."""
+    return str(payload.get("_names", {}).get(str(user_id)) or say("someone", lang))
 
 
 def _people(payload: dict[str, Any], lang: str, with_numbers: bool = True) -> str:
@@ -69,12 +70,12 @@ def _people(payload: dict[str, Any], lang: str, with_numbers: bool = True) -> st
     field = parsing.SPLIT_FIELDS.get(split_type)
     parts = []
     for person in payload["splits_in"]:
-        name = _name(payload, int(person["user_id"]))
+        name = _name(payload, int(person["user_id"]), lang)
         value = person.get(field) if field and with_numbers else None
         if value is None:
             parts.append(name)
         elif split_type == "PERCENTAGE":
-            parts.append(f"{name} {Decimal(value).normalize():f}%")
+            parts.append(f"{name} {number(value, lang)}%")
         elif split_type == "EXACT_AMOUNTS":
             parts.append(f"{name} {money(value, payload['_currency'], lang)}")
         else:
@@ -202,7 +203,10 @@ async def before_confirming(callback: CallbackQuery, turn: Turn, action: Any) ->
     await turn.answer(callback)
     split_type = str(payload["split_type"])
     total = Decimal(payload["total_amount"])
-    example = parsing.split_example(split_type, len(payload["splits_in"]), total)
+    example = " ".join(
+        plain_number(Decimal(word), turn.lang)
+        for word in parsing.split_example(split_type, len(payload["splits_in"]), total).split()
+    )
     user = callback.from_user
     await turn.reply(
         turn.t(

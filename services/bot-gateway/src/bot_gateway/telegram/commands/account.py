@@ -58,10 +58,30 @@ async def help_(message: Message, turn: Turn) -> None:
     await turn.reply(text)
 
 
+#: What ``/language`` understands: the codes and the languages' own names.
+_LANGUAGE_WORDS = {
+    "ru": "ru",
+    "rus": "ru",
+    "русский": "ru",
+    "russian": "ru",
+    "en": "en",
+    "eng": "en",
+    "english": "en",
+    "английский": "en",
+}
+
+
 async def lang(message: Message, command: CommandObject, turn: Turn) -> None:
-    choice = (command.args or "").strip().lower()
-    if choice not in ("ru", "en"):
+    """``/language ru|en`` (or ``/lang``): the chat's language, over each sender's Telegram
+    language (in private that is the user's own choice; in a group the guard of
+    ``domain/chats.py``). Without a word: which language the chat speaks and how to change it."""
+    word = (command.args or "").strip().lower()
+    if not word:
         await turn.say("usage_lang")
+        return
+    choice = _LANGUAGE_WORDS.get(word)
+    if choice is None:
+        await turn.say("lang_unknown")
         return
     refusal = await setup.may_change_language(turn)
     if refusal is not None:

@@ -8,6 +8,7 @@ from aiogram.types import Message
 from sosenki_platform.use_case import today_in
 
 from bot_gateway.domain import parsing
+from bot_gateway.domain.texts import day, number
 from bot_gateway.gateway import Turn
 from bot_gateway.telegram.commands import common
 
@@ -34,6 +35,11 @@ async def _meter(command: CommandObject, turn: Turn) -> None:
     await turn.ask_to_confirm(
         "ledger.record_meter_reading",
         {"meter_id": found["id"], "reading_date": today, "value": str(value)},
-        turn.t("summary_meter", value=value, meter=found.get("meter_type", ""), date=today),
+        turn.t(
+            "summary_meter",
+            value=number(value, turn.lang),
+            meter=found.get("meter_type", ""),
+            date=day(today, turn.lang),
+        ),
         f"community:{community_id}",
     )
