@@ -66,17 +66,26 @@ async def client(engine: AsyncEngine) -> AsyncIterator[httpx.AsyncClient]:
         yield http
 
 
+OUT = "value_out_of_range"
+NOT_STORED = "value_not_storable"
+
+
 @pytest.mark.parametrize(
-    ("body", "status", "detail"),
+    ("body", "status", "detail", "code"),
     [
-        ({"id": 2**63}, 400, "A number is out of the range that can be stored"),
-        ({"units": 2**31}, 400, "A number is out of the range that can be stored"),
-        ({"amount": "99999999999999999"}, 400, "A number is out of the range that can be stored"),
-        ({"name": "nul\x00"}, 400, "A text contains characters that cannot be stored"),
-        ({"name": "\ud800"}, 400, "A text contains characters that cannot be stored"),
-        ({"name": ""}, 400, "A value breaks a rule of what can be stored"),
-        ({"name": None}, 400, "A value breaks a rule of what can be stored"),
-        ({"id": 1}, 409, "It conflicts with something that already exists"),
+        ({"id": 2**63}, 400, "A number is out of the range that can be stored", OUT),
+        ({"units": 2**31}, 400, "A number is out of the range that can be stored", OUT),
+        (
+            {"amount": "99999999999999999"},
+            400,
+            "A number is out of the range that can be stored",
+            OUT,
+        ),
+        ({"name": "nul\x00"}, 400, "A text contains characters that cannot be stored", NOT_STORED),
+        ({"name": "\ud800"}, 400, "A text contains characters that cannot be stored", NOT_STORED),
+        ({"name": ""}, 400, "A value breaks a rule of what can be stored", NOT_STORED),
+        ({"name": None}, 400, "A value breaks a rule of what can be stored", NOT_STORED),
+        ({"id": 1}, 409, "It conflicts with something that already exists", "already_exists"),
     ],
 )
 async def test_database_refusals_become_clear_4xx(
@@ -84,6 +93,7 @@ async def test_database_refusals_become_clear_4xx(
     body: dict[str, Any],
     status: int,
     detail: str,
+    code: str,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     if body.get("name") == "\ud800":  # httpx cannot encode a lone surrogate: send it escaped
@@ -95,7 +105,8 @@ async def test_database_refusals_become_clear_4xx(
     else:
         response = await client.post("/things", json=body)
     assert response.status_code == status, response.text
-    assert response.json() == {"detail": detail}
+    assert response.json()["detail"] == detail
+    assert response.json()["code"] == code
     assert "database_refused_input" in capsys.readouterr().out
 
 
@@ -112,7 +123,7 @@ async def test_the_row_that_was_there_is_untouched_and_good_input_still_works(
 async def test_other_errors_are_still_500_without_a_traceback(client: httpx.AsyncClient) -> None:
     response = await client.post("/crash")
     assert response.status_code == 500
-    assert response.json() == {"detail": "Internal error"}
+    assert response.json() == {"detail": "Internal error", "code": "internal"}
 
 
 def test_errors_that_are_not_the_inputs_fault_are_left_alone() -> None:

@@ -18,7 +18,9 @@ pytestmark = pytest.mark.integration
 ALICE = Person(710401, "Alice", "alice_r")
 
 
-def _paused(pattern_id: str, reason: str | None, created_by: int) -> EventEnvelope:
+def _paused(
+    pattern_id: str, reason: str | None, created_by: int, code: str | None = None
+) -> EventEnvelope:
     return EventEnvelope(
         event_type="recurring.pattern_paused",
         producer="recurring",
@@ -28,6 +30,7 @@ def _paused(pattern_id: str, reason: str | None, created_by: int) -> EventEnvelo
             "reason": reason,
             "occurrence_number": 4 if reason else None,
             "created_by": str(created_by),
+            "reason_code": code,
         },
     )
 
@@ -58,3 +61,26 @@ async def test_the_creator_of_a_paused_pattern_is_told_why_in_private(world: Wor
     assert told["text"].endswith(why)
     notices = [t for t in world.telegram.texts(ALICE.telegram_id) if why[:20] in t or "paused" in t]
     assert len(notices) == 1
+
+
+BORIS = Person(710402, "Борис", "boris_r", language_code="ru")
+
+
+async def test_a_paused_patterns_reason_is_told_by_its_code_in_russian(world: World) -> None:
+    boris = await world.start(BORIS)
+    why = "Occurrence 2: Not members of this group: [3]"
+    producer = AIOKafkaProducer(
+        bootstrap_servers=world.settings.kafka_bootstrap_servers, **client_options()
+    )
+    await producer.start()
+    try:
+        event = _paused(str(uuid.uuid4()), why, boris, "not_a_member")
+        await producer.send_and_wait(
+            world.settings.topic(topics.RECURRING_EVENTS), event.to_json_bytes(), key=b"p"
+        )
+    finally:
+        await producer.stop()
+
+    told = await world.reply(BORIS.telegram_id, "этот человек не участник группы.")
+    assert told["text"].startswith("Ваш повторяющийся расход приостановлен")
+    assert "Not members" not in told["text"]

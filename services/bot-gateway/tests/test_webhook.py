@@ -176,19 +176,36 @@ async def test_link_pay_confirm_once_and_balance(world: World) -> None:
     assert len(contributions) == 1
 
 
-async def test_a_non_treasurers_expense_is_refused_with_the_ledgers_message(world: World) -> None:
+@pytest.mark.parametrize(
+    ("lang", "expense", "refusal"),
+    [
+        (
+            "en",
+            "Expense ₽5,000.00, maintenance, Gazprom — boiler",
+            "Refused: only a treasurer of the community may do this.",
+        ),
+        ("ru", "Gazprom — boiler", "Отказано: это может сделать только казначей посёлка."),
+    ],
+)
+async def test_a_non_treasurers_expense_is_refused_in_the_chats_language(
+    world: World, lang: str, expense: str, refusal: str
+) -> None:
+    """The ledger's refusal arrives by its code, in the chat's language: never the ledger's
+    English sentence (with its internal community number) to a Russian speaker."""
     cid, _ = await _community(world)
     chat = group_chat(GROUP)
     world.telegram.set_admins(GROUP, [ALICE.telegram_id])
     await world.say(ALICE, chat, f"/link community {cid}")
     await world.reply(GROUP, "linked")
-    await world.say(ALICE, chat, "/lang en")
+    await world.say(ALICE, chat, f"/lang {lang}")
     await world.say(BOB, chat, "/expense 5000 maintenance Gazprom — boiler")
-    question = await world.reply(GROUP, "Expense ₽5,000.00, maintenance, Gazprom — boiler")
+    question = await world.reply(GROUP, expense)
     confirm = question["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
     response = await world.post(callback_update(BOB, world.sent_message(question), confirm))
     assert response.status_code == 200
-    await world.reply(GROUP, f"Refused: Only a treasurer of community {cid} may do this")
+    answer = await world.reply(GROUP, refusal)
+    assert "treasurer of community" not in answer["text"]
+    assert str(cid) not in answer["text"]
 
 
 async def test_group_becoming_a_supergroup_keeps_its_link(world: World) -> None:

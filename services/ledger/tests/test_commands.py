@@ -108,6 +108,7 @@ async def test_a_command_is_applied_once_and_a_refusal_is_an_event(
         "command_type": "ledger.record_contribution",
         "status_code": 400,
         "detail": f"Period {pid} is not open for contributions",
+        "code": "period_not_open",
     }
     assert len(await treasurer.ok("GET", f"{P}/{pid}/contributions")) == 1
 

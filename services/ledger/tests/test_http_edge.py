@@ -52,7 +52,10 @@ async def test_malformed_json_gets_400(api: Any) -> None:
         headers={"content-type": "application/json"},
     )
     assert response.status_code == 400
-    assert response.json() == {"detail": "Request body is not valid JSON"}
+    assert response.json() == {
+        "detail": "Request body is not valid JSON",
+        "code": "invalid_input",
+    }
 
 
 async def test_period_with_end_before_start_gets_400(api: Any) -> None:
@@ -67,7 +70,7 @@ async def test_period_with_end_before_start_gets_400(api: Any) -> None:
 async def test_unknown_period_gets_404_as_in_the_seed(api: Any) -> None:
     response = await api.get("/api/payments/periods/999999")
     assert response.status_code == 404
-    assert response.json() == {"detail": "Period not found"}
+    assert response.json() == {"detail": "Period not found", "code": "period_not_found"}
 
 
 async def test_a_body_over_one_mebibyte_gets_413(api: Any) -> None:

@@ -175,7 +175,10 @@ async def test_period_state_conflicts_use_the_seed_messages(treasurer: Any) -> N
         "POST", f"{P}/carry-forward", {"from_period_id": open_period, "to_period_id": target}
     )
     assert not_closed.status_code == 409
-    assert not_closed.json() == {"detail": "Source period must be CLOSED to carry forward"}
+    assert not_closed.json() == {
+        "detail": "Source period must be CLOSED to carry forward",
+        "code": "period_not_closed",
+    }
 
     await treasurer.ok("POST", f"{P}/{open_period}/close")
     closed_again = await treasurer.call("POST", f"{P}/{open_period}/close")
@@ -184,11 +187,17 @@ async def test_period_state_conflicts_use_the_seed_messages(treasurer: Any) -> N
         "POST", f"{P}/{open_period}/contributions", {"user_id": 1, "amount": "5.00"}
     )
     assert late.status_code == 400
-    assert late.json() == {"detail": f"Period {open_period} is not open for contributions"}
+    assert late.json() == {
+        "detail": f"Period {open_period} is not open for contributions",
+        "code": "period_not_open",
+    }
     late_expense = await treasurer.call(
         "POST", f"{P}/{open_period}/expenses", {"amount": "5.00", "payment_type": "X"}
     )
-    assert late_expense.json() == {"detail": f"Period {open_period} is not open for expenses"}
+    assert late_expense.json() == {
+        "detail": f"Period {open_period} is not open for expenses",
+        "code": "period_not_open",
+    }
 
     await treasurer.ok("POST", f"{P}/{target}/close")
     into_closed = await treasurer.call(

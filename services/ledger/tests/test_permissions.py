@@ -32,13 +32,15 @@ async def test_owners_read_but_do_not_write(treasurer: Any, make_token: Any) -> 
     other = await client.get(f"{P}/{pid}/owner-balance/1", headers=owner)
     assert other.status_code == 403
     assert other.json() == {
-        "detail": "Owners may only see their own balance, statement and records"
+        "detail": "Owners may only see their own balance, statement and records",
+        "code": "own_records_only",
     }
 
     write = await client.post(
         f"{P}/{pid}/expenses", json={"amount": "5.00", "payment_type": "X"}, headers=owner
     )
     assert write.status_code == 403
+    assert write.json()["code"] == "not_a_treasurer"
     assert (
         write.json()["detail"]
         == f"Only a treasurer of community {treasurer.community_id} may do this"

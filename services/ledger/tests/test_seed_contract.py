@@ -100,12 +100,15 @@ async def test_the_seed_examples(treasurer: Any) -> None:
     assert own["balance"] == "4333.33"  # 1000 + 5000 paid - 1666.67 share (the extra cent)
 
     # Error scenarios
-    assert (await call("GET", f"{P}/999999")).json() == {"detail": "Period not found"}
+    assert (await call("GET", f"{P}/999999")).json() == {
+        "detail": "Period not found",
+        "code": "period_not_found",
+    }
     assert (await call("GET", f"{P}/999999")).status_code == 404
     negative = await call("POST", f"{P}/{pid}/contributions", {"user_id": 1, "amount": "-1.00"})
     assert (negative.status_code, negative.json()) == (
         400,
-        {"detail": "Contribution amount must be positive"},
+        {"detail": "Contribution amount must be positive", "code": "amount_not_positive"},
     )
     december = await ok(
         "POST", P, {"name": "December 2025", "start_date": "2025-12-01", "end_date": "2025-12-31"}
@@ -115,7 +118,7 @@ async def test_the_seed_examples(treasurer: Any) -> None:
     )
     assert (not_closed.status_code, not_closed.json()) == (
         409,
-        {"detail": "Source period must be CLOSED to carry forward"},
+        {"detail": "Source period must be CLOSED to carry forward", "code": "period_not_closed"},
     )
 
     # Close Period -> 200 {id, status, closed_at}
@@ -126,7 +129,7 @@ async def test_the_seed_examples(treasurer: Any) -> None:
     late = await call("POST", f"{P}/{pid}/contributions", {"user_id": 1, "amount": "1.00"})
     assert (late.status_code, late.json()) == (
         400,
-        {"detail": f"Period {pid} is not open for contributions"},
+        {"detail": f"Period {pid} is not open for contributions", "code": "period_not_open"},
     )
 
     # Carry Forward -> 200; Opening Transactions -> 200

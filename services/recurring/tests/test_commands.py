@@ -101,6 +101,7 @@ async def test_a_pattern_by_command_is_created_once_and_a_bad_one_is_rejected(
         "command_type": "recurring.create_pattern",
         "status_code": 400,
         "detail": "interval must be at least 1, not 0",
+        "code": "schedule_invalid",
     }
 
     async def paused() -> dict[str, Any] | None:

@@ -205,7 +205,14 @@ async def test_catch_up_sends_at_most_the_limit_per_batch_and_the_rest_follow_in
     assert (pattern["status"], pattern["next_number"]) == ("active", 365)
 
 
-async def _rejected(settings: Settings, topic: str, event_type: str, cid: str, detail: str) -> None:
+async def _rejected(
+    settings: Settings,
+    topic: str,
+    event_type: str,
+    cid: str,
+    detail: str,
+    code: str | None = None,
+) -> None:
     event = EventEnvelope(
         event_type=event_type,
         producer=event_type.split(".")[0],
@@ -216,6 +223,7 @@ async def _rejected(settings: Settings, topic: str, event_type: str, cid: str, d
             "command_type": "x",
             "status_code": 409,
             "detail": detail,
+            "code": code,
         },
     )
     producer = AIOKafkaProducer(
@@ -249,6 +257,7 @@ async def test_a_refused_splits_occurrence_pauses_the_pattern_and_says_why_to_it
         "splits.command_rejected",
         f"recurring:{rent['pattern_id']}:1",
         why,
+        "not_a_member",
     )
     await _rejected(
         recurring_settings,
@@ -278,6 +287,7 @@ async def test_a_refused_splits_occurrence_pauses_the_pattern_and_says_why_to_it
         "reason": f"Occurrence 1: {why}",
         "occurrence_number": 1,
         "created_by": "1",
+        "reason_code": "not_a_member",
     }
 
     # A ledger charge refused for want of a period is about the moment: the pattern goes on.

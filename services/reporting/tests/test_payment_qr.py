@@ -51,6 +51,7 @@ async def test_an_owner_who_owes_pays_in_one_scan(
 
     nowhere = await api.get(qr, headers=boris)
     assert nowhere.status_code == 409
+    assert nowhere.json()["code"] == "no_bank_details"
     assert nowhere.json()["detail"] == (
         f"Community {cid} has no bank details yet: a treasurer sets them in the community's "
         "settings"
@@ -92,6 +93,7 @@ async def test_an_owner_who_owes_pays_in_one_scan(
     # Anna is in credit: no code, and no code in her statement.
     credit = await api.get(f"{P}/communities/{cid}/owners/11/payment-qr.png", headers=anna)
     assert credit.status_code == 409
+    assert credit.json()["code"] == "nothing_to_pay"
     assert credit.json()["detail"] == (
         "Owner 11 owes nothing (balance 900.00 RUB): there is nothing to pay"
     )

@@ -137,8 +137,10 @@ async def test_an_expense_command_is_applied_once_and_a_refusal_is_an_event(
         "command_type": "splits.create_expense",
         "status_code": 400,
         "detail": "EXACT_AMOUNTS splits sum to 800.00, but the expense total is 1000.00",
+        "code": "split_invalid",
     }
-    assert (await rejected(outsider))["status_code"] == 404
+    outsider_refusal = await rejected(outsider)
+    assert (outsider_refusal["status_code"], outsider_refusal["code"]) == (404, "group_not_found")
     assert (await alice.ok("GET", E, params={"group_id": gid}))["total"] == 1
 
 

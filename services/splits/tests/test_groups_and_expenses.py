@@ -86,7 +86,8 @@ async def test_the_issue_split_examples_over_http(people: Callable[[int], Any]) 
     )
     assert exact.status_code == 400
     assert exact.json() == {
-        "detail": "EXACT_AMOUNTS splits sum to 800.00, but the expense total is 1000.00"
+        "detail": "EXACT_AMOUNTS splits sum to 800.00, but the expense total is 1000.00",
+        "code": "split_invalid",
     }
     shown = await people(3).ok("GET", f"{E}/{shares['id']}")
     assert shown == shares

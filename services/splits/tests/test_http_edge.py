@@ -17,7 +17,7 @@ E = "/financials/expenses"
 async def test_no_token_gets_401(splits_client: httpx.AsyncClient) -> None:
     response = await splits_client.get("/groups")
     assert response.status_code == 401
-    assert response.json() == {"detail": "Missing bearer token"}
+    assert response.json() == {"detail": "Missing bearer token", "code": "token_missing"}
 
 
 async def test_unknown_ids_get_404(people: Callable[[int], Any]) -> None:

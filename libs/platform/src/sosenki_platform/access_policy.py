@@ -48,6 +48,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
+from sosenki_contracts.error_codes import ErrorCode
+
 from sosenki_platform.auth.tokens import Principal
 from sosenki_platform.errors import Forbidden, NotFound
 
@@ -158,6 +160,14 @@ def may_in_community(
     return False
 
 
+def not_found_code(hidden: str) -> str:
+    """The code of a "<Thing> not found" answer: ``thing_not_found`` when listed, else
+    ``not_found`` (so a hidden 404 keeps the code of the thing it pretends is missing)."""
+    candidate = "_".join(hidden.lower().split())
+    known = {code.value for code in ErrorCode}
+    return candidate if candidate in known else ErrorCode.NOT_FOUND.value
+
+
 def require_in_community(
     role: CommunityRole,
     data: CommunityData,
@@ -165,17 +175,26 @@ def require_in_community(
     *,
     owners_see_balance_sheet: bool = True,
     hidden: str = "Community not found",
+    hidden_code: str | None = None,
 ) -> None:
     """Raise 404 (``hidden``) for a stranger, 403 with the reason for an owner refused."""
     if role is CommunityRole.STRANGER:
-        raise NotFound(hidden)
+        raise NotFound(hidden, hidden_code or not_found_code(hidden))
     if may_in_community(role, data, owners_see_balance_sheet=owners_see_balance_sheet):
         return
     if data is CommunityData.BALANCE_SHEET:
-        raise Forbidden(f"The balance sheet of community {community_id} is for treasurers only")
+        raise Forbidden(
+            f"The balance sheet of community {community_id} is for treasurers only",
+            ErrorCode.BALANCE_SHEET_TREASURERS_ONLY,
+        )
     if data is CommunityData.OTHER_OWNER:
-        raise Forbidden("Owners may only see their own balance, statement and records")
-    raise Forbidden(f"Only a treasurer of community {community_id} may do this")
+        raise Forbidden(
+            "Owners may only see their own balance, statement and records",
+            ErrorCode.OWN_RECORDS_ONLY,
+        )
+    raise Forbidden(
+        f"Only a treasurer of community {community_id} may do this", ErrorCode.NOT_A_TREASURER
+    )
 
 
 def may_in_group(role: GroupRole, action: GroupAction, *, involved: bool = False) -> bool:
@@ -198,12 +217,17 @@ def require_in_group(
     involved: bool = False,
     hidden: str = "Group not found",
     refused: str | None = None,
+    hidden_code: str | None = None,
+    refused_code: str | None = None,
 ) -> None:
     """Raise 404 (``hidden``) for a stranger, 403 (``refused``) for a member refused."""
     if role is GroupRole.STRANGER:
-        raise NotFound(hidden)
+        raise NotFound(hidden, hidden_code or not_found_code(hidden))
     if not may_in_group(role, action, involved=involved):
-        raise Forbidden(refused or f"Only an owner of group {group_id} may do this")
+        raise Forbidden(
+            refused or f"Only an owner of group {group_id} may do this",
+            refused_code or (ErrorCode.NOT_INVOLVED if refused else ErrorCode.NOT_A_GROUP_OWNER),
+        )
 
 
 def may_see_personal(asker: Asker, people: Iterable[int]) -> bool:

@@ -14,6 +14,7 @@ the other handlers. The detail never carries SQL or parameters; the log line doe
 
 from __future__ import annotations
 
+from sosenki_contracts.error_codes import ErrorCode
 from sqlalchemy.exc import DBAPIError
 
 from sosenki_platform.errors import BadRequest, Conflict, ServiceError
@@ -40,6 +41,10 @@ _DATA_DETAILS = {
     "22012": "A calculation divided by zero",
 }
 
+_OUT_OF_RANGE = ErrorCode.VALUE_OUT_OF_RANGE
+_NOT_STORABLE = ErrorCode.VALUE_NOT_STORABLE
+_DATA_CODES = {"22003": _OUT_OF_RANGE, "22008": _OUT_OF_RANGE, "22012": _OUT_OF_RANGE}
+
 
 def database_refusal(exc: BaseException) -> ServiceError | None:
     """The 4xx a database error caused by the input deserves, or None if it is not such an
@@ -51,19 +56,22 @@ def database_refusal(exc: BaseException) -> ServiceError | None:
         return None
     if code.startswith("22"):
         if code in _DATA_DETAILS:
-            return BadRequest(_DATA_DETAILS[code])
+            return BadRequest(_DATA_DETAILS[code], _DATA_CODES.get(code, _NOT_STORABLE))
         text = str(getattr(exc, "orig", exc))
         if "out of int" in text or "range" in text:
-            return BadRequest("A number is out of the range that can be stored")
+            return BadRequest("A number is out of the range that can be stored", _OUT_OF_RANGE)
         if "codec" in text or "encode" in text:
-            return BadRequest("A text contains characters that cannot be stored")
-        return BadRequest("A value cannot be stored")
+            return BadRequest("A text contains characters that cannot be stored", _NOT_STORABLE)
+        return BadRequest("A value cannot be stored", _NOT_STORABLE)
     if code in ("23502", "23514"):
-        return BadRequest("A value breaks a rule of what can be stored")
+        return BadRequest("A value breaks a rule of what can be stored", _NOT_STORABLE)
     if code == "23505":
-        return Conflict("It conflicts with something that already exists")
+        return Conflict("It conflicts with something that already exists", ErrorCode.ALREADY_EXISTS)
     if code == "23503":
-        return Conflict("It refers to something that does not exist or is still in use")
+        return Conflict(
+            "It refers to something that does not exist or is still in use",
+            ErrorCode.REFERENCE_MISSING,
+        )
     if code.startswith("23"):
-        return Conflict("It conflicts with what is already stored")
+        return Conflict("It conflicts with what is already stored", ErrorCode.ALREADY_EXISTS)
     return None

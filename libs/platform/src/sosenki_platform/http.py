@@ -1,9 +1,10 @@
 """The HTTP edge every service shares: one error format, a body-size limit, request metrics,
 health checks and ``/metrics``.
 
-Every error leaves as JSON ``{"detail": "..."}`` with its status; validation errors (FastAPI's
-422) become 400 with a readable message; a database refusal of the input (overflow, a character
-it cannot hold, a duplicate) becomes 400 or 409 (``db_errors``); nothing ever shows a traceback.
+Every error leaves as JSON ``{"detail": "...", "code": "..."}`` with its status (``code`` from
+``sosenki_contracts.error_codes``); validation errors (FastAPI's 422) become 400 ``invalid_input``
+with a readable message; a database refusal of the input (overflow, a character it cannot hold, a
+duplicate) becomes 400 or 409 (``db_errors``); nothing ever shows a traceback.
 """
 
 from __future__ import annotations
@@ -19,15 +20,17 @@ from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sosenki_contracts.error_codes import ErrorCode, default_code
 from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sosenki_platform.db_errors import database_refusal, sqlstate_of
-from sosenki_platform.errors import ServiceError
+from sosenki_platform.errors import ServiceError, error_body
 from sosenki_platform.failures import Unavailable, is_transient
 from sosenki_platform.logging import get_logger
 from sosenki_platform.metrics import HTTP_DURATION, HTTP_REQUESTS
+from sosenki_platform.openapi import PUBLIC
 
 log = get_logger(__name__)
 
@@ -72,7 +75,7 @@ def unavailable_response(
     if exc is not None and _caused_by(exc, (Unavailable, httpx.HTTPError)):
         detail = DEPENDENCY_UNAVAILABLE_DETAIL
     return JSONResponse(
-        {"detail": detail},
+        error_body(detail, ErrorCode.UNAVAILABLE),
         status_code=503,
         headers={"Retry-After": str(retry_after)},
     )
@@ -105,16 +108,21 @@ def _caused_by(exc: BaseException, kinds: tuple[type[BaseException], ...]) -> bo
 def install_error_handlers(app: FastAPI, retry_after: int = RETRY_AFTER_SECONDS) -> None:
     async def on_service_error(_: Request, exc: Exception) -> Response:
         assert isinstance(exc, ServiceError)
-        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code)
+        return JSONResponse(error_body(exc.detail, exc.code), status_code=exc.status_code)
 
     async def on_validation_error(_: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)
-        return JSONResponse({"detail": validation_detail(exc)}, status_code=400)
+        return JSONResponse(
+            error_body(validation_detail(exc), ErrorCode.INVALID_INPUT), status_code=400
+        )
 
     async def on_http_error(_: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
+        code = default_code(exc.status_code)
+        if exc.status_code == 404 and exc.detail == "Not Found":  # Starlette's: no such route
+            code = ErrorCode.ROUTE_NOT_FOUND
         return JSONResponse(
-            {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
+            error_body(str(exc.detail), code), status_code=exc.status_code, headers=exc.headers
         )
 
     async def on_database_error(request: Request, exc: Exception) -> Response:
@@ -128,11 +136,13 @@ def install_error_handlers(app: FastAPI, retry_after: int = RETRY_AFTER_SECONDS)
             status=refusal.status_code,
             error=repr(getattr(exc, "orig", exc))[:500],
         )
-        return JSONResponse({"detail": refusal.detail}, status_code=refusal.status_code)
+        return JSONResponse(
+            error_body(refusal.detail, refusal.code), status_code=refusal.status_code
+        )
 
     async def on_unexpected(request: Request, exc: Exception) -> Response:
         log.error("unhandled_error", path=request.url.path, error=repr(exc), exc_info=exc)
-        return JSONResponse({"detail": "Internal error"}, status_code=500)
+        return JSONResponse(error_body("Internal error", ErrorCode.INTERNAL), status_code=500)
 
     async def on_outage(request: Request, exc: Exception) -> Response:
         # More specific handlers (e.g. IntegrityError -> 409) win over this one by class.
@@ -162,7 +172,10 @@ class BodySizeLimit:
             await self.app(scope, receive, send)
             return
         too_large = JSONResponse(
-            {"detail": f"Request body is larger than {self.max_bytes} bytes"}, status_code=413
+            error_body(
+                f"Request body is larger than {self.max_bytes} bytes", ErrorCode.PAYLOAD_TOO_LARGE
+            ),
+            status_code=413,
         )
         for name, value in scope.get("headers", []):
             if name == b"content-length" and value.isdigit() and int(value) > self.max_bytes:
@@ -242,18 +255,34 @@ class RequestMetrics:
                 )
 
 
+_READY_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "Ready",
+        "content": {
+            "application/json": {
+                "schema": {"type": "object"},
+                "example": {"status": "ok", "checks": {"database": "ok"}},
+            }
+        },
+    }
+}
+
+
 def operations_router(
     checks: dict[str, ReadinessCheck], details: dict[str, ReadinessCheck] | None = None
 ) -> APIRouter:
     """``checks`` decide readiness; ``details`` are only shown (a failure reads "unavailable")."""
     router = APIRouter(tags=["operations"])
 
-    @router.get("/health/live")
+    @router.get("/health/live", openapi_extra=PUBLIC)
     async def live() -> dict[str, str]:
+        """Liveness: the process answers (no dependency is checked)."""
         return {"status": "ok"}
 
-    @router.get("/health/ready")
+    @router.get("/health/ready", openapi_extra=PUBLIC, responses=_READY_RESPONSES)
     async def ready() -> Response:
+        """Readiness: 200 when the service can serve (its database answers), else 503 with each
+        check's state."""
         results: dict[str, object] = {}
         ok = True
         for name, check in checks.items():

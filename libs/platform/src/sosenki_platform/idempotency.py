@@ -21,6 +21,7 @@ from collections.abc import AsyncIterator, Callable
 from contextvars import ContextVar
 from typing import Any
 
+from sosenki_contracts.error_codes import ErrorCode
 from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -28,7 +29,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sosenki_platform.db import Database
-from sosenki_platform.errors import ServiceError
+from sosenki_platform.errors import ServiceError, error_body
 from sosenki_platform.failures import is_transient
 from sosenki_platform.http import unavailable_response
 from sosenki_platform.logging import get_logger
@@ -79,7 +80,9 @@ class IdempotencyMiddleware:
             return
         if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
             await _detail(
-                400, f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} printable characters"
+                400,
+                f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} printable characters",
+                ErrorCode.IDEMPOTENCY_KEY_INVALID,
             )(scope, receive, send)
             return
         principal = _subject(scope)
@@ -141,7 +144,11 @@ class IdempotencyMiddleware:
             {"principal": principal, "key": key},
         )
         if not mine:
-            return _detail(409, "A request with this Idempotency-Key is still being processed")
+            return _detail(
+                409,
+                "A request with this Idempotency-Key is still being processed",
+                ErrorCode.IDEMPOTENCY_KEY_IN_PROGRESS,
+            )
         claimed = await session.scalar(
             insert(t)
             .values(
@@ -162,7 +169,11 @@ class IdempotencyMiddleware:
             await session.execute(select(t).where(t.c.principal == principal, t.c.key == key))
         ).one()
         if row.request_hash != digest:
-            return _detail(409, "This Idempotency-Key was already used for a different request")
+            return _detail(
+                409,
+                "This Idempotency-Key was already used for a different request",
+                ErrorCode.IDEMPOTENCY_KEY_REUSED,
+            )
         if row.status_code == IN_PROGRESS:  # left by an older version: its write is unknown
             await session.execute(delete(t).where(t.c.principal == principal, t.c.key == key))
             await session.execute(
@@ -213,8 +224,8 @@ def _subject(scope: Scope) -> str | None:
     return str(principal.subject)
 
 
-def _detail(status: int, detail: str) -> Response:
-    return JSONResponse({"detail": detail}, status_code=status)
+def _detail(status: int, detail: str, code: str) -> Response:
+    return JSONResponse(error_body(detail, code), status_code=status)
 
 
 async def _read_body(receive: Receive) -> bytes:

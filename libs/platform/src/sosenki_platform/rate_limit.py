@@ -17,9 +17,10 @@ from collections import OrderedDict
 from collections.abc import Callable
 
 from fastapi.responses import JSONResponse
+from sosenki_contracts.error_codes import ErrorCode
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from sosenki_platform.errors import ServiceError
+from sosenki_platform.errors import ServiceError, error_body
 from sosenki_platform.logging import get_logger
 
 log = get_logger(__name__)
@@ -82,12 +83,11 @@ class WriteRateLimit:
                 retry_after = max(1, math.ceil(wait))
                 log.warning("rate_limited", subject=subject, path=scope.get("path"))
                 response = JSONResponse(
-                    {
-                        "detail": (
-                            f"Too many changes: at most {self.buckets.burst} at once and "
-                            f"{self.buckets.rate:g} per second; try again in {retry_after} s"
-                        )
-                    },
+                    error_body(
+                        f"Too many changes: at most {self.buckets.burst} at once and "
+                        f"{self.buckets.rate:g} per second; try again in {retry_after} s",
+                        ErrorCode.RATE_LIMITED,
+                    ),
                     status_code=429,
                     headers={"Retry-After": str(retry_after)},
                 )

@@ -41,6 +41,7 @@ from sosenki_platform.logging import configure_logging, get_logger
 from sosenki_platform.maintenance import Maintenance, RetentionJob
 from sosenki_platform.metrics import zero_series
 from sosenki_platform.migrations import upgrade_async
+from sosenki_platform.openapi import install_openapi
 from sosenki_platform.outbox import Outbox, OutboxRelay
 from sosenki_platform.rate_limit import WriteRateLimit
 from sosenki_platform.settings import ServiceSettings
@@ -171,6 +172,7 @@ class Runtime:
                         "command_type": command.command_type,
                         "status_code": error.status_code,
                         "detail": error.detail,
+                        "code": error.code,
                     }
                 ),
                 command.command_id,
@@ -292,6 +294,7 @@ def create_service_app(
     app.state.runtime = runtime
     app.state.token_verifier = _LazyVerifier(settings)
     install_error_handlers(app)
+    install_openapi(app)
     install_request_metrics(app, settings.service_name)
     # Outermost last: the size limit guards everything, including the idempotency buffer.
     app.add_middleware(

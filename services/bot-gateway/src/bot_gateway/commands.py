@@ -14,6 +14,7 @@ from __future__ import annotations
 from sosenki_contracts import topics
 from sosenki_contracts.commands.gateway import SendReminder
 from sosenki_contracts.envelope import Actor, CommandEnvelope
+from sosenki_contracts.error_codes import ErrorCode
 from sosenki_contracts.events.gateway import (
     CommandRejected as GatewayCommandRejected,
     ReminderQueued,
@@ -42,7 +43,8 @@ async def _check_sender(
         theirs = mine if body.user_id == user else await services.memberships(body.user_id)
         if not may_remind_user(user, body.user_id, mine, theirs):
             raise Forbidden(
-                f"User {user} may remind only themselves or the owners and members they manage"
+                f"User {user} may remind only themselves or the owners and members they manage",
+                ErrorCode.FORBIDDEN,
             )
         return
     assert body.chat_id is not None
@@ -70,7 +72,10 @@ def register_commands(runtime: Runtime, services: Services) -> None:
             assert body.user_id is not None  # the contract requires exactly one recipient
             known = await repo.telegram_ids_of(body.user_id)
             if not known:
-                raise BadRequest(f"User {body.user_id} has not started a chat with the bot")
+                raise BadRequest(
+                    f"User {body.user_id} has not started a chat with the bot",
+                    ErrorCode.BAD_REQUEST,
+                )
             chat_id = int(known[0].telegram_user_id)  # a private chat's id is the user's id
         await repo.enqueue(chat_id, "sendMessage", {"text": body.text})
         event = envelope_of(

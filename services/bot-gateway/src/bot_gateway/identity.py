@@ -14,12 +14,14 @@ from datetime import datetime, timedelta
 from pydantic import BaseModel
 from sosenki_contracts import topics
 from sosenki_contracts.envelope import Actor
+from sosenki_contracts.error_codes import ErrorCode
 from sosenki_contracts.events.gateway import (
     InvitationCreated,
     InvitationRefused,
     TelegramLinked,
     TelegramUnlinked,
 )
+from sosenki_platform.access_policy import not_found_code
 from sosenki_platform.errors import BadRequest, Conflict, Forbidden, NotFound
 from sosenki_platform.service import Runtime
 from sosenki_platform.use_case import Clock, envelope_of
@@ -37,6 +39,12 @@ _HTTP_ERRORS = {
     "invitation_not_manager": Forbidden,
     "invitation_elsewhere": Forbidden,
 }
+_CODES: dict[str, str] = {
+    "invitation_bad": ErrorCode.BAD_REQUEST,
+    "invitation_no_record": ErrorCode.NOT_FOUND,
+    "invitation_not_manager": ErrorCode.NOT_AN_INVITER,
+    "invitation_elsewhere": ErrorCode.INVITEE_ELSEWHERE,
+}  # invitation_hidden: community_not_found / group_not_found, as its detail says
 
 
 def token_hash(token: str) -> str:
@@ -101,7 +109,9 @@ class Identity:
         """A new invitation (its token, shown once, and when it expires), or an HTTP error that
         says why not."""
         if await repo.account_of(user_id) is not None:
-            raise Conflict(f"User {user_id} already has a Telegram account")
+            raise Conflict(
+                f"User {user_id} already has a Telegram account", ErrorCode.TELEGRAM_ALREADY_LINKED
+            )
         await self._check(creator_id, user_id, community_id, group_id, http=True)
         token = secrets.token_urlsafe(24)
         expires_at = self.clock.now() + timedelta(seconds=self.settings.invitation_ttl_seconds)
@@ -144,7 +154,9 @@ class Identity:
             )
         except Refused as refused:
             if http:
-                raise _HTTP_ERRORS[refused.key](refused.detail) from None
+                raise _HTTP_ERRORS[refused.key](
+                    refused.detail, _CODES.get(refused.key) or not_found_code(refused.detail)
+                ) from None
             raise
 
     async def claim(

@@ -11,6 +11,7 @@ from typing import Any
 from sosenki_contracts.envelope import EventEnvelope
 
 from bot_gateway.adapters.repository import Repository
+from bot_gateway.domain.refusals import refusal_text
 from bot_gateway.domain.texts import day, money, number, say
 from bot_gateway.gateway import Gateway
 from bot_gateway.telegram import follow_ups
@@ -20,7 +21,8 @@ async def result_text(gateway: Gateway, repo: Repository, event: EventEnvelope, 
     """What the user who waited for this result is told: done, or the refusal's words."""
     p, kind = event.payload, event.event_type
     if kind.endswith(".command_rejected"):
-        return say("refused", lang, detail=p.get("detail", ""))
+        reason = refusal_text(p.get("code"), p.get("status_code"), lang)
+        return say("refused", lang, detail=reason)
     if p.get("kind") == "reversal" and kind.startswith("ledger."):
         entry = kind.removeprefix("ledger.").removesuffix("_recorded")
         return say(

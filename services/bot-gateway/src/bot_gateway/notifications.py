@@ -26,6 +26,7 @@ from bot_gateway import messages
 from bot_gateway.adapters.repository import Repository
 from bot_gateway.adapters.services import Refused, Unavailable
 from bot_gateway.domain.news import chat_hears_of, still_news
+from bot_gateway.domain.refusals import refusal_text
 from bot_gateway.domain.texts import language_of, money, say
 from bot_gateway.gateway import Gateway
 from bot_gateway.telegram import documents, follow_ups
@@ -77,7 +78,11 @@ class Notifier:
             return
         repo = Repository(session)
         for chat in await repo.private_chats_of(int(body.created_by)):
-            text = say("pattern_paused", language_of(chat.language), reason=body.reason)
+            lang = language_of(chat.language)
+            reason = body.reason  # from an older recurring: the target's own words
+            if body.reason_code is not None:
+                reason = refusal_text(body.reason_code, None, lang)
+            text = say("pattern_paused", lang, reason=reason)
             await repo.enqueue(int(chat.chat_id), "sendMessage", {"text": text})
 
     # Names of who belongs where, and users' entries ----------------------------------------------

@@ -68,21 +68,33 @@ def register_results(runtime: Runtime, clock: Clock, default_timezone: str) -> N
     async def ledger_rejected(session: AsyncSession, event: EventEnvelope) -> None:
         body = LedgerRejected.model_validate(event.payload)
         await record_result(
-            ctx(session, event), body.command_id, status_code=body.status_code, detail=body.detail
+            ctx(session, event),
+            body.command_id,
+            status_code=body.status_code,
+            detail=body.detail,
+            code=body.code,
         )
 
     @consumer.on("gateway.command_rejected")
     async def gateway_rejected(session: AsyncSession, event: EventEnvelope) -> None:
         body = GatewayRejected.model_validate(event.payload)
         await record_result(
-            ctx(session, event), body.command_id, status_code=body.status_code, detail=body.detail
+            ctx(session, event),
+            body.command_id,
+            status_code=body.status_code,
+            detail=body.detail,
+            code=body.code,
         )
 
     @consumer.on("splits.command_rejected")
     async def splits_rejected(session: AsyncSession, event: EventEnvelope) -> None:
         body = SplitsRejected.model_validate(event.payload)
         await record_result(
-            ctx(session, event), body.command_id, status_code=body.status_code, detail=body.detail
+            ctx(session, event),
+            body.command_id,
+            status_code=body.status_code,
+            detail=body.detail,
+            code=body.code,
         )
 
     @consumer.on("splits.recurring_expense_requested")

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from sosenki_contracts.error_codes import ErrorCode
 from sosenki_platform.access_policy import (
     GroupAction,
     GroupRole,
     group_role,
     may_see_personal,
+    not_found_code,
     require_in_group,
 )
 from sosenki_platform.errors import BadRequest, NotFound
@@ -41,14 +43,23 @@ async def require_group(
     involved: bool = False,
     refused: str | None = None,
     hidden: str = "Group not found",
+    refused_code: str | None = None,
 ) -> Record:
     """The group, if the caller may do ``action`` there: 404 for strangers, 403 for members
     refused."""
     group = await repo.get_group(group_id)
     if group is None:
-        raise NotFound(hidden)
+        raise NotFound(hidden, not_found_code(hidden))
     found = await role(repo, caller, group_id)
-    require_in_group(found, action, group_id, involved=involved, hidden=hidden, refused=refused)
+    require_in_group(
+        found,
+        action,
+        group_id,
+        involved=involved,
+        hidden=hidden,
+        refused=refused,
+        refused_code=refused_code,
+    )
     return group
 
 
@@ -59,11 +70,11 @@ async def shopping_list(
     owner."""
     row = await repo.get_list(list_id, for_update=for_update)
     if row is None:
-        raise NotFound("List not found")
+        raise NotFound("List not found", ErrorCode.LIST_NOT_FOUND)
     if row.group_id is not None:
         await require_group(repo, caller, row.group_id, hidden="List not found")
     elif not may_see_personal(caller.asker, [row.owner_user_id]):
-        raise NotFound("List not found")
+        raise NotFound("List not found", ErrorCode.LIST_NOT_FOUND)
     return row
 
 
@@ -102,7 +113,9 @@ async def member_ids(repo: Repository, group_id: int) -> list[int]:
 def me(caller: Caller) -> int:
     """The user behind the caller, for a write that needs one."""
     if caller.user_id is None:
-        raise BadRequest("This needs a user: say which user (e.g. paid_by_user_id)")
+        raise BadRequest(
+            "This needs a user: say which user (e.g. paid_by_user_id)", ErrorCode.USER_REQUIRED
+        )
     return caller.user_id
 
 
@@ -118,9 +131,9 @@ async def expense(
     """An expense the caller may see (a 404 otherwise), with its payers and splits."""
     row = await repo.get_expense(expense_id, for_update=for_update)
     if row is None:
-        raise NotFound("Expense not found")
+        raise NotFound("Expense not found", ErrorCode.EXPENSE_NOT_FOUND)
     view = await view_of(repo, row)
     payers = [p.user_id for p in view.payers]
     if not await may_see_expense(repo, caller, row, payers, [s.user_id for s in view.splits]):
-        raise NotFound("Expense not found")
+        raise NotFound("Expense not found", ErrorCode.EXPENSE_NOT_FOUND)
     return view

@@ -32,6 +32,8 @@ class CommandRejected(BaseModel):
     command_type: str
     status_code: int
     detail: str
+    #: A stable ``ErrorCode`` value for clients to translate (absent from older producers).
+    code: str | None = None
 
 
 # Identity: which user a Telegram account is. The audit log files an event under its community or

@@ -267,6 +267,8 @@ class CommandRejected(BaseModel):
     command_type: str
     status_code: int
     detail: str
+    #: A stable ``ErrorCode`` value for clients to translate (absent from older producers).
+    code: str | None = None
 
 
 __all__ = [

@@ -59,6 +59,9 @@ class PatternPaused(BaseModel):
     reason: str | None = None
     occurrence_number: int | None = None
     created_by: str | None = None
+    #: The refusal's ``ErrorCode`` when the target refused: what a client translates (``reason``
+    #: is the target's English detail).
+    reason_code: str | None = None
 
 
 @event("recurring.pattern_resumed", version=1)
@@ -136,6 +139,8 @@ class CommandRejected(BaseModel):
     command_type: str
     status_code: int
     detail: str
+    #: A stable ``ErrorCode`` value for clients to translate (absent from older producers).
+    code: str | None = None
 
 
 __all__ = [

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Request
+from sosenki_contracts.error_codes import ErrorCode
 
 from sosenki_platform.auth.tokens import Principal, TokenVerifier
 from sosenki_platform.errors import Unauthorized
@@ -20,7 +21,7 @@ async def authenticate(request: Request) -> Principal:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthorized("Missing bearer token")
+        raise Unauthorized("Missing bearer token", ErrorCode.TOKEN_MISSING)
     return _verifier(request).verify(token.strip())
 
 

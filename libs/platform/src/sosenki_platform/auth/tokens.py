@@ -20,6 +20,7 @@ from typing import Any
 import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from sosenki_contracts.error_codes import ErrorCode
 
 from sosenki_platform.errors import Unauthorized
 
@@ -191,14 +192,16 @@ class TokenVerifier:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as exc:
-            raise Unauthorized(f"Invalid token: {exc}") from exc
+            raise Unauthorized(f"Invalid token: {exc}", ErrorCode.TOKEN_INVALID) from exc
         if header.get("alg") != ALGORITHM:
-            raise Unauthorized("Invalid token: the signing algorithm is not allowed")
+            raise Unauthorized(
+                "Invalid token: the signing algorithm is not allowed", ErrorCode.TOKEN_INVALID
+            )
         kid = header.get("kid")
         if kid is None:
             return list(self._keys.values())
         if not isinstance(kid, str) or kid not in self._keys:
-            raise Unauthorized("Invalid token: signed with an unknown key")
+            raise Unauthorized("Invalid token: signed with an unknown key", ErrorCode.TOKEN_INVALID)
         return [self._keys[kid]]
 
     def verify(self, token: str) -> Principal:
@@ -232,11 +235,11 @@ class TokenVerifier:
                 )
                 break
             except jwt.ExpiredSignatureError as exc:
-                raise Unauthorized("Token has expired") from exc
+                raise Unauthorized("Token has expired", ErrorCode.TOKEN_EXPIRED) from exc
             except jwt.PyJWTError as exc:
                 error = exc
         if claims is None:
-            raise Unauthorized(f"Invalid token: {error}") from error
+            raise Unauthorized(f"Invalid token: {error}", ErrorCode.TOKEN_INVALID) from error
         try:
             principal = Principal(
                 subject=str(claims["sub"]),
@@ -246,4 +249,4 @@ class TokenVerifier:
             )
             return principal, float(claims["exp"])
         except (TypeError, ValueError) as exc:
-            raise Unauthorized("Invalid token claims") from exc
+            raise Unauthorized("Invalid token claims", ErrorCode.TOKEN_INVALID) from exc

@@ -24,12 +24,14 @@ class Unavailable(DependencyUnavailable):
 
 
 class Refused(Exception):
-    """A service answered 4xx; ``detail`` is its message."""
+    """A service answered 4xx; ``detail`` is its (English) message, ``code`` its stable code
+    (what the user is told is chosen by the code: ``domain.refusals``)."""
 
-    def __init__(self, status_code: int, detail: str) -> None:
+    def __init__(self, status_code: int, detail: str, code: str | None = None) -> None:
         super().__init__(detail)
         self.status_code = status_code
         self.detail = detail
+        self.code = code
 
 
 class Services:
@@ -118,11 +120,14 @@ class Services:
         if response.status_code >= 500:
             raise Unavailable(f"{url}: {response.status_code}")
         if response.status_code >= 400:
+            code = None
             try:
-                detail = str(response.json().get("detail", response.text))
-            except ValueError:
+                body = response.json()
+                detail = str(body.get("detail", response.text))
+                code = str(body["code"]) if body.get("code") else None
+            except (ValueError, AttributeError):
                 detail = response.text
-            raise Refused(response.status_code, detail)
+            raise Refused(response.status_code, detail, code)
         return response
 
     # The calls the bot makes --------------------------------------------------------------

@@ -11,11 +11,13 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, Field, ValidationError
+from sosenki_contracts.error_codes import ErrorCode as E
 from sosenki_contracts.formatting import language_of
 from sosenki_platform.access_policy import Asker
 from sosenki_platform.auth.dependency import CurrentPrincipal
-from sosenki_platform.errors import Forbidden, NotFound, Unauthorized
+from sosenki_platform.errors import Forbidden, NotFound, Unauthorized, error_body
 from sosenki_platform.logging import get_logger
+from sosenki_platform.openapi import PUBLIC, raises
 from sqlalchemy.exc import DBAPIError, InterfaceError
 
 from bot_gateway.adapters.repository import Repository
@@ -39,7 +41,7 @@ def _gateway(request: Request) -> Gateway:
 
 def _unavailable(reason: str) -> JSONResponse:
     return JSONResponse(
-        {"detail": reason},
+        error_body(reason, E.UNAVAILABLE),
         status_code=503,
         headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
     )
@@ -92,7 +94,19 @@ class JoinLinkOut(BaseModel):
     expires_at: datetime
 
 
-@router.post("/api/gateway/join-links", status_code=201, response_model=JoinLinkOut)
+@router.post(
+    "/api/gateway/join-links",
+    status_code=201,
+    response_model=JoinLinkOut,
+    openapi_extra=raises(
+        E.COMMUNITY_NOT_FOUND,
+        E.GROUP_NOT_FOUND,
+        E.USER_REQUIRED,
+        E.NOT_AN_INVITER,
+        E.INVITEE_ELSEWHERE,
+        E.TELEGRAM_ALREADY_LINKED,
+    ),
+)
 async def create_join_link(body: JoinLinkIn, request: Request, principal: CurrentPrincipal) -> Any:
     """A single-use, expiring invitation (``/start join_<token>``): whoever opens it first, in a
     private chat with the bot, becomes ``user_id``. Only for a record the caller manages (an
@@ -102,13 +116,13 @@ async def create_join_link(body: JoinLinkIn, request: Request, principal: Curren
     gateway = _gateway(request)
     creator = principal.user_id
     if creator is None or not 0 < creator < 2**63:
-        raise Forbidden("Only a user may invite (the token names no user)")
+        raise Forbidden("Only a user may invite (the token names no user)", E.USER_REQUIRED)
     # A token's claims only narrow (the shared access policy): outside them, nothing exists.
     asker = Asker.from_principal(principal)
     if body.community_id is not None and not asker.within_community(body.community_id):
-        raise NotFound("Community not found")
+        raise NotFound("Community not found", E.COMMUNITY_NOT_FOUND)
     if body.group_id is not None and not asker.within_group(body.group_id):
-        raise NotFound("Group not found")
+        raise NotFound("Group not found", E.GROUP_NOT_FOUND)
     try:
         async with gateway.unit_of_work() as session:
             token, expires_at = await gateway.identity.invite(
@@ -145,7 +159,9 @@ class SessionOut(BaseModel):
     )
 
 
-@router.post("/miniapp/session", response_model=SessionOut)
+@router.post(
+    "/miniapp/session", response_model=SessionOut, openapi_extra=raises(E.TOKEN_INVALID, **PUBLIC)
+)
 async def miniapp_session(body: SessionIn, request: Request) -> Any:
     """Exchange Telegram's signed ``initData`` for a short-lived token the services accept."""
     gateway = _gateway(request)
@@ -155,7 +171,7 @@ async def miniapp_session(body: SessionIn, request: Request) -> Any:
             body.init_data, settings.telegram_bot_token, settings.initdata_max_age_seconds
         )
     except InvalidInitData as exc:
-        raise Unauthorized(f"Invalid initData: {exc}") from None
+        raise Unauthorized(f"Invalid initData: {exc}", E.TOKEN_INVALID) from None
     async with gateway.unit_of_work() as session:
         repo = Repository(session)
         user_id = await gateway.identity.meet(
@@ -184,7 +200,7 @@ async def miniapp_session(body: SessionIn, request: Request) -> Any:
     )
 
 
-@router.get("/miniapp/balances")
+@router.get("/miniapp/balances", openapi_extra=raises(E.USER_REQUIRED))
 async def miniapp_balances(request: Request, principal: CurrentPrincipal) -> Any:
     """The caller's balance in each community where the ledger says they are an owner (within
     their token's claims, which only narrow), with the recent periods (from reporting, asked with
@@ -193,7 +209,7 @@ async def miniapp_balances(request: Request, principal: CurrentPrincipal) -> Any
     bearer = request.headers.get("authorization", "").partition(" ")[2]
     user_id = principal.user_id
     if user_id is None or not 0 < user_id < 2**63:
-        raise Forbidden("Balances are a user's (the token names no user)")
+        raise Forbidden("Balances are a user's (the token names no user)", E.USER_REQUIRED)
     try:
         memberships = await services.memberships(user_id)
     except Unavailable:

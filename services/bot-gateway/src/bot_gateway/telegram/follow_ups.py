@@ -18,6 +18,7 @@ from sosenki_platform.logging import get_logger
 from bot_gateway.adapters.repository import Repository
 from bot_gateway.adapters.services import Refused, Unavailable
 from bot_gateway.domain import news, periods
+from bot_gateway.domain.refusals import refusal_text
 from bot_gateway.domain.texts import day, language_of, money, say
 from bot_gateway.gateway import Gateway, confirm_keyboard
 
@@ -91,7 +92,9 @@ async def after(
         except Unavailable:
             raise
         except Exception as refused:  # the identity rules said no: say why
-            detail = str(getattr(refused, "detail", "") or refused)
+            detail = refusal_text(
+                getattr(refused, "code", None), getattr(refused, "status_code", None), lang
+            )
             return "\n" + say("invite_refused", lang, name=name, detail=detail)
         link = f"https://t.me/{gateway.bot_username or 'sosenki_bot'}?start=join_{token}"
         return "\n" + say(

@@ -10,6 +10,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 
 from bot_gateway.adapters.services import Refused
 from bot_gateway.domain import reads
+from bot_gateway.domain.refusals import refusal_text
 from bot_gateway.domain.texts import money
 from bot_gateway.gateway import Turn
 from bot_gateway.telegram import documents
@@ -199,7 +200,7 @@ async def audit(turn: Turn) -> None:
             {"community_id": community_id},
         )
     except Refused as refused:
-        await turn.say("refused", detail=refused.detail)
+        await turn.say("refused", detail=refusal_text(refused.code, refused.status_code, turn.lang))
         return
     verify = InlineKeyboardButton(
         text=turn.t("audit_verify_button"), callback_data=f"av:{community_id}"
@@ -233,7 +234,7 @@ async def verify_audit(callback: CallbackQuery, turn: Turn) -> None:
             {"community_id": community_id},
         )
     except Refused as refused:
-        await turn.say("refused", detail=refused.detail)
+        await turn.say("refused", detail=refusal_text(refused.code, refused.status_code, turn.lang))
         return
     community = await community_name(turn, community_id)
     if checked.get("ok"):

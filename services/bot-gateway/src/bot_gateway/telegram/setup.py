@@ -20,6 +20,7 @@ from sosenki_platform.use_case import today_in
 from bot_gateway.adapters.services import Refused
 from bot_gateway.domain import chats, parsing, periods
 from bot_gateway.domain.identity import Memberships
+from bot_gateway.domain.refusals import refusal_text
 from bot_gateway.domain.texts import day, number
 from bot_gateway.gateway import Turn
 from bot_gateway.telegram import queries
@@ -235,7 +236,9 @@ async def invite(turn: Turn, args: str) -> None:
             scope_id if kind == "group" else None,
         )
     except Exception as refused:  # the identity rules' HTTP errors: say why, in words
-        detail = str(getattr(refused, "detail", "") or refused)
+        detail = refusal_text(
+            getattr(refused, "code", None), getattr(refused, "status_code", None), turn.lang
+        )
         await turn.say("invite_refused", name=found[0].display_name, detail=detail)
         return
     await turn.say(

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
+from sosenki_contracts.error_codes import ErrorCode
 from sosenki_platform.errors import Conflict
 from sqlalchemy import Row, func, select
 from sqlalchemy.exc import IntegrityError
@@ -59,7 +60,8 @@ class PeriodRows:
                 raise Conflict(
                     f"Period {start_date.isoformat()} – {end_date.isoformat()} overlaps another "
                     "period of the community created meanwhile; a community's periods must not "
-                    "overlap"
+                    "overlap",
+                    ErrorCode.PERIOD_OVERLAPS,
                 ) from None
             raise
         return _period(row)

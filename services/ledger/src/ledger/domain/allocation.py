@@ -12,6 +12,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from sosenki_contracts.allocation import allocate
+from sosenki_contracts.error_codes import ErrorCode
 from sosenki_platform.errors import BadRequest
 
 
@@ -34,7 +35,7 @@ def allocate_expense(
     if strategy is AllocationStrategy.NONE:
         return {}
     if not shares:
-        raise BadRequest("No active owners to allocate the expense to")
+        raise BadRequest("No active owners to allocate the expense to", ErrorCode.NO_OWNERS)
     owners = sorted(shares)
     if strategy is AllocationStrategy.PROPORTIONAL:
         weights = [(o, shares[o]) for o in owners]
@@ -44,5 +45,8 @@ def allocate_expense(
         usage = consumption or {}
         weights = [(o, usage.get(o, Decimal(0))) for o in owners]
         if sum((w for _, w in weights), Decimal(0)) <= 0:
-            raise BadRequest("Cannot allocate by usage: total consumption in the period is zero")
+            raise BadRequest(
+                "Cannot allocate by usage: total consumption in the period is zero",
+                ErrorCode.NOTHING_TO_BILL,
+            )
     return allocate(amount, weights, minor_units=minor_units)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, time
 
+from sosenki_contracts.error_codes import ErrorCode
 from sosenki_platform.errors import BadRequest
 
 from ledger.domain.periods import Period
@@ -24,7 +25,8 @@ def expense_date(period: Period, requested: datetime | None, now: datetime) -> d
         if not period.start_date <= day <= period.end_date:
             raise BadRequest(
                 f"Expense date {day.isoformat()} is outside period {period.id} "
-                f"({period.start_date.isoformat()} – {period.end_date.isoformat()})"
+                f"({period.start_date.isoformat()} – {period.end_date.isoformat()})",
+                ErrorCode.PERIOD_DATES_INVALID,
             )
         return requested
     today = now.date()

@@ -15,6 +15,7 @@ contribution or charge, which the fund and both balance sheets count like any ot
 
 from __future__ import annotations
 
+from sosenki_contracts.error_codes import ErrorCode
 from sosenki_platform.errors import BadRequest, Conflict
 
 OPENING = "opening"
@@ -25,11 +26,12 @@ def check_reversal(entry: str, entry_id: int, kind: str, already_reversed: bool)
     """``entry`` is "contribution", "expense" or "charge"; ``kind`` is the entry's kind."""
     name = entry.capitalize()
     if kind == REVERSAL:
-        raise BadRequest(f"{name} {entry_id} is itself a reversal")
+        raise BadRequest(f"{name} {entry_id} is itself a reversal", ErrorCode.NOT_REVERSIBLE)
     if kind == OPENING:
         raise Conflict(
             f"{name} {entry_id} is an opening balance carried forward from the previous period "
-            "and cannot be reversed; correct it with a new contribution or charge in this period"
+            "and cannot be reversed; correct it with a new contribution or charge in this period",
+            ErrorCode.NOT_REVERSIBLE,
         )
     if already_reversed:
-        raise Conflict(f"{name} {entry_id} has already been reversed")
+        raise Conflict(f"{name} {entry_id} has already been reversed", ErrorCode.ALREADY_REVERSED)

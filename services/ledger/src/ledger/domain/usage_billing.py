@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from sosenki_contracts.error_codes import ErrorCode
 from sosenki_platform.errors import BadRequest, Conflict
 
 
@@ -49,9 +50,11 @@ def check_billable(
     if already_billed:
         raise Conflict(
             f"{meter_type} usage of period {period_id} is already billed; reverse its charges "
-            "to bill it again"
+            "to bill it again",
+            ErrorCode.ALREADY_APPLIED,
         )
     if not charges:
         raise BadRequest(
-            f"Nothing to bill: no {meter_type} consumption at a tariff in period {period_id} yet"
+            f"Nothing to bill: no {meter_type} consumption at a tariff in period {period_id} yet",
+            ErrorCode.NOTHING_TO_BILL,
         )

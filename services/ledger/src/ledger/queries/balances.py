@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from sosenki_contracts.error_codes import ErrorCode
 from sosenki_contracts.money import format_amount, minor_units
 from sosenki_platform.access_policy import CommunityData
 from sosenki_platform.errors import NotFound
@@ -53,7 +54,7 @@ async def owner_balance(ctx: Ctx, period_id: int, owner_id: int) -> v.OwnerBalan
         await access.require(ctx, period.community_id, CommunityData.OTHER_OWNER)
     entry = (await ctx.repo.period_totals(period)).get(owner_id)
     if entry is None:
-        raise NotFound("Owner not found")
+        raise NotFound("Owner not found", ErrorCode.OWNER_NOT_FOUND)
     currency = await currency_of(ctx, period)
     return v.OwnerBalanceOut(period_id=period_id, **shapes.totals(entry, currency))
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sosenki_contracts.error_codes import ErrorCode
 from sosenki_platform.errors import NotFound
 
 from ledger import views as v
@@ -33,7 +34,7 @@ async def memberships(ctx: Ctx, user_id: int) -> v.UserMembershipsOut:
     gateway asks before it mints a token or honours an invitation)."""
     if not ctx.caller.privileged and ctx.caller.user_id != user_id:
         # Like every other thing a caller may not see: as if it did not exist.
-        raise NotFound("User not found")
+        raise NotFound("User not found", ErrorCode.USER_NOT_FOUND)
     found = await ctx.repo.memberships_of(user_id)
     return v.UserMembershipsOut(
         user_id=user_id,

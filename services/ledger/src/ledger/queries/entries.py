@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sosenki_contracts.error_codes import ErrorCode
 from sosenki_platform.errors import NotFound
 
 from ledger import views as v
@@ -40,5 +41,5 @@ async def expense(ctx: Ctx, period_id: int, expense_id: int) -> v.ExpenseOut:
     await access.period(ctx, period_id)
     row = await ctx.repo.get_entry("expense", period_id, expense_id)
     if row is None:
-        raise NotFound("Expense not found")
+        raise NotFound("Expense not found", ErrorCode.ENTRY_NOT_FOUND)
     return await expense_view(ctx, row)

@@ -7,10 +7,12 @@ from __future__ import annotations
 from enum import Enum
 from typing import Any, TypeVar
 
+from sosenki_contracts.error_codes import ErrorCode
 from sosenki_platform.access_policy import (
     CommunityData,
     CommunityRole,
     community_role,
+    not_found_code,
     require_in_community,
 )
 from sosenki_platform.errors import BadRequest, NotFound
@@ -23,7 +25,7 @@ async def community(ctx: Ctx, community_id: int) -> Any:
     """The community row, if it exists and the caller's token reaches it."""
     row = await ctx.repo.get_community(community_id)
     if row is None or not ctx.caller.in_community(community_id):
-        raise NotFound("Community not found")
+        raise NotFound("Community not found", ErrorCode.COMMUNITY_NOT_FOUND)
     return row
 
 
@@ -47,7 +49,7 @@ async def require(
     """The community, if the caller may read or do ``data`` there (404 or 403 otherwise)."""
     row, found = await _community_and_role(ctx, community_id)
     if row is None:
-        raise NotFound(hidden)
+        raise NotFound(hidden, not_found_code(hidden))
     require_in_community(
         found,
         data,
@@ -97,7 +99,7 @@ async def period_for(
     found" for whoever may not see it, a 403 for a member refused ``data``."""
     found = await ctx.repo.get_period(period_id, for_update=for_update, for_share=for_share)
     if found is None or not ctx.caller.in_community(found.community_id):
-        raise NotFound("Period not found")
+        raise NotFound("Period not found", ErrorCode.PERIOD_NOT_FOUND)
     row = await require(ctx, found.community_id, data, hidden="Period not found")
     return found, row
 
@@ -105,18 +107,20 @@ async def period_for(
 async def meter(ctx: Ctx, meter_id: int, *, for_update: bool = False) -> Any:
     found = await ctx.repo.get_meter(meter_id, for_update=for_update)
     if found is None or not ctx.caller.in_community(found.community_id):
-        raise NotFound("Meter not found")
+        raise NotFound("Meter not found", ErrorCode.METER_NOT_FOUND)
     try:
         await require_reader(ctx, found.community_id)
     except NotFound:
-        raise NotFound("Meter not found") from None
+        raise NotFound("Meter not found", ErrorCode.METER_NOT_FOUND) from None
     return found
 
 
 async def require_owner(ctx: Ctx, community_id: int, user_id: int) -> Any:
     owner = await ctx.repo.get_owner(community_id, user_id)
     if owner is None:
-        raise NotFound(f"Owner {user_id} not found in community {community_id}")
+        raise NotFound(
+            f"Owner {user_id} not found in community {community_id}", ErrorCode.OWNER_NOT_FOUND
+        )
     return owner
 
 
@@ -130,4 +134,6 @@ def choice(kind: type[E], value: str, field: str) -> E:
         return kind(value)
     except ValueError:
         allowed = ", ".join(str(member.value) for member in kind)
-        raise BadRequest(f"{field}: {value!r} is not one of {allowed}") from None
+        raise BadRequest(
+            f"{field}: {value!r} is not one of {allowed}", ErrorCode.INVALID_INPUT
+        ) from None

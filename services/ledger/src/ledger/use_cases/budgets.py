@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from sosenki_contracts.commands import ledger as c
+from sosenki_contracts.error_codes import ErrorCode
 from sosenki_contracts.events import ledger as ev
 from sosenki_contracts.money import minor_units, quantize
 from sosenki_platform.errors import BadRequest, Conflict, NotFound
@@ -27,9 +28,9 @@ async def create_budget_item(command: c.CreateBudgetItem, ctx: Ctx) -> Any:
     period, currency = await open_period_for(ctx, command.period_id, "budget items")
     check_amount(command.planned_amount, currency, "Planned")
     if not command.category.strip():
-        raise BadRequest("Budget category must not be empty")
+        raise BadRequest("Budget category must not be empty", ErrorCode.NAME_EMPTY)
     if strategy is AllocationStrategy.USAGE_BASED and meter_type is None:
-        raise BadRequest("USAGE_BASED allocation needs a meter_type")
+        raise BadRequest("USAGE_BASED allocation needs a meter_type", ErrorCode.METER_TYPE_REQUIRED)
     row = await ctx.repo.add_budget_item(
         period,
         {
@@ -63,12 +64,18 @@ async def apply_budget_item(command: c.ApplyBudgetItem, ctx: Ctx) -> list[Any]:
     period, currency = await open_period_for(ctx, command.period_id, "charges")
     item = await ctx.repo.get_budget_item(period.id, command.budget_item_id)
     if item is None:
-        raise NotFound("Budget item not found")
+        raise NotFound("Budget item not found", ErrorCode.BUDGET_ITEM_NOT_FOUND)
     if item.applied_at is not None:
-        raise Conflict(f"Budget item {command.budget_item_id} has already been applied")
+        raise Conflict(
+            f"Budget item {command.budget_item_id} has already been applied",
+            ErrorCode.ALREADY_APPLIED,
+        )
     strategy = AllocationStrategy(item.allocation_strategy)
     if strategy is AllocationStrategy.NONE:
-        raise BadRequest("A budget item allocated NONE is paid from the fund: nothing to charge")
+        raise BadRequest(
+            "A budget item allocated NONE is paid from the fund: nothing to charge",
+            ErrorCode.NO_OWNERS,
+        )
     usage = None
     if strategy is AllocationStrategy.USAGE_BASED:
         usage = await usage_by_owner(ctx, period, item.meter_type)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from sosenki_contracts.commands import ledger as c
+from sosenki_contracts.error_codes import ErrorCode
 from sosenki_platform.errors import BadRequest
 
 from ledger.ports import Ctx
@@ -17,7 +18,7 @@ async def record_charge(command: c.RecordCharge, ctx: Ctx) -> Any:
     period, currency = await open_period_for(ctx, command.period_id, "charges")
     check_amount(command.amount, currency, "Charge")
     if not command.description.strip():
-        raise BadRequest("Charge description must not be empty")
+        raise BadRequest("Charge description must not be empty", ErrorCode.NAME_EMPTY)
     await access.require_owner(ctx, period.community_id, command.owner_id)
     return await post_charge(
         ctx,
@@ -39,13 +40,14 @@ async def charge_owners(command: c.ChargeOwners, ctx: Ctx) -> list[Any]:
     period_id = await ctx.repo.open_period_covering(community_id, command.on_date)
     if period_id is None:
         raise BadRequest(
-            f"No open period of community {community_id} covers {command.on_date.isoformat()}"
+            f"No open period of community {community_id} covers {command.on_date.isoformat()}",
+            ErrorCode.NO_OPEN_PERIOD,
         )
     owner_ids = command.owner_ids
     if owner_ids is None:
         owner_ids = [o.user_id for o in await ctx.repo.list_owners(community_id, True)]
     if not owner_ids:
-        raise BadRequest("No owners to charge")
+        raise BadRequest("No owners to charge", ErrorCode.NO_OWNERS)
     if len(set(owner_ids)) != len(owner_ids):
         raise BadRequest("owner_ids must not repeat")
     return [

@@ -7,6 +7,7 @@ from typing import Any
 
 from sosenki_contracts.bank_details import check_bank_details
 from sosenki_contracts.commands import ledger as c
+from sosenki_contracts.error_codes import ErrorCode
 from sosenki_contracts.events import ledger as ev
 from sosenki_platform.errors import BadRequest, Conflict
 
@@ -18,7 +19,7 @@ from ledger.use_cases.entries import publish
 async def create_community(command: c.CreateCommunity, ctx: Ctx) -> Any:
     name = command.name.strip()
     if not name:
-        raise BadRequest("Community name must not be empty")
+        raise BadRequest("Community name must not be empty", ErrorCode.NAME_EMPTY)
     row = await ctx.repo.add_community(
         name, command.base_currency, command.timezone, ctx.caller.actor.id
     )
@@ -41,7 +42,10 @@ async def appoint_treasurer(command: c.AppointTreasurer, ctx: Ctx) -> None:
     community_id, user_id = command.community_id, command.user_id
     await access.require_treasurer(ctx, community_id)
     if await ctx.repo.is_treasurer(community_id, user_id):
-        raise Conflict(f"User {user_id} is already a treasurer of community {community_id}")
+        raise Conflict(
+            f"User {user_id} is already a treasurer of community {community_id}",
+            ErrorCode.ALREADY_A_TREASURER,
+        )
     await ctx.repo.add_treasurer(community_id, user_id)
     await publish(
         ctx, community_id, ev.TreasurerAppointed(community_id=community_id, user_id=user_id)
@@ -53,7 +57,9 @@ async def change_settings(command: c.ChangeCommunitySettings, ctx: Ctx) -> Any:
     Only what the command gives changes; the event carries every setting as it now stands."""
     await access.require_treasurer(ctx, command.community_id)
     if command.bank_details is not None and command.remove_bank_details:
-        raise BadRequest("Give bank_details or remove_bank_details, not both")
+        raise BadRequest(
+            "Give bank_details or remove_bank_details, not both", ErrorCode.INVALID_INPUT
+        )
     values: dict[str, Any] = {}
     if command.owners_see_balance_sheet is not None:
         values["owners_see_balance_sheet"] = command.owners_see_balance_sheet
@@ -61,13 +67,14 @@ async def change_settings(command: c.ChangeCommunitySettings, ctx: Ctx) -> Any:
         try:
             details = check_bank_details(command.bank_details)
         except ValueError as exc:
-            raise BadRequest(str(exc)) from None
+            raise BadRequest(str(exc), ErrorCode.BANK_DETAILS_INVALID) from None
         values["bank_details"] = details.model_dump(mode="json")
     if command.remove_bank_details:
         values["bank_details"] = None
     if not values:
         raise BadRequest(
-            "Nothing to change: give owners_see_balance_sheet, bank_details or remove_bank_details"
+            "Nothing to change: give owners_see_balance_sheet, bank_details or remove_bank_details",
+            ErrorCode.INVALID_INPUT,
         )
     row = await ctx.repo.update_community(command.community_id, **values)
     await publish(

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from sosenki_contracts import topics
+from sosenki_contracts.error_codes import ErrorCode
 from sosenki_contracts.events import ledger as ev
 from sosenki_contracts.money import check_scale, quantize
 from sosenki_platform.access_policy import CommunityData
@@ -38,11 +39,11 @@ async def open_period_for(ctx: Ctx, period_id: int, what: str) -> tuple[Period, 
 
 def check_amount(amount: Decimal, currency: str, what: str) -> None:
     if amount <= 0:
-        raise BadRequest(f"{what} amount must be positive")
+        raise BadRequest(f"{what} amount must be positive", ErrorCode.AMOUNT_NOT_POSITIVE)
     try:
         check_scale(amount, currency)
     except ValueError as exc:
-        raise BadRequest(str(exc)) from None
+        raise BadRequest(str(exc), ErrorCode.AMOUNT_INVALID) from None
 
 
 def _stamp(ctx: Ctx, currency: str) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from sosenki_contracts.commands import ledger as c
+from sosenki_contracts.error_codes import ErrorCode
 from sosenki_contracts.money import minor_units
 from sosenki_platform.errors import BadRequest
 
@@ -28,7 +29,7 @@ async def record_expense(command: c.RecordExpense, ctx: Ctx) -> Any:
     when = expense_date(period, command.date, ctx.clock.now())
     check_amount(command.amount, currency, "Expense")
     if not command.payment_type.strip():
-        raise BadRequest("payment_type must not be empty")
+        raise BadRequest("payment_type must not be empty", ErrorCode.NAME_EMPTY)
     if command.paid_by_owner_id is not None:
         await access.require_owner(ctx, period.community_id, command.paid_by_owner_id)
     # Shares as they were on the expense's date (a share change applies from its date on).
@@ -37,14 +38,18 @@ async def record_expense(command: c.RecordExpense, ctx: Ctx) -> Any:
     if subset is not None:
         unknown = sorted(set(subset) - set(active))
         if unknown:
-            raise BadRequest(f"Not active owners of this community: {unknown}")
+            raise BadRequest(
+                f"Not active owners of this community: {unknown}", ErrorCode.OWNER_NOT_FOUND
+            )
         if len(set(subset)) != len(subset):
             raise BadRequest("owner_ids must not repeat")
         active = {o: active[o] for o in subset}
     usage = None
     if strategy is AllocationStrategy.USAGE_BASED:
         if meter_type is None:
-            raise BadRequest("USAGE_BASED allocation needs a meter_type")
+            raise BadRequest(
+                "USAGE_BASED allocation needs a meter_type", ErrorCode.METER_TYPE_REQUIRED
+            )
         usage = await usage_by_owner(ctx, period, meter_type.value)
     lines = allocate_expense(
         command.amount,

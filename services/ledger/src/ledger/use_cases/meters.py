@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from sosenki_contracts.commands import ledger as c
+from sosenki_contracts.error_codes import ErrorCode
 from sosenki_contracts.events import ledger as ev
 from sosenki_contracts.money import minor_units
 from sosenki_platform.errors import BadRequest, Forbidden
@@ -27,7 +28,7 @@ async def register_meter(command: c.RegisterMeter, ctx: Ctx) -> Any:
     await access.require_treasurer(ctx, community_id)
     await access.require_owner(ctx, community_id, owner_id)
     if tariff is not None and tariff < 0:
-        raise BadRequest("Tariff must not be negative")
+        raise BadRequest("Tariff must not be negative", ErrorCode.AMOUNT_NOT_POSITIVE)
     row = await ctx.repo.add_meter(
         {
             "community_id": community_id,
@@ -59,7 +60,9 @@ async def record_reading(command: c.RecordMeterReading, ctx: Ctx) -> Any:
     if meter.owner_id != ctx.caller.user_id and not await access.is_treasurer(
         ctx, meter.community_id
     ):
-        raise Forbidden("Owners may only submit readings for their own meters")
+        raise Forbidden(
+            "Owners may only submit readings for their own meters", ErrorCode.OWN_RECORDS_ONLY
+        )
     reading = Reading(command.reading_date, command.value, command.is_replacement)
     existing = (await ctx.repo.readings([meter.id]))[meter.id]
     meter_rules.check_new_reading(existing, reading)

@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 from sosenki_contracts.commands import ledger as c
+from sosenki_contracts.error_codes import ErrorCode
 from sosenki_contracts.events import ledger as ev
 from sosenki_platform.errors import BadRequest, Conflict
 
@@ -22,9 +23,12 @@ async def add_owner(command: c.AddOwner, ctx: Ctx) -> Any:
     community_id, user_id = command.community_id, command.user_id
     await access.require_treasurer(ctx, community_id)
     if command.ownership_share <= 0:
-        raise BadRequest("Ownership share must be positive")
+        raise BadRequest("Ownership share must be positive", ErrorCode.SHARE_NOT_POSITIVE)
     if await ctx.repo.get_owner(community_id, user_id) is not None:
-        raise Conflict(f"User {user_id} is already an owner in community {community_id}")
+        raise Conflict(
+            f"User {user_id} is already an owner in community {community_id}",
+            ErrorCode.ALREADY_AN_OWNER,
+        )
     row = await ctx.repo.add_owner(
         community_id, user_id, command.display_name, command.username, command.ownership_share
     )
@@ -49,7 +53,7 @@ async def change_share(command: c.ChangeShare, ctx: Ctx) -> Any:
     community_id, owner_id = command.community_id, command.owner_id
     await access.require_treasurer(ctx, community_id)
     if command.ownership_share <= 0:
-        raise BadRequest("Ownership share must be positive")
+        raise BadRequest("Ownership share must be positive", ErrorCode.SHARE_NOT_POSITIVE)
     await access.require_owner(ctx, community_id, owner_id)
     await ctx.repo.set_share(
         community_id, owner_id, command.effective_from, command.ownership_share
@@ -77,7 +81,7 @@ async def deactivate_owner(command: c.DeactivateOwner, ctx: Ctx) -> Any:
     await access.require_treasurer(ctx, community_id)
     owner = await access.require_owner(ctx, community_id, owner_id)
     if not owner.active:
-        raise Conflict(f"Owner {owner_id} is already inactive")
+        raise Conflict(f"Owner {owner_id} is already inactive", ErrorCode.OWNER_INACTIVE)
     row = await ctx.repo.update_owner(community_id, owner_id, active=False)
     await publish(
         ctx, community_id, ev.OwnerDeactivated(community_id=community_id, owner_id=owner_id)

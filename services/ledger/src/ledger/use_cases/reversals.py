@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from sosenki_contracts.commands import ledger as c
+from sosenki_contracts.error_codes import ErrorCode
 from sosenki_platform.errors import BadRequest, NotFound
 
 from ledger.domain.reversals import check_reversal
@@ -20,10 +21,10 @@ async def reverse_entry(command: c.ReverseEntry, ctx: Ctx) -> Any:
     entry, entry_id, reason = command.entry, command.entry_id, command.reason
     period, currency = await open_period_for(ctx, command.period_id, _PLURAL[entry])
     if not reason.strip():
-        raise BadRequest("A reversal needs a reason")
+        raise BadRequest("A reversal needs a reason", ErrorCode.NAME_EMPTY)
     row = await ctx.repo.get_entry(entry, period.id, entry_id, for_update=True)
     if row is None:
-        raise NotFound(f"{entry.capitalize()} not found")
+        raise NotFound(f"{entry.capitalize()} not found", ErrorCode.ENTRY_NOT_FOUND)
     already = await ctx.repo.reversal_of(entry, entry_id) is not None
     check_reversal(entry, entry_id, row.kind, already)
     common = {"amount": -row.amount, "kind": "reversal", "reverses_id": row.id, "reason": reason}

@@ -7,8 +7,10 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from sosenki_contracts.commands.recurring import CancelPattern, PausePattern, ResumePattern
+from sosenki_contracts.error_codes import ErrorCode as E
 from sosenki_contracts.events.recurring import OccurrenceSnapshot, PatternSnapshot
 from sosenki_platform.auth.dependency import CurrentPrincipal, authenticate
+from sosenki_platform.openapi import raises
 from sosenki_platform.requests import ReadSession, WriteSession, correlation_id, runtime_of
 from sosenki_platform.use_case import Caller, Clock
 
@@ -61,8 +63,17 @@ def _previews(occurrences: list[Occurrence]) -> list[s.OccurrencePreview]:
     ]
 
 
-@router.post("/patterns", status_code=201, response_model=PatternSnapshot)
+@router.post(
+    "/patterns",
+    status_code=201,
+    response_model=PatternSnapshot,
+    openapi_extra=raises(
+        E.SCHEDULE_INVALID, E.TEMPLATE_INVALID, E.COMMUNITY_NOT_FOUND, E.GROUP_NOT_FOUND
+    ),
+)
 async def create_pattern(body: s.PatternIn, ctx: Writer) -> Any:
+    """Create a recurrence pattern (DAILY, WEEKLY, MONTHLY or YEARLY, in a timezone) that sends a
+    ledger or splits command on each occurrence; the command template is checked now."""
     return pattern_snapshot(await uc.create(body, ctx))
 
 
@@ -92,31 +103,52 @@ async def preview_new_pattern(body: s.PatternIn, request: Request, count: Count 
 
 @router.get("/patterns", response_model=list[PatternSnapshot])
 async def list_patterns(ctx: Reader, status: StatusFilter = "active") -> Any:
+    """The caller's patterns (active ones unless `status=all`)."""
     statuses: list[str] = [ACTIVE, PAUSED, CANCELLED, FINISHED] if status == "all" else [status]
     return [pattern_snapshot(row) for row in await uc.list_patterns(statuses, ctx)]
 
 
-@router.get("/patterns/{pattern_id}", response_model=PatternSnapshot)
+@router.get(
+    "/patterns/{pattern_id}",
+    response_model=PatternSnapshot,
+    openapi_extra=raises(E.PATTERN_NOT_FOUND),
+)
 async def get_pattern(pattern_id: str, ctx: Reader) -> Any:
+    """One pattern with its schedule, status and next occurrence."""
     return pattern_snapshot(await uc.get(pattern_id, ctx))
 
 
-@router.post("/patterns/{pattern_id}/pause", response_model=PatternSnapshot)
+@router.post(
+    "/patterns/{pattern_id}/pause",
+    response_model=PatternSnapshot,
+    openapi_extra=raises(E.PATTERN_NOT_FOUND, E.PATTERN_STATE),
+)
 async def pause_pattern(pattern_id: str, ctx: Writer) -> Any:
     # The id in the path is checked by the use case (no such pattern: 404), not as a body.
+    """Pause an active pattern: no occurrences until it is resumed."""
     return pattern_snapshot(
         await uc.pause(PausePattern.model_construct(pattern_id=pattern_id), ctx)
     )
 
 
-@router.post("/patterns/{pattern_id}/resume", response_model=PatternSnapshot)
+@router.post(
+    "/patterns/{pattern_id}/resume",
+    response_model=PatternSnapshot,
+    openapi_extra=raises(E.PATTERN_NOT_FOUND, E.PATTERN_STATE),
+)
 async def resume_pattern(pattern_id: str, ctx: Writer) -> Any:
+    """Resume a paused pattern; missed occurrences are not sent."""
     command = ResumePattern.model_construct(pattern_id=pattern_id)
     return pattern_snapshot(await uc.resume(command, ctx))
 
 
-@router.post("/patterns/{pattern_id}/cancel", response_model=PatternSnapshot)
+@router.post(
+    "/patterns/{pattern_id}/cancel",
+    response_model=PatternSnapshot,
+    openapi_extra=raises(E.PATTERN_NOT_FOUND, E.PATTERN_STATE),
+)
 async def cancel_pattern(pattern_id: str, ctx: Writer, body: s.CancelIn | None = None) -> Any:
+    """End a pattern for good."""
     reason = body.reason if body else None
     command = CancelPattern.model_construct(pattern_id=pattern_id, reason=reason)
     return pattern_snapshot(await uc.cancel(command, ctx))
@@ -128,6 +160,12 @@ async def preview_pattern(pattern_id: str, ctx: Reader, count: Count = 10) -> An
     return _previews(await uc.preview(pattern_id, count, ctx))
 
 
-@router.get("/patterns/{pattern_id}/occurrences", response_model=list[OccurrenceSnapshot])
+@router.get(
+    "/patterns/{pattern_id}/occurrences",
+    response_model=list[OccurrenceSnapshot],
+    openapi_extra=raises(E.PATTERN_NOT_FOUND),
+)
 async def list_occurrences(pattern_id: str, ctx: Reader) -> Any:
+    """A pattern's occurrences: when each was due and whether its command was done or refused
+    (with the refusal's detail)."""
     return [occurrence_snapshot(row) for row in await uc.occurrences(pattern_id, ctx)]

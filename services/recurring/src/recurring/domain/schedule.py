@@ -21,6 +21,7 @@ from itertools import islice
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dateutil import rrule as rr  # type: ignore[import-untyped]
+from sosenki_contracts.error_codes import ErrorCode
 from sosenki_platform.errors import BadRequest
 
 
@@ -153,7 +154,10 @@ def parse_weekday(value: str | int) -> int:
     for index, (code, name) in enumerate(zip(WEEKDAYS, _DAY_NAMES, strict=True)):
         if text in (code.lower(), name, name[:3]):
             return index
-    raise BadRequest(f"Unknown weekday {value!r} in days_of_week: use MO, TU, WE, TH, FR, SA or SU")
+    raise BadRequest(
+        f"Unknown weekday {value!r} in days_of_week: use MO, TU, WE, TH, FR, SA or SU",
+        ErrorCode.SCHEDULE_INVALID,
+    )
 
 
 def build_schedule(
@@ -172,28 +176,38 @@ def build_schedule(
         freq = Frequency(frequency.upper())
     except ValueError:
         raise BadRequest(
-            f"Unknown frequency {frequency!r}: use DAILY, WEEKLY, MONTHLY or YEARLY"
+            f"Unknown frequency {frequency!r}: use DAILY, WEEKLY, MONTHLY or YEARLY",
+            ErrorCode.SCHEDULE_INVALID,
         ) from None
     if interval < 1:
-        raise BadRequest(f"interval must be at least 1, not {interval}")
+        raise BadRequest(f"interval must be at least 1, not {interval}", ErrorCode.SCHEDULE_INVALID)
     if interval > MAX_INTERVAL:
-        raise BadRequest(f"interval must be at most {MAX_INTERVAL}, not {interval}")
+        raise BadRequest(
+            f"interval must be at most {MAX_INTERVAL}, not {interval}", ErrorCode.SCHEDULE_INVALID
+        )
     if end_date is not None and end_date < start_date:
-        raise BadRequest(f"end_date {end_date} is before start_date {start_date}")
+        raise BadRequest(
+            f"end_date {end_date} is before start_date {start_date}", ErrorCode.SCHEDULE_INVALID
+        )
     if max_occurrences is not None and max_occurrences < 1:
-        raise BadRequest(f"max_occurrences must be at least 1, not {max_occurrences}")
+        raise BadRequest(
+            f"max_occurrences must be at least 1, not {max_occurrences}", ErrorCode.SCHEDULE_INVALID
+        )
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
         raise BadRequest(
-            f"Unknown timezone {timezone!r}: use an IANA name like Europe/Moscow"
+            f"Unknown timezone {timezone!r}: use an IANA name like Europe/Moscow",
+            ErrorCode.SCHEDULE_INVALID,
         ) from None
     days: tuple[int, ...] | None = None
     if days_of_week is not None:
         if freq is not Frequency.WEEKLY:
-            raise BadRequest("days_of_week applies to WEEKLY patterns only")
+            raise BadRequest(
+                "days_of_week applies to WEEKLY patterns only", ErrorCode.SCHEDULE_INVALID
+            )
         if not days_of_week:
-            raise BadRequest("days_of_week must name at least one day")
+            raise BadRequest("days_of_week must name at least one day", ErrorCode.SCHEDULE_INVALID)
         days = tuple(sorted({parse_weekday(d) for d in days_of_week}))
     schedule = Schedule(
         frequency=freq,
@@ -206,7 +220,10 @@ def build_schedule(
         max_occurrences=max_occurrences,
     )
     if schedule.occurrence(1) is None:
-        raise BadRequest("The pattern has no occurrence between start_date and end_date")
+        raise BadRequest(
+            "The pattern has no occurrence between start_date and end_date",
+            ErrorCode.SCHEDULE_INVALID,
+        )
     return schedule
 
 

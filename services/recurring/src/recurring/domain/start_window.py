@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from sosenki_contracts.error_codes import ErrorCode
 from sosenki_platform.errors import BadRequest
 
 MAX_DAYS_BACK = 366
@@ -37,10 +38,12 @@ def check_start(start_date: date, today: date) -> None:
     if start_date < first:
         raise BadRequest(
             f"start_date {start_date} is too far back: a pattern may start at most "
-            f"{MAX_DAYS_BACK} days before today ({first} or later)"
+            f"{MAX_DAYS_BACK} days before today ({first} or later)",
+            ErrorCode.SCHEDULE_INVALID,
         )
     if start_date > last:
         raise BadRequest(
             f"start_date {start_date} is too far ahead: a pattern may start at most "
-            f"{MAX_YEARS_AHEAD} years after today ({last} or earlier)"
+            f"{MAX_YEARS_AHEAD} years after today ({last} or earlier)",
+            ErrorCode.SCHEDULE_INVALID,
         )

@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 from sosenki_contracts import topics
 from sosenki_contracts.commands.recurring import Target
+from sosenki_contracts.error_codes import ErrorCode
 from sosenki_contracts.registry import command_payload_model
 from sosenki_platform.errors import BadRequest
 
@@ -61,18 +62,23 @@ def check_placeholders(text: str, field: str) -> None:
     try:
         names = [name for _, name, _, _ in string.Formatter().parse(text) if name is not None]
     except ValueError as exc:
-        raise BadRequest(f"{field}: {exc} (write {{{{ and }}}} for literal braces)") from None
+        raise BadRequest(
+            f"{field}: {exc} (write {{{{ and }}}} for literal braces)", ErrorCode.TEMPLATE_INVALID
+        ) from None
     for name in names:
         if name not in PLACEHOLDERS:
             allowed = ", ".join("{" + p + "}" for p in PLACEHOLDERS)
-            raise BadRequest(f"{field}: unknown placeholder {{{name}}}; use {allowed}")
+            raise BadRequest(
+                f"{field}: unknown placeholder {{{name}}}; use {allowed}",
+                ErrorCode.TEMPLATE_INVALID,
+            )
 
 
 def parse_target(raw: dict[str, Any]) -> Target:
     try:
         return _TARGET.validate_python(raw)
     except ValidationError as exc:
-        raise BadRequest(f"target: {_first_error(exc)}") from None
+        raise BadRequest(f"target: {_first_error(exc)}", ErrorCode.TEMPLATE_INVALID) from None
 
 
 def command_for(target: Target, schedule: Schedule, occurrence: Occurrence) -> TargetCommand:
@@ -145,7 +151,8 @@ def check_target(target: Target, schedule: Schedule) -> None:
         model.model_validate(command.payload)
     except ValidationError as exc:
         raise BadRequest(
-            f"The template would be refused by {command.command_type}: {_first_error(exc)}"
+            f"The template would be refused by {command.command_type}: {_first_error(exc)}",
+            ErrorCode.TEMPLATE_INVALID,
         ) from None
     if target.kind == "ledger_charge" and Decimal(target.amount) <= 0:
         # The ledger's use case refuses it (its wire type takes any sign), every occurrence.

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from sosenki_contracts import topics
 from sosenki_contracts.envelope import Actor
+from sosenki_contracts.error_codes import default_code
 from sosenki_contracts.events.recurring import PatternFinished, PatternPaused
 from sosenki_platform.logging import get_logger
 from sosenki_platform.telemetry import tracer
@@ -131,18 +132,31 @@ async def advance(ctx: Ctx, row: Record, schedule: Schedule, number: int) -> Rec
 
 
 async def pause_row(
-    ctx: Ctx, row: Record, reason: str | None = None, number: int | None = None
+    ctx: Ctx,
+    row: Record,
+    reason: str | None = None,
+    number: int | None = None,
+    reason_code: str | None = None,
 ) -> Record:
     row = await ctx.repo.update_pattern(row.id, {"status": PAUSED})
     paused = PatternPaused(
-        pattern_id=row.id, reason=reason, occurrence_number=number, created_by=row.created_by
+        pattern_id=row.id,
+        reason=reason,
+        occurrence_number=number,
+        created_by=row.created_by,
+        reason_code=reason_code,
     )
     await ctx.publish(topics.RECURRING_EVENTS, row.id, paused)
     return row
 
 
 async def record_result(
-    ctx: Ctx, cid: str | None, *, status_code: int | None = None, detail: str | None = None
+    ctx: Ctx,
+    cid: str | None,
+    *,
+    status_code: int | None = None,
+    detail: str | None = None,
+    code: str | None = None,
 ) -> bool:
     """The target applied (``status_code`` None) or refused one of our commands; False when the
     command is not an occurrence still waiting for its answer."""
@@ -171,5 +185,11 @@ async def record_result(
         pattern = await ctx.repo.get_pattern(found.pattern_id, for_update=True)
         if pattern is not None and pattern.status == ACTIVE:
             if pauses_on_refusal(parse_target(pattern.target)):
-                await pause_row(ctx, pattern, f"Occurrence {found.number}: {detail}", found.number)
+                await pause_row(
+                    ctx,
+                    pattern,
+                    f"Occurrence {found.number}: {detail}",
+                    found.number,
+                    code or default_code(status_code or 400),
+                )
     return True

@@ -17,6 +17,7 @@ from sosenki_contracts.commands.recurring import (
     PausePattern,
     ResumePattern,
 )
+from sosenki_contracts.error_codes import ErrorCode
 from sosenki_contracts.events.recurring import PatternCancelled, PatternCreated, PatternResumed
 from sosenki_platform.errors import Conflict, NotFound
 from sosenki_platform.use_case import Caller
@@ -97,10 +98,10 @@ async def get(pattern_id: str, ctx: Ctx, *, for_update: bool = False) -> Record:
     try:
         uuid.UUID(pattern_id)
     except ValueError:
-        raise NotFound("Pattern not found") from None
+        raise NotFound("Pattern not found", ErrorCode.PATTERN_NOT_FOUND) from None
     row = await ctx.repo.get_pattern(pattern_id, for_update=for_update)
     if row is None or not may_see(ctx.caller, row.created_by):
-        raise NotFound("Pattern not found")
+        raise NotFound("Pattern not found", ErrorCode.PATTERN_NOT_FOUND)
     return row
 
 
@@ -112,7 +113,9 @@ async def list_patterns(statuses: list[str], ctx: Ctx) -> list[Record]:
 async def pause(command: PausePattern, ctx: Ctx) -> Record:
     row = await get(command.pattern_id, ctx, for_update=True)
     if row.status != ACTIVE:
-        raise Conflict(f"Pattern {command.pattern_id} is {row.status}, not active")
+        raise Conflict(
+            f"Pattern {command.pattern_id} is {row.status}, not active", ErrorCode.PATTERN_STATE
+        )
     return await pause_row(ctx, row)
 
 
@@ -120,7 +123,9 @@ async def resume(command: ResumePattern, ctx: Ctx) -> Record:
     """Occurrences that fell due while paused are skipped: pausing means not billing."""
     row = await get(command.pattern_id, ctx, for_update=True)
     if row.status != PAUSED:
-        raise Conflict(f"Pattern {command.pattern_id} is {row.status}, not paused")
+        raise Conflict(
+            f"Pattern {command.pattern_id} is {row.status}, not paused", ErrorCode.PATTERN_STATE
+        )
     row = await ctx.repo.update_pattern(row.id, {"status": ACTIVE})
     await ctx.publish(topics.RECURRING_EVENTS, row.id, PatternResumed(pattern_id=row.id))
     schedule = schedule_of(row)
@@ -135,7 +140,9 @@ async def resume(command: ResumePattern, ctx: Ctx) -> Record:
 async def cancel(command: CancelPattern, ctx: Ctx) -> Record:
     row = await get(command.pattern_id, ctx, for_update=True)
     if row.status not in (ACTIVE, PAUSED):
-        raise Conflict(f"Pattern {command.pattern_id} is already {row.status}")
+        raise Conflict(
+            f"Pattern {command.pattern_id} is already {row.status}", ErrorCode.PATTERN_STATE
+        )
     row = await ctx.repo.update_pattern(
         row.id, {"status": CANCELLED, "next_number": None, "next_due_at": None}
     )

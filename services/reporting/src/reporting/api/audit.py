@@ -8,7 +8,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 from sosenki_contracts.bounds import MAX_INT32, Id, Label
+from sosenki_contracts.error_codes import ErrorCode as E
 from sosenki_platform.auth.dependency import CurrentPrincipal
+from sosenki_platform.openapi import raises
 from sosenki_platform.requests import ReadSession
 
 from reporting.queries import audit as q
@@ -20,7 +22,9 @@ Topic = Annotated[str | None, Query(description="e.g. ledger.events.v1")]
 Partition = Annotated[int | None, Query(ge=0, le=MAX_INT32)]
 
 
-@router.get("", response_model=AuditPage)
+@router.get(
+    "", response_model=AuditPage, openapi_extra=raises(E.COMMUNITY_NOT_FOUND, E.GROUP_NOT_FOUND)
+)
 async def search_audit_log(
     principal: CurrentPrincipal,
     session: ReadSession,
@@ -32,6 +36,8 @@ async def search_audit_log(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0, le=MAX_INT32)] = 0,
 ) -> AuditPage:
+    """The audit log of a community or group (or, for operators, a topic partition): every event
+    in order with its hash chain link, filtered by time."""
     return await q.search(
         session,
         principal,
@@ -45,7 +51,11 @@ async def search_audit_log(
     )
 
 
-@router.get("/verify", response_model=VerifyOut)
+@router.get(
+    "/verify",
+    response_model=VerifyOut,
+    openapi_extra=raises(E.COMMUNITY_NOT_FOUND, E.GROUP_NOT_FOUND),
+)
 async def verify_chain(
     principal: CurrentPrincipal,
     session: ReadSession,
@@ -54,11 +64,14 @@ async def verify_chain(
     topic: Topic = None,
     partition: Partition = None,
 ) -> VerifyOut:
+    """Recompute a chain's hashes and say whether it is intact and where it breaks."""
     chain = await q.chain_asked_for(session, principal, community_id, group_id, topic, partition)
     return await q.verify(session, chain)
 
 
-@router.get("/head", response_model=HeadOut)
+@router.get(
+    "/head", response_model=HeadOut, openapi_extra=raises(E.COMMUNITY_NOT_FOUND, E.GROUP_NOT_FOUND)
+)
 async def chain_head(
     principal: CurrentPrincipal,
     session: ReadSession,
@@ -67,6 +80,7 @@ async def chain_head(
     topic: Topic = None,
     partition: Partition = None,
 ) -> HeadOut:
+    """The head of a chain (its last hash and sequence), to compare with a copy kept elsewhere."""
     chain = await q.chain_asked_for(session, principal, community_id, group_id, topic, partition)
     return await q.head(session, chain)
 

@@ -9,8 +9,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Response
 from sosenki_contracts.bounds import Id
+from sosenki_contracts.error_codes import ErrorCode as E
 from sosenki_contracts.formatting import language_of
 from sosenki_platform.auth.dependency import CurrentPrincipal
+from sosenki_platform.openapi import raises
 from sosenki_platform.requests import ReadSession
 from starlette.concurrency import run_in_threadpool
 
@@ -51,24 +53,38 @@ def _download(body: bytes, media_type: str, filename: str) -> Response:
     )
 
 
-@router.get("/periods/{period_id}/balance-sheet.csv", response_class=Response)
+@router.get(
+    "/periods/{period_id}/balance-sheet.csv",
+    response_class=Response,
+    openapi_extra=raises(E.PERIOD_NOT_FOUND, E.BALANCE_SHEET_TREASURERS_ONLY),
+)
 async def balance_sheet_csv(
     period_id: Id, principal: CurrentPrincipal, session: ReadSession, lang: Language
 ) -> Response:
+    """The period's balance sheet as CSV."""
     report = await documents.balance_sheet(session, principal, period_id, lang)
     return _download(to_csv(report), CSV, f"balance-sheet-{period_id}.csv")
 
 
-@router.get("/periods/{period_id}/balance-sheet.pdf", response_class=Response)
+@router.get(
+    "/periods/{period_id}/balance-sheet.pdf",
+    response_class=Response,
+    openapi_extra=raises(E.PERIOD_NOT_FOUND, E.BALANCE_SHEET_TREASURERS_ONLY),
+)
 async def balance_sheet_pdf(
     period_id: Id, principal: CurrentPrincipal, session: ReadSession, lang: Language
 ) -> Response:
+    """The period's balance sheet as a PDF document."""
     report = await documents.balance_sheet(session, principal, period_id, lang)
     body = await run_in_threadpool(sheet_pdf, report)
     return _download(body, PDF, f"balance-sheet-{period_id}.pdf")
 
 
-@router.get("/communities/{community_id}/owners/{owner_id}/statement.csv", response_class=Response)
+@router.get(
+    "/communities/{community_id}/owners/{owner_id}/statement.csv",
+    response_class=Response,
+    openapi_extra=raises(E.COMMUNITY_NOT_FOUND, E.OWNER_NOT_FOUND, E.OWN_RECORDS_ONLY),
+)
 async def statement_csv(
     community_id: Id,
     owner_id: Id,
@@ -76,11 +92,16 @@ async def statement_csv(
     session: ReadSession,
     lang: Language,
 ) -> Response:
+    """An owner's statement across periods as CSV (the owner or a treasurer)."""
     report = await documents.statement(session, principal, community_id, owner_id, lang)
     return _download(to_csv(report), CSV, f"statement-{community_id}-{owner_id}.csv")
 
 
-@router.get("/communities/{community_id}/owners/{owner_id}/statement.pdf", response_class=Response)
+@router.get(
+    "/communities/{community_id}/owners/{owner_id}/statement.pdf",
+    response_class=Response,
+    openapi_extra=raises(E.COMMUNITY_NOT_FOUND, E.OWNER_NOT_FOUND, E.OWN_RECORDS_ONLY),
+)
 async def statement_pdf(
     community_id: Id,
     owner_id: Id,
@@ -88,6 +109,8 @@ async def statement_pdf(
     session: ReadSession,
     lang: Language,
 ) -> Response:
+    """An owner's statement across periods as a PDF document, with the payment QR code when the
+    community has bank details and something is due (the owner or a treasurer)."""
     report = await documents.statement(session, principal, community_id, owner_id, lang)
     s = await q.owner_statement(session, principal, community_id, owner_id)
     order = await payment.payment_order_or_none(session, community_id, owner_id, s)
@@ -101,9 +124,15 @@ async def statement_pdf(
     response_class=Response,
     responses={
         200: {"content": {PNG: {}}, "description": "The payment QR code (GOST R 56042-2014)"},
-        404: {"description": "No such community or owner, or not yours to see"},
-        409: {"description": "Nothing to pay, no bank details, or accounts not in roubles"},
     },
+    openapi_extra=raises(
+        E.COMMUNITY_NOT_FOUND,
+        E.OWNER_NOT_FOUND,
+        E.OWN_RECORDS_ONLY,
+        (409, E.NO_BANK_DETAILS),
+        (409, E.NOTHING_TO_PAY),
+        (409, E.CURRENCY_MISMATCH),
+    ),
 )
 async def payment_qr_png(
     community_id: Id, owner_id: Id, principal: CurrentPrincipal, session: ReadSession
@@ -116,10 +145,15 @@ async def payment_qr_png(
     return Response(png, media_type=PNG, headers={"Cache-Control": "private, no-store"})
 
 
-@router.get("/periods/{period_id}/charts/balances.png", response_class=Response)
+@router.get(
+    "/periods/{period_id}/charts/balances.png",
+    response_class=Response,
+    openapi_extra=raises(E.PERIOD_NOT_FOUND, E.BALANCE_SHEET_TREASURERS_ONLY),
+)
 async def balances_chart(
     period_id: Id, principal: CurrentPrincipal, session: ReadSession, lang: Language
 ) -> Response:
+    """A PNG bar chart of the owners' balances in the period."""
     report = await documents.balance_sheet(session, principal, period_id, lang)
     period = await q.get_period(session, principal, period_id)
     png = await run_in_threadpool(
@@ -133,10 +167,15 @@ async def balances_chart(
     return Response(png, media_type=PNG)
 
 
-@router.get("/communities/{community_id}/charts/fund.png", response_class=Response)
+@router.get(
+    "/communities/{community_id}/charts/fund.png",
+    response_class=Response,
+    openapi_extra=raises(E.COMMUNITY_NOT_FOUND),
+)
 async def fund_chart(
     community_id: Id, principal: CurrentPrincipal, session: ReadSession, lang: Language
 ) -> Response:
+    """A PNG chart of the community fund over its periods."""
     history = await q.fund_history(session, principal, community_id)
     png = await run_in_threadpool(
         charts.fund_chart,

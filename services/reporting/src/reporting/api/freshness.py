@@ -94,6 +94,7 @@ def readiness_check(runtime: Runtime) -> Callable[[], Awaitable[object]]:
 
 @router.get("/freshness", response_model=Freshness)
 async def freshness(request: Request) -> Any:
+    """How far behind the events each read model is, per topic."""
     runtime = runtime_of(request)
     applied = await last_applied(runtime)
     now = datetime.now(UTC)

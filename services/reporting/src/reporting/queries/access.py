@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sosenki_contracts.error_codes import ErrorCode
 from sosenki_platform.access_policy import (
     Asker,
     CommunityData,
@@ -14,6 +15,7 @@ from sosenki_platform.access_policy import (
     GroupRole,
     community_role,
     group_role,
+    not_found_code,
     require_in_community,
     require_in_group,
 )
@@ -49,7 +51,7 @@ async def require_community(
     read ``data``. Returns the caller's role."""
     owners_see = await Members(session).owners_see_balance_sheet(community_id)
     if owners_see is None:
-        raise NotFound(hidden)
+        raise NotFound(hidden, not_found_code(hidden))
     role = await role_in_community(session, principal, community_id)
     require_in_community(
         role, data, community_id, owners_see_balance_sheet=owners_see, hidden=hidden
@@ -65,7 +67,7 @@ async def visible_period(
 ) -> Row[Any]:
     row = await ReadModels(session).period(period_id)
     if row is None:
-        raise NotFound("Period not found")
+        raise NotFound("Period not found", ErrorCode.PERIOD_NOT_FOUND)
     await require_community(session, principal, row.community_id, data, "Period not found")
     return row
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sosenki_contracts.error_codes import ErrorCode
 from sosenki_platform.access_policy import CommunityData
 from sosenki_platform.auth import Principal
 from sosenki_platform.errors import BadRequest, NotFound
@@ -48,7 +49,7 @@ async def chain_asked_for(
     if topic is None or partition is None:
         raise BadRequest("Give community_id, group_id, or topic and partition")
     if not principal.is_privileged:  # chains of no community or group: operators only
-        raise NotFound("Audit chain not found")
+        raise NotFound("Audit chain not found", ErrorCode.NOT_FOUND)
     return partition_chain(topic, partition)
 
 

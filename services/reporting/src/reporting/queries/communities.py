@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from sosenki_contracts.balances import OwnerTotals
+from sosenki_contracts.error_codes import ErrorCode
 from sosenki_contracts.money import format_amount
 from sosenki_contracts.views.ledger import (
     BalanceEntryOut,
@@ -45,7 +46,7 @@ async def currency_of(read: ReadModels, community_id: int) -> str:
     known; a community reporting has not heard of is not found, never given a made-up currency."""
     currency = await read.currency(community_id)
     if currency is None:
-        raise NotFound("Community not found")
+        raise NotFound("Community not found", ErrorCode.COMMUNITY_NOT_FOUND)
     return currency
 
 
@@ -122,7 +123,7 @@ async def owner_balance(
     read = ReadModels(session)
     totals = await read.owner_totals(period_id, owner_id)
     if totals is None and owner_id not in await read.owners(period.community_id):
-        raise NotFound("Owner not found")
+        raise NotFound("Owner not found", ErrorCode.OWNER_NOT_FOUND)
     entry = balance_entry(
         totals or OwnerTotals(owner_id), await currency_of(read, period.community_id)
     )
@@ -209,7 +210,7 @@ async def owner_statement(
     await require_owner_data(session, principal, community_id, owner_id, "Community not found")
     read = ReadModels(session)
     if owner_id not in await read.owners(community_id):
-        raise NotFound("Owner not found")
+        raise NotFound("Owner not found", ErrorCode.OWNER_NOT_FOUND)
     s = await read.statement(community_id, owner_id)
     return statement_out(community_id, s, await currency_of(read, community_id))
 

@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from sosenki_contracts.balances import MemberBalance
+from sosenki_contracts.error_codes import ErrorCode
 from sosenki_contracts.formatting import format_money
 from sosenki_contracts.money import format_amount
 from sosenki_contracts.settle_up import Transfer
@@ -34,7 +35,7 @@ from reporting.views import CurrencyTotalOut, GroupPositionOut, NetPositionOut
 async def visible_group(session: AsyncSession, principal: Principal, group_id: int) -> Row[Any]:
     group = await GroupReads(session).group(group_id)
     if group is None:
-        raise NotFound("Group not found")
+        raise NotFound("Group not found", ErrorCode.GROUP_NOT_FOUND)
     await require_group(session, principal, group_id)
     return group
 
@@ -82,7 +83,7 @@ async def balance_summary(
 async def net_position(session: AsyncSession, principal: Principal, user_id: int) -> NetPositionOut:
     """Where a user stands in every group they are in (users see their own)."""
     if not principal.is_privileged and principal.user_id != user_id:
-        raise NotFound("User not found")
+        raise NotFound("User not found", ErrorCode.USER_NOT_FOUND)
     reads = GroupReads(session)
     asker = Asker.from_principal(principal)
     groups = [g for g in await reads.groups_of(user_id) if asker.within_group(g.group_id)]

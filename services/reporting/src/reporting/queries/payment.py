@@ -10,6 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from sosenki_contracts.bank_details import BankDetailsFields
+from sosenki_contracts.error_codes import ErrorCode
 from sosenki_platform.auth import Principal
 from sosenki_platform.errors import Conflict
 from sqlalchemy import select
@@ -39,18 +40,21 @@ async def _order(
     if community.bank_details is None:
         raise Conflict(
             f"Community {community_id} has no bank details yet: a treasurer sets them in the "
-            "community's settings"
+            "community's settings",
+            ErrorCode.NO_BANK_DETAILS,
         )
     if statement.currency != PAYMENT_CURRENCY:
         raise Conflict(
             f"Payment QR codes are in roubles; community {community_id} keeps its accounts in "
-            f"{statement.currency}"
+            f"{statement.currency}",
+            ErrorCode.CURRENCY_MISMATCH,
         )
     due = amount_due(Decimal(statement.current_balance))
     if due is None or not statement.periods:
         raise Conflict(
             f"Owner {owner_id} owes nothing (balance {statement.current_balance} "
-            f"{statement.currency}): there is nothing to pay"
+            f"{statement.currency}): there is nothing to pay",
+            ErrorCode.NOTHING_TO_PAY,
         )
     owner_name = await session.scalar(
         select(t.owners.c.display_name).where(

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from sosenki_contracts.error_codes import ErrorCode
 from sosenki_platform.errors import Conflict
 
 
@@ -31,7 +32,8 @@ def check_currency_change(
         return
     raise Conflict(
         f"Expense {expense_id} has payments recorded against it in {before[0]}: its currency "
-        "and exchange rate can no longer change (delete it and record it again)"
+        "and exchange rate can no longer change (delete it and record it again)",
+        ErrorCode.ALREADY_PAID,
     )
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from sosenki_contracts.error_codes import ErrorCode
 from sosenki_platform.errors import BadRequest, Conflict
 
 
@@ -35,11 +36,13 @@ def check_charge(
     ``charged_items``: item id → the live single-item expense that charged it."""
     if finalised_expense_id is not None:
         raise Conflict(
-            f"List {list_id} has already been finalised into expense {finalised_expense_id}"
+            f"List {list_id} has already been finalised into expense {finalised_expense_id}",
+            ErrorCode.LIST_FINALISED,
         )
     if item_id is not None and item_id in charged_items:
         raise Conflict(
-            f"Item {item_id} has already been charged by expense {charged_items[item_id]}"
+            f"Item {item_id} has already been charged by expense {charged_items[item_id]}",
+            ErrorCode.LIST_FINALISED,
         )
 
 

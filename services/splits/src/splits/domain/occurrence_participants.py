@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 
+from sosenki_contracts.error_codes import ErrorCode
 from sosenki_platform.errors import Conflict
 
 SHAREABLE = ("EQUAL", "SHARES")
@@ -42,17 +43,20 @@ def occurrence_participants(
     if payers_left:
         raise Conflict(
             f"Recurring expense {template_id}: its payer(s) {payers_left} have left group "
-            f"{group_id}; {advice}"
+            f"{group_id}; {advice}",
+            ErrorCode.NOT_A_MEMBER,
         )
     if split_type not in SHAREABLE:
         raise Conflict(
             f"Recurring expense {template_id}: users {left} have left group {group_id}, and an "
-            f"{split_type} split cannot be shared without them; {advice}"
+            f"{split_type} split cannot be shared without them; {advice}",
+            ErrorCode.NOT_A_MEMBER,
         )
     remaining = [u for u in participants if u not in left]
     if not remaining:
         raise Conflict(
             f"Recurring expense {template_id}: every participant has left group {group_id}; "
-            f"{advice}"
+            f"{advice}",
+            ErrorCode.NOT_A_MEMBER,
         )
     return remaining

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
+from sosenki_contracts.error_codes import ErrorCode
 from sosenki_contracts.money import format_amount, minor_units
 from sosenki_platform.errors import Conflict
 
@@ -76,7 +77,8 @@ def check_within_share(
     raise Conflict(
         f"Expense split {split_id} of user {user_id} cannot be paid {shown(paid + paying)} in "
         f"all: its share is {shown(owed)}, {shown(paid)} is already paid (remaining amount: "
-        f"{shown(max(owed - paid, ZERO))})"
+        f"{shown(max(owed - paid, ZERO))})",
+        ErrorCode.PAYMENT_EXCEEDS_DEBT,
     )
 
 
@@ -85,7 +87,8 @@ def check_may_leave(expense_id: int, user_id: int, *, paid: bool) -> None:
     if paid:
         raise Conflict(
             f"User {user_id} has already paid towards expense {expense_id} and cannot be removed "
-            "from it"
+            "from it",
+            ErrorCode.ALREADY_PAID,
         )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from sosenki_contracts.error_codes import ErrorCode
 from sosenki_platform.errors import BadRequest, NotFound
 from sosenki_platform.use_case import Caller
 
@@ -37,7 +38,7 @@ async def list_expenses(
     if list_id is not None:
         await access.shopping_list(repo, caller, list_id)
     if start_date and end_date and end_date < start_date:
-        raise BadRequest("end_date must not be before start_date")
+        raise BadRequest("end_date must not be before start_date", ErrorCode.BAD_REQUEST)
     rows, total = await repo.list_expenses(
         visible_to=caller.user_id,
         visible_groups=await access.visible_group_ids(repo, caller),
@@ -71,7 +72,7 @@ async def split_activities(
 ) -> list[views.SettlementActivityOut]:
     split = await repo.get_split(split_id)
     if split is None:
-        raise NotFound("Expense split not found")
+        raise NotFound("Expense split not found", ErrorCode.SPLIT_NOT_FOUND)
     view = await access.expense(repo, caller, split.expense_id)
     currency = view.row.currency
     return [views.activity_out(a, currency) for a in await repo.activities_of(split_id)]

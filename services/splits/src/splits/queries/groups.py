@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sosenki_contracts.error_codes import ErrorCode
 from sosenki_platform.errors import NotFound
 from sosenki_platform.use_case import Caller
 
@@ -32,7 +33,7 @@ async def memberships(repo: Repository, caller: Caller, user_id: int) -> views.U
     (the bot gateway asks before it mints a token or honours an invitation)."""
     if not caller.privileged and caller.user_id != user_id:
         # Like every other thing a caller may not see: as if it did not exist.
-        raise NotFound("User not found")
+        raise NotFound("User not found", ErrorCode.USER_NOT_FOUND)
     found = await repo.memberships_of(user_id)
     return views.UserMembershipsOut(
         user_id=user_id,

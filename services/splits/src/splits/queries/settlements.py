@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sosenki_contracts.error_codes import ErrorCode
 from sosenki_platform.errors import NotFound
 from sosenki_platform.use_case import Caller
 
@@ -14,7 +15,7 @@ async def get_settlement(
 ) -> views.SettlementOut:
     row = await repo.get_settlement(settlement_id)
     if row is None:
-        raise NotFound("Settlement not found")
+        raise NotFound("Settlement not found", ErrorCode.SETTLEMENT_NOT_FOUND)
     await access.require_group(repo, caller, row.group_id, hidden="Settlement not found")
     return views.settlement_out(row)
 

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from sosenki_contracts.commands.splits import PayerIn, SplitIn
+from sosenki_contracts.error_codes import ErrorCode
 from sosenki_platform.errors import BadRequest, NotFound
 
 from splits import access
@@ -33,7 +34,7 @@ async def expense_context(
     if item_id is not None:
         item = await ctx.repo.get_item(item_id)
         if item is None:
-            raise NotFound("Item not found")
+            raise NotFound("Item not found", ErrorCode.ITEM_NOT_FOUND)
         if list_id is not None and list_id != item.list_id:
             raise BadRequest(f"Item {item_id} is not on list {list_id}")
         list_id = item.list_id

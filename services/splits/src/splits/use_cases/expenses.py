@@ -16,6 +16,7 @@ from typing import Any
 
 from sosenki_contracts import topics
 from sosenki_contracts.commands import splits as c
+from sosenki_contracts.error_codes import ErrorCode
 from sosenki_contracts.events import splits as ev
 from sosenki_platform.access_policy import GroupAction
 from sosenki_platform.errors import BadRequest, Conflict, Forbidden
@@ -91,7 +92,10 @@ async def create_expense(
     total = command.total_amount
     if split_type is SplitType.ITEM_BASED:
         if currency != base_currency:
-            raise BadRequest(f"ITEM_BASED expenses are in the list's currency ({base_currency})")
+            raise BadRequest(
+                f"ITEM_BASED expenses are in the list's currency ({base_currency})",
+                ErrorCode.CURRENCY_MISMATCH,
+            )
         if lst is not None:
             # The list row lock makes "charged once" hold under concurrent requests.
             lst = await access.shopping_list(repo, ctx.caller, lst.id, for_update=True)
@@ -105,7 +109,7 @@ async def create_expense(
         if total is None:
             total = sum(lines.values(), ZERO)
     if total is None:
-        raise BadRequest("total_amount is required")
+        raise BadRequest("total_amount is required", ErrorCode.SPLIT_INVALID)
     check_amount(total, currency, "total_amount")
 
     people = participants(command.splits_in)
@@ -188,13 +192,14 @@ async def _writable(ctx: SplitsContext, expense_id: int, version: int) -> Expens
             refused=refused,
         )
     elif not is_payer and not ctx.caller.privileged:
-        raise Forbidden(refused)
+        raise Forbidden(refused, ErrorCode.NOT_INVOLVED)
     if row.deleted_at is not None:
-        raise Conflict(f"Expense {expense_id} has been deleted")
+        raise Conflict(f"Expense {expense_id} has been deleted", ErrorCode.ALREADY_DELETED)
     if version != row.version:
         raise Conflict(
             f"Expense {expense_id} has changed since version {version}: the current version "
-            f"is {row.version}"
+            f"is {row.version}",
+            ErrorCode.VERSION_STALE,
         )
     return view
 
@@ -220,7 +225,7 @@ async def update_expense(command: c.UpdateExpense, ctx: SplitsContext) -> Expens
     changes: dict[str, Any] = {}
     if "description" in given:
         if command.description is None or not command.description.strip():
-            raise BadRequest("description must not be empty")
+            raise BadRequest("description must not be empty", ErrorCode.NAME_EMPTY)
         changes["description"] = command.description.strip()
     for name in ("category", "notes"):
         if name in given:
@@ -264,7 +269,10 @@ async def _recompute(
     total = command.total_amount if command.total_amount is not None else Decimal(row.total_amount)
     if split_type is SplitType.ITEM_BASED:
         if currency != row.base_currency:
-            raise BadRequest(f"ITEM_BASED expenses are in the list's currency ({currency})")
+            raise BadRequest(
+                f"ITEM_BASED expenses are in the list's currency ({currency})",
+                ErrorCode.CURRENCY_MISMATCH,
+            )
         lst = await repo.get_list(row.list_id) if row.list_id is not None else None
         item = await repo.get_item(row.item_id) if row.item_id is not None else None
         lines = await priced_lines(repo, lst, item)

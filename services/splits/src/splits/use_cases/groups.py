@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from sosenki_contracts import topics
 from sosenki_contracts.commands import splits as c
+from sosenki_contracts.error_codes import ErrorCode
 from sosenki_contracts.events import splits as ev
 from sosenki_platform.access_policy import GroupAction
 from sosenki_platform.errors import Conflict, NotFound
@@ -66,7 +67,9 @@ async def add_member(command: c.AddMember, ctx: SplitsContext) -> Record:
     # The group row lock orders concurrent membership changes of one group.
     await ctx.repo.get_group(group_id, for_update=True)
     if await ctx.repo.get_member(group_id, user_id) is not None:
-        raise Conflict(f"User {user_id} is already a member of group {group_id}")
+        raise Conflict(
+            f"User {user_id} is already a member of group {group_id}", ErrorCode.ALREADY_A_MEMBER
+        )
     return await _add(ctx, group_id, user_id, Role(command.role), command.display_name)
 
 
@@ -80,11 +83,14 @@ async def remove_member(command: c.RemoveMember, ctx: SplitsContext) -> None:
         GroupAction.MEMBERS,
         involved=user_id == ctx.caller.user_id,
         refused=f"Only an owner of group {group_id} may remove other members",
+        refused_code=ErrorCode.NOT_A_GROUP_OWNER,
     )
     await repo.get_group(group_id, for_update=True)
     member = await repo.get_member(group_id, user_id)
     if member is None:
-        raise NotFound(f"User {user_id} is not a member of group {group_id}")
+        raise NotFound(
+            f"User {user_id} is not a member of group {group_id}", ErrorCode.NOT_A_MEMBER
+        )
     members = await repo.list_members(group_id)
     owners = sum(1 for m in members if m.role == Role.OWNER)
     paid, owed, transfers = await repo.group_lines(group_id)

@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from sosenki_contracts import topics
 from sosenki_contracts.commands import splits as c
+from sosenki_contracts.error_codes import ErrorCode
 from sosenki_contracts.events import splits as ev
 from sosenki_platform.errors import BadRequest, Conflict, NotFound
 
@@ -25,11 +26,14 @@ from splits.use_cases.expenses import create_expense
 async def create_list(command: c.CreateList, ctx: SplitsContext) -> Record:
     name, group_id, currency = command.name, command.group_id, command.currency
     if not name.strip():
-        raise BadRequest("List name must not be empty")
+        raise BadRequest("List name must not be empty", ErrorCode.NAME_EMPTY)
     if group_id is not None:
         group = await access.require_group(ctx.repo, ctx.caller, group_id)
         if currency is not None and currency != group.base_currency:
-            raise BadRequest(f"A group's list uses the group's currency ({group.base_currency})")
+            raise BadRequest(
+                f"A group's list uses the group's currency ({group.base_currency})",
+                ErrorCode.CURRENCY_MISMATCH,
+            )
         currency = group.base_currency
         owner = ctx.caller.user_id
     else:
@@ -63,19 +67,25 @@ async def _check_item_fields(
     ctx: SplitsContext, lst: Record, price: Decimal | None, assigned_to: int | None
 ) -> None:
     if lst.finalised_expense_id is not None:
-        raise Conflict(f"List {lst.id} has been finalised into expense {lst.finalised_expense_id}")
+        raise Conflict(
+            f"List {lst.id} has been finalised into expense {lst.finalised_expense_id}",
+            ErrorCode.LIST_FINALISED,
+        )
     if price is not None:
         check_amount(price, lst.currency, "price")
     if assigned_to is not None and lst.group_id is not None:
         if assigned_to not in await access.member_ids(ctx.repo, lst.group_id):
-            raise BadRequest(f"User {assigned_to} is not a member of group {lst.group_id}")
+            raise BadRequest(
+                f"User {assigned_to} is not a member of group {lst.group_id}",
+                ErrorCode.NOT_A_MEMBER,
+            )
 
 
 async def add_item(command: c.AddItem, ctx: SplitsContext) -> tuple[Record, Record]:
     """The item and its list."""
     lst = await access.shopping_list(ctx.repo, ctx.caller, command.list_id, for_update=True)
     if not command.name.strip():
-        raise BadRequest("Item name must not be empty")
+        raise BadRequest("Item name must not be empty", ErrorCode.NAME_EMPTY)
     await _check_item_fields(ctx, lst, command.price, command.assigned_to)
     item = await ctx.repo.add_item(
         {
@@ -96,7 +106,7 @@ async def _item(ctx: SplitsContext, item_id: int, list_id: int | None) -> tuple[
     """A live item the caller may change (on ``list_id`` when given), and its locked list."""
     item = await ctx.repo.get_item(item_id)
     if item is None or (list_id is not None and item.list_id != list_id):
-        raise NotFound("Item not found")
+        raise NotFound("Item not found", ErrorCode.ITEM_NOT_FOUND)
     return item, await access.shopping_list(ctx.repo, ctx.caller, item.list_id, for_update=True)
 
 
@@ -107,7 +117,7 @@ async def update_item(command: c.UpdateItem, ctx: SplitsContext) -> tuple[Record
     await _check_item_fields(ctx, lst, changes.get("price"), changes.get("assigned_to"))
     if "name" in changes:
         if changes["name"] is None or not str(changes["name"]).strip():
-            raise BadRequest("Item name must not be empty")
+            raise BadRequest("Item name must not be empty", ErrorCode.NAME_EMPTY)
         changes["name"] = str(changes["name"]).strip()
     if "quantity" in changes and changes["quantity"] is None:
         raise BadRequest("quantity must be at least 1")
@@ -140,7 +150,8 @@ async def finalise_list(command: c.FinaliseListCost, ctx: SplitsContext) -> Expe
     lst = await access.shopping_list(ctx.repo, ctx.caller, command.list_id, for_update=True)
     if lst.finalised_expense_id is not None:
         raise Conflict(
-            f"List {lst.id} has already been finalised into expense {lst.finalised_expense_id}"
+            f"List {lst.id} has already been finalised into expense {lst.finalised_expense_id}",
+            ErrorCode.LIST_FINALISED,
         )
     expense = c.CreateExpense(
         description=command.description or f"Items of list {lst.name}",

@@ -7,6 +7,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from sosenki_contracts.commands import splits as c
+from sosenki_contracts.error_codes import ErrorCode
 from sosenki_platform.errors import Conflict
 
 from splits import access
@@ -23,11 +24,13 @@ async def create_occurrence(command: c.CreateExpenseOccurrence, ctx: SplitsConte
     view = await access.expense(ctx.repo, ctx.caller, template_id, for_update=True)
     t = view.row
     if not t.is_recurring:
-        raise Conflict(f"Expense {template_id} is not recurring")
+        raise Conflict(f"Expense {template_id} is not recurring", ErrorCode.NOT_RECURRING)
     if t.deleted_at is not None:
-        raise Conflict(f"Recurring expense {template_id} has been deleted")
+        raise Conflict(f"Recurring expense {template_id} has been deleted", ErrorCode.NOT_RECURRING)
     if await ctx.repo.occurrence_exists(t.id, on):
-        raise Conflict(f"Expense {template_id} already has an occurrence on {on}")
+        raise Conflict(
+            f"Expense {template_id} already has an occurrence on {on}", ErrorCode.ALREADY_EXISTS
+        )
     split_type = SplitType(t.split_type)
     splits = list(view.splits)
     if t.group_id is not None:

@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from sosenki_contracts import topics
 from sosenki_contracts.commands import splits as c
+from sosenki_contracts.error_codes import ErrorCode
 from sosenki_contracts.events import splits as ev
 from sosenki_platform.access_policy import GroupAction
 from sosenki_platform.errors import BadRequest, Conflict, Forbidden, NotFound
@@ -58,14 +59,14 @@ async def settle_split(command: c.SettleSplit, ctx: SplitsContext) -> Payment:
     repo, amount = ctx.repo, command.amount_paid
     found = await repo.get_split(command.expense_split_id)
     if found is None:
-        raise NotFound("Expense split not found")
+        raise NotFound("Expense split not found", ErrorCode.SPLIT_NOT_FOUND)
     # Lock the expense, then the split: see the module's docstring.
     view = await access.expense(repo, ctx.caller, found.expense_id, for_update=True)
     split = await repo.get_split(found.id, for_update=True)
     assert split is not None
     row = view.row
     if row.deleted_at is not None:
-        raise Conflict(f"Expense {row.id} has been deleted")
+        raise Conflict(f"Expense {row.id} has been deleted", ErrorCode.ALREADY_DELETED)
     if command.paid_by_user_id is not None and command.paid_by_user_id != split.user_id:
         raise BadRequest(
             f"A payment against this split is made by its participant (user {split.user_id})"
@@ -82,7 +83,7 @@ async def settle_split(command: c.SettleSplit, ctx: SplitsContext) -> Payment:
             repo, ctx.caller, row.group_id, GroupAction.PAY, involved=involved, refused=refused
         )
     elif not involved and not ctx.caller.privileged:
-        raise Forbidden(refused)
+        raise Forbidden(refused, ErrorCode.NOT_INVOLVED)
     paid_after = paid_before + amount
     base_amount = payments.payment_in_base(
         amount,

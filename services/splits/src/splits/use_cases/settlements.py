@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from sosenki_contracts import topics
 from sosenki_contracts.commands import splits as c
+from sosenki_contracts.error_codes import ErrorCode
 from sosenki_contracts.events import splits as ev
 from sosenki_platform.access_policy import GroupAction
 from sosenki_platform.errors import BadRequest, Conflict, NotFound
@@ -22,10 +23,10 @@ async def record_settlement(command: c.RecordSettlement, ctx: SplitsContext) -> 
     group = await access.require_group(repo, caller, command.group_id)
     payer, payee = command.paid_by_user_id, command.paid_to_user_id
     if payer == payee:
-        raise BadRequest("paid_by_user_id and paid_to_user_id must differ")
+        raise BadRequest("paid_by_user_id and paid_to_user_id must differ", ErrorCode.BAD_REQUEST)
     outside = sorted({payer, payee} - set(await access.member_ids(repo, group.id)))
     if outside:
-        raise BadRequest(f"Not members of group {group.id}: {outside}")
+        raise BadRequest(f"Not members of group {group.id}: {outside}", ErrorCode.NOT_A_MEMBER)
     await access.require_group(
         repo,
         caller,
@@ -37,7 +38,8 @@ async def record_settlement(command: c.RecordSettlement, ctx: SplitsContext) -> 
     currency = command.currency or group.base_currency
     if currency != group.base_currency:
         raise BadRequest(
-            f"Settlements are recorded in the group's currency ({group.base_currency})"
+            f"Settlements are recorded in the group's currency ({group.base_currency})",
+            ErrorCode.CURRENCY_MISMATCH,
         )
     check_amount(command.amount, currency)
     row = await repo.add_settlement(
@@ -61,7 +63,7 @@ async def delete_settlement(command: c.DeleteSettlement, ctx: SplitsContext) -> 
     repo, caller, settlement_id = ctx.repo, ctx.caller, command.settlement_id
     row = await repo.get_settlement(settlement_id, for_update=True)
     if row is None:
-        raise NotFound("Settlement not found")
+        raise NotFound("Settlement not found", ErrorCode.SETTLEMENT_NOT_FOUND)
     await access.require_group(repo, caller, row.group_id, hidden="Settlement not found")
     await access.require_group(
         repo,
@@ -72,11 +74,12 @@ async def delete_settlement(command: c.DeleteSettlement, ctx: SplitsContext) -> 
         refused="Only the payer, the payee or an owner of the group may delete a settlement",
     )
     if row.deleted_at is not None:
-        raise Conflict(f"Settlement {settlement_id} has been deleted")
+        raise Conflict(f"Settlement {settlement_id} has been deleted", ErrorCode.ALREADY_DELETED)
     if command.version != row.version:
         raise Conflict(
             f"Settlement {settlement_id} has changed since version {command.version}: the "
-            f"current version is {row.version}"
+            f"current version is {row.version}",
+            ErrorCode.VERSION_STALE,
         )
     updated = await repo.update_settlement(
         settlement_id,

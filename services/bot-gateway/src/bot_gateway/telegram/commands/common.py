@@ -9,6 +9,7 @@ from typing import Any
 
 from bot_gateway.adapters.services import Refused, Unavailable
 from bot_gateway.domain import parsing
+from bot_gateway.domain.refusals import refusal_text
 from bot_gateway.domain.texts import money
 from bot_gateway.gateway import Turn
 from bot_gateway.telegram import queries
@@ -26,7 +27,7 @@ async def guard(turn: Turn, action: Awaitable[None]) -> None:
     except Unavailable:
         await turn.say("unavailable")
     except Refused as refusal:
-        await turn.say("refused", detail=refusal.detail)
+        await turn.say("refused", detail=refusal_text(refusal.code, refusal.status_code, turn.lang))
 
 
 async def community(turn: Turn) -> int:
