@@ -8,10 +8,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
+from sosenki_contracts.error_codes import ErrorCode, default_code
 from sosenki_contracts.formatting import language_of
 from sosenki_platform.access_policy import Asker
 from sosenki_platform.auth.dependency import CurrentPrincipal
-from sosenki_platform.errors import Forbidden, NotFound
+from sosenki_platform.errors import Forbidden, NotFound, error_body
 
 from bot_gateway.adapters.repository import Repository
 from bot_gateway.adapters.services import Refused, Services, Unavailable
@@ -179,14 +180,15 @@ async def miniapp_payment_qr(
     if user_id is None or not 0 < user_id < 2**63:
         raise Forbidden("The Mini App is a user's (the token names no user)")
     if not Asker.from_principal(principal).within_community(community_id):
-        raise NotFound("Community not found")
+        raise NotFound("Community not found", code=ErrorCode.COMMUNITY_NOT_FOUND)
     bearer = request.headers.get("authorization", "").partition(" ")[2]
     services = gateway.services
     path = f"/api/payments/communities/{community_id}/owners/{user_id}/payment-qr.png"
     try:
         png = await services.get_bytes(services.reporting(path), bearer)
     except Refused as refused:
-        return JSONResponse({"detail": refused.detail}, status_code=refused.status_code)
+        code = refused.code or default_code(refused.status_code)
+        return JSONResponse(error_body(refused.detail, code), status_code=refused.status_code)
     except Unavailable:
         return _unavailable("Reporting cannot answer now")
     return Response(png, media_type="image/png", headers={"Cache-Control": "private, no-store"})
