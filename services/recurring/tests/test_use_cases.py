@@ -164,6 +164,7 @@ async def test_a_refused_splits_occurrence_pauses_the_pattern_a_ledger_one_does_
         reason="Occurrence 1: left group",
         occurrence_number=1,
         created_by="7",
+        reason_code="conflict",  # no code in the answer: the one of its status
     )
     # An answer that came again, or to a command that is not ours, changes nothing.
     assert not await occ.record_result(ctx, store.commands[0].command_id)
