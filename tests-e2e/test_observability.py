@@ -272,7 +272,7 @@ async def _scenario(run: Run, make_token: Any, fake_url: str) -> None:
         await post(message_update(ALICE, chat, f"/link@{BOT_USERNAME} community {cid}"))
         await reply("linked to community Cedars.")
         await post(message_update(ALICE, chat, "/pay 1000 June"))
-        question = await reply("Contribution of 1,000.00 RUB from Alice to June (June)")
+        question = await reply("Contribution of ₽1,000.00 from Alice to June (June)")
         confirm = question["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
         message = {
             "message_id": 77,
@@ -282,7 +282,7 @@ async def _scenario(run: Run, make_token: Any, fake_url: str) -> None:
             "text": question["text"],
         }
         await post(callback_update(ALICE, message, confirm))
-        await reply("Recorded: contribution 1,000.00 RUB from Alice (June).")
+        await reply("Recorded: contribution ₽1,000.00 from Alice (June).")
 
         # A treasurer's month over REST: a budget, an expense over it, a meter.
         await ok(

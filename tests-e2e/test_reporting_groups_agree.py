@@ -287,7 +287,9 @@ async def test_group_balances_and_plans_agree_with_the_splits_service(
         rows = list(csv.reader(io.StringIO(exported.content.decode("utf-8-sig"))))
         header, body, totals = rows[0], rows[1:-1], rows[-1]
         assert len(body) == live["total"] == 7  # the deleted one is not there
-        column = header.index("amount_RUB")
+        # The total in the group's currency (the header in the reader's language, with its sign).
+        column = next(i for i, name in enumerate(header) if name.startswith("In the group's"))
+        assert header[column].endswith("₽"), header
         assert Decimal(totals[column]) == sum(
             Decimal(e["base_total_amount"]) for e in live["expenses"]
         )

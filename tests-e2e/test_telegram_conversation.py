@@ -133,7 +133,7 @@ async def test_link_pay_confirm_and_balance(
         pay = message_update(ALICE, chat, "/pay 1000 June")
         await post(pay)
         await post(pay)  # Telegram retried
-        question = await reply("Contribution of 1,000.00 RUB from Alice to June (June)")
+        question = await reply("Contribution of ₽1,000.00 from Alice to June (June)")
         confirm = question["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
         message = {
             "message_id": 77,
@@ -145,7 +145,7 @@ async def test_link_pay_confirm_and_balance(
         tap = callback_update(ALICE, message, confirm)
         await post(tap)
         await post(tap)
-        await reply("Recorded: contribution 1,000.00 RUB from Alice (June).")
+        await reply("Recorded: contribution ₽1,000.00 from Alice (June).")
         contributions = (await api.get(f"{P}/periods/{pid}/contributions", headers=headers)).json()
         assert [(c["amount"], c["comment"]) for c in contributions] == [("1000.00", "June")]
 
@@ -153,10 +153,10 @@ async def test_link_pay_confirm_and_balance(
             before = await sent_count()
             await post(message_update(ALICE, chat, f"/balance@{BOT_USERNAME}"))
             answer = await reply("Cedars, June: balance", after=before)
-            return answer if "paid 1,000.00 RUB" in answer["text"] else None
+            return answer if "paid ₽1,000.00" in answer["text"] else None
 
         answer = await eventually(balance_shows_it, what="/balance with the contribution")
-        assert "balance 1,000.00 RUB" in answer["text"]
+        assert "balance ₽1,000.00" in answer["text"]
         # What Telegram was asked at start-up.
         hooks = (await fake.get("/_fake/calls", params={"method": "setWebhook"})).json()
         assert hooks[0]["params"]["secret_token"] == SECRET

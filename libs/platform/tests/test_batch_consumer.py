@@ -245,7 +245,7 @@ _KILLED_AFTER_DB_COMMIT = textwrap.dedent(
 
 
 async def test_a_process_killed_between_db_commit_and_offset_commit_applies_each_event_once(
-    db: Database, topic: str, infrastructure: Any
+    db: Database, topic: str, infrastructure: Any, service_env: dict[str, str]
 ) -> None:
     bootstrap = infrastructure.kafka_bootstrap_servers
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=50, **client_options())
@@ -261,7 +261,9 @@ async def test_a_process_killed_between_db_commit_and_offset_commit_applies_each
     group = f"g-{uuid.uuid4().hex}"
     env = {
         **os.environ,
+        **service_env,  # the broker and its credentials, as a service process gets them
         "DB_URL": db.url,
+        "SOSENKI_KAFKA_BOOTSTRAP_SERVERS": bootstrap,
         "TOPIC": topic,
         "GROUP": group,
     }
