@@ -20,7 +20,7 @@ P = "/api/payments"
 
 
 def _decode(image: Image.Image) -> dict[str, str]:
-    (found,) = zxingcpp.read_barcodes(image)
+    (found,) = zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)
     return parse_payment_text(found.text)
 
 

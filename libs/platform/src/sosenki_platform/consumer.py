@@ -39,6 +39,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+from opentelemetry.trace import SpanKind
 from pydantic import BaseModel, ValidationError
 from sosenki_contracts.access import BY_SERVICE, may_send, publisher_of, senders_of
 from sosenki_contracts.envelope import CommandEnvelope, EventEnvelope
@@ -59,6 +60,7 @@ from sosenki_platform.metrics import (
     CONSUMER_STALLED,
     CONSUMER_TRANSIENT_RETRIES,
 )
+from sosenki_platform.telemetry import context_from_headers, tracer
 
 log = get_logger(__name__)
 
@@ -437,7 +439,8 @@ class EventConsumer(_Consumer[EventEnvelope]):
                                 continue
                             claimed.discard(message_id)  # a second copy in the batch: duplicate
                             session.info[SOURCE] = (message_id, delivery.topic, delivery.partition)
-                            await handler(session, message)
+                            with _processing_span(delivery):
+                                await handler(session, message)
                             outcomes.append("applied")
                         await self._finish(session)
                     return outcomes
@@ -457,6 +460,28 @@ class EventConsumer(_Consumer[EventEnvelope]):
                     return None
         finally:
             self._clear_stall(first)
+
+
+def _processing_span(delivery: Delivery) -> Any:
+    """A span per event of a batch, a child of the span that produced it (its ``traceparent``
+    header): what the event causes (an outbox row, a reply) stays in the producer's trace, as
+    with one record at a time."""
+    carrier = {
+        name: value.decode("latin-1")
+        for name, value in delivery.headers
+        if isinstance(value, bytes | bytearray)
+    }
+    return tracer().start_as_current_span(
+        f"{delivery.topic} process",
+        context=context_from_headers(carrier),
+        kind=SpanKind.CONSUMER,
+        attributes={
+            "messaging.system": "kafka",
+            "messaging.destination.name": delivery.topic,
+            "messaging.kafka.partition": delivery.partition,
+            "messaging.kafka.offset": delivery.offset,
+        },
+    )
 
 
 class CommandConsumer(_Consumer[CommandEnvelope]):
