@@ -111,8 +111,8 @@ async def statement_pdf(
 ) -> Response:
     """An owner's statement across periods as a PDF document, with the payment QR code when the
     community has bank details and something is due (the owner or a treasurer)."""
-    report = await documents.statement(session, principal, community_id, owner_id, lang)
     s = await q.owner_statement(session, principal, community_id, owner_id)
+    report = await documents.statement_of(session, community_id, s, lang)
     order = await payment.payment_order_or_none(session, community_id, owner_id, s)
     qr = payment_qr.pdf_block(order, lang) if order is not None else []
     body = await run_in_threadpool(owner_pdf, report, qr)

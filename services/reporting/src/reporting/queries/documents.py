@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from reporting.adapters.names import community_name, owner_names
 from reporting.exports.tables import Report, balance_sheet_report, statement_report
 from reporting.queries import communities as q
+from reporting.views import StatementOut
 
 
 async def balance_sheet(
@@ -31,6 +32,13 @@ async def statement(
     session: AsyncSession, principal: Principal, community_id: int, owner_id: int, lang: str
 ) -> Report:
     s = await q.owner_statement(session, principal, community_id, owner_id)
+    return await statement_of(session, community_id, s, lang)
+
+
+async def statement_of(
+    session: AsyncSession, community_id: int, s: StatementOut, lang: str
+) -> Report:
+    """The document of a statement already read (and its reader's rights checked)."""
     return statement_report(
         await community_name(session, community_id),
         s,
