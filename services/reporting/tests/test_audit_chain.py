@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings, strategies as st
 from reporting.domain.audit import (
     GENESIS_HASH,
     AuditEntry,
@@ -54,6 +55,56 @@ def test_canonical_json_sorts_keys_drops_whitespace_and_writes_amounts_as_string
     assert text == '{"a":{"x":null,"y":1},"b":"1.50"}'
     with pytest.raises(TypeError):
         canonical_json({"amount": 1.5})
+
+
+def _reference(document: object) -> bytes:
+    """The canonical JSON as it was first written (json.dumps): published hashes depend on it."""
+
+    def plain(value: object) -> str:
+        if isinstance(value, Decimal):
+            return format(value, "f")
+        raise TypeError(type(value).__name__)
+
+    return json.dumps(
+        document, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=plain
+    ).encode()
+
+
+_SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**70), max_value=2**70)  # beyond 64 bits too
+    | st.text(st.characters(blacklist_categories=("Cs",)))  # every character but surrogates
+    | st.decimals(allow_nan=False, allow_infinity=False, places=4)
+)
+_DOCUMENTS = st.recursive(
+    _SCALARS,
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(st.text(st.characters(blacklist_categories=("Cs",))), inner, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.text(), _DOCUMENTS, max_size=6))
+def test_canonical_json_is_byte_for_byte_what_it_always_was(document: dict[str, object]) -> None:
+    """The fast path (orjson) writes exactly the bytes json.dumps wrote, so chains written before
+    it still verify and a rebuild gives the same hashes."""
+    assert canonical_json(document).encode() == _reference(document)
+
+
+def test_canonical_json_of_other_types_is_json_dumps_or_refused() -> None:
+    class Label(str):
+        pass
+
+    for document in ({"k": Label("x"), "t": (1, 2)}, {2: "b", 1: "a"}):
+        assert canonical_json(document).encode() == _reference(document)
+    with pytest.raises(TypeError):
+        canonical_json({"when": datetime(2025, 1, 1, tzinfo=UTC)})  # orjson would write it
+    with pytest.raises(TypeError):
+        canonical_json({"nested": [{"amount": 1.5}]})
 
 
 def test_each_hash_covers_the_previous_hash_and_the_entry() -> None:

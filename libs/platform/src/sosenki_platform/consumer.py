@@ -37,7 +37,7 @@ import random
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, NamedTuple, TypeVar
 
 from opentelemetry.trace import SpanKind
 from pydantic import BaseModel, ValidationError
@@ -65,6 +65,24 @@ from sosenki_platform.telemetry import context_from_headers, tracer
 log = get_logger(__name__)
 
 M = TypeVar("M", EventEnvelope, CommandEnvelope)
+P = TypeVar("P", bound=BaseModel)
+
+#: The payload of the message being applied, as validated on reading it, in ``session.info``
+#: (message, payload model): handlers read it with :func:`payload_of` rather than validate again.
+PAYLOAD = "sosenki_consumer_payload"
+
+
+def payload_of(
+    session: AsyncSession, message: EventEnvelope | CommandEnvelope, model: type[P]
+) -> P:
+    """``message``'s payload as ``model``: the one the consumer validated when it read the message
+    if it is that one, else validated now (a handler called directly, as tests do)."""
+    found = session.info.get(PAYLOAD)
+    if found is not None and found[0] is message and type(found[1]) is model:
+        payload: P = found[1]
+        return payload
+    return model.model_validate(message.payload)
+
 
 EventHandler = Callable[[AsyncSession, EventEnvelope], Awaitable[None]]
 CommandHandler = Callable[[AsyncSession, CommandEnvelope], Awaitable[None]]
@@ -150,14 +168,16 @@ class _Consumer(Generic[M]):
     def _handler_for(self, type_: str, version: int) -> Callable[..., Awaitable[None]] | None:
         raise NotImplementedError
 
-    async def _apply(self, delivery: Delivery, message: M) -> str:
+    async def _apply(self, delivery: Delivery, message: M, payload: BaseModel) -> str:
         raise NotImplementedError
 
     def _refusal(self, delivery: Delivery, message: M) -> str | None:
         """Why ``message`` may not be applied whoever it claims to come from, or None."""
         return None
 
-    def _read(self, delivery: Delivery) -> M:
+    def _read(self, delivery: Delivery) -> tuple[M, BaseModel]:
+        """The message and its validated payload (validated once: handlers get it through
+        :func:`payload_of`)."""
         if delivery.value is None:
             raise _Poison("undecodable", "empty message (tombstone)")
         try:
@@ -169,13 +189,13 @@ class _Consumer(Generic[M]):
         if model is None:
             raise _Poison("unknown_type", f"unknown message type {type_!r} version {version}")
         try:
-            model.model_validate(message.payload)
+            payload = model.model_validate(message.payload)
         except ValidationError as exc:
             raise _Poison("invalid_payload", f"payload of {type_} v{version}: {exc}") from exc
         refusal = self._refusal(delivery, message)
         if refusal is not None:
             raise _Poison("unauthorized", refusal)
-        return message
+        return message, payload
 
     async def handle(self, delivery: Delivery) -> str:
         """Apply one delivery; returns the outcome (applied, duplicate, ignored, rejected,
@@ -186,7 +206,7 @@ class _Consumer(Generic[M]):
             return "ignored"
         try:
             try:
-                message = self._read(delivery)
+                message, payload = self._read(delivery)
             except _Poison as poison:
                 return await self._dead_letter(delivery, poison.reason, str(poison), attempts=1)
 
@@ -194,7 +214,7 @@ class _Consumer(Generic[M]):
             transient = 0
             while True:
                 try:
-                    outcome = await self._apply(delivery, message)
+                    outcome = await self._apply(delivery, message, payload)
                     break
                 except Exception as exc:
                     if is_transient(exc):
@@ -310,10 +330,13 @@ class EventConsumer(_Consumer[EventEnvelope]):
     consumer need not care about every event on a topic.
     """
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, trace_each_event: bool = True, **kwargs: Any) -> None:
+        """``trace_each_event=False`` applies a batch's events without a span each (a rebuild
+        replaying history: nobody follows those traces, and the spans cost per event)."""
         super().__init__(*args, **kwargs)
         self._handlers: dict[tuple[str, int], EventHandler] = {}
         self._before_commit: list[Callable[[AsyncSession], Awaitable[None]]] = []
+        self._trace_each_event = trace_each_event
 
     def on(self, event_type: str, version: int = 1) -> Callable[[EventHandler], EventHandler]:
         def register(handler: EventHandler) -> EventHandler:
@@ -355,14 +378,15 @@ class EventConsumer(_Consumer[EventEnvelope]):
             )
         return None
 
-    async def _apply(self, delivery: Delivery, message: EventEnvelope) -> str:
+    async def _apply(self, delivery: Delivery, message: EventEnvelope, payload: BaseModel) -> str:
         handler = self._handler_for(message.event_type, message.event_version)
         if handler is None:
             return "ignored"
+        message_id = str(message.event_id)
         async with self._db.transaction() as session:
             claimed = await self._inbox.claim(
                 session,
-                str(message.event_id),
+                message_id,
                 message.event_type,
                 delivery.topic,
                 delivery.partition,
@@ -370,7 +394,8 @@ class EventConsumer(_Consumer[EventEnvelope]):
             )
             if not claimed:
                 return "duplicate"
-            session.info[SOURCE] = (str(message.event_id), delivery.topic, delivery.partition)
+            session.info[SOURCE] = (message_id, delivery.topic, delivery.partition)
+            session.info[PAYLOAD] = (message, payload)
             await handler(session, message)
             await self._finish(session)
         return "applied"
@@ -379,13 +404,13 @@ class EventConsumer(_Consumer[EventEnvelope]):
         """Apply a batch of deliveries (as read from Kafka, each partition's in order); returns
         each one's outcome. Returns once every outcome is settled, like :meth:`handle`."""
         outcomes: list[str] = [""] * len(deliveries)
-        todo: list[tuple[int, Delivery, EventEnvelope, EventHandler]] = []
+        todo: list[_Todo] = []
         for i, delivery in enumerate(deliveries):
             if self._meant_for_another_group(delivery):
                 outcomes[i] = "ignored"
                 continue
             try:
-                message = self._read(delivery)
+                message, payload = self._read(delivery)
             except _Poison as poison:
                 try:
                     await self._dead_letter(delivery, poison.reason, str(poison), attempts=1)
@@ -397,33 +422,36 @@ class EventConsumer(_Consumer[EventEnvelope]):
             if handler is None:
                 outcomes[i] = "ignored"
                 continue
-            todo.append((i, delivery, message, handler))
+            todo.append(_Todo(i, delivery, message, payload, handler, str(message.event_id)))
         together = await self._apply_together(todo) if todo else []
         if together is None:
             # A handler failed: find the culprit one record at a time (retried, dead-lettered).
-            for i, delivery, _, _ in todo:
-                outcomes[i] = await self.handle(delivery)  # counts its own outcome
+            for item in todo:
+                outcomes[item.position] = await self.handle(item.delivery)  # counts its own outcome
             return outcomes
-        for (i, _, _, _), outcome in zip(todo, together, strict=True):
-            outcomes[i] = outcome
-        now = time.time()
+        for item, outcome in zip(todo, together, strict=True):
+            outcomes[item.position] = outcome
+        # Counted once per (topic, outcome), not once per record.
+        counts: dict[tuple[str, str], int] = {}
         for delivery, outcome in zip(deliveries, outcomes, strict=True):
-            if outcome == "dead_lettered":
-                continue
-            CONSUMER_EVENTS.labels(self._service, delivery.topic, outcome).inc()
+            if outcome != "dead_lettered":
+                key = (delivery.topic, outcome)
+                counts[key] = counts.get(key, 0) + 1
+        now = time.time()
+        for (topic, outcome), count in counts.items():
+            CONSUMER_EVENTS.labels(self._service, topic, outcome).inc(count)
             if outcome == "applied":
-                CONSUMER_LAST_APPLIED.labels(self._service, delivery.topic).set(now)
+                CONSUMER_LAST_APPLIED.labels(self._service, topic).set(now)
         return outcomes
 
-    async def _apply_together(
-        self, todo: list[tuple[int, Delivery, EventEnvelope, EventHandler]]
-    ) -> list[str] | None:
+    async def _apply_together(self, todo: list[_Todo]) -> list[str] | None:
         """Apply ``todo`` in one transaction; None when a handler failed deterministically (the
         transaction is rolled back). Transient failures are waited out and the batch retried."""
-        first = todo[0][1]
+        first = todo[0].delivery
         claims = [
-            Claim(str(m.event_id), m.event_type, d.topic, d.partition, d.offset)
-            for _, d, m, _ in todo
+            Claim(t.message_id, t.message.event_type, d.topic, d.partition, d.offset)
+            for t in todo
+            for d in (t.delivery,)
         ]
         transient = 0
         try:
@@ -432,15 +460,20 @@ class EventConsumer(_Consumer[EventEnvelope]):
                     async with self._db.transaction() as session:
                         claimed = await self._inbox.claim_many(session, claims)
                         outcomes: list[str] = []
-                        for _, delivery, message, handler in todo:
-                            message_id = str(message.event_id)
+                        info = session.info
+                        for t in todo:
+                            message_id, delivery = t.message_id, t.delivery
                             if message_id not in claimed:
                                 outcomes.append("duplicate")
                                 continue
                             claimed.discard(message_id)  # a second copy in the batch: duplicate
-                            session.info[SOURCE] = (message_id, delivery.topic, delivery.partition)
-                            with _processing_span(delivery):
-                                await handler(session, message)
+                            info[SOURCE] = (message_id, delivery.topic, delivery.partition)
+                            info[PAYLOAD] = (t.message, t.payload)
+                            if self._trace_each_event:
+                                with _processing_span(delivery):
+                                    await t.handler(session, t.message)
+                            else:
+                                await t.handler(session, t.message)
                             outcomes.append("applied")
                         await self._finish(session)
                     return outcomes
@@ -460,6 +493,17 @@ class EventConsumer(_Consumer[EventEnvelope]):
                     return None
         finally:
             self._clear_stall(first)
+
+
+class _Todo(NamedTuple):
+    """A record of a batch, read and to be applied."""
+
+    position: int
+    delivery: Delivery
+    message: EventEnvelope
+    payload: BaseModel
+    handler: EventHandler
+    message_id: str
 
 
 def _processing_span(delivery: Delivery) -> Any:
@@ -539,13 +583,14 @@ class CommandConsumer(_Consumer[CommandEnvelope]):
             delivery.offset,
         )
 
-    async def _apply(self, delivery: Delivery, message: CommandEnvelope) -> str:
+    async def _apply(self, delivery: Delivery, message: CommandEnvelope, payload: BaseModel) -> str:
         handler = self._handler_for(message.command_type, message.command_version)
         assert handler is not None  # _read refused commands without a handler
         try:
             async with self._db.transaction() as session:
                 if not await self._claim(session, delivery, message):
                     return "duplicate"
+                session.info[PAYLOAD] = (message, payload)
                 try:
                     await handler(session, message)
                 except DBAPIError as exc:

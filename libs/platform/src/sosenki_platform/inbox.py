@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import NamedTuple
 
+from sqlalchemy import text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,6 +28,14 @@ class Claim(NamedTuple):
 class Inbox:
     def __init__(self, tables: PlatformTables) -> None:
         self._table = tables.inbox
+        self._claim_many = text(
+            f"INSERT INTO {self._table.name} "
+            '(message_id, message_type, topic, partition, "offset") '
+            "SELECT * FROM unnest(CAST(:ids AS text[]), CAST(:types AS text[]), "
+            "CAST(:topics AS text[]), CAST(:partitions AS integer[]), "
+            "CAST(:offsets AS bigint[])) "
+            "ON CONFLICT (message_id) DO NOTHING RETURNING message_id"
+        )
 
     async def claim(
         self,
@@ -53,26 +62,21 @@ class Inbox:
         return result.scalar_one_or_none() is not None
 
     async def claim_many(self, session: AsyncSession, claims: Sequence[Claim]) -> set[str]:
-        """Record a batch of messages in the session's transaction in one statement per chunk;
-        returns the ids claimed now (those applied before are left out, and a message twice in
-        the batch is claimed once)."""
+        """Record a batch of messages in the session's transaction in one statement; returns the
+        ids claimed now (those applied before are left out, and a message twice in the batch is
+        claimed once)."""
         if not claims:
             return set()
-        # Executemany: SQLAlchemy sends it as multi-row INSERTs ("insertmanyvalues"), one
-        # cached statement per page, whatever the batch's size.
+        # One statement whatever the batch's size: the columns travel as arrays (unnest), so
+        # neither SQLAlchemy nor the database handles the rows one parameter set at a time.
         result = await session.execute(
-            insert(self._table)
-            .on_conflict_do_nothing(index_elements=["message_id"])
-            .returning(self._table.c.message_id),
-            [
-                {
-                    "message_id": c.message_id,
-                    "message_type": c.message_type,
-                    "topic": c.topic,
-                    "partition": c.partition,
-                    "offset": c.offset,
-                }
-                for c in claims
-            ],
+            self._claim_many,
+            {
+                "ids": [c.message_id for c in claims],
+                "types": [c.message_type for c in claims],
+                "topics": [c.topic for c in claims],
+                "partitions": [c.partition for c in claims],
+                "offsets": [c.offset for c in claims],
+            },
         )
         return set(result.scalars())

@@ -245,6 +245,7 @@ async def _run(
         settings.service_name,
         max_attempts=settings.consumer_max_attempts,
         topic_prefix=settings.topic_prefix,
+        trace_each_event=False,  # history replayed: no trace to follow, a span per event to pay
     )
     handle_every_event(consumer)
     await kafka.start()

@@ -3,17 +3,19 @@ back, and verify a chain against its published head."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import orjson
 from sosenki_contracts import topics
 from sosenki_contracts.envelope import EventEnvelope
 from sosenki_contracts.registry import event_payload_model
+from sosenki_platform.consumer import payload_of
 from sosenki_platform.inbox import SOURCE
 from sqlalchemy import Row, Select, func, select, text
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reporting.adapters import tables as t
@@ -34,13 +36,44 @@ from reporting.domain.audit import (
 _BATCH = 1000
 
 
-def canonical_payload(event: EventEnvelope) -> dict[str, Any]:
+def canonical_payload(session: AsyncSession, event: EventEnvelope) -> dict[str, Any]:
     """The payload as its contract reads it: amounts as strings, dates in one spelling."""
     model = event_payload_model(event.event_type, event.event_version)
     if model is None:  # the consumer dead-letters unknown events before they get here
         return dict(event.payload)
-    dumped: dict[str, Any] = model.model_validate(event.payload).model_dump(mode="json")
+    dumped: dict[str, Any] = payload_of(session, event, model).model_dump(mode="json")
     return dumped
+
+
+#: The columns of ``audit_entries`` an append writes (the others have defaults), in COPY order.
+_COPIED = (
+    "chain", "seq", "community_id", "group_id", "event_id", "event_type", "event_version",
+    "occurred_at", "actor_kind", "actor_id", "actor_name", "payload", "before", "after", "reason",
+    "prev_hash", "hash",
+)  # fmt: skip
+_JSON_COLUMNS = ("payload", "before", "after")
+
+# Each chain's head: the batch's last entry of the chain, found by its place in the chain.
+_SET_HEADS = text(
+    "INSERT INTO audit_heads (chain, seq, hash, entry_id) "
+    "SELECT h.chain, h.seq, h.hash, e.entry_id "
+    "FROM unnest(CAST(:chains AS text[]), CAST(:seqs AS bigint[]), CAST(:hashes AS text[])) "
+    "AS h(chain, seq, hash) JOIN audit_entries e ON e.chain = h.chain AND e.seq = h.seq "
+    "ORDER BY h.chain "
+    "ON CONFLICT (chain) DO UPDATE "
+    "SET seq = excluded.seq, hash = excluded.hash, entry_id = excluded.entry_id"
+)
+
+
+def _json_text(value: Any) -> str | None:
+    """JSON text for a JSONB column (the connection's codec takes text, as SQLAlchemy sends it);
+    PostgreSQL keeps the value, not the spelling."""
+    if value is None:
+        return None
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:  # beyond orjson (an int over 64 bits): as SQLAlchemy would write it
+        return json.dumps(value)
 
 
 @dataclass(frozen=True)
@@ -63,7 +96,7 @@ class AuditLog:
         """Append ``event`` to its chain. Kept in the transaction until :meth:`write` (the
         consumer's ``before_commit`` hook, see ``projections.flush``), which puts a batch's
         entries in their chains' order, hashes them and writes them at once."""
-        payload = canonical_payload(event)
+        payload = canonical_payload(self.session, event)
         topic, partition = await self._source(event)
         chain, community_id, group_id = chain_of(payload, topic, partition)
         before, after = before_after(payload)
@@ -108,56 +141,48 @@ class AuditLog:
                 )
             )
         }
-        rows: list[dict[str, Any]] = []
+        rows: list[tuple[Any, ...]] = []
         for p in entries:
-            seq, prev_hash = heads.get(p.entry.chain, (0, GENESIS_HASH))
-            entry = replace(p.entry, seq=seq + 1)
-            digest = entry_hash(prev_hash, entry)
-            heads[entry.chain] = (entry.seq, digest)
+            e = p.entry
+            seq, prev_hash = heads.get(e.chain, (0, GENESIS_HASH))
+            seq += 1
+            digest = entry_hash(prev_hash, e, seq)
+            heads[e.chain] = (seq, digest)
             rows.append(
-                {
-                    "chain": entry.chain,
-                    "seq": entry.seq,
-                    "community_id": p.community_id,
-                    "group_id": p.group_id,
-                    "event_id": entry.event_id,
-                    "event_type": entry.event_type,
-                    "event_version": entry.event_version,
-                    "occurred_at": entry.occurred_at,
-                    "actor_kind": entry.actor_kind,
-                    "actor_id": entry.actor_id,
-                    "actor_name": entry.actor_name,
-                    "payload": entry.payload,
-                    "before": entry.before,
-                    "after": entry.after,
-                    "reason": entry.reason,
-                    "prev_hash": prev_hash,
-                    "hash": digest,
-                }
+                (
+                    e.chain,
+                    seq,
+                    p.community_id,
+                    p.group_id,
+                    e.event_id,
+                    e.event_type,
+                    e.event_version,
+                    e.occurred_at,
+                    e.actor_kind,
+                    e.actor_id,
+                    e.actor_name,
+                    _json_text(e.payload),
+                    _json_text(e.before),
+                    _json_text(e.after),
+                    e.reason,
+                    prev_hash,
+                    digest,
+                )
             )
-        table = t.audit_entries
-        inserted = await self.session.execute(
-            insert(table).returning(table.c.entry_id, table.c.chain, table.c.seq), rows
-        )
-        head_ids = {(chain, seq) for chain, (seq, _) in heads.items()}
-        entry_ids = {
-            chain: entry_id for entry_id, chain, seq in inserted if (chain, seq) in head_ids
-        }
-        stmt = insert(t.audit_heads)
+        # COPY, in the session's transaction: a batch's entries in one stream, without a
+        # parameter set per row to build and send.
+        connection = await self.session.connection()
+        raw = (await connection.get_raw_connection()).driver_connection
+        assert raw is not None  # an asyncpg connection, checked out for this transaction
+        await raw.copy_records_to_table(t.audit_entries.name, records=rows, columns=_COPIED)
+        ordered = sorted(heads.items())
         await self.session.execute(
-            stmt.on_conflict_do_update(
-                index_elements=["chain"],
-                set_={
-                    "seq": stmt.excluded.seq,
-                    "hash": stmt.excluded.hash,
-                    "entry_id": stmt.excluded.entry_id,
-                },
-            ),
-            [
-                {"chain": chain, "seq": seq, "hash": digest, "entry_id": entry_ids[chain]}
-                for chain, (seq, digest) in sorted(heads.items())
-                if chain in entry_ids
-            ],
+            _SET_HEADS,
+            {
+                "chains": [chain for chain, _ in ordered],
+                "seqs": [seq for _, (seq, _) in ordered],
+                "hashes": [digest for _, (_, digest) in ordered],
+            },
         )
 
     async def _source(self, event: EventEnvelope) -> tuple[str, int]:

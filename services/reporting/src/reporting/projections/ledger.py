@@ -25,6 +25,7 @@ from sosenki_contracts.events.ledger import (
     PeriodReopened,
     TreasurerAppointed,
 )
+from sosenki_platform.consumer import payload_of
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -104,7 +105,7 @@ def _on(event_type: str, version: int = 1) -> Callable[[EventHandler], EventHand
 
 @_on("ledger.community_created")
 async def community_created(session: AsyncSession, event: EventEnvelope) -> None:
-    e = CommunityCreated.model_validate(event.payload)
+    e = payload_of(session, event, CommunityCreated)
     await session.execute(
         insert(t.communities)
         .values(community_id=e.community_id, name=e.name, base_currency=e.base_currency)
@@ -126,13 +127,13 @@ async def _add_treasurer(session: AsyncSession, community_id: int, user_id: int)
 
 @_on("ledger.treasurer_appointed")
 async def treasurer_appointed(session: AsyncSession, event: EventEnvelope) -> None:
-    e = TreasurerAppointed.model_validate(event.payload)
+    e = payload_of(session, event, TreasurerAppointed)
     await _add_treasurer(session, e.community_id, e.user_id)
 
 
 @_on("ledger.community_settings_changed")
 async def community_settings_changed(session: AsyncSession, event: EventEnvelope) -> None:
-    e = CommunitySettingsChanged.model_validate(event.payload)
+    e = payload_of(session, event, CommunitySettingsChanged)
     await session.execute(
         t.communities.update()
         .where(t.communities.c.community_id == e.community_id)
@@ -147,7 +148,7 @@ async def community_settings_changed(session: AsyncSession, event: EventEnvelope
 
 @_on("ledger.owner_added")
 async def owner_added(session: AsyncSession, event: EventEnvelope) -> None:
-    e = OwnerAdded.model_validate(event.payload)
+    e = payload_of(session, event, OwnerAdded)
     await session.execute(
         insert(t.owners)
         .values(
@@ -162,7 +163,7 @@ async def owner_added(session: AsyncSession, event: EventEnvelope) -> None:
 
 @_on("ledger.period_created")
 async def period_created(session: AsyncSession, event: EventEnvelope) -> None:
-    e = PeriodCreated.model_validate(event.payload)
+    e = payload_of(session, event, PeriodCreated)
     await session.execute(
         insert(t.periods)
         .values(
@@ -180,7 +181,7 @@ async def period_created(session: AsyncSession, event: EventEnvelope) -> None:
 
 @_on("ledger.period_closed")
 async def period_closed(session: AsyncSession, event: EventEnvelope) -> None:
-    e = PeriodClosed.model_validate(event.payload)
+    e = payload_of(session, event, PeriodClosed)
     await session.execute(
         t.periods.update()
         .where(t.periods.c.period_id == e.period_id)
@@ -190,7 +191,7 @@ async def period_closed(session: AsyncSession, event: EventEnvelope) -> None:
 
 @_on("ledger.period_reopened")
 async def period_reopened(session: AsyncSession, event: EventEnvelope) -> None:
-    e = PeriodReopened.model_validate(event.payload)
+    e = payload_of(session, event, PeriodReopened)
     await session.execute(
         t.periods.update()
         .where(t.periods.c.period_id == e.period_id)
@@ -200,7 +201,7 @@ async def period_reopened(session: AsyncSession, event: EventEnvelope) -> None:
 
 @_on("ledger.balances_carried_forward")
 async def balances_carried_forward(session: AsyncSession, event: EventEnvelope) -> None:
-    e = BalancesCarriedForward.model_validate(event.payload)
+    e = payload_of(session, event, BalancesCarriedForward)
     await session.execute(
         t.periods.update()
         .where(t.periods.c.period_id == e.from_period_id)
@@ -210,7 +211,7 @@ async def balances_carried_forward(session: AsyncSession, event: EventEnvelope) 
 
 @_on("ledger.charge_recorded")
 async def charge_recorded(session: AsyncSession, event: EventEnvelope) -> None:
-    e = ChargeRecorded.model_validate(event.payload)
+    e = payload_of(session, event, ChargeRecorded)
     await _add_to_balance(
         session,
         period_id=e.period_id,
@@ -234,7 +235,7 @@ async def charge_recorded(session: AsyncSession, event: EventEnvelope) -> None:
 
 @_on("ledger.contribution_recorded")
 async def contribution_recorded(session: AsyncSession, event: EventEnvelope) -> None:
-    e = ContributionRecorded.model_validate(event.payload)
+    e = payload_of(session, event, ContributionRecorded)
     await _add_to_balance(
         session,
         period_id=e.period_id,
@@ -267,7 +268,7 @@ async def contribution_recorded(session: AsyncSession, event: EventEnvelope) -> 
 
 @_on("ledger.expense_recorded")
 async def expense_recorded(session: AsyncSession, event: EventEnvelope) -> None:
-    e = ExpenseRecorded.model_validate(event.payload)
+    e = payload_of(session, event, ExpenseRecorded)
 
     async def add(owner_id: int, column: str, amount: Decimal) -> None:
         await _add_to_balance(
@@ -306,7 +307,7 @@ async def expense_recorded(session: AsyncSession, event: EventEnvelope) -> None:
 # nothing more here: its per-owner charges arrive as ``ledger.charge_recorded`` events first.
 @_on("ledger.budget_item_created")
 async def budget_item_created(session: AsyncSession, event: EventEnvelope) -> None:
-    e = BudgetItemCreated.model_validate(event.payload)
+    e = payload_of(session, event, BudgetItemCreated)
     await _add_to_budget(
         session,
         period_id=e.period_id,
@@ -319,7 +320,7 @@ async def budget_item_created(session: AsyncSession, event: EventEnvelope) -> No
 
 @_on("ledger.meter_registered")
 async def meter_registered(session: AsyncSession, event: EventEnvelope) -> None:
-    e = MeterRegistered.model_validate(event.payload)
+    e = payload_of(session, event, MeterRegistered)
     await session.execute(
         insert(t.meters)
         .values(
@@ -336,7 +337,7 @@ async def meter_registered(session: AsyncSession, event: EventEnvelope) -> None:
 
 @_on("ledger.meter_reading_recorded")
 async def meter_reading_recorded(session: AsyncSession, event: EventEnvelope) -> None:
-    e = MeterReadingRecorded.model_validate(event.payload)
+    e = payload_of(session, event, MeterReadingRecorded)
     await session.execute(
         insert(t.meter_readings)
         .values(

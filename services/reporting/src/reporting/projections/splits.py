@@ -27,6 +27,7 @@ from sosenki_contracts.events.splits import (
     SettlementSnapshot,
     SplitSettled,
 )
+from sosenki_platform.consumer import payload_of
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -111,7 +112,7 @@ async def _keep_expense(session: AsyncSession, e: ExpenseSnapshot, deleted: bool
 
 @_on("splits.group_created")
 async def group_created(session: AsyncSession, event: EventEnvelope) -> None:
-    e = GroupCreated.model_validate(event.payload)
+    e = payload_of(session, event, GroupCreated)
     await session.execute(
         insert(t.groups)
         .values(group_id=e.group_id, name=e.name, base_currency=e.base_currency)
@@ -121,7 +122,7 @@ async def group_created(session: AsyncSession, event: EventEnvelope) -> None:
 
 @_on("splits.member_added")
 async def member_added(session: AsyncSession, event: EventEnvelope) -> None:
-    e = MemberAdded.model_validate(event.payload)
+    e = payload_of(session, event, MemberAdded)
     values = {"role": e.role, "display_name": e.display_name}
     stmt = insert(t.group_members).values(group_id=e.group_id, user_id=e.user_id, **values)
     await session.execute(
@@ -131,7 +132,7 @@ async def member_added(session: AsyncSession, event: EventEnvelope) -> None:
 
 @_on("splits.member_removed")
 async def member_removed(session: AsyncSession, event: EventEnvelope) -> None:
-    e = MemberRemoved.model_validate(event.payload)
+    e = payload_of(session, event, MemberRemoved)
     m = t.group_members.c
     await session.execute(
         t.group_members.delete().where(m.group_id == e.group_id, m.user_id == e.user_id)
@@ -140,14 +141,14 @@ async def member_removed(session: AsyncSession, event: EventEnvelope) -> None:
 
 @_on("splits.expense_recorded")
 async def expense_recorded(session: AsyncSession, event: EventEnvelope) -> None:
-    e = ExpenseRecorded.model_validate(event.payload)
+    e = payload_of(session, event, ExpenseRecorded)
     await _count_expense(session, e, 1)
     await _keep_expense(session, e, deleted=False)
 
 
 @_on("splits.expense_updated")
 async def expense_updated(session: AsyncSession, event: EventEnvelope) -> None:
-    e = ExpenseUpdated.model_validate(event.payload)
+    e = payload_of(session, event, ExpenseUpdated)
     await _count_expense(session, e.before, -1)
     await _count_expense(session, e.after, 1)
     await _keep_expense(session, e.after, deleted=False)
@@ -155,14 +156,14 @@ async def expense_updated(session: AsyncSession, event: EventEnvelope) -> None:
 
 @_on("splits.expense_deleted")
 async def expense_deleted(session: AsyncSession, event: EventEnvelope) -> None:
-    e = ExpenseDeleted.model_validate(event.payload)
+    e = payload_of(session, event, ExpenseDeleted)
     await _count_expense(session, e.before, -1)
     await _keep_expense(session, e.before, deleted=True)
 
 
 @_on("splits.split_settled")
 async def split_settled(session: AsyncSession, event: EventEnvelope) -> None:
-    e = SplitSettled.model_validate(event.payload)
+    e = payload_of(session, event, SplitSettled)
     if e.group_id is not None:
         await _count_transfer(
             session, e.group_id, e.paid_by_user_id, e.paid_to_user_id, e.base_amount, 1
@@ -180,9 +181,9 @@ async def _count_settlement(session: AsyncSession, s: SettlementSnapshot, sign: 
 
 @_on("splits.settlement_recorded")
 async def settlement_recorded(session: AsyncSession, event: EventEnvelope) -> None:
-    await _count_settlement(session, SettlementRecorded.model_validate(event.payload), 1)
+    await _count_settlement(session, payload_of(session, event, SettlementRecorded), 1)
 
 
 @_on("splits.settlement_deleted")
 async def settlement_deleted(session: AsyncSession, event: EventEnvelope) -> None:
-    await _count_settlement(session, SettlementDeleted.model_validate(event.payload).before, -1)
+    await _count_settlement(session, payload_of(session, event, SettlementDeleted).before, -1)
