@@ -181,6 +181,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
         cmd = [sys.executable, "-m", "reporting", "rebuild"]
         if args.profile:
             fmt = "raw" if args.profile.endswith(".txt") else "speedscope"
+            idle = ["--idle"] if args.idle else []
             cmd = [
                 "py-spy",
                 "record",
@@ -190,6 +191,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
                 fmt,
                 "--output",
                 args.profile,
+                *idle,
                 "--",
                 *cmd,
             ]
@@ -204,6 +206,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
         seconds = float(out.stdout.split(marker, 1)[1].split(" s", 1)[0])
         results["replay_s"] = seconds
         results["replay_per_s"] = round(total / seconds)
+        results["replay_cpu_s"] = float(out.stdout.split("events/s, ", 1)[1].split(" s", 1)[0])
         conn = await asyncpg.connect(url)
         try:
             results["inbox"] = await conn.fetchval("SELECT count(*) FROM inbox")
@@ -223,4 +226,5 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=100_000)
     parser.add_argument("--profile", default="")
+    parser.add_argument("--idle", action="store_true", help="profile waits too (py-spy --idle)")
     print(json.dumps(asyncio.run(main(parser.parse_args())), indent=1))

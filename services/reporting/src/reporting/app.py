@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-from pathlib import Path
 
 from fastapi import FastAPI
 from sosenki_platform.service import Runtime, create_service_app
@@ -13,9 +12,9 @@ from reporting.api import audit, exports, freshness, groups
 from reporting.api.routes import router
 from reporting.business_metrics import BusinessMetrics
 from reporting.projections import register_projections
-from reporting.settings import Settings
+from reporting.settings import MIGRATIONS, Settings
 
-MIGRATIONS = Path(__file__).parent / "migrations"
+__all__ = ["MIGRATIONS", "create_app"]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

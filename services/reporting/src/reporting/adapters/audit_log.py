@@ -3,6 +3,7 @@ back, and verify a chain against its published head."""
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -13,7 +14,7 @@ import orjson
 from sosenki_contracts import topics
 from sosenki_contracts.envelope import EventEnvelope
 from sosenki_contracts.registry import event_payload_model
-from sosenki_platform.consumer import payload_of
+from sosenki_platform.consumer import PAYLOAD, payload_of
 from sosenki_platform.inbox import SOURCE
 from sqlalchemy import Row, Select, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -97,13 +98,13 @@ class AuditLog:
         consumer's ``before_commit`` hook, see ``projections.flush``), which puts a batch's
         entries in their chains' order, hashes them and writes them at once."""
         payload = canonical_payload(self.session, event)
-        topic, partition = await self._source(event)
+        event_id, topic, partition = await self._source(event)
         chain, community_id, group_id = chain_of(payload, topic, partition)
         before, after = before_after(payload)
         entry = AuditEntry(
             chain=chain,
             seq=0,  # its place in the chain is given by write()
-            event_id=str(event.event_id),
+            event_id=event_id,
             event_type=event.event_type,
             event_version=event.event_version,
             occurred_at=event.occurred_at,
@@ -185,23 +186,28 @@ class AuditLog:
             },
         )
 
-    async def _source(self, event: EventEnvelope) -> tuple[str, int]:
-        """The topic (without the deployment's prefix) and partition the event was read from:
-        the consumer claimed its inbox row in this transaction, just before applying it."""
-        source = self.session.info.get(SOURCE)
-        if source is not None and source[0] == str(event.event_id):
-            return contract_topic(source[1]), source[2]
+    async def _source(self, event: EventEnvelope) -> tuple[str, str, int]:
+        """The event's id, and the topic (without the deployment's prefix) and partition it was
+        read from: the consumer claimed its inbox row in this transaction, just before applying
+        it, and said so in ``session.info``."""
+        info = self.session.info
+        source = info.get(SOURCE)
+        if source is not None:
+            being_applied = info.get(PAYLOAD)
+            if being_applied is not None and being_applied[0] is event:
+                return source[0], contract_topic(source[1]), source[2]
+        event_id = str(event.event_id)
+        if source is not None and source[0] == event_id:
+            return event_id, contract_topic(source[1]), source[2]
         inbox = platform.inbox
         row = (
             await self.session.execute(
-                select(inbox.c.topic, inbox.c.partition).where(
-                    inbox.c.message_id == str(event.event_id)
-                )
+                select(inbox.c.topic, inbox.c.partition).where(inbox.c.message_id == event_id)
             )
         ).one_or_none()
         if row is None:
             raise RuntimeError(f"event {event.event_id} is applied without its inbox row")
-        return contract_topic(row.topic), row.partition
+        return event_id, contract_topic(row.topic), row.partition
 
     async def head(self, chain: str) -> Row[Any] | None:
         return (
@@ -286,6 +292,7 @@ class AuditLog:
         )
 
 
+@functools.lru_cache(maxsize=256)
 def contract_topic(topic: str) -> str:
     """``ledger.events.v1`` for ``e1a2b3c4.ledger.events.v1``: chains do not depend on the
     deployment's topic prefix."""

@@ -13,6 +13,7 @@ applying, so summing the deltas of a batch first gives the same rows as adding t
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -52,14 +53,21 @@ class PendingWrites:
     def add(self, table: Table, key: dict[str, Any], extra: dict[str, Any], column: str,
             amount: Decimal) -> None:  # fmt: skip
         """Add ``amount`` to ``table.column`` of the row ``key`` (created with ``extra``)."""
-        totals = self.totals.setdefault(table.name, _Totals())
-        row_key = tuple(key[c.name] for c in table.primary_key.columns)
+        totals = self.totals.get(table.name)
+        if totals is None:
+            totals = self.totals[table.name] = _Totals()
+        row_key = tuple([key[name] for name in _primary_key(table)])
         found = totals.rows.get(row_key)
         if found is None:
             found = ({**key, **extra}, {})
             totals.rows[row_key] = found
         deltas = found[1]
-        deltas[column] = deltas.get(column, Decimal(0)) + amount
+        deltas[column] = deltas[column] + amount if column in deltas else amount
+
+
+@functools.cache
+def _primary_key(table: Table) -> tuple[str, ...]:
+    return tuple(c.name for c in table.primary_key.columns)
 
 
 def pending(session: AsyncSession) -> PendingWrites:

@@ -4,17 +4,20 @@ apply events identically: write the audit entry, then update the read models."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
 from sosenki_contracts import topics
 from sosenki_contracts.envelope import EventEnvelope
 from sosenki_contracts.registry import all_events
 from sosenki_platform.consumer import EventConsumer
-from sosenki_platform.service import Runtime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reporting.adapters.audit_log import AuditLog
 from reporting.adapters.pending import take, write_totals
 from reporting.projections import ledger, splits
+
+if TYPE_CHECKING:  # the web app's runtime: the rebuild does without importing it
+    from sosenki_platform.service import Runtime
 
 EventHandler = Callable[[AsyncSession, EventEnvelope], Awaitable[None]]
 
