@@ -179,6 +179,8 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
             "SOSENKI_LOG_JSON": "true",
         }
         cmd = [sys.executable, "-m", "reporting", "rebuild"]
+        if args.command:  # another way to run the rebuild (a diagnostic wrapper)
+            cmd = [sys.executable, *args.command.split()]
         if args.profile:
             fmt = "raw" if args.profile.endswith(".txt") else "speedscope"
             idle = ["--idle"] if args.idle else []
@@ -202,6 +204,9 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
         results["process_s"] = round(time.perf_counter() - started, 1)
         if out.returncode != 0:
             raise RuntimeError(out.stdout[-2000:] + out.stderr[-3000:])
+        if args.command:
+            print(out.stdout, out.stderr[-3000:])
+            return results
         marker = "replayed in "
         seconds = float(out.stdout.split(marker, 1)[1].split(" s", 1)[0])
         results["replay_s"] = seconds
@@ -226,5 +231,8 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=100_000)
     parser.add_argument("--profile", default="")
+    parser.add_argument(
+        "--command", default="", help="python arguments in place of -m reporting rebuild"
+    )
     parser.add_argument("--idle", action="store_true", help="profile waits too (py-spy --idle)")
     print(json.dumps(asyncio.run(main(parser.parse_args())), indent=1))
