@@ -56,7 +56,7 @@ class PendingWrites:
         totals = self.totals.get(table.name)
         if totals is None:
             totals = self.totals[table.name] = _Totals()
-        row_key = tuple([key[name] for name in _primary_key(table)])
+        row_key = tuple([key[name] for name in _primary_key(table.name)])
         found = totals.rows.get(row_key)
         if found is None:
             found = ({**key, **extra}, {})
@@ -66,8 +66,8 @@ class PendingWrites:
 
 
 @functools.cache
-def _primary_key(table: Table) -> tuple[str, ...]:
-    return tuple(c.name for c in table.primary_key.columns)
+def _primary_key(table: str) -> tuple[str, ...]:
+    return tuple(c.name for c in _TABLES[table].primary_key.columns)
 
 
 def pending(session: AsyncSession) -> PendingWrites:
