@@ -403,9 +403,18 @@ class EventConsumer(_Consumer[EventEnvelope]):
     async def handle_batch(self, deliveries: Sequence[Delivery]) -> list[str]:
         """Apply a batch of deliveries (as read from Kafka, each partition's in order); returns
         each one's outcome. Returns once every outcome is settled, like :meth:`handle`."""
+        return await self.apply_batch(await self.read_batch(deliveries))
+
+    async def read_batch(self, deliveries: Sequence[Delivery], *, pause_every: int = 0) -> Batch:
+        """The first half of :meth:`handle_batch`: decode and check every record (what cannot be
+        applied is dead-lettered now), apply nothing. A replay reads the next batch while the
+        database writes the one before (:meth:`apply_batch`, in order); ``pause_every`` records
+        it lets the event loop run what waits (0: never)."""
         outcomes: list[str] = [""] * len(deliveries)
         todo: list[_Todo] = []
         for i, delivery in enumerate(deliveries):
+            if pause_every and i % pause_every == pause_every - 1:
+                await asyncio.sleep(0)
             if self._meant_for_another_group(delivery):
                 outcomes[i] = "ignored"
                 continue
@@ -423,6 +432,12 @@ class EventConsumer(_Consumer[EventEnvelope]):
                 outcomes[i] = "ignored"
                 continue
             todo.append(_Todo(i, delivery, message, payload, handler, str(message.event_id)))
+        return Batch(deliveries, outcomes, todo)
+
+    async def apply_batch(self, batch: Batch) -> list[str]:
+        """The second half of :meth:`handle_batch`: apply what :meth:`read_batch` read, in one
+        transaction; returns each record's outcome once settled."""
+        deliveries, outcomes, todo = batch.deliveries, batch.outcomes, batch.todo
         together = await self._apply_together(todo) if todo else []
         if together is None:
             # A handler failed: find the culprit one record at a time (retried, dead-lettered).
@@ -493,6 +508,16 @@ class EventConsumer(_Consumer[EventEnvelope]):
                     return None
         finally:
             self._clear_stall(first)
+
+
+@dataclass
+class Batch:
+    """Records read by :meth:`EventConsumer.read_batch`, to be applied."""
+
+    deliveries: Sequence[Delivery]
+    #: Settled already (ignored, dead-lettered) or "" for those in ``todo``.
+    outcomes: list[str]
+    todo: list[_Todo]
 
 
 class _Todo(NamedTuple):

@@ -26,7 +26,7 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from sosenki_contracts import topics
-from sosenki_platform.consumer import Delivery, EventConsumer
+from sosenki_platform.consumer import Batch, Delivery, EventConsumer
 from sosenki_platform.db import Database
 from sosenki_platform.dead_letters import DeadLetters
 from sosenki_platform.inbox import Inbox
@@ -50,6 +50,8 @@ OLD_SCHEMA = "reporting_old"
 _REBUILD_LOCK = 0x5E9017
 #: Records read and applied per transaction while replaying.
 REPLAY_BATCH = 20_000
+#: Records decoded between two looks at the database's answers while the next batch is read.
+_PAUSE_EVERY = 500
 #: Bytes fetched from a partition at once while replaying.
 REPLAY_FETCH_BYTES = 16 * 1024 * 1024
 
@@ -163,35 +165,60 @@ class _Replay:
         await self.kafka.seek_to_beginning(*self.partitions)
 
     async def to_the_end(self) -> None:
-        """Apply everything up to the end offsets as they are now (perhaps a little more)."""
+        """Apply everything up to the end offsets as they are now (perhaps a little more).
+
+        Batches are applied one after another, in order, each in its transaction; while the
+        database writes one, the next is read from Kafka and decoded (the two overlap on two
+        cores instead of taking turns)."""
         if not self.partitions:
             return
         ends: dict[TopicPartition, int] = await self.kafka.end_offsets(self.partitions)
-        while True:
-            behind = [tp for tp in self.partitions if await self.kafka.position(tp) < ends[tp]]
-            if not behind:
-                return
-            batches = await self.kafka.getmany(*behind, timeout_ms=1000, max_records=REPLAY_BATCH)
-            # Each partition's records in order, applied in one transaction per batch.
-            deliveries = [
-                Delivery(
-                    topic=tp.topic,
-                    partition=tp.partition,
-                    offset=record.offset,
-                    key=record.key,
-                    value=record.value,
-                    headers=list(record.headers or ()),
+        applying: asyncio.Task[int] | None = None
+        try:
+            while True:
+                behind = [tp for tp in self.partitions if await self.kafka.position(tp) < ends[tp]]
+                if not behind:
+                    break
+                batches = await self.kafka.getmany(
+                    *behind, timeout_ms=1000, max_records=REPLAY_BATCH
                 )
-                for tp, records in batches.items()
-                for record in records
-            ]
-            if deliveries:
-                await self.consumer.handle_batch(deliveries)
-                self.report.events_replayed += len(deliveries)
-                del deliveries, batches
-                # The collector is off while replaying (see _run): what a batch left in cycles
-                # is collected once here, not again and again while the next batch allocates.
-                gc.collect(0)
+                # Each partition's records in order, applied in one transaction per batch.
+                deliveries = [
+                    Delivery(
+                        topic=tp.topic,
+                        partition=tp.partition,
+                        offset=record.offset,
+                        key=record.key,
+                        value=record.value,
+                        headers=list(record.headers or ()),
+                    )
+                    for tp, records in batches.items()
+                    for record in records
+                ]
+                del batches
+                if not deliveries:
+                    continue
+                batch = await self.consumer.read_batch(deliveries, pause_every=_PAUSE_EVERY)
+                del deliveries
+                if applying is not None:
+                    await self._applied(applying)
+                applying = asyncio.create_task(self._apply(batch))
+            if applying is not None:
+                await self._applied(applying)
+                applying = None
+        finally:
+            if applying is not None:  # failed while reading: the batch in flight ends first
+                await asyncio.wait([applying])
+
+    async def _apply(self, batch: Batch) -> int:
+        await self.consumer.apply_batch(batch)
+        return len(batch.deliveries)
+
+    async def _applied(self, applying: asyncio.Task[int]) -> None:
+        self.report.events_replayed += await applying
+        # The collector is off while replaying (see _run): what a batch left in cycles is
+        # collected once here, not again and again while the next batch allocates.
+        gc.collect(0)
 
 
 async def _check_nothing_is_lost(session: AsyncSession) -> None:
