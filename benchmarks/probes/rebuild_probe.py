@@ -216,6 +216,13 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
         try:
             results["inbox"] = await conn.fetchval("SELECT count(*) FROM inbox")
             results["audit_entries"] = await conn.fetchval("SELECT count(*) FROM audit_entries")
+            results["audit_indexes"] = sorted(
+                r["indexname"]
+                for r in await conn.fetch(
+                    "SELECT indexname FROM pg_indexes WHERE schemaname = 'public' "
+                    "AND tablename IN ('audit_entries', 'inbox')"
+                )
+            )
             results["balances_sum"] = str(
                 await conn.fetchval("SELECT sum(total_contributions) FROM owner_balances")
             )

@@ -34,11 +34,12 @@ from sosenki_platform.kafka_security import KafkaSecurity
 from sosenki_platform.logging import get_logger
 from sosenki_platform.migrations import upgrade_async
 from sosenki_platform.topic_admin import ensure_topics
-from sqlalchemy import Index, event as sa_event, text
+from sqlalchemy import Index, UniqueConstraint, event as sa_event, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.schema import AddConstraint, DropConstraint
 
-from reporting.adapters.tables import metadata, platform, rebuilt_tables
+from reporting.adapters.tables import audit_entries, metadata, platform, rebuilt_tables
 from reporting.projections import handle_every_event
 from reporting.settings import MIGRATIONS, Settings
 
@@ -107,19 +108,31 @@ async def _fresh_schema(db: Database, target: Database) -> None:
         await session.execute(text(f"CREATE SCHEMA {NEW_SCHEMA}"))
     async with target.engine.begin() as conn:
         await conn.run_sync(lambda c: metadata.create_all(c, tables=rebuilt_tables()))
-        # Secondary indexes are built once after the replay (_build_indexes): cheaper than
-        # keeping them up to date row by row. Primary keys and unique constraints stay (the
-        # inbox and the audit chains rely on them while replaying).
+        # Secondary indexes, and the audit log's unique constraints, are built once after the
+        # replay (_build_indexes): cheaper than keeping them up to date row by row. Primary keys
+        # and the other unique constraints stay: the replay's upserts rely on them. The audit
+        # log's hold by construction (one entry per event the inbox let through, numbered per
+        # chain) and are checked when they are built again, before the switch.
         for index in _secondary_indexes():
             await conn.execute(text(f"DROP INDEX {_quoted(str(index.name))}"))
+        for constraint in _later_constraints():
+            # isolate_from_table=False (here and in AddConstraint): the default would leave the
+            # constraint out of the table's CREATE from then on (a second rebuild in a process).
+            await conn.execute(DropConstraint(constraint, isolate_from_table=False))
 
 
 def _secondary_indexes() -> list[Index]:
     return [index for table in rebuilt_tables() for index in table.indexes]
 
 
+def _later_constraints() -> list[UniqueConstraint]:
+    return [c for c in audit_entries.constraints if isinstance(c, UniqueConstraint)]
+
+
 async def _build_indexes(target: Database) -> None:
     async with target.engine.begin() as conn:
+        for constraint in _later_constraints():
+            await conn.execute(AddConstraint(constraint, isolate_from_table=False))
         for index in _secondary_indexes():
             await conn.run_sync(index.create)
 

@@ -97,7 +97,7 @@ def format_time(moment: datetime) -> str:
     """UTC with microseconds, one spelling only (the database keeps microseconds)."""
     if moment.tzinfo is None:
         raise ValueError("audit times must carry a timezone")
-    utc = moment.astimezone(UTC)
+    utc = moment if moment.tzinfo is UTC else moment.astimezone(UTC)
     if utc.year >= 1000:  # isoformat spells these as strftime does, several times faster
         return utc.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
     return utc.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
