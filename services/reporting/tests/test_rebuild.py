@@ -91,6 +91,13 @@ async def test_a_rebuild_gives_the_same_read_models_and_chain_heads(
         dec, 12, "-70.00", kind="reversal", reverses_id=contribution, reason="Bounced"
     )
     await _reject(ledger)
+    # A contribution delivered twice (a producer's retry): applied once, live and replayed.
+    again = next(e for e in ledger.sent if e.event_type == "ledger.contribution_recorded")
+    await ledger.producer.send_and_wait(
+        ledger.prefix + topics.LEDGER_EVENTS,
+        again.to_json_bytes(),
+        key=str(ledger.community_id).encode(),
+    )
     await reporting.caught_up(ledger)
     # The treasurer (the community's creator): every owner's balance and statement.
     auth = {"Authorization": f"Bearer {make_token(1, communities=[ledger.community_id])}"}

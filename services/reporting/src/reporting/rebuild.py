@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,10 +30,11 @@ from sosenki_contracts import topics
 from sosenki_platform.consumer import Batch, Delivery, EventConsumer
 from sosenki_platform.db import Database
 from sosenki_platform.dead_letters import DeadLetters
-from sosenki_platform.inbox import Inbox
+from sosenki_platform.inbox import Claim, Inbox
 from sosenki_platform.kafka_security import KafkaSecurity
 from sosenki_platform.logging import get_logger
 from sosenki_platform.migrations import upgrade_async
+from sosenki_platform.tables import PlatformTables
 from sosenki_platform.topic_admin import ensure_topics
 from sqlalchemy import Index, UniqueConstraint, event as sa_event, text
 from sqlalchemy.exc import DBAPIError
@@ -80,6 +82,60 @@ class _Skip(DeadLetters):
         log.warning("rebuild_skipped_event", reason=reason, error=error[:500])
 
 
+class _ReplayInbox(Inbox):
+    """The new tables' inbox while replaying. Only the rebuild writes it, so which events it
+    holds is known here: a delivery seen before is a duplicate without asking the database, and
+    the new ones are written with COPY (the primary key, which the database would otherwise
+    check row by row, is built after the replay; see _fresh_schema). An id counts as held once
+    its transaction has committed. Memory: one id string per event (~120 MB at 10^6)."""
+
+    def __init__(self, tables: PlatformTables) -> None:
+        super().__init__(tables)
+        self._held: set[str] = set()
+
+    async def claim(
+        self,
+        session: AsyncSession,
+        message_id: str,
+        message_type: str,
+        topic: str,
+        partition: int,
+        offset: int,
+    ) -> bool:
+        claim = Claim(message_id, message_type, topic, partition, offset)
+        return message_id in await self.claim_many(session, [claim])
+
+    async def claim_many(self, session: AsyncSession, claims: Sequence[Claim]) -> set[str]:
+        claiming: set[str] | None = session.info.get(_CLAIMING)
+        if claiming is None:
+            claiming = session.info[_CLAIMING] = set()
+            held, ids = self._held, claiming
+
+            @sa_event.listens_for(session.sync_session, "after_commit", once=True)
+            def _committed(_: Any) -> None:
+                held.update(ids)
+
+        fresh: list[Claim] = []
+        for claim in claims:
+            if claim.message_id in self._held or claim.message_id in claiming:
+                continue
+            claiming.add(claim.message_id)
+            fresh.append(claim)
+        if fresh:
+            connection = await session.connection()
+            raw = (await connection.get_raw_connection()).driver_connection
+            assert raw is not None
+            await raw.copy_records_to_table(
+                platform.inbox.name,
+                records=fresh,
+                columns=("message_id", "message_type", "topic", "partition", "offset"),
+            )
+        return {claim.message_id for claim in fresh}
+
+
+_CLAIMING = "reporting_rebuild_claiming"
+
+
 def _database_in(url: str, schema: str) -> Database:
     """A database whose connections see only ``schema`` (and the system catalogs).
 
@@ -119,6 +175,12 @@ async def _fresh_schema(db: Database, target: Database) -> None:
             # isolate_from_table=False (here and in AddConstraint): the default would leave the
             # constraint out of the table's CREATE from then on (a second rebuild in a process).
             await conn.execute(DropConstraint(constraint, isolate_from_table=False))
+        # _ReplayInbox keeps the inbox's ids itself while replaying.
+        await conn.execute(text(f"ALTER TABLE {platform.inbox.name} DROP CONSTRAINT {_INBOX_KEY}"))
+
+
+#: The inbox's primary key, as PostgreSQL names it (the migrations leave it unnamed).
+_INBOX_KEY = "inbox_pkey"
 
 
 def _secondary_indexes() -> list[Index]:
@@ -131,6 +193,12 @@ def _later_constraints() -> list[UniqueConstraint]:
 
 async def _build_indexes(target: Database) -> None:
     async with target.engine.begin() as conn:
+        await conn.execute(
+            text(
+                f"ALTER TABLE {platform.inbox.name} ADD CONSTRAINT {_INBOX_KEY} "
+                "PRIMARY KEY (message_id)"
+            )
+        )
         for constraint in _later_constraints():
             await conn.execute(AddConstraint(constraint, isolate_from_table=False))
         for index in _secondary_indexes():
@@ -311,7 +379,7 @@ async def _run(
     await _fresh_schema(db, target)
     consumer = EventConsumer(
         target,
-        Inbox(platform),
+        _ReplayInbox(platform),
         _Skip(report),
         settings.service_name,
         max_attempts=settings.consumer_max_attempts,
