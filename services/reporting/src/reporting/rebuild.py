@@ -55,6 +55,8 @@ _REBUILD_LOCK = 0x5E9017
 REPLAY_BATCH = 20_000
 #: Records decoded between two looks at the database's answers while the next batch is read.
 _PAUSE_EVERY = 500
+#: Events replayed between two runs of the (otherwise disabled) garbage collector.
+_COLLECT_EVERY = 200_000
 #: Bytes fetched from a partition at once while replaying.
 REPLAY_FETCH_BYTES = 16 * 1024 * 1024
 
@@ -296,10 +298,13 @@ class _Replay:
         return len(batch.deliveries)
 
     async def _applied(self, applying: asyncio.Task[int]) -> None:
+        before = self.report.events_replayed
         self.report.events_replayed += await applying
-        # The collector is off while replaying (see _run): what a batch left in cycles is
-        # collected once here, not again and again while the next batch allocates.
-        gc.collect(0)
+        # The collector is off while replaying (see _run). Batches leave few cycles (a session
+        # and its transaction): they are collected every _COLLECT_EVERY events, each collection
+        # scanning the batch being read too.
+        if before // _COLLECT_EVERY != self.report.events_replayed // _COLLECT_EVERY:
+            gc.collect(0)
 
 
 async def _check_nothing_is_lost(session: AsyncSession) -> None:
