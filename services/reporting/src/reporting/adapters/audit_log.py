@@ -46,21 +46,23 @@ def canonical_payload(session: AsyncSession, event: EventEnvelope) -> dict[str, 
     return dumped
 
 
-#: The columns of ``audit_entries`` an append writes (the others have defaults), in COPY order.
+#: The columns of ``audit_entries`` an append writes (recorded_at: its default), in COPY order.
 _COPIED = (
-    "chain", "seq", "community_id", "group_id", "event_id", "event_type", "event_version",
-    "occurred_at", "actor_kind", "actor_id", "actor_name", "payload", "before", "after", "reason",
-    "prev_hash", "hash",
+    "entry_id", "chain", "seq", "community_id", "group_id", "event_id", "event_type",
+    "event_version", "occurred_at", "actor_kind", "actor_id", "actor_name", "payload", "before",
+    "after", "reason", "prev_hash", "hash",
 )  # fmt: skip
-_JSON_COLUMNS = ("payload", "before", "after")
 
-# Each chain's head: the batch's last entry of the chain, found by its place in the chain.
+#: Ids for a batch's entries, from the column's own sequence, in one round trip.
+_NEW_IDS = text(
+    "SELECT nextval(pg_get_serial_sequence('audit_entries', 'entry_id')) "
+    "FROM generate_series(1, :n)"
+)
+# Each chain's head: the batch's last entry of the chain.
 _SET_HEADS = text(
     "INSERT INTO audit_heads (chain, seq, hash, entry_id) "
-    "SELECT h.chain, h.seq, h.hash, e.entry_id "
-    "FROM unnest(CAST(:chains AS text[]), CAST(:seqs AS bigint[]), CAST(:hashes AS text[])) "
-    "AS h(chain, seq, hash) JOIN audit_entries e ON e.chain = h.chain AND e.seq = h.seq "
-    "ORDER BY h.chain "
+    "SELECT * FROM unnest(CAST(:chains AS text[]), CAST(:seqs AS bigint[]), "
+    "CAST(:hashes AS text[]), CAST(:entry_ids AS bigint[])) ORDER BY 1 "
     "ON CONFLICT (chain) DO UPDATE "
     "SET seq = excluded.seq, hash = excluded.hash, entry_id = excluded.entry_id"
 )
@@ -142,15 +144,21 @@ class AuditLog:
                 )
             )
         }
+        # Ids in the order the entries are written (entry_id is that order), known before the
+        # COPY so that the heads need not look their entries up.
+        entry_ids = sorted(await self.session.scalars(_NEW_IDS, {"n": len(entries)}))
+        head_ids: dict[str, int] = {}
         rows: list[tuple[Any, ...]] = []
-        for p in entries:
+        for p, entry_id in zip(entries, entry_ids, strict=True):
             e = p.entry
             seq, prev_hash = heads.get(e.chain, (0, GENESIS_HASH))
             seq += 1
             digest = entry_hash(prev_hash, e, seq)
             heads[e.chain] = (seq, digest)
+            head_ids[e.chain] = entry_id
             rows.append(
                 (
+                    entry_id,
                     e.chain,
                     seq,
                     p.community_id,
@@ -183,6 +191,7 @@ class AuditLog:
                 "chains": [chain for chain, _ in ordered],
                 "seqs": [seq for _, (seq, _) in ordered],
                 "hashes": [digest for _, (_, digest) in ordered],
+                "entry_ids": [head_ids[chain] for chain, _ in ordered],
             },
         )
 
