@@ -135,34 +135,37 @@ def parse_amount(value: object, *, field: str = "amount") -> Decimal:
     no exponents, no thousands separators), an ``int`` or a finite ``Decimal``. Refuses ``float``
     (a binary approximation is not money) and ``bool``. Negative zero becomes zero.
     """
-    example = f'{field} must be a decimal string such as "1000.00"'
-    if isinstance(value, bool):
-        raise ValueError(f"{example}, not a boolean")
-    if isinstance(value, float):
-        raise ValueError(f"{example}, not a number with a fractional part")
-    if isinstance(value, int):
+    if isinstance(value, str):  # the usual case first: every amount on the wire is a string
+        text = value.strip()
+        if not _AMOUNT_RE.match(text):
+            if not text:
+                raise ValueError(f"{_example(field)}, not an empty string")
+            if text.lstrip("+-").lower() in ("nan", "snan", "inf", "infinity"):
+                raise ValueError(f"{field} must be a finite number; got {_preview(value)}")
+            raise ValueError(f"{_example(field)}; got {_preview(value)}")
+        result = Decimal(text)
+    elif isinstance(value, bool):
+        raise ValueError(f"{_example(field)}, not a boolean")
+    elif isinstance(value, float):
+        raise ValueError(f"{_example(field)}, not a number with a fractional part")
+    elif isinstance(value, int):
         result = Decimal(value)
     elif isinstance(value, Decimal):
         if not value.is_finite():
             raise ValueError(f"{field} must be a finite number")
         result = value
-    elif isinstance(value, str):
-        text = value.strip()
-        if not text:
-            raise ValueError(f"{example}, not an empty string")
-        if text.lstrip("+-").lower() in ("nan", "snan", "inf", "infinity"):
-            raise ValueError(f"{field} must be a finite number; got {_preview(value)}")
-        if not _AMOUNT_RE.match(text):
-            raise ValueError(f"{example}; got {_preview(value)}")
-        result = Decimal(text)
     else:
         kind = "null" if value is None else type(value).__name__
-        raise ValueError(f"{example}, not {kind}")
+        raise ValueError(f"{_example(field)}, not {kind}")
     if len(result.as_tuple().digits) > MAX_AMOUNT_DIGITS:
         raise ValueError(f"{field} has too many digits (at most {MAX_AMOUNT_DIGITS})")
     if result.is_zero() and result.is_signed():
         result = result.copy_abs()
     return result
+
+
+def _example(field: str) -> str:
+    return f'{field} must be a decimal string such as "1000.00"'
 
 
 def _preview(value: str) -> str:
