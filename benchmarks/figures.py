@@ -95,13 +95,14 @@ async def community(stack: Stack, ledger: ServiceProcess, sizes: Sizes) -> Commu
     return c
 
 
-def _contribution(ledger: ServiceProcess, c: Community, owners: int) -> Any:
-    url = f"{ledger.url}{P}/periods/{c.period}/contributions"
+def _contribution(ledger_urls: list[str], c: Community, owners: int) -> Any:
+    """A contribution request; successive requests go to the ledger's replicas in turn."""
+    urls = [f"{base}{P}/periods/{c.period}/contributions" for base in ledger_urls]
     headers = c.headers()
 
     async def post(session: aiohttp.ClientSession, n: int) -> int:
         body = {"user_id": n % owners + 1, "amount": "10.00"}
-        async with session.post(url, json=body, headers=headers) as response:
+        async with session.post(urls[n % len(urls)], json=body, headers=headers) as response:
             await response.read()
             return response.status
 
@@ -193,7 +194,7 @@ async def p1_p2_p6(
                 profiles.append(p)
         written, *_ = await asyncio.gather(
             load(
-                _contribution(ledger, c, sizes.owners),
+                _contribution(stack.urls("ledger"), c, sizes.owners),
                 connections=sizes.connections,
                 seconds=sizes.seconds,
             ),
@@ -531,7 +532,9 @@ async def fake_telegram(stack: Stack) -> str:
     return url
 
 
-async def p7(stack: Stack, sizes: Sizes, fake: str) -> dict[str, Any]:
+async def p7(
+    stack: Stack, sizes: Sizes, fake: str, profile_dir: Path | None = None
+) -> dict[str, Any]:
     """``/start`` from ``p7_updates`` different people through the webhook: updates per second
     until every answer reached the fake Bot API, and update → answer p99."""
     from bot_gateway.testing import SECRET, Person, message_update, private_chat
@@ -542,19 +545,25 @@ async def p7(stack: Stack, sizes: Sizes, fake: str) -> dict[str, Any]:
     people = [Person(900_000_000 + n, f"P{n}", f"bench_{n}") for n in range(sizes.p7_updates)]
     updates = [message_update(p, private_chat(p), "/start") for p in people]
     sent_at: dict[int, float] = {}
-    url = f"{gateway.url}/telegram/webhook"
+    urls = [f"{base}/telegram/webhook" for base in stack.urls("bot_gateway")]
     headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
 
     async def post(session: aiohttp.ClientSession, n: int) -> int:
         sent_at[people[n].telegram_id] = time.time()
-        async with session.post(url, json=updates[n], headers=headers) as response:
+        async with session.post(urls[n % len(urls)], json=updates[n], headers=headers) as response:
             await response.read()
             return response.status
 
+    profile = None
+    if profile_dir is not None:
+        pid = gateway.process.pid  # type: ignore[union-attr]
+        profile = start_profile(pid, sizes.seconds, profile_dir / "bot_gateway-P7.svg")
     t0 = time.time()
     posted = await load(
         post, connections=sizes.connections, total=sizes.p7_updates, seconds=sizes.seconds
     )
+    if profile is not None:
+        profile.wait(60)
     answered: dict[int, float] = {}
     async with httpx.AsyncClient(base_url=fake, timeout=60) as http:
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from types import SimpleNamespace
 from typing import Any
 
 from sosenki_contracts.error_codes import ErrorCode
@@ -14,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ledger.adapters import tables as t
 from ledger.domain.periods import Period, PeriodStatus
+from ledger.ports import PeriodAccess
 
 
 def _period(row: Row[Any]) -> Period:
@@ -104,6 +106,55 @@ class PeriodRows:
             query = query.with_for_update(read=True, key_share=True)
         row = (await self.session.execute(query)).one_or_none()
         return _period(row) if row else None
+
+    async def period_access(
+        self,
+        period_id: int,
+        user_id: int | None,
+        *,
+        owner_id: int | None = None,
+        for_update: bool = False,
+        for_share: bool = False,
+    ) -> PeriodAccess | None:
+        """The period, its community and who the caller is there (and whether ``owner_id`` is
+        an owner of it) in one round trip: every period-scoped request starts with this."""
+        p, c = t.periods, t.communities
+        uid = user_id if user_id is not None else -1
+
+        def member(table: Any, who: Any) -> Any:
+            return (
+                select(table.c.user_id)
+                .where(table.c.community_id == p.c.community_id, table.c.user_id == who)
+                .exists()
+            )
+
+        query = (
+            select(
+                *p.c,
+                *(column.label(f"community__{column.name}") for column in c.c),
+                member(t.treasurers, uid).label("_is_treasurer"),
+                member(t.owners, uid).label("_is_owner"),
+                member(t.owners, owner_id if owner_id is not None else -1).label("_owner"),
+            )
+            .join_from(p, c, c.c.id == p.c.community_id)
+            .where(p.c.id == period_id)
+        )
+        if for_update:
+            query = query.with_for_update(of=p)
+        elif for_share:  # see get_period
+            query = query.with_for_update(read=True, key_share=True, of=p)
+        row = (await self.session.execute(query)).one_or_none()
+        if row is None:
+            return None
+        values = row._mapping
+        community = SimpleNamespace(**{col.name: values[f"community__{col.name}"] for col in c.c})
+        return PeriodAccess(
+            _period(row),
+            community,
+            is_treasurer=bool(row._is_treasurer),
+            is_owner=bool(row._is_owner),
+            owner_exists=bool(row._owner),
+        )
 
     async def list_periods(
         self,
