@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import NamedTuple
 
+from sqlalchemy import text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,6 +28,13 @@ class Claim(NamedTuple):
 class Inbox:
     def __init__(self, tables: PlatformTables) -> None:
         self._table = tables.inbox
+        # Written out once: SQLAlchemy compiles an INSERT … ON CONFLICT on every execution.
+        self._claim_one = text(
+            f"INSERT INTO {tables.inbox.name}"
+            ' (message_id, message_type, topic, partition, "offset")'
+            " VALUES (:message_id, :message_type, :topic, :partition, :offset)"
+            " ON CONFLICT (message_id) DO NOTHING RETURNING message_id"
+        )
 
     async def claim(
         self,
@@ -39,16 +47,14 @@ class Inbox:
     ) -> bool:
         """Record the message in the session's transaction; False when it was applied before."""
         result = await session.execute(
-            insert(self._table)
-            .values(
-                message_id=message_id,
-                message_type=message_type,
-                topic=topic,
-                partition=partition,
-                offset=offset,
-            )
-            .on_conflict_do_nothing(index_elements=["message_id"])
-            .returning(self._table.c.message_id)
+            self._claim_one,
+            {
+                "message_id": message_id,
+                "message_type": message_type,
+                "topic": topic,
+                "partition": partition,
+                "offset": offset,
+            },
         )
         return result.scalar_one_or_none() is not None
 
