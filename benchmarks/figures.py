@@ -20,7 +20,16 @@ import aiohttp
 import asyncpg
 import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-from harness import ROOT, LoadResult, RssSampler, Stack, latency_ms, load, start_profile
+from harness import (
+    ROOT,
+    LoadResult,
+    RssSampler,
+    Stack,
+    cpu_seconds,
+    latency_ms,
+    load,
+    start_profile,
+)
 from sosenki_contracts import topics
 from sosenki_contracts.envelope import Actor, CommandEnvelope
 from sosenki_platform.kafka_security import client_options
@@ -192,6 +201,7 @@ async def p1_p2_p6(
             svg = profile_dir / f"{name}-P1.svg"  # type: ignore[operator]
             if (p := start_profile(pid, sizes.seconds, svg)) is not None:
                 profiles.append(p)
+        cpu_before = cpu_seconds(stack, "ledger")
         written, *_ = await asyncio.gather(
             load(
                 _contribution(stack.urls("ledger"), c, sizes.owners),
@@ -200,11 +210,18 @@ async def p1_p2_p6(
             ),
             *probes,
         )
+        cpu = cpu_seconds(stack, "ledger") - cpu_before
     for p in profiles:
         p.wait(60)
     assert isinstance(written, LoadResult)
     return {
-        "P1": {**written.figures(), "connections": sizes.connections, "statuses": written.statuses},
+        "P1": {
+            **written.figures(),
+            "connections": sizes.connections,
+            "statuses": written.statuses,
+            # the ledger's CPU per write, over every replica (probes and relay included)
+            "ledger_cpu_ms_per_write": round(1000 * cpu / max(written.ok, 1), 2),
+        },
         "P2": {
             **latency_ms(visible),
             "samples": len(visible),
@@ -559,6 +576,7 @@ async def p7(
         pid = gateway.process.pid  # type: ignore[union-attr]
         profile = start_profile(pid, sizes.seconds, profile_dir / "bot_gateway-P7.svg")
     t0 = time.time()
+    cpu_before = cpu_seconds(stack, "bot_gateway")
     posted = await load(
         post, connections=sizes.connections, total=sizes.p7_updates, seconds=sizes.seconds
     )
@@ -579,6 +597,7 @@ async def p7(
             await eventually(all_answered, timeout=120, interval=0.5, what="every answer")
         except AssertionError:
             pass
+    cpu = cpu_seconds(stack, "bot_gateway") - cpu_before  # taking the updates and answering
     latencies = [answered[chat] - sent_at[chat] for chat in answered]
     last = max(answered.values(), default=time.time())
     return {
@@ -588,5 +607,6 @@ async def p7(
             "updates": len(sent_at),
             "answered": len(answered),
             "webhook": posted.figures(),
+            "gateway_cpu_ms_per_update": round(1000 * cpu / max(len(answered), 1), 2),
         }
     }
