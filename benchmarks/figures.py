@@ -20,7 +20,16 @@ import aiohttp
 import asyncpg
 import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-from harness import ROOT, LoadResult, RssSampler, Stack, latency_ms, load, start_profile
+from harness import (
+    ROOT,
+    LoadResult,
+    RssSampler,
+    Stack,
+    cpu_seconds,
+    latency_ms,
+    load,
+    start_profile,
+)
 from sosenki_contracts import topics
 from sosenki_contracts.envelope import Actor, CommandEnvelope
 from sosenki_platform.kafka_security import client_options
@@ -95,13 +104,14 @@ async def community(stack: Stack, ledger: ServiceProcess, sizes: Sizes) -> Commu
     return c
 
 
-def _contribution(ledger: ServiceProcess, c: Community, owners: int) -> Any:
-    url = f"{ledger.url}{P}/periods/{c.period}/contributions"
+def _contribution(ledger_urls: list[str], c: Community, owners: int) -> Any:
+    """A contribution request; successive requests go to the ledger's replicas in turn."""
+    urls = [f"{base}{P}/periods/{c.period}/contributions" for base in ledger_urls]
     headers = c.headers()
 
     async def post(session: aiohttp.ClientSession, n: int) -> int:
         body = {"user_id": n % owners + 1, "amount": "10.00"}
-        async with session.post(url, json=body, headers=headers) as response:
+        async with session.post(urls[n % len(urls)], json=body, headers=headers) as response:
             await response.read()
             return response.status
 
@@ -191,19 +201,27 @@ async def p1_p2_p6(
             svg = profile_dir / f"{name}-P1.svg"  # type: ignore[operator]
             if (p := start_profile(pid, sizes.seconds, svg)) is not None:
                 profiles.append(p)
+        cpu_before = cpu_seconds(stack, "ledger")
         written, *_ = await asyncio.gather(
             load(
-                _contribution(ledger, c, sizes.owners),
+                _contribution(stack.urls("ledger"), c, sizes.owners),
                 connections=sizes.connections,
                 seconds=sizes.seconds,
             ),
             *probes,
         )
+        cpu = cpu_seconds(stack, "ledger") - cpu_before
     for p in profiles:
         p.wait(60)
     assert isinstance(written, LoadResult)
     return {
-        "P1": {**written.figures(), "connections": sizes.connections, "statuses": written.statuses},
+        "P1": {
+            **written.figures(),
+            "connections": sizes.connections,
+            "statuses": written.statuses,
+            # the ledger's CPU per write, over every replica (probes and relay included)
+            "ledger_cpu_ms_per_write": round(1000 * cpu / max(written.ok, 1), 2),
+        },
         "P2": {
             **latency_ms(visible),
             "samples": len(visible),
@@ -531,7 +549,9 @@ async def fake_telegram(stack: Stack) -> str:
     return url
 
 
-async def p7(stack: Stack, sizes: Sizes, fake: str) -> dict[str, Any]:
+async def p7(
+    stack: Stack, sizes: Sizes, fake: str, profile_dir: Path | None = None
+) -> dict[str, Any]:
     """``/start`` from ``p7_updates`` different people through the webhook: updates per second
     until every answer reached the fake Bot API, and update → answer p99."""
     from bot_gateway.testing import SECRET, Person, message_update, private_chat
@@ -542,19 +562,26 @@ async def p7(stack: Stack, sizes: Sizes, fake: str) -> dict[str, Any]:
     people = [Person(900_000_000 + n, f"P{n}", f"bench_{n}") for n in range(sizes.p7_updates)]
     updates = [message_update(p, private_chat(p), "/start") for p in people]
     sent_at: dict[int, float] = {}
-    url = f"{gateway.url}/telegram/webhook"
+    urls = [f"{base}/telegram/webhook" for base in stack.urls("bot_gateway")]
     headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
 
     async def post(session: aiohttp.ClientSession, n: int) -> int:
         sent_at[people[n].telegram_id] = time.time()
-        async with session.post(url, json=updates[n], headers=headers) as response:
+        async with session.post(urls[n % len(urls)], json=updates[n], headers=headers) as response:
             await response.read()
             return response.status
 
+    profile = None
+    if profile_dir is not None:
+        pid = gateway.process.pid  # type: ignore[union-attr]
+        profile = start_profile(pid, sizes.seconds, profile_dir / "bot_gateway-P7.svg")
     t0 = time.time()
+    cpu_before = cpu_seconds(stack, "bot_gateway")
     posted = await load(
         post, connections=sizes.connections, total=sizes.p7_updates, seconds=sizes.seconds
     )
+    if profile is not None:
+        profile.wait(60)
     answered: dict[int, float] = {}
     async with httpx.AsyncClient(base_url=fake, timeout=60) as http:
 
@@ -570,6 +597,7 @@ async def p7(stack: Stack, sizes: Sizes, fake: str) -> dict[str, Any]:
             await eventually(all_answered, timeout=120, interval=0.5, what="every answer")
         except AssertionError:
             pass
+    cpu = cpu_seconds(stack, "bot_gateway") - cpu_before  # taking the updates and answering
     latencies = [answered[chat] - sent_at[chat] for chat in answered]
     last = max(answered.values(), default=time.time())
     return {
@@ -579,5 +607,6 @@ async def p7(stack: Stack, sizes: Sizes, fake: str) -> dict[str, Any]:
             "updates": len(sent_at),
             "answered": len(answered),
             "webhook": posted.figures(),
+            "gateway_cpu_ms_per_update": round(1000 * cpu / max(len(answered), 1), 2),
         }
     }

@@ -93,15 +93,28 @@ class Stack:
         self.databases.append(db)
         return database_url(self.infra.pg_admin_url, db)
 
-    async def start(self, module: str, **extra_env: str) -> ServiceProcess:
+    async def start(self, module: str, replicas: int = 1, **extra_env: str) -> ServiceProcess:
+        """The service's first process (its name in ``services``) and ``replicas - 1`` more on
+        the same database (``<module>#2`` …), as a deployment runs replicas behind one Service;
+        :meth:`urls` lists them all for the load generator."""
         url = extra_env.pop("SOSENKI_DATABASE_URL", None) or await self.new_database(module)
-        process = ServiceProcess(
-            module, {**self.env(), "SOSENKI_DATABASE_URL": url, **extra_env}, LOG_DIR
-        )
+        env = {**self.env(), "SOSENKI_DATABASE_URL": url, **extra_env}
+        process = ServiceProcess(module, env, LOG_DIR)
         process.start()
         self.services[module] = process
-        await process.wait_ready(120)
+        await process.wait_ready(120)  # the first one migrates the database alone
+        more = []
+        for n in range(2, replicas + 1):
+            replica = ServiceProcess(module, env, LOG_DIR)
+            replica.start()
+            self.services[f"{module}#{n}"] = replica
+            more.append(replica)
+        await asyncio.gather(*(r.wait_ready(120) for r in more))
         return process
+
+    def urls(self, module: str) -> list[str]:
+        """The base URLs of every replica of ``module``."""
+        return [p.url for name, p in self.services.items() if name.split("#")[0] == module]
 
     def popen(self, args: list[str], log_name: str) -> subprocess.Popen[bytes]:
         LOG_DIR.mkdir(parents=True, exist_ok=True)
@@ -218,6 +231,24 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
+def cpu_seconds(stack: Stack, module: str) -> float:
+    """CPU time (user + system) used so far by every process of ``module``'s replicas: the
+    figure per request is steadier than a rate on a shared machine."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for name, service in stack.services.items():
+        if name.split("#")[0] != module or service.process is None:
+            continue
+        for pid in process_tree(service.process.pid):
+            try:
+                with open(f"/proc/{pid}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+    return total
+
+
 class RssSampler:
     """Largest RSS seen per service (its biggest process, and its whole process tree)."""
 
@@ -261,6 +292,15 @@ def py_spy() -> list[str] | None:
 
 
 def start_profile(pid: int, seconds: float, out: Path) -> subprocess.Popen[bytes] | None:
+    """py-spy on ``pid`` for ``seconds``: a flame graph ``out`` (.svg) and, beside it, the same
+    samples as collapsed stacks (``.folded.txt``: one stack and its count per line, for grep and
+    ``benchmarks/profile_summary.py``)."""
+    svg = _py_spy(pid, seconds, out, "flamegraph")
+    _py_spy(pid, seconds, out.with_suffix(".folded.txt"), "raw")
+    return svg
+
+
+def _py_spy(pid: int, seconds: float, out: Path, form: str) -> subprocess.Popen[bytes] | None:
     command = py_spy()
     if command is None:
         print("(py-spy not found: no profile)", file=sys.stderr)
@@ -278,7 +318,7 @@ def start_profile(pid: int, seconds: float, out: Path) -> subprocess.Popen[bytes
             "100",
             "--subprocesses",
             "--format",
-            "flamegraph",
+            form,
             "--output",
             str(out),
             "--nonblocking",

@@ -84,13 +84,14 @@ async def measure(args: argparse.Namespace, sizes: figures.Sizes) -> dict[str, A
         ledger, reporting, splits, _ = await asyncio.gather(
             # P1 measures what the ledger can write, not the per-user write limit (a policy,
             # 10 a second after a burst of 100, that one treasurer's token would hit at once).
-            stack.start("ledger", SOSENKI_WRITE_RATE_PER_SECOND="0"),
+            stack.start("ledger", args.replicas, SOSENKI_WRITE_RATE_PER_SECOND="0"),
             stack.start("reporting"),
             stack.start("splits"),
             stack.start("recurring", SOSENKI_CLOCK_FILE=str(clock)),
         )
         await stack.start(
             "bot_gateway",
+            args.replicas,
             SOSENKI_TELEGRAM_BOT_TOKEN=BOT_TOKEN,
             SOSENKI_TELEGRAM_API_BASE=fake,
             SOSENKI_TELEGRAM_WEBHOOK_SECRET=_secret(),
@@ -99,7 +100,11 @@ async def measure(args: argparse.Namespace, sizes: figures.Sizes) -> dict[str, A
             SOSENKI_LEDGER_URL=ledger.url,
             SOSENKI_SPLITS_URL=splits.url,
             SOSENKI_REPORTING_URL=reporting.url,
+            # P7 measures what the gateway can answer, not Telegram's own limits (about 30
+            # messages a second overall, 20 a minute per group: the sender's policy defaults).
             SOSENKI_SEND_PER_GROUP_PER_MINUTE="100000",
+            SOSENKI_SEND_GLOBAL_PER_SECOND="2000",
+            SOSENKI_SEND_CONCURRENCY="32",
         )
         out["limits"]["http_floor"] = await http_floor(
             stack.services["bot_gateway"].url, sizes.connections, sizes.limit_seconds
@@ -107,18 +112,20 @@ async def measure(args: argparse.Namespace, sizes: figures.Sizes) -> dict[str, A
         say("a community with its owners …")
         community = await figures.community(stack, ledger, sizes)
         got = out["figures"]
+        if profile_dir is not None:
+            profile_dir = profile_dir / stamp
         if only & {"P1", "P2", "P6"}:
             say(f"P1, P2, P6: {sizes.connections} connections for {sizes.seconds:g} s …")
-            if profile_dir is not None:
-                profile_dir = profile_dir / stamp
             got.update(await figures.p1_p2_p6(stack, community, sizes, profile_dir))
         else:  # P4 replays the ledger's real events: at least one contribution among them
             await harness.load(
-                figures._contribution(ledger, community, sizes.owners), connections=1, total=5
+                figures._contribution(stack.urls("ledger"), community, sizes.owners),
+                connections=1,
+                total=5,
             )
         if "P7" in only:
             say(f"P7: {sizes.p7_updates} updates through the webhook …")
-            got.update(await figures.p7(stack, sizes, fake))
+            got.update(await figures.p7(stack, sizes, fake, profile_dir))
         if "P3" in only:
             say(f"P3: {sizes.p3_entries:,} entries, then the balance sheet …")
             got.update(
@@ -310,6 +317,12 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
         default=list(FIGURES),
         help="a subset of P1..P7, e.g. P1,P3 (P2 and P6 are measured during P1)",
     )
+    parser.add_argument(
+        "--replicas",
+        type=int,
+        default=2,
+        help="processes of the ledger and of the gateway (2: the deployment's minimum replicas)",
+    )
     parser.add_argument("--profile", action="store_true", help="py-spy flame graphs during P1")
     parser.add_argument("--results-dir", type=Path, default=harness.ROOT / "benchmarks/results")
     for field in ("seconds", "owners", "p3_entries", "p4_events", "p5_patterns", "p7_updates"):
@@ -346,6 +359,7 @@ def main(argv: list[str] | None = None) -> None:
             "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
         },
         "sizes": asdict(sizes),
+        "replicas": {"ledger": args.replicas, "bot_gateway": args.replicas},
         "run_seconds": round(time.time() - started, 1),
         **result,
         "table": rows,

@@ -16,7 +16,8 @@ from sosenki_platform.testing import Infrastructure
 
 pytestmark = pytest.mark.e2e
 
-# Five services, the fake Bot API, a rebuild and a second recurring process start in this run:
+# Five services (two replicas of the ledger and the gateway), the fake Bot API, a rebuild and a
+# second recurring process start in this run:
 # about a minute and a half on a quiet machine, several on a crowded one (the limit is for that).
 BUDGET_SECONDS = 560
 
@@ -73,7 +74,19 @@ def test_the_quick_benchmark_measures_every_figure_and_limit(
     assert f["P4"]["events"] == 200 and f["P4"]["seconds"] > 0  # replayed: all if finished
     assert 0 < f["P4"]["replayed"] <= 200 or not f["P4"]["finished"]
     assert f["P5"]["emitted"] == f["P5"]["occurrences"] == 30 and f["P5"]["duplicates"] == 0
-    assert set(f["P6"]["rss_mb"]) == {"ledger", "reporting", "splits", "recurring", "bot_gateway"}
+    assert report["replicas"] == {"ledger": 2, "bot_gateway": 2}  # the deployment's minimum
+    assert set(f["P6"]["rss_mb"]) == {
+        "ledger",
+        "ledger#2",
+        "reporting",
+        "splits",
+        "recurring",
+        "bot_gateway",
+        "bot_gateway#2",
+    }
+    # The CPU each request cost the service (its replicas together) is measured.
+    assert f["P1"]["ledger_cpu_ms_per_write"] > 0
+    assert f["P7"]["gateway_cpu_ms_per_update"] > 0
     assert f["P7"]["answered"] == f["P7"]["updates"] >= 1
 
     figures_in_table = {row["figure"] for row in report["table"]}

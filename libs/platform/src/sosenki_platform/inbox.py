@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from typing import NamedTuple
 
 from sqlalchemy import text
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sosenki_platform.tables import PlatformTables
@@ -28,13 +27,20 @@ class Claim(NamedTuple):
 class Inbox:
     def __init__(self, tables: PlatformTables) -> None:
         self._table = tables.inbox
+        # Written out once: SQLAlchemy compiles an INSERT … ON CONFLICT on every execution.
+        self._claim_one = text(
+            f"INSERT INTO {tables.inbox.name}"
+            ' (message_id, message_type, topic, partition, "offset")'
+            " VALUES (:message_id, :message_type, :topic, :partition, :offset)"
+            " ON CONFLICT (message_id) DO NOTHING RETURNING message_id"
+        )
         self._claim_many = text(
-            f"INSERT INTO {self._table.name} "
-            '(message_id, message_type, topic, partition, "offset") '
-            "SELECT * FROM unnest(CAST(:ids AS text[]), CAST(:types AS text[]), "
-            "CAST(:topics AS text[]), CAST(:partitions AS integer[]), "
-            "CAST(:offsets AS bigint[])) "
-            "ON CONFLICT (message_id) DO NOTHING RETURNING message_id"
+            f"INSERT INTO {tables.inbox.name}"
+            ' (message_id, message_type, topic, partition, "offset")'
+            " SELECT * FROM unnest(CAST(:ids AS text[]), CAST(:types AS text[]),"
+            " CAST(:topics AS text[]), CAST(:partitions AS integer[]),"
+            " CAST(:offsets AS bigint[]))"
+            " ON CONFLICT (message_id) DO NOTHING RETURNING message_id"
         )
 
     async def claim(
@@ -48,16 +54,14 @@ class Inbox:
     ) -> bool:
         """Record the message in the session's transaction; False when it was applied before."""
         result = await session.execute(
-            insert(self._table)
-            .values(
-                message_id=message_id,
-                message_type=message_type,
-                topic=topic,
-                partition=partition,
-                offset=offset,
-            )
-            .on_conflict_do_nothing(index_elements=["message_id"])
-            .returning(self._table.c.message_id)
+            self._claim_one,
+            {
+                "message_id": message_id,
+                "message_type": message_type,
+                "topic": topic,
+                "partition": partition,
+                "offset": offset,
+            },
         )
         return result.scalar_one_or_none() is not None
 

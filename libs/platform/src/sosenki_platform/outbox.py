@@ -21,7 +21,7 @@ from typing import Any
 from aiokafka import AIOKafkaProducer, errors as kafka_errors
 from opentelemetry import trace
 from sosenki_contracts.envelope import CommandEnvelope, EventEnvelope
-from sqlalchemy import Select, func, select, text
+from sqlalchemy import Select, bindparam, func, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -50,6 +50,17 @@ class Outbox:
     def __init__(self, tables: PlatformTables, topic_for: Callable[[str], str]) -> None:
         self._table = tables.outbox
         self._topic_for = topic_for
+        # SQLAlchemy cannot cache an INSERT … ON CONFLICT (it compiles it on every execution):
+        # the single-row form, made on every write, is written out once here.
+        self._insert_one = text(
+            f"INSERT INTO {tables.outbox.name}"
+            " (event_id, topic, key, event_type, envelope, traceparent)"
+            " VALUES (:event_id, :topic, :key, :event_type, :envelope, :traceparent)"
+            " ON CONFLICT (event_id) DO NOTHING"
+        ).bindparams(
+            bindparam("event_id", type_=tables.outbox.c.event_id.type),
+            bindparam("envelope", type_=tables.outbox.c.envelope.type),
+        )
 
     async def append(self, session: AsyncSession, topic: str, event: EventEnvelope) -> None:
         """Record ``event`` for publication on ``topic`` in the session's transaction."""
@@ -73,7 +84,9 @@ class Outbox:
 
     async def insert_rows(self, session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
         """Many rows in one statement (a scheduler's batch); a row already queued is skipped."""
-        if rows:
+        if len(rows) == 1:  # a request's event: the one statement every write makes
+            await session.execute(self._insert_one, rows[0])
+        elif rows:
             statement = insert(self._table).on_conflict_do_nothing(index_elements=["event_id"])
             await session.execute(statement, list(rows))
 

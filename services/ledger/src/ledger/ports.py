@@ -8,6 +8,7 @@ attribute (``row.amount``), whichever implementation returns them.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Protocol
@@ -17,6 +18,18 @@ from sosenki_platform.use_case import Context
 from ledger.domain.balances import OwnerTotals
 from ledger.domain.meters import Reading
 from ledger.domain.periods import Period, PeriodStatus
+
+
+@dataclass(frozen=True)
+class PeriodAccess:
+    """A period, its community's row, and the caller's standing there, read together."""
+
+    period: Period
+    community: Any
+    is_treasurer: bool
+    is_owner: bool
+    #: Whether the owner a request names (``owner_id``) is an owner of the community.
+    owner_exists: bool = False
 
 
 class LedgerStore(Protocol):
@@ -66,6 +79,15 @@ class LedgerStore(Protocol):
     async def get_period(
         self, period_id: int, *, for_update: bool = False, for_share: bool = False
     ) -> Period | None: ...
+    async def period_access(
+        self,
+        period_id: int,
+        user_id: int | None,
+        *,
+        owner_id: int | None = None,
+        for_update: bool = False,
+        for_share: bool = False,
+    ) -> PeriodAccess | None: ...
     async def list_periods(
         self,
         community_ids: Sequence[int] | None,

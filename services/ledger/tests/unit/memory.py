@@ -15,6 +15,7 @@ from typing import Any
 from ledger.domain.balances import ZERO, OwnerTotals
 from ledger.domain.meters import Reading
 from ledger.domain.periods import Period, PeriodStatus
+from ledger.ports import PeriodAccess
 from ledger.queries import shapes
 from sosenki_contracts.money import format_amount
 
@@ -207,6 +208,29 @@ class MemoryStore:
         self, period_id: int, *, for_update: bool = False, for_share: bool = False
     ) -> Period | None:
         return self.periods.get(period_id)
+
+    async def period_access(
+        self,
+        period_id: int,
+        user_id: int | None,
+        *,
+        owner_id: int | None = None,
+        for_update: bool = False,
+        for_share: bool = False,
+    ) -> PeriodAccess | None:
+        period = self.periods.get(period_id)
+        if period is None:
+            return None
+        community, is_treasurer, is_owner = await self.community_and_membership(
+            period.community_id, user_id
+        )
+        return PeriodAccess(
+            period,
+            community,
+            is_treasurer=is_treasurer,
+            is_owner=is_owner,
+            owner_exists=(period.community_id, owner_id) in self.owners,
+        )
 
     async def list_periods(
         self,

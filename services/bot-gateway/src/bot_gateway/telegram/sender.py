@@ -1,10 +1,11 @@
 """Sends the queued messages to Telegram (the rules are in the README's "Delivery" section).
 
-Per message: claim it (``sending_at``, committed), call Telegram, record what happened (committed
-on its own, retried until the database takes it). A message Telegram accepted is never sent again:
-a pass that fails half-way loses nothing already recorded, and a message found claimed but not
-recorded (the sender died between the claim and the record) is given up as ``in_doubt`` rather
-than risk a second copy.
+Per message: claim it (``sending_at``, committed), call Telegram, record what happened (retried
+until the database takes it): a refusal or a retry at once, what Telegram accepted for the whole
+pass in one statement at its end. A message Telegram accepted is never sent again: a pass that
+fails half-way loses nothing already recorded, and a message found claimed but not recorded (the
+sender died between the claim and the record) is given up as ``in_doubt`` rather than risk a
+second copy.
 
 Per chat, messages go in order, about one a second, twenty a minute in a group; a passing failure
 (429, 5xx, network) holds the chat's order and is retried after ``retry_after`` or a growing pause;
@@ -21,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -134,11 +136,15 @@ class Sender:
             db_now, heads = await self._heads(session)
             due, next_due = self._schedule(db_now, heads)
             batch = due[: self._batch]
-            # The lock's transaction stays open while the batch goes; each message's state is
-            # committed on its own, so losing this transaction loses nothing.
+            # The lock's transaction stays open while the batch goes; each claim is committed
+            # on its own, so losing this transaction loses nothing. What Telegram accepted is
+            # recorded for the whole batch in one statement before the lock is let go (the
+            # next pass, here or in another replica, gives up only what no pass recorded).
+            accepted: list[tuple[Row[Any], Outcome]] = []
             results = await asyncio.gather(
-                *(self._deliver(head) for head in batch), return_exceptions=True
+                *(self._deliver(head, accepted) for head in batch), return_exceptions=True
             )
+            await self._record_sent(accepted)
         sent = 0
         for head, result in zip(batch, results, strict=True):
             if isinstance(result, BaseException):
@@ -215,8 +221,9 @@ class Sender:
         due.sort(key=lambda h: (waiting_since(h.created_at, h.last_sent), h.id))
         return due, next_due
 
-    async def _deliver(self, head: _Head) -> bool:
-        """Claim, send and record one message; True when Telegram accepted it."""
+    async def _deliver(self, head: _Head, accepted: list[tuple[Row[Any], Outcome]]) -> bool:
+        """Claim and send one message; True when Telegram accepted it (then it joins
+        ``accepted``, recorded with the batch; any other outcome is recorded at once)."""
         async with self._slots:
             if self._stopping.is_set():
                 return False
@@ -237,8 +244,11 @@ class Sender:
                     outcome = await self._call(claimed)
             finally:
                 self._answered(send)
+            if outcome.kind == "sent":
+                accepted.append((claimed, outcome))
+                return True
             await self._record(claimed, outcome)
-            return outcome.kind == "sent"
+            return False
 
     async def _call(self, claimed: Row[Any]) -> Outcome:
         try:
@@ -282,28 +292,66 @@ class Sender:
         send.end = asyncio.get_running_loop().time()
         self._window_moved.set()
 
-    async def _record(self, claimed: Row[Any], outcome: Outcome) -> None:
-        """Write the outcome, retrying until the database takes it: the outcome lives only here
-        meanwhile, and losing a "sent" would leave the message in doubt."""
+    async def _record_sent(self, accepted: list[tuple[Row[Any], Outcome]]) -> None:
+        """Record the messages Telegram accepted, in one statement, retrying until the database
+        takes it (losing it would leave them in doubt: never sent twice, but not shown sent)."""
+        if not accepted:
+            return
+        ids = [claimed.id for claimed, _ in accepted]
+        message_ids = [outcome.message_id for _, outcome in accepted]
+
+        async def write(session: AsyncSession) -> None:
+            # Also over an ``in_doubt`` another sender wrote meanwhile: Telegram's word wins.
+            await session.execute(
+                text(
+                    "UPDATE outgoing_messages m SET sent_at = clock_timestamp(),"
+                    " sending_at = NULL, telegram_message_id = v.message_id,"
+                    " failed_at = NULL, failure = NULL"
+                    " FROM unnest(CAST(:ids AS bigint[]), CAST(:message_ids AS bigint[]))"
+                    "  AS v(id, message_id)"
+                    " WHERE m.id = v.id"
+                ),
+                {"ids": ids, "message_ids": message_ids},
+            )
+
+        if await self._write_outcome(write, ids[0], "sent"):
+            SENT.labels(self._service).inc(len(ids))
+
+    async def _write_outcome(
+        self, write: Callable[[AsyncSession], Awaitable[Any]], message: int, kind: str
+    ) -> Any:
+        """``write`` in a transaction of its own, retried until the database takes it: the
+        outcome lives only here meanwhile. None (logged) when it could not be written before
+        the sender had to stop; otherwise what ``write`` returned, or True."""
         started, pause = time.monotonic(), 0.2
         while True:
             try:
                 async with self._db.transaction() as session:
-                    failed = await self._apply(session, claimed, outcome)
-                break
+                    result = await write(session)
+                return True if result is None else result
             except Exception as exc:
                 if (
                     self._stopping.is_set()
                     and time.monotonic() - started > _RECORD_PATIENCE_ON_STOP
                 ):
-                    log.error("telegram_outcome_lost", message=claimed.id, outcome=outcome.kind)
-                    return
-                log.warning("telegram_outcome_not_recorded", message=claimed.id, error=repr(exc))
+                    log.error("telegram_outcome_lost", message=message, outcome=kind)
+                    return None
+                log.warning("telegram_outcome_not_recorded", message=message, error=repr(exc))
                 await asyncio.sleep(pause)
                 pause = min(pause * 2, 5.0)
-        if outcome.kind == "sent":
-            SENT.labels(self._service).inc()
-        elif failed is not None:
+
+    async def _record(self, claimed: Row[Any], outcome: Outcome) -> None:
+        """Write an outcome other than "sent" (a retry, a failure, a migration)."""
+        failed: str | None = None
+
+        async def write(session: AsyncSession) -> bool:
+            nonlocal failed
+            failed = await self._apply(session, claimed, outcome)
+            return True
+
+        if await self._write_outcome(write, claimed.id, outcome.kind) is None:
+            return
+        if failed is not None:
             log.warning(
                 "telegram_message_failed",
                 message=claimed.id,
@@ -326,19 +374,9 @@ class Sender:
     async def _apply(
         self, session: AsyncSession, claimed: Row[Any], outcome: Outcome
     ) -> str | None:
-        """Record the outcome in ``session``; the failure reason when the message failed."""
+        """Record an outcome other than "sent" (``_record_sent``) in ``session``; the failure
+        reason when the message failed."""
         values: dict[str, Any] = {"id": claimed.id}
-        if outcome.kind == "sent":
-            # Also over an ``in_doubt`` another sender wrote meanwhile: Telegram's word wins.
-            await session.execute(
-                text(
-                    "UPDATE outgoing_messages SET sent_at = clock_timestamp(), sending_at = NULL,"
-                    " telegram_message_id = :message_id, failed_at = NULL, failure = NULL"
-                    " WHERE id = :id"
-                ),
-                {**values, "message_id": outcome.message_id},
-            )
-            return None
         if outcome.kind == "migrated":
             new = outcome.new_chat_id
             if new is None or new == claimed.chat_id:

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import date
+from types import SimpleNamespace
 from typing import Any
 
 from sosenki_contracts.error_codes import ErrorCode
 from sosenki_platform.errors import Conflict
-from sqlalchemy import Row, func, select
+from sqlalchemy import Row, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ledger.adapters import tables as t
 from ledger.domain.periods import Period, PeriodStatus
+from ledger.ports import PeriodAccess
 
 
 def _period(row: Row[Any]) -> Period:
@@ -28,6 +31,37 @@ def _period(row: Row[Any]) -> Period:
         closed_at=row.closed_at,
         carried_forward=row.carried_forward,
     )
+
+
+@functools.cache
+def _period_access_query(lock: str | None) -> Any:
+    """The statement of :meth:`PeriodRows.period_access`, built once per lock mode (building it
+    and its cache key on every request cost more than running it)."""
+    p, c = t.periods, t.communities
+
+    def member(table: Any, who: str) -> Any:
+        return (
+            select(table.c.user_id)
+            .where(table.c.community_id == p.c.community_id, table.c.user_id == bindparam(who))
+            .exists()
+        )
+
+    query = (
+        select(
+            *p.c,
+            *(column.label(f"community__{column.name}") for column in c.c),
+            member(t.treasurers, "user_id").label("_is_treasurer"),
+            member(t.owners, "user_id").label("_is_owner"),
+            member(t.owners, "owner_id").label("_owner"),
+        )
+        .join_from(p, c, c.c.id == p.c.community_id)
+        .where(p.c.id == bindparam("period_id"))
+    )
+    if lock == "update":
+        return query.with_for_update(of=p)
+    if lock == "share":  # see PeriodRows.get_period
+        return query.with_for_update(read=True, key_share=True, of=p)
+    return query
 
 
 class PeriodRows:
@@ -104,6 +138,39 @@ class PeriodRows:
             query = query.with_for_update(read=True, key_share=True)
         row = (await self.session.execute(query)).one_or_none()
         return _period(row) if row else None
+
+    async def period_access(
+        self,
+        period_id: int,
+        user_id: int | None,
+        *,
+        owner_id: int | None = None,
+        for_update: bool = False,
+        for_share: bool = False,
+    ) -> PeriodAccess | None:
+        """The period, its community and who the caller is there (and whether ``owner_id`` is
+        an owner of it) in one round trip: every period-scoped request starts with this."""
+        lock = "update" if for_update else "share" if for_share else None
+        query = _period_access_query(lock)
+        params = {
+            "period_id": period_id,
+            "user_id": user_id if user_id is not None else -1,
+            "owner_id": owner_id if owner_id is not None else -1,
+        }
+        row = (await self.session.execute(query, params)).one_or_none()
+        if row is None:
+            return None
+        values = row._mapping
+        community = SimpleNamespace(
+            **{col.name: values[f"community__{col.name}"] for col in t.communities.c}
+        )
+        return PeriodAccess(
+            _period(row),
+            community,
+            is_treasurer=bool(row._is_treasurer),
+            is_owner=bool(row._is_owner),
+            owner_exists=bool(row._owner),
+        )
 
     async def list_periods(
         self,

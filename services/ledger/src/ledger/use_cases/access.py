@@ -18,7 +18,7 @@ from sosenki_platform.access_policy import (
 from sosenki_platform.errors import BadRequest, NotFound
 
 from ledger.domain.periods import Period
-from ledger.ports import Ctx
+from ledger.ports import Ctx, PeriodAccess
 
 
 async def community(ctx: Ctx, community_id: int) -> Any:
@@ -50,6 +50,13 @@ async def require(
     row, found = await _community_and_role(ctx, community_id)
     if row is None:
         raise NotFound(hidden, not_found_code(hidden))
+    _allow(found, row, data, community_id, hidden)
+    return row
+
+
+def _allow(
+    found: CommunityRole, row: Any, data: CommunityData, community_id: int, hidden: str
+) -> None:
     require_in_community(
         found,
         data,
@@ -57,7 +64,6 @@ async def require(
         owners_see_balance_sheet=row.owners_see_balance_sheet,
         hidden=hidden,
     )
-    return row
 
 
 async def require_reader(ctx: Ctx, community_id: int) -> Any:
@@ -97,11 +103,45 @@ async def period_for(
 ) -> tuple[Period, Any]:
     """A period and its community, if the caller may do ``data`` there: a 404 "Period not
     found" for whoever may not see it, a 403 for a member refused ``data``."""
-    found = await ctx.repo.get_period(period_id, for_update=for_update, for_share=for_share)
-    if found is None or not ctx.caller.in_community(found.community_id):
+    found = await period_access(ctx, period_id, data, for_update=for_update, for_share=for_share)
+    return found.period, found.community
+
+
+async def period_access(
+    ctx: Ctx,
+    period_id: int,
+    data: CommunityData,
+    *,
+    owner_id: int | None = None,
+    for_update: bool = False,
+    for_share: bool = False,
+) -> PeriodAccess:
+    """:func:`period_for` with the caller's standing, and whether ``owner_id`` (when given) is
+    an owner there, all read in one query."""
+    found = await ctx.repo.period_access(
+        period_id,
+        ctx.caller.user_id,
+        owner_id=owner_id,
+        for_update=for_update,
+        for_share=for_share,
+    )
+    if found is None or not ctx.caller.in_community(found.period.community_id):
         raise NotFound("Period not found", ErrorCode.PERIOD_NOT_FOUND)
-    row = await require(ctx, found.community_id, data, hidden="Period not found")
-    return found, row
+    community_id = found.period.community_id
+    role = community_role(
+        ctx.caller.asker,
+        community_id,
+        is_treasurer=found.is_treasurer,
+        is_owner=found.is_owner,
+    )
+    _allow(role, found.community, data, community_id, "Period not found")
+    return found
+
+
+def owner_not_found(community_id: int, user_id: int) -> NotFound:
+    return NotFound(
+        f"Owner {user_id} not found in community {community_id}", ErrorCode.OWNER_NOT_FOUND
+    )
 
 
 async def meter(ctx: Ctx, meter_id: int, *, for_update: bool = False) -> Any:
@@ -118,9 +158,7 @@ async def meter(ctx: Ctx, meter_id: int, *, for_update: bool = False) -> Any:
 async def require_owner(ctx: Ctx, community_id: int, user_id: int) -> Any:
     owner = await ctx.repo.get_owner(community_id, user_id)
     if owner is None:
-        raise NotFound(
-            f"Owner {user_id} not found in community {community_id}", ErrorCode.OWNER_NOT_FOUND
-        )
+        raise owner_not_found(community_id, user_id)
     return owner
 
 

@@ -11,15 +11,18 @@ from sosenki_platform.errors import BadRequest
 
 from ledger.ports import Ctx
 from ledger.use_cases import access
-from ledger.use_cases.entries import check_amount, open_period_for, post_charge
+from ledger.use_cases.entries import check_amount, open_period_for_owner, post_charge
 
 
 async def record_charge(command: c.RecordCharge, ctx: Ctx) -> Any:
-    period, currency = await open_period_for(ctx, command.period_id, "charges")
+    period, currency, owner_exists = await open_period_for_owner(
+        ctx, command.period_id, "charges", command.owner_id
+    )
     check_amount(command.amount, currency, "Charge")
     if not command.description.strip():
         raise BadRequest("Charge description must not be empty", ErrorCode.NAME_EMPTY)
-    await access.require_owner(ctx, period.community_id, command.owner_id)
+    if not owner_exists:
+        raise access.owner_not_found(period.community_id, command.owner_id)
     return await post_charge(
         ctx,
         period,

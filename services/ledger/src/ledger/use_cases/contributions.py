@@ -9,13 +9,16 @@ from sosenki_contracts.commands import ledger as c
 
 from ledger.ports import Ctx
 from ledger.use_cases import access
-from ledger.use_cases.entries import check_amount, open_period_for, post_contribution
+from ledger.use_cases.entries import check_amount, open_period_for_owner, post_contribution
 
 
 async def record_contribution(command: c.RecordContribution, ctx: Ctx) -> Any:
-    period, currency = await open_period_for(ctx, command.period_id, "contributions")
+    period, currency, owner_exists = await open_period_for_owner(
+        ctx, command.period_id, "contributions", command.owner_id
+    )
     check_amount(command.amount, currency, "Contribution")
-    await access.require_owner(ctx, period.community_id, command.owner_id)
+    if not owner_exists:
+        raise access.owner_not_found(period.community_id, command.owner_id)
     return await post_contribution(
         ctx,
         period,

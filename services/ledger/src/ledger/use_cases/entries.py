@@ -32,9 +32,25 @@ async def open_period_for(ctx: Ctx, period_id: int, what: str) -> tuple[Period, 
     The period row is share-locked: entries of one period do not wait for each other, but a
     concurrent close (which locks the row for update) waits for them, or they for it and then
     see it closed: no entry lands in a period that closed meanwhile."""
-    period, community = await access.period_for(ctx, period_id, CommunityData.WRITE, for_share=True)
-    period_rules.ensure_open_for(period, what)
-    return period, str(community.base_currency)
+    found = await _open_period(ctx, period_id, what, None)
+    return found.period, str(found.community.base_currency)
+
+
+async def open_period_for_owner(
+    ctx: Ctx, period_id: int, what: str, owner_id: int
+) -> tuple[Period, str, bool]:
+    """:func:`open_period_for`, and whether ``owner_id`` is an owner of the period's community
+    (read in the same query: the hot path of every contribution and charge)."""
+    found = await _open_period(ctx, period_id, what, owner_id)
+    return found.period, str(found.community.base_currency), found.owner_exists
+
+
+async def _open_period(ctx: Ctx, period_id: int, what: str, owner_id: int | None) -> Any:
+    found = await access.period_access(
+        ctx, period_id, CommunityData.WRITE, owner_id=owner_id, for_share=True
+    )
+    period_rules.ensure_open_for(found.period, what)
+    return found
 
 
 def check_amount(amount: Decimal, currency: str, what: str) -> None:
