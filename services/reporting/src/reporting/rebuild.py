@@ -195,6 +195,8 @@ def _later_constraints() -> list[UniqueConstraint]:
 
 async def _build_indexes(target: Database) -> None:
     async with target.engine.begin() as conn:
+        # Room to sort a million keys in memory rather than on disk (this transaction only).
+        await conn.execute(text("SET LOCAL maintenance_work_mem = '256MB'"))
         await conn.execute(
             text(
                 f"ALTER TABLE {platform.inbox.name} ADD CONSTRAINT {_INBOX_KEY} "
