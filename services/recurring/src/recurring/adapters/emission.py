@@ -18,6 +18,7 @@ from typing import Any
 from pydantic import BaseModel
 from sosenki_contracts.envelope import Actor, CommandEnvelope
 from sosenki_platform.service import Runtime
+from sosenki_platform.telemetry import current_traceparent
 from sosenki_platform.use_case import envelope_of
 from sqlalchemy import Row, bindparam, func, insert, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -38,6 +39,7 @@ class EmissionBatch(PatternRepository):
         self._occurrences: list[dict[str, Any]] = []
         self._outbox: list[dict[str, Any]] = []
         self._moves: dict[str, dict[str, Any]] = {}
+        self._traceparent: str | None = None
 
     async def claim_due(self, now: Any, limit: int) -> list[Row[Any]]:
         rows = await super().claim_due(now, limit)
@@ -47,6 +49,8 @@ class EmissionBatch(PatternRepository):
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[object]:
         marks = (len(self._occurrences), len(self._outbox), dict(self._moves))
+        # A pattern's rows are written under its one span: its traceparent, taken once.
+        self._traceparent = current_traceparent()
         try:
             yield self
         except BaseException:
@@ -85,10 +89,12 @@ class EmissionBatch(PatternRepository):
             actor=actor,
             payload=payload,
         )
-        self._outbox.append(self.runtime.outbox.command_row(topic, envelope, key))
+        self._outbox.append(
+            self.runtime.outbox.command_row(topic, envelope, key, self._traceparent)
+        )
 
     def add_event(self, topic: str, event: Any) -> None:
-        self._outbox.append(self.runtime.outbox.event_row(topic, event))
+        self._outbox.append(self.runtime.outbox.event_row(topic, event, self._traceparent))
 
     async def flush(self) -> None:
         """Write what the pass emitted: a statement per table, not per occurrence."""
