@@ -129,6 +129,7 @@ class OutboxRelay:
         *,
         batch_size: int = 1000,
         poll_interval: float = 0.2,
+        max_batch_bytes: int = 256 * 1024,
         max_backoff: float = 5.0,
         security: KafkaSecurity | None = None,
     ) -> None:
@@ -138,6 +139,7 @@ class OutboxRelay:
         self._security = security or KafkaSecurity.from_env()
         self._service = service_name
         self._batch_size = batch_size
+        self._max_batch_bytes = max_batch_bytes
         self._poll_interval = poll_interval
         self._max_backoff = max_backoff
         self._count_interval = 1.0
@@ -197,6 +199,11 @@ class OutboxRelay:
                 enable_idempotence=True,
                 acks="all",
                 request_timeout_ms=10000,
+                # Records of a partition go out together up to this size (the producer allows
+                # one request in flight with idempotence, so 16 kB batches wait on each other's
+                # acks). A topic must take a batch this large (max.message.bytes, 1 MB by
+                # default): there, a refused batch is refused for its own too-large record.
+                max_batch_size=self._max_batch_bytes,
                 client_id=f"{self._service}-outbox-relay",
                 **self._security.client_options(),
             )
