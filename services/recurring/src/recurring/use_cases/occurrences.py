@@ -81,9 +81,11 @@ async def _emit(ctx: Ctx, row: Record, now: datetime, catch_up_limit: int) -> in
         return 0
     batch = next_batch(due, CatchUp(row.catch_up), catch_up_limit)
     for occurrence in batch.skip:
-        await record(ctx, row, schedule, occurrence, SKIPPED, "Missed; only the latest is sent")
+        await record(
+            ctx, row, schedule, occurrence, SKIPPED, "Missed; only the latest is sent", now=now
+        )
     for occurrence in batch.send:
-        await record(ctx, row, schedule, occurrence, EMITTED)
+        await record(ctx, row, schedule, occurrence, EMITTED, now=now)
     last = (batch.send or batch.skip)[-1]
     await advance(ctx, row, schedule, last.number + 1)
     return len(batch.skip) + len(batch.send)
@@ -96,12 +98,15 @@ async def record(
     occurrence: Occurrence,
     status: str,
     detail: str | None = None,
+    *,
+    now: datetime | None = None,
 ) -> None:
     """Write one occurrence with its status; an emitted one sends its command, as the pattern's
-    creator (a pattern never does more than its creator could)."""
+    creator (a pattern never does more than its creator could). ``now``: the scheduler pass's
+    time (read once a pass, not once an occurrence)."""
     command = command_for(parse_target(row.target), schedule, occurrence)
     cid = command_id(row.id, occurrence.number)
-    now = ctx.clock.now()
+    now = now or ctx.clock.now()
     emitted = status == EMITTED
     written = await ctx.repo.add_occurrence(
         {
