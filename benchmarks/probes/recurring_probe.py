@@ -91,6 +91,13 @@ async def main(args: argparse.Namespace) -> None:
                 app.state.runtime.relay.notify()
                 t1 = time.perf_counter()
                 occurrences = await conn.fetchval("SELECT count(*) FROM occurrences")
+                odd = await conn.fetchval(
+                    "SELECT count(*) FROM occurrences WHERE jsonb_typeof(payload) <> 'object'"
+                )
+                odd += await conn.fetchval(
+                    "SELECT count(*) FROM outbox WHERE jsonb_typeof(envelope) <> 'object'"
+                )
+                assert odd == 0, f"{odd} rows whose JSON is not an object"
                 rows = await conn.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NULL")
                 took = t1 - t0
                 print(
