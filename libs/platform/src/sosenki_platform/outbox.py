@@ -71,12 +71,24 @@ class Outbox:
         await self.insert_rows(session, [self.command_row(topic, command, key)])
 
     def event_row(
-        self, topic: str, event: EventEnvelope, traceparent: str | _Current | None = _CURRENT
+        self,
+        topic: str,
+        event: EventEnvelope,
+        traceparent: str | _Current | None = _CURRENT,
+        *,
+        envelope_text: bool = False,
     ) -> dict[str, Any]:
         """The outbox row of an event, for :meth:`insert_rows` (the trace is the current one,
-        or ``traceparent`` when the caller already knows it)."""
+        or ``traceparent`` when the caller already knows it). ``envelope_text``: the envelope as
+        JSON text, for a caller writing rows through the driver itself (no dict to encode)."""
         return self._row(
-            topic, event.event_id, event.aggregate_id, event.event_type, event, traceparent
+            topic,
+            event.event_id,
+            event.aggregate_id,
+            event.event_type,
+            event,
+            traceparent,
+            envelope_text,
         )
 
     def command_row(
@@ -85,9 +97,13 @@ class Outbox:
         command: CommandEnvelope,
         key: str,
         traceparent: str | _Current | None = _CURRENT,
+        *,
+        envelope_text: bool = False,
     ) -> dict[str, Any]:
         row_id = uuid.uuid5(_COMMAND_ROWS, command.command_id)
-        return self._row(topic, row_id, key, command.command_type, command, traceparent)
+        return self._row(
+            topic, row_id, key, command.command_type, command, traceparent, envelope_text
+        )
 
     async def insert_rows(self, session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
         """Many rows in one statement (a scheduler's batch); a row already queued is skipped."""
@@ -103,13 +119,16 @@ class Outbox:
         message_type: str,
         message: EventEnvelope | CommandEnvelope,
         traceparent: str | _Current | None,
+        envelope_text: bool = False,
     ) -> dict[str, Any]:
         return {
             "event_id": row_id,
             "topic": self._topic_for(topic),
             "key": key,
             "event_type": message_type,
-            "envelope": message.model_dump(mode="json"),
+            "envelope": message.model_dump_json()
+            if envelope_text
+            else message.model_dump(mode="json"),
             "traceparent": current_traceparent()
             if isinstance(traceparent, _Current)
             else traceparent,

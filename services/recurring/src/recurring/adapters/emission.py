@@ -115,11 +115,15 @@ class EmissionBatch(PatternRepository):
             payload=payload,
         )
         self._outbox.append(
-            self.runtime.outbox.command_row(topic, envelope, key, self._traceparent)
+            self.runtime.outbox.command_row(
+                topic, envelope, key, self._traceparent, envelope_text=True
+            )
         )
 
     def add_event(self, topic: str, event: Any) -> None:
-        self._outbox.append(self.runtime.outbox.event_row(topic, event, self._traceparent))
+        self._outbox.append(
+            self.runtime.outbox.event_row(topic, event, self._traceparent, envelope_text=True)
+        )
 
     async def flush(self) -> None:
         """Write what the pass emitted: a statement per table, not per occurrence."""
@@ -154,13 +158,8 @@ class EmissionBatch(PatternRepository):
         if self._outbox:
             await self._insert_many(
                 _OUTBOX_SQL,
-                [
-                    tuple(
-                        _json(row[name]) if name == "envelope" else row[name]
-                        for name in _OUTBOX_COLUMNS
-                    )
-                    for row in self._outbox
-                ],
+                # The envelopes are JSON text already (``envelope_text``).
+                [tuple(row[name] for name in _OUTBOX_COLUMNS) for row in self._outbox],
             )
         self._occurrences, self._outbox, self._moves = [], [], {}
 
