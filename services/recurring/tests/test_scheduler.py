@@ -183,6 +183,44 @@ async def test_two_schedulers_on_one_database_emit_every_occurrence_exactly_once
     assert all(n == [1, 2, 3] for n in numbers.values())  # in order, per pattern
 
 
+async def test_a_pass_that_spent_its_occurrence_budget_leaves_the_rest_to_the_next_pass(
+    recurring: Recurring, infrastructure: Infrastructure, topic_prefix: str
+) -> None:
+    """Passes of at most 7 occurrences (whole patterns: 3 each, so 3 patterns a pass): one tick
+    still emits every pattern, each occurrence once and in order (issue 15, P5)."""
+    patterns = 20
+    runtime: Runtime = recurring.app.state.runtime
+    definition = PatternDefinition.model_validate(charge_pattern())
+    async with runtime.unit_of_work() as session:
+        ctx = context(
+            runtime, session, Caller.from_actor(Actor(kind="user", id="1")), recurring.clock
+        )
+        created = {(await create(definition, ctx)).id for _ in range(patterns)}
+    scheduler = Scheduler(runtime, recurring.clock, batch_size=50, occurrences_per_pass=7)
+    passes = 0
+    counted = scheduler._pass
+
+    async def counting(batched: bool = True) -> Any:
+        nonlocal passes
+        passes += 1
+        return await counted(batched)
+
+    scheduler._pass = counting  # type: ignore[method-assign]
+    recurring.clock.set(datetime(2027, 3, 31, 12, 0, tzinfo=UTC))  # Jan 31, Feb 28, Mar 31
+    assert await scheduler.tick() == patterns
+    assert passes == 7  # six passes of 3 patterns, one of 2 (all of them claimed each time)
+    assert await scheduler.tick() == 0
+
+    commands = await _commands(infrastructure, topic_prefix, created, patterns * 3, timeout=60)
+    assert len(commands) == patterns * 3
+    numbers: dict[str, list[int]] = defaultdict(list)
+    for c in commands:
+        _, pattern_id, number = c["command_id"].split(":")
+        numbers[pattern_id].append(int(number))
+    assert set(numbers) == created
+    assert all(n == [1, 2, 3] for n in numbers.values())  # once each, in order
+
+
 async def test_the_results_of_the_targets_mark_occurrences_done_or_refused(
     recurring: Recurring,
 ) -> None:

@@ -65,13 +65,13 @@ async def test_emitting_sends_each_due_occurrence_as_its_creator_and_advances() 
     ctx, store, events, clock = fake_context(JAN_1)
     row = await uc.create(charge(), ctx)
     clock.set(datetime(2027, 3, 31, 12, 0, tzinfo=UTC))  # Jan 31, Feb 28, Mar 31 are due
-    assert await occ.emit_due(ctx, limit=10) == 1
+    assert (await occ.emit_due(ctx, limit=10)).emitted == 1
     assert [c.command_id for c in store.commands] == [f"recurring:{row.id}:{n}" for n in (1, 2, 3)]
     assert {c.actor for c in store.commands} == {Actor(kind="user", id="7")}
     assert store.commands[1].payload["description"] == "Fee 2027-02"
     assert len(events.of_type(ev.OccurrenceEmitted)) == 3
     assert store.patterns[row.id]["next_number"] == 4
-    assert await occ.emit_due(ctx, limit=10) == 0  # nothing more is due: nothing twice
+    assert (await occ.emit_due(ctx, limit=10)).emitted == 0  # nothing more is due: nothing twice
 
 
 async def test_catch_up_latest_skips_all_but_the_latest() -> None:
@@ -89,7 +89,7 @@ async def test_a_pattern_that_fails_is_left_due_and_the_others_still_go_out() ->
     bad = await uc.create(charge(), ctx)
     store.patterns[bad.id]["target"] = {"kind": "no such target"}
     clock.set(datetime(2027, 2, 1, tzinfo=UTC))
-    assert await occ.emit_due(ctx, limit=10) == 1
+    assert (await occ.emit_due(ctx, limit=10)).emitted == 1
     assert [c.key for c in store.commands] == [good.id]
     assert store.patterns[bad.id]["next_number"] == 1  # undone by its savepoint, still due
     assert not [k for k in store.occurrence_rows if k[0] == bad.id]
@@ -102,7 +102,7 @@ async def test_pause_then_resume_skips_what_fell_due_while_paused() -> None:
     with pytest.raises(Conflict, match="is paused, not active"):
         await uc.pause(PausePattern(pattern_id=row.id), ctx)
     clock.set(datetime(2027, 3, 1, tzinfo=UTC))
-    assert await occ.emit_due(ctx, limit=10) == 0  # paused: nothing is sent
+    assert (await occ.emit_due(ctx, limit=10)).emitted == 0  # paused: nothing is sent
     resumed = await uc.resume(ResumePattern(pattern_id=row.id), ctx)
     assert resumed.status == "active" and resumed.next_number == 3
     assert [o.status for o in await uc.occurrences(row.id, ctx)] == ["skipped", "skipped"]

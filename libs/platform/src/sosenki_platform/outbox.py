@@ -13,7 +13,7 @@ splitting a batch could reorder one aggregate's events.
 from __future__ import annotations
 
 import asyncio
-import json
+import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
@@ -21,7 +21,7 @@ from typing import Any
 from aiokafka import AIOKafkaProducer, errors as kafka_errors
 from opentelemetry import trace
 from sosenki_contracts.envelope import CommandEnvelope, EventEnvelope
-from sqlalchemy import Select, bindparam, func, select, text
+from sqlalchemy import Select, Text, bindparam, cast, func, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -44,6 +44,13 @@ log = get_logger(__name__)
 _RELAY_LOCK_ID = 0x0_7B0_C5
 # Namespace of the outbox row ids derived from command ids.
 _COMMAND_ROWS = uuid.UUID("5d1f3c2e-9a0b-4c55-8f3e-6b7a1c2d3e4f")
+
+
+class _Current:
+    """The current trace's traceparent (the default of a row's ``traceparent``)."""
+
+
+_CURRENT = _Current()
 
 
 class Outbox:
@@ -74,13 +81,40 @@ class Outbox:
         is derived from the command id, so appending the same command again queues nothing."""
         await self.insert_rows(session, [self.command_row(topic, command, key)])
 
-    def event_row(self, topic: str, event: EventEnvelope) -> dict[str, Any]:
-        """The outbox row of an event, for :meth:`insert_rows` (the trace is the current one)."""
-        return self._row(topic, event.event_id, event.aggregate_id, event.event_type, event)
+    def event_row(
+        self,
+        topic: str,
+        event: EventEnvelope,
+        traceparent: str | _Current | None = _CURRENT,
+        *,
+        envelope_text: bool = False,
+    ) -> dict[str, Any]:
+        """The outbox row of an event, for :meth:`insert_rows` (the trace is the current one,
+        or ``traceparent`` when the caller already knows it). ``envelope_text``: the envelope as
+        JSON text, for a caller writing rows through the driver itself (no dict to encode)."""
+        return self._row(
+            topic,
+            event.event_id,
+            event.aggregate_id,
+            event.event_type,
+            event,
+            traceparent,
+            envelope_text,
+        )
 
-    def command_row(self, topic: str, command: CommandEnvelope, key: str) -> dict[str, Any]:
+    def command_row(
+        self,
+        topic: str,
+        command: CommandEnvelope,
+        key: str,
+        traceparent: str | _Current | None = _CURRENT,
+        *,
+        envelope_text: bool = False,
+    ) -> dict[str, Any]:
         row_id = uuid.uuid5(_COMMAND_ROWS, command.command_id)
-        return self._row(topic, row_id, key, command.command_type, command)
+        return self._row(
+            topic, row_id, key, command.command_type, command, traceparent, envelope_text
+        )
 
     async def insert_rows(self, session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
         """Many rows in one statement (a scheduler's batch); a row already queued is skipped."""
@@ -97,14 +131,20 @@ class Outbox:
         key: str,
         message_type: str,
         message: EventEnvelope | CommandEnvelope,
+        traceparent: str | _Current | None,
+        envelope_text: bool = False,
     ) -> dict[str, Any]:
         return {
             "event_id": row_id,
             "topic": self._topic_for(topic),
             "key": key,
             "event_type": message_type,
-            "envelope": json.loads(message.model_dump_json()),
-            "traceparent": current_traceparent(),
+            "envelope": message.model_dump_json()
+            if envelope_text
+            else message.model_dump(mode="json"),
+            "traceparent": current_traceparent()
+            if isinstance(traceparent, _Current)
+            else traceparent,
         }
 
 
@@ -119,8 +159,9 @@ class OutboxRelay:
         bootstrap_servers: str,
         service_name: str,
         *,
-        batch_size: int = 200,
+        batch_size: int = 1000,
         poll_interval: float = 0.2,
+        max_batch_bytes: int = 256 * 1024,
         max_backoff: float = 5.0,
         security: KafkaSecurity | None = None,
     ) -> None:
@@ -130,8 +171,11 @@ class OutboxRelay:
         self._security = security or KafkaSecurity.from_env()
         self._service = service_name
         self._batch_size = batch_size
+        self._max_batch_bytes = max_batch_bytes
         self._poll_interval = poll_interval
         self._max_backoff = max_backoff
+        self._count_interval = 1.0
+        self._counted_at = -self._count_interval
         self._producer: AIOKafkaProducer | None = None
         self._task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
@@ -187,6 +231,11 @@ class OutboxRelay:
                 enable_idempotence=True,
                 acks="all",
                 request_timeout_ms=10000,
+                # Records of a partition go out together up to this size (the producer allows
+                # one request in flight with idempotence, so 16 kB batches wait on each other's
+                # acks). A topic must take a batch this large (max.message.bytes, 1 MB by
+                # default): there, a refused batch is refused for its own too-large record.
+                max_batch_size=self._max_batch_bytes,
                 client_id=f"{self._service}-outbox-relay",
                 **self._security.client_options(),
             )
@@ -247,7 +296,14 @@ class OutboxRelay:
             ids = self._pending().order_by(t.c.id).limit(self._batch_size).subquery()
             rows = (
                 await session.execute(
-                    select(t.c.id, t.c.topic, t.c.key, t.c.envelope, t.c.traceparent)
+                    # The envelope as JSON text: sent as it is, not decoded and encoded again.
+                    select(
+                        t.c.id,
+                        t.c.topic,
+                        t.c.key,
+                        cast(t.c.envelope, Text).label("envelope"),
+                        t.c.traceparent,
+                    )
                     .where(t.c.id.in_(select(ids.c.id)))
                     .order_by(t.c.id)
                 )
@@ -260,16 +316,21 @@ class OutboxRelay:
             sent: list[tuple[Any, asyncio.Future[Any]]] = []
             parked: dict[int, str] = {}
             held: set[tuple[str, str]] = set()  # topic and key of a row parked in this batch
-            for row in rows:
-                if (row.topic, row.key) in held:
-                    continue  # waits behind its parked predecessor
-                try:
-                    sent.append((row, await self._send(producer, row)))
-                except Exception as exc:
-                    if not refused_for_good(exc):
-                        raise
-                    parked[row.id] = _reason(exc)
-                    held.add((row.topic, row.key))
+            spans = _PublishSpans()
+            try:
+                for row in rows:
+                    if (row.topic, row.key) in held:
+                        continue  # waits behind its parked predecessor
+                    try:
+                        spans.cover(row)
+                        sent.append((row, await self._send(producer, row)))
+                    except Exception as exc:
+                        if not refused_for_good(exc):
+                            raise
+                        parked[row.id] = _reason(exc)
+                        held.add((row.topic, row.key))
+            finally:
+                spans.end()
             results = await asyncio.gather(*(f for _, f in sent), return_exceptions=True)
             published: list[int] = []
             for (row, _), result in zip(sent, results, strict=True):
@@ -291,14 +352,21 @@ class OutboxRelay:
                     .where(t.c.id == row_id)
                     .values(parked_at=func.now(), park_reason=reason)
                 )
-            pending = await session.scalar(
-                select(func.count()).select_from(t).where(t.c.published_at.is_(None))
-            )
-            OUTBOX_PENDING.labels(self._service).set(pending or 0)
-            oldest = await session.scalar(
-                select(func.min(t.c.created_at)).where(
-                    t.c.published_at.is_(None), t.c.parked_at.is_(None)
+            # Counting what waits reads every waiting row: at most once a second, or the count
+            # costs more than the batch when a backlog is drained (issue 15, P5).
+            now = time.monotonic()
+            if now - self._counted_at >= self._count_interval:
+                self._counted_at = now
+                pending = await session.scalar(
+                    select(func.count()).select_from(t).where(t.c.published_at.is_(None))
                 )
+                OUTBOX_PENDING.labels(self._service).set(pending or 0)
+            # The first waiting row by id (the partial index): rows are created in id order.
+            oldest = await session.scalar(
+                select(t.c.created_at)
+                .where(t.c.published_at.is_(None), t.c.parked_at.is_(None))
+                .order_by(t.c.id)
+                .limit(1)
             )
             OUTBOX_OLDEST_PENDING.labels(self._service).set(oldest.timestamp() if oldest else 0)
             if parked:
@@ -325,17 +393,36 @@ class OutboxRelay:
         headers = [("content-type", b"application/json")]
         if row.traceparent:
             headers.append(("traceparent", row.traceparent.encode()))
-        parent = context_from_headers({"traceparent": row.traceparent or ""})
-        with tracer().start_as_current_span(
-            f"{row.topic} publish", context=parent, kind=trace.SpanKind.PRODUCER
-        ):
-            future: asyncio.Future[Any] = await producer.send(
-                row.topic,
-                value=json.dumps(row.envelope, separators=(",", ":")).encode(),
-                key=row.key.encode(),
-                headers=headers,
+        future: asyncio.Future[Any] = await producer.send(
+            row.topic, value=row.envelope.encode(), key=row.key.encode(), headers=headers
+        )
+        return future
+
+
+class _PublishSpans:
+    """One producer span per topic and trace in a batch, not one per row: a scheduler's burst
+    puts hundreds of rows of one trace in a batch, and a span each cost more than sending them.
+    A lone request's event still gets its own span."""
+
+    def __init__(self) -> None:
+        self._tracer = tracer()
+        self._open: dict[tuple[str, str | None], tuple[trace.Span, list[int]]] = {}
+
+    def cover(self, row: Any) -> None:
+        key = (row.topic, row.traceparent)
+        if key not in self._open:
+            parent = context_from_headers({"traceparent": row.traceparent or ""})
+            span = self._tracer.start_span(
+                f"{row.topic} publish", context=parent, kind=trace.SpanKind.PRODUCER
             )
-            return future
+            self._open[key] = (span, [0])
+        self._open[key][1][0] += 1
+
+    def end(self) -> None:
+        for span, count in self._open.values():
+            span.set_attribute("messaging.batch.message_count", count[0])
+            span.end()
+        self._open.clear()
 
 
 #: What the broker (or the producer on its behalf) refuses whatever the moment: sending the row

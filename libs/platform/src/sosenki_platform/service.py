@@ -80,6 +80,7 @@ class Runtime:
             s.service_name,
             batch_size=s.relay_batch_size,
             poll_interval=s.relay_poll_interval_seconds,
+            max_batch_bytes=s.relay_max_batch_bytes,
             security=s.kafka_security,
         )
         self.inbox = Inbox(self.tables)

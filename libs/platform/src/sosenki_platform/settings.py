@@ -64,8 +64,12 @@ class ServiceSettings(BaseSettings):
     # A token this service presents when it calls another service's REST API.
     service_token: str = ""
     # Outbox relay and consumers.
-    relay_batch_size: int = 200
+    # Rows per relay transaction: a backlog (a scheduler's burst) drains at Kafka's pace.
+    relay_batch_size: int = 1000
     relay_poll_interval_seconds: float = 0.2
+    # The relay's producer batches up to this many bytes per partition; keep it below the
+    # topics' max.message.bytes (1 MB by default), or a refused batch parks its small rows too.
+    relay_max_batch_bytes: int = 256 * 1024
     # A message whose handler fails deterministically is dead-lettered after this many attempts;
     # transient failures (database or service away, deadlocks) are retried without limit.
     consumer_max_attempts: int = 5

@@ -30,6 +30,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         interval=settings.scheduler_interval_seconds,
         batch_size=settings.scheduler_batch_size,
         catch_up_limit=settings.scheduler_catch_up_limit,
+        occurrences_per_pass=settings.scheduler_occurrences_per_pass,
     )
 
     async def start_scheduler() -> None:

@@ -18,7 +18,7 @@ from sosenki_platform.service import Runtime
 from sosenki_platform.use_case import Clock
 
 from recurring.context import SERVICE, context, emission_context
-from recurring.use_cases.occurrences import emit_due
+from recurring.use_cases.occurrences import Pass, emit_due
 
 log = get_logger(__name__)
 
@@ -32,42 +32,50 @@ class Scheduler:
         interval: float = 1.0,
         batch_size: int = 100,
         catch_up_limit: int = 100,
+        occurrences_per_pass: int | None = None,
     ) -> None:
         self.runtime = runtime
         self.clock = clock
         self.interval = interval
         self.batch_size = batch_size
         self.catch_up_limit = catch_up_limit
+        self.occurrences_per_pass = occurrences_per_pass
         self._task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
 
     async def tick(self) -> int:
         """Emit everything due now; returns how many patterns were emitted. Goes on while whole
-        batches go out (a batch with a failing pattern ends the tick; the next tick retries)."""
-        claimed = 0
+        batches go out, or a pass left claimed patterns for the next one (its occurrence budget
+        spent); a batch with a failing pattern ends the tick; the next tick retries."""
+        emitted = 0
         while True:
             try:
-                batch = await self._pass()
+                done = await self._pass()
             except Exception as exc:
                 if is_transient(exc):
                     raise
                 # The database refused the batch's writes together: write this batch pattern by
                 # pattern, so one bad pattern (left due, logged) does not hold up the others.
                 log.error("scheduler_batch_refused", error=repr(exc)[:500])
-                batch = await self._pass(batched=False)
-            claimed += batch
-            if batch < self.batch_size:
-                return claimed
+                done = await self._pass(batched=False)
+            emitted += done.emitted
+            failed = done.claimed - done.left - done.emitted
+            if failed or (not done.left and done.claimed < self.batch_size):
+                return emitted
 
-    async def _pass(self, batched: bool = True) -> int:
+    async def _pass(self, batched: bool = True) -> Pass:
         async with self.runtime.unit_of_work() as session:
             if not batched:
                 ctx = context(self.runtime, session, SERVICE, self.clock)
-                return await emit_due(ctx, self.batch_size, self.catch_up_limit)
+                return await emit_due(
+                    ctx, self.batch_size, self.catch_up_limit, self.occurrences_per_pass
+                )
             ctx, writes = emission_context(self.runtime, session, self.clock)
-            emitted = await emit_due(ctx, self.batch_size, self.catch_up_limit)
+            done = await emit_due(
+                ctx, self.batch_size, self.catch_up_limit, self.occurrences_per_pass
+            )
             await writes.flush()
-            return emitted
+            return done
 
     def start(self) -> None:
         self._stopping.clear()

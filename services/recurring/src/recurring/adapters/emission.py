@@ -10,6 +10,7 @@ Why: with a statement (and a round trip) per occurrence, its command, its event 
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from types import SimpleNamespace
@@ -18,14 +19,39 @@ from typing import Any
 from pydantic import BaseModel
 from sosenki_contracts.envelope import Actor, CommandEnvelope
 from sosenki_platform.service import Runtime
+from sosenki_platform.telemetry import current_traceparent
 from sosenki_platform.use_case import envelope_of
-from sqlalchemy import Row, bindparam, func, insert, update
+from sqlalchemy import Row, bindparam, func, update
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from recurring.adapters import tables as t
 from recurring.adapters.repository import PatternRepository
 
 _OCCURRENCE_COLUMNS = tuple(column.name for column in t.occurrences.c)
+_JSON_COLUMNS = frozenset(c.name for c in t.occurrences.c if isinstance(c.type, JSONB))
+_OUTBOX_COLUMNS = ("event_id", "topic", "key", "event_type", "envelope", "traceparent")
+
+
+def _insert_sql(table: str, columns: tuple[str, ...], tail: str = "") -> str:
+    names = ", ".join(f'"{name}"' for name in columns)
+    values = ", ".join(f"${n}" for n in range(1, len(columns) + 1))
+    return f'INSERT INTO "{table}" ({names}) VALUES ({values}){tail}'
+
+
+_OCCURRENCES_SQL = _insert_sql(t.occurrences.name, _OCCURRENCE_COLUMNS)
+# A command row already queued (its id derives from the command id) is skipped, as
+# ``Outbox.insert_rows`` does.
+_OUTBOX_SQL = _insert_sql(
+    t.platform.outbox.name, _OUTBOX_COLUMNS, " ON CONFLICT (event_id) DO NOTHING"
+)
+
+
+def _json(value: Any) -> str | None:
+    """JSONB as text: the encoding SQLAlchemy's asyncpg codec takes (and its default dumps)."""
+    return None if value is None else json.dumps(value)
+
+
 _MOVED = ("status", "next_number", "next_due_at")
 
 
@@ -38,6 +64,7 @@ class EmissionBatch(PatternRepository):
         self._occurrences: list[dict[str, Any]] = []
         self._outbox: list[dict[str, Any]] = []
         self._moves: dict[str, dict[str, Any]] = {}
+        self._traceparent: str | None = None
 
     async def claim_due(self, now: Any, limit: int) -> list[Row[Any]]:
         rows = await super().claim_due(now, limit)
@@ -47,6 +74,8 @@ class EmissionBatch(PatternRepository):
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[object]:
         marks = (len(self._occurrences), len(self._outbox), dict(self._moves))
+        # A pattern's rows are written under its one span: its traceparent, taken once.
+        self._traceparent = current_traceparent()
         try:
             yield self
         except BaseException:
@@ -85,15 +114,30 @@ class EmissionBatch(PatternRepository):
             actor=actor,
             payload=payload,
         )
-        self._outbox.append(self.runtime.outbox.command_row(topic, envelope, key))
+        self._outbox.append(
+            self.runtime.outbox.command_row(
+                topic, envelope, key, self._traceparent, envelope_text=True
+            )
+        )
 
     def add_event(self, topic: str, event: Any) -> None:
-        self._outbox.append(self.runtime.outbox.event_row(topic, event))
+        self._outbox.append(
+            self.runtime.outbox.event_row(topic, event, self._traceparent, envelope_text=True)
+        )
 
     async def flush(self) -> None:
         """Write what the pass emitted: a statement per table, not per occurrence."""
         if self._occurrences:
-            await self.session.execute(insert(t.occurrences), self._occurrences)
+            await self._insert_many(
+                _OCCURRENCES_SQL,
+                [
+                    tuple(
+                        _json(row[name]) if name in _JSON_COLUMNS else row[name]
+                        for name in _OCCURRENCE_COLUMNS
+                    )
+                    for row in self._occurrences
+                ],
+            )
         if self._moves:
             p = t.patterns
             moved = (
@@ -111,8 +155,22 @@ class EmissionBatch(PatternRepository):
                 for key, values in self._moves.items()
             ]
             await self.session.execute(moved, rows)
-        await self.runtime.outbox.insert_rows(self.session, self._outbox)
+        if self._outbox:
+            await self._insert_many(
+                _OUTBOX_SQL,
+                # The envelopes are JSON text already (``envelope_text``).
+                [tuple(row[name] for name in _OUTBOX_COLUMNS) for row in self._outbox],
+            )
         self._occurrences, self._outbox, self._moves = [], [], {}
+
+    async def _insert_many(self, sql: str, records: list[tuple[Any, ...]]) -> None:
+        """Rows through the driver's ``executemany`` in the session's transaction: SQLAlchemy's
+        parameter processing per row cost more than the database's insert (issue 15, P5). A
+        refusal (a clashing occurrence) fails the pass as before: the scheduler then writes the
+        batch pattern by pattern, through the ordinary repository."""
+        connection = await self.session.connection()
+        raw = await connection.get_raw_connection()
+        await raw.driver_connection.executemany(sql, records)  # type: ignore[union-attr]
 
 
 class BatchEvents:

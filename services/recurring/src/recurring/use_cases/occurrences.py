@@ -4,6 +4,7 @@ answer marks it done or refused (a refusal may pause the pattern, ``domain/refus
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sosenki_contracts import topics
@@ -34,40 +35,60 @@ from recurring.use_cases.store import Ctx, Record
 log = get_logger(__name__)
 
 
-async def emit_due(ctx: Ctx, limit: int, catch_up_limit: int = 100) -> int:
+@dataclass(frozen=True)
+class Pass:
+    """What one scheduler pass did: patterns emitted, and claimed patterns it left due because
+    the pass had written its share of occurrences (the next pass takes them)."""
+
+    emitted: int
+    claimed: int
+    left: int = 0
+
+
+async def emit_due(
+    ctx: Ctx, limit: int, catch_up_limit: int = 100, occurrence_budget: int | None = None
+) -> Pass:
     """Claim up to ``limit`` due patterns and emit their due occurrences, at most
-    ``catch_up_limit`` per pattern; returns how many patterns were emitted. A pattern that fails
-    (say, a template the contracts no longer accept) is logged and left due; the others in the
-    batch still go out."""
+    ``catch_up_limit`` per pattern. A pattern that fails (say, a template the contracts no
+    longer accept) is logged and left due; the others in the batch still go out. Once
+    ``occurrence_budget`` occurrences are written, the remaining claimed patterns are left for the
+    next pass: one transaction stays small enough for the relay to start publishing early."""
     now = ctx.clock.now()
-    emitted = 0
-    for row in await ctx.repo.claim_due(now, limit):
+    emitted = written = 0
+    rows = await ctx.repo.claim_due(now, limit)
+    for index, row in enumerate(rows):
+        if occurrence_budget is not None and written >= occurrence_budget:
+            return Pass(emitted, len(rows), len(rows) - index)
         try:
             # Found work starts a trace (idle ticks make none): the commands carry it on.
             with tracer().start_as_current_span(
                 "recurring emit", attributes={"recurring.pattern_id": row.id}
             ):
                 async with ctx.repo.savepoint():
-                    await _emit(ctx, row, now, catch_up_limit)
+                    written += await _emit(ctx, row, now, catch_up_limit)
             emitted += 1
         except Exception as exc:
             log.error("pattern_emit_failed", pattern_id=row.id, error=repr(exc))
-    return emitted
+    return Pass(emitted, len(rows))
 
 
-async def _emit(ctx: Ctx, row: Record, now: datetime, catch_up_limit: int) -> None:
+async def _emit(ctx: Ctx, row: Record, now: datetime, catch_up_limit: int) -> int:
+    """Emit one pattern's due occurrences; returns how many occurrences it wrote."""
     schedule = schedule_of(row)
     due = schedule.due(now, row.next_number, limit=catch_up_limit + 1)
     if not due:
         await advance(ctx, row, schedule, row.next_number)
-        return
+        return 0
     batch = next_batch(due, CatchUp(row.catch_up), catch_up_limit)
     for occurrence in batch.skip:
-        await record(ctx, row, schedule, occurrence, SKIPPED, "Missed; only the latest is sent")
+        await record(
+            ctx, row, schedule, occurrence, SKIPPED, "Missed; only the latest is sent", now=now
+        )
     for occurrence in batch.send:
-        await record(ctx, row, schedule, occurrence, EMITTED)
+        await record(ctx, row, schedule, occurrence, EMITTED, now=now)
     last = (batch.send or batch.skip)[-1]
     await advance(ctx, row, schedule, last.number + 1)
+    return len(batch.skip) + len(batch.send)
 
 
 async def record(
@@ -77,12 +98,15 @@ async def record(
     occurrence: Occurrence,
     status: str,
     detail: str | None = None,
+    *,
+    now: datetime | None = None,
 ) -> None:
     """Write one occurrence with its status; an emitted one sends its command, as the pattern's
-    creator (a pattern never does more than its creator could)."""
+    creator (a pattern never does more than its creator could). ``now``: the scheduler pass's
+    time (read once a pass, not once an occurrence)."""
     command = command_for(parse_target(row.target), schedule, occurrence)
     cid = command_id(row.id, occurrence.number)
-    now = ctx.clock.now()
+    now = now or ctx.clock.now()
     emitted = status == EMITTED
     written = await ctx.repo.add_occurrence(
         {
