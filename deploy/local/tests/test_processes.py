@@ -22,6 +22,11 @@ def sleeper(tmp_path: Path) -> Iterator[int]:
     pid = processes.start_detached(
         "sleeper", ["sleep", "60"], tmp_path / "sleeper.log", run_dir=tmp_path
     )
+    # On a busy machine /proc/<pid>/cmdline can read empty for a moment while the new process
+    # finishes its exec (CI saw it once): wait for it to show, briefly.
+    deadline = time.monotonic() + 5
+    while processes.cmdline(pid) is None and time.monotonic() < deadline:
+        time.sleep(0.01)
     yield pid
     if processes.matches(pid, ["sleep", "60"]):
         processes.stop_pid(pid, ["sleep", "60"], timeout=2)
