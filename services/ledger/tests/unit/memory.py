@@ -204,9 +204,7 @@ class MemoryStore:
     async def next_period_after(self, community_id: int, day: date) -> Period | None:
         return next((p for p in self._of(community_id) if p.start_date > day), None)
 
-    async def get_period(
-        self, period_id: int, *, for_update: bool = False, for_share: bool = False
-    ) -> Period | None:
+    async def get_period(self, period_id: int) -> Period | None:
         return self.periods.get(period_id)
 
     async def period_access(

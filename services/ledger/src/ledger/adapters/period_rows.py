@@ -59,7 +59,10 @@ def _period_access_query(lock: str | None) -> Any:
     )
     if lock == "update":
         return query.with_for_update(of=p)
-    if lock == "share":  # see PeriodRows.get_period
+    if lock == "share":
+        # FOR KEY SHARE: writers of entries do not wait for each other (the entry's foreign
+        # key takes this lock anyway), but a close, reopen or carry-forward (FOR UPDATE)
+        # waits for them and they for it, so no entry lands in a period closed meanwhile.
         return query.with_for_update(read=True, key_share=True, of=p)
     return query
 
@@ -125,18 +128,10 @@ class PeriodRows:
         ).one_or_none()
         return _period(row) if row else None
 
-    async def get_period(
-        self, period_id: int, *, for_update: bool = False, for_share: bool = False
-    ) -> Period | None:
-        query = select(t.periods).where(t.periods.c.id == period_id)
-        if for_update:
-            query = query.with_for_update()
-        elif for_share:
-            # FOR KEY SHARE: writers of entries do not wait for each other (the entry's foreign
-            # key takes this lock anyway), but a close, reopen or carry-forward (FOR UPDATE)
-            # waits for them and they for it, so no entry lands in a period closed meanwhile.
-            query = query.with_for_update(read=True, key_share=True)
-        row = (await self.session.execute(query)).one_or_none()
+    async def get_period(self, period_id: int) -> Period | None:
+        row = (
+            await self.session.execute(select(t.periods).where(t.periods.c.id == period_id))
+        ).one_or_none()
         return _period(row) if row else None
 
     async def period_access(

@@ -99,11 +99,10 @@ async def period_for(
     data: CommunityData,
     *,
     for_update: bool = False,
-    for_share: bool = False,
 ) -> tuple[Period, Any]:
     """A period and its community, if the caller may do ``data`` there: a 404 "Period not
     found" for whoever may not see it, a 403 for a member refused ``data``."""
-    found = await period_access(ctx, period_id, data, for_update=for_update, for_share=for_share)
+    found = await period_access(ctx, period_id, data, for_update=for_update)
     return found.period, found.community
 
 
