@@ -7,8 +7,10 @@ import re
 from typing import Any
 
 import pytest
+from bot_gateway.adapters import tables as t
 from bot_gateway.testing import Person, World, callback_update, group_chat, private_chat
 from sosenki_platform.testing import eventually
+from sqlalchemy import delete, select
 
 pytestmark = pytest.mark.integration
 
@@ -254,3 +256,31 @@ async def test_an_expense_is_announced_in_the_chat_and_each_share_in_private(
     shares = [t for t in world.telegram.texts() if t.startswith(("Your share", "Ваша доля"))]
     assert len(shares) == 3
     assert world.telegram.texts(carol.telegram_id) == []
+
+
+async def test_owners_the_gateway_has_not_heard_of_yet_come_from_the_ledger(world: World) -> None:
+    """Owners added over REST a moment ago reach the gateway with the ledger's events; until then
+    it asks the ledger, rather than say a community with owners has none."""
+    cid, _, _ = await _setup(world)
+    owners = (
+        t.memberships.c.kind == "community",
+        t.memberships.c.scope_id == cid,
+        t.memberships.c.role == "owner",
+    )
+
+    async def heard_of_both() -> bool:
+        async with world.app.state.runtime.db.session() as session:
+            rows = (await session.execute(select(t.memberships.c.user_id).where(*owners))).all()
+        return len(rows) == 2
+
+    await eventually(heard_of_both, what="the owners' events at the gateway")
+    async with world.app.state.runtime.db.transaction() as session:
+        await session.execute(delete(t.memberships).where(*owners))  # as if not heard of yet
+
+    await world.say(ALICE, group_chat(GROUP), "/pay 300 Bob")
+    await world.reply(GROUP, "Contribution of ₽300.00 from Bob to July")
+    before = len(world.telegram.sent())
+    await world.say(ALICE, group_chat(GROUP), "/charge 40 fence")  # the treasurer picks
+    picker = await world.reply(GROUP, "Whose is it?", after=before)
+    names = [row[0]["text"] for row in picker["reply_markup"]["inline_keyboard"]]
+    assert names[:2] == ["Alice", "Bob"], names

@@ -145,6 +145,12 @@ class Services:
         result: dict[str, Any] = await self.get(self.ledger(f"/communities/{community_id}"), token)
         return result
 
+    async def owners(self, token: str, community_id: int) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = await self.get(
+            self.ledger(f"/communities/{community_id}/owners"), token
+        )
+        return result
+
     async def periods(
         self, token: str, community_id: int, status: str | None = None
     ) -> list[dict[str, Any]]:

@@ -45,6 +45,16 @@ async def _community(turn: Turn, community_id: int) -> dict[str, Any]:
         return {"id": community_id, "name": ""}
 
 
+async def ledger_owners(turn: Turn, community_id: int) -> list[tuple[int, str]]:
+    """The community's active owners as the ledger lists them now; none when it refuses."""
+    try:
+        token = await turn.token(communities=[community_id])
+        owners = await turn.gateway.services.owners(token, community_id)
+    except Refused:
+        return []
+    return [(int(o["user_id"]), str(o["display_name"])) for o in owners if o["active"]]
+
+
 async def community_name(turn: Turn, community_id: int) -> str:
     return str((await _community(turn, community_id)).get("name") or "")
 

@@ -10,6 +10,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 
 from bot_gateway.domain import naming
 from bot_gateway.gateway import Turn, confirm_keyboard
+from bot_gateway.telegram import queries
 from bot_gateway.telegram.setup import Stop
 
 
@@ -23,8 +24,7 @@ async def owner_of(
 ) -> tuple[int | None, str, str | None]:
     """(the owner, their name, the comment left), or None for the owner when the treasurer is to
     pick from a keyboard."""
-    owners = await turn.repo.members_of("community", community_id, "owner")
-    people = [(int(o.user_id), str(o.display_name or "")) for o in owners]
+    people = await community_owners(turn, community_id)
 
     replied = message.reply_to_message
     if replied is not None and replied.from_user is not None and not replied.from_user.is_bot:
@@ -71,15 +71,31 @@ def _picker(turn: Turn, choices: list[tuple[int, str]], action_id: str) -> Inlin
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
+async def community_owners(turn: Turn, community_id: int) -> list[tuple[int, str]]:
+    """The community's owners as the gateway heard of them from the ledger's events; when it has
+    heard of none yet (owners added a moment ago, over REST or the Mini App), the ledger's list:
+    "no owners yet" must not be said of a community that has them."""
+    rows = await turn.repo.members_of("community", community_id, "owner")
+    if not rows:
+        return await queries.ledger_owners(turn, community_id)
+    return [
+        (int(r.user_id), str(r.display_name or await turn.repo.name_of(r.user_id, community_id)))
+        for r in rows
+    ]
+
+
 async def people(turn: Turn, key: str) -> list[tuple[int, str]]:
     """Whom a pending write may be about: a community's owners, or a group's members."""
     kind, _, scope = key.partition(":")
-    role = "owner" if kind == "community" else None
-    rows = await turn.repo.members_of(kind, int(scope), role)
-    where = {"community_id" if kind == "community" else "group_id": int(scope)}
+    if kind == "community":
+        return await community_owners(turn, int(scope))
+    rows = await turn.repo.members_of(kind, int(scope))
     return [
-        (int(row.user_id), str(row.display_name or await turn.repo.name_of(row.user_id, **where)))
-        for row in rows
+        (
+            int(r.user_id),
+            str(r.display_name or await turn.repo.name_of(r.user_id, group_id=int(scope))),
+        )
+        for r in rows
     ]
 
 
