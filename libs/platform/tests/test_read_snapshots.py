@@ -38,3 +38,18 @@ async def test_a_read_session_is_one_read_only_snapshot(db: Database) -> None:
         assert await later.scalar(count) == 1
     async with db.transaction() as writer:  # the pool's connections are writable again
         await writer.execute(entries.insert().values(id=3))
+
+
+async def test_an_autocommit_statement_is_committed_on_its_own(db: Database) -> None:
+    count = select(func.count()).select_from(entries)
+    async with db.autocommit() as connection:
+        await connection.execute(entries.insert().values(id=1))
+        async with db.session() as reader:  # another connection already sees it
+            assert await reader.scalar(count) == 1
+    # The connection went back to the pool transactional again: a failed unit rolls back.
+    with pytest.raises(RuntimeError):
+        async with db.transaction() as writer:
+            await writer.execute(entries.insert().values(id=2))
+            raise RuntimeError("rolled back")
+    async with db.session() as reader:
+        assert await reader.scalar(count) == 1

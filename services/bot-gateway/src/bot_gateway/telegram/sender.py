@@ -52,6 +52,15 @@ from bot_gateway.telegram.outcomes import Outcome, classify
 log = get_logger(__name__)
 
 _SENDER_LOCK_ID = 0x7E1E_5E4D
+#: One statement, committed on its own (``Database.autocommit``): the claim is durable before
+#: Telegram is called, in one round trip.
+_CLAIM = text(
+    "UPDATE outgoing_messages"
+    " SET sending_at = clock_timestamp(), attempts = attempts + 1"
+    " WHERE id = :id AND chat_id = :chat_id AND sending_at IS NULL"
+    " AND sent_at IS NULL AND failed_at IS NULL"
+    " RETURNING id, chat_id, method, params, photo, attempts, traceparent"
+)
 #: While stopping, how long an outcome is kept trying to reach a database that is down.
 _RECORD_PATIENCE_ON_STOP = 10.0
 
@@ -265,15 +274,9 @@ class Sender:
     async def _claim(self, head: _Head) -> Row[Any] | None:
         """Mark the message in flight (committed before Telegram is called); None when it is no
         longer this chat's pending head (re-targeted, sent or failed meanwhile)."""
-        async with self._db.transaction() as session:
-            result = await session.execute(
-                text(
-                    "UPDATE outgoing_messages"
-                    " SET sending_at = clock_timestamp(), attempts = attempts + 1"
-                    " WHERE id = :id AND chat_id = :chat_id AND sending_at IS NULL"
-                    " AND sent_at IS NULL AND failed_at IS NULL"
-                    " RETURNING id, chat_id, method, params, photo, attempts, traceparent"
-                ),
+        async with self._db.autocommit() as connection:
+            result = await connection.execute(
+                _CLAIM,
                 {"id": head.id, "chat_id": head.chat_id},
             )
             return result.first()
